@@ -1,0 +1,18 @@
+//! The event log: every domain event, written in the same transaction as the change
+//! (transactional outbox), and per consumer a receipt saying how its handling went.
+
+pub mod model;
+
+#[cfg(feature = "ssr")]
+pub mod outbox;
+#[cfg(feature = "ssr")]
+pub mod receipts;
+
+pub use model::{EventEnvelope, ReceiptState};
+
+/// The domain event types.
+pub mod event_types {
+    pub const USER_CREATED: &str = "user.created";
+    pub const USER_DEACTIVATED: &str = "user.deactivated";
+    pub const NOTIFICATION_CREATED: &str = "notification.created";
+}

@@ -1,0 +1,112 @@
+//! Writing events in the caller's transaction, and reading them back for the relay.
+
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use crate::audit::EventEnvelope;
+use crate::db::{from_ms, new_id, now_ms, Backend, Db, Tx};
+use crate::AppError;
+
+/// Records a domain event in the same transaction as the change it describes.
+pub async fn record(
+    tx: &mut Tx,
+    event_type: &str,
+    aggregate_id: &str,
+    payload: &impl Serialize,
+) -> Result<String, AppError> {
+    let id = new_id();
+    let payload = serde_json::to_string(payload).map_err(|e| {
+        tracing::error!(error = %e, event_type, "event payload did not serialise");
+        AppError::Internal
+    })?;
+    sqlx::query(
+        "INSERT INTO domain_events (id, event_type, aggregate_id, payload, occurred_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(&id)
+    .bind(event_type)
+    .bind(aggregate_id)
+    .bind(payload)
+    .bind(now_ms())
+    .execute(&mut **tx)
+    .await?;
+    Ok(id)
+}
+
+const EVENT_COLUMNS: &str = "seq, id, event_type, aggregate_id, payload, occurred_at";
+
+fn envelope_from_row(row: &AnyRow) -> Result<(i64, EventEnvelope), AppError> {
+    let id: String = row.try_get("id")?;
+    let payload: String = row.try_get("payload")?;
+    Ok((
+        row.try_get("seq")?,
+        EventEnvelope {
+            id: id.parse().map_err(|_| AppError::Internal)?,
+            event_type: row.try_get("event_type")?,
+            aggregate_id: row.try_get("aggregate_id")?,
+            payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
+            occurred_at: from_ms(row.try_get("occurred_at")?),
+        },
+    ))
+}
+
+/// Claims up to `limit` unpublished events, oldest first, inside `tx`. On PostgreSQL the
+/// rows stay locked until `tx` ends, so several relays never publish the same batch.
+pub async fn claim_unpublished(db: &Db, tx: &mut Tx, limit: i64) -> Result<Vec<(i64, EventEnvelope)>, AppError> {
+    let lock = match db.backend {
+        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        Backend::Sqlite => "",
+    };
+    let sql = format!(
+        "SELECT {EVENT_COLUMNS} FROM domain_events WHERE published_at IS NULL ORDER BY seq LIMIT $1{lock}"
+    );
+    let rows = sqlx::query(&sql).bind(limit).fetch_all(&mut **tx).await?;
+    rows.iter().map(envelope_from_row).collect()
+}
+
+/// Marks events as handed to the bus.
+pub async fn mark_published(tx: &mut Tx, seqs: &[i64]) -> Result<(), AppError> {
+    let now = now_ms();
+    for seq in seqs {
+        sqlx::query("UPDATE domain_events SET published_at = $1 WHERE seq = $2")
+            .bind(now)
+            .bind(*seq)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Events already published whose handling by `consumer` never finished (no receipt, or
+/// one still RECEIVED), newest first within `since_ms`: what an in-process bus replays
+/// after a restart.
+pub async fn unfinished_for(db: &Db, consumer: &str, event_types: &[&str], since_ms: i64) -> Result<Vec<EventEnvelope>, AppError> {
+    if event_types.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders = (0..event_types.len()).map(|i| format!("${}", i + 3)).collect::<Vec<_>>().join(", ");
+    let sql = format!(
+        "SELECT {EVENT_COLUMNS} FROM domain_events e WHERE e.published_at IS NOT NULL AND e.occurred_at >= $2 \
+         AND e.event_type IN ({placeholders}) AND NOT EXISTS (SELECT 1 FROM event_receipts r \
+         WHERE r.event_id = e.id AND r.consumer = $1 AND r.state <> 'RECEIVED') ORDER BY seq"
+    );
+    let mut query = sqlx::query(&sql).bind(consumer).bind(since_ms);
+    for t in event_types {
+        query = query.bind(*t);
+    }
+    let rows = query.fetch_all(&db.pool).await?;
+    rows.iter().map(|r| envelope_from_row(r).map(|(_, e)| e)).collect()
+}
+
+/// One event by id.
+pub async fn find(db: &Db, id: &str) -> Result<Option<EventEnvelope>, AppError> {
+    let sql = format!("SELECT {EVENT_COLUMNS} FROM domain_events WHERE id = $1");
+    let row = sqlx::query(&sql).bind(id).fetch_optional(&db.pool).await?;
+    row.map(|r| envelope_from_row(&r).map(|(_, e)| e)).transpose()
+}
+
+/// Number of events not yet handed to the bus.
+pub async fn backlog(db: &Db) -> Result<i64, AppError> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM domain_events WHERE published_at IS NULL").fetch_one(&db.pool).await?;
+    Ok(row.try_get("n")?)
+}

@@ -1,0 +1,95 @@
+//! Per-consumer receipts: they make handlers idempotent and the event log readable.
+
+use sqlx::Row;
+
+use crate::audit::ReceiptState;
+use crate::db::{now_ms, Db};
+use crate::AppError;
+
+/// What to do with a delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    /// First delivery, or a retry of an unfinished one: handle it.
+    Handle { attempt: i64 },
+    /// Already processed: a redelivery, acknowledge and do nothing.
+    AlreadyProcessed,
+}
+
+/// Records that `consumer` received `event_id` and says whether to handle it.
+pub async fn admit(db: &Db, event_id: &str, consumer: &str) -> Result<Admission, AppError> {
+    let now = now_ms();
+    let mut tx = db.begin_write().await?;
+    let existing = sqlx::query("SELECT state, attempts FROM event_receipts WHERE event_id = $1 AND consumer = $2")
+        .bind(event_id)
+        .bind(consumer)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let attempt = match existing {
+        Some(row) => {
+            let state: String = row.try_get("state")?;
+            if ReceiptState::parse(&state) == Some(ReceiptState::Processed) {
+                tx.commit().await?;
+                return Ok(Admission::AlreadyProcessed);
+            }
+            let attempts: i64 = row.try_get("attempts")?;
+            sqlx::query("UPDATE event_receipts SET state = 'RECEIVED', attempts = $1, updated_at = $2 WHERE event_id = $3 AND consumer = $4")
+                .bind(attempts + 1)
+                .bind(now)
+                .bind(event_id)
+                .bind(consumer)
+                .execute(&mut *tx)
+                .await?;
+            attempts + 1
+        }
+        None => {
+            sqlx::query(
+                "INSERT INTO event_receipts (event_id, consumer, state, attempts, received_at, updated_at) \
+                 VALUES ($1, $2, 'RECEIVED', 1, $3, $3) ON CONFLICT (event_id, consumer) DO NOTHING",
+            )
+            .bind(event_id)
+            .bind(consumer)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            1
+        }
+    };
+    tx.commit().await?;
+    Ok(Admission::Handle { attempt })
+}
+
+pub async fn mark_processed(db: &Db, event_id: &str, consumer: &str) -> Result<(), AppError> {
+    sqlx::query("UPDATE event_receipts SET state = 'PROCESSED', last_error = NULL, updated_at = $1 WHERE event_id = $2 AND consumer = $3")
+        .bind(now_ms())
+        .bind(event_id)
+        .bind(consumer)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn mark_failed(db: &Db, event_id: &str, consumer: &str, error: &str) -> Result<(), AppError> {
+    let error: String = error.chars().take(2000).collect();
+    sqlx::query("UPDATE event_receipts SET state = 'FAILED', last_error = $1, updated_at = $2 WHERE event_id = $3 AND consumer = $4")
+        .bind(error)
+        .bind(now_ms())
+        .bind(event_id)
+        .bind(consumer)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// The receipt of one consumer for one event: (state, attempts, last error).
+pub async fn find(db: &Db, event_id: &str, consumer: &str) -> Result<Option<(ReceiptState, i64, Option<String>)>, AppError> {
+    let row = sqlx::query("SELECT state, attempts, last_error FROM event_receipts WHERE event_id = $1 AND consumer = $2")
+        .bind(event_id)
+        .bind(consumer)
+        .fetch_optional(&db.pool)
+        .await?;
+    row.map(|r| {
+        let state: String = r.try_get("state")?;
+        Ok((ReceiptState::parse(&state).ok_or(AppError::Internal)?, r.try_get("attempts")?, r.try_get("last_error")?))
+    })
+    .transpose()
+}

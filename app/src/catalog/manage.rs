@@ -1,0 +1,199 @@
+//! Creating venues and events (seeding now; the organizer's pages and API later).
+
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+use crate::catalog::rules::{layout_sections, slugify};
+use crate::catalog::EventStatus;
+use crate::db::{new_id, now_ms, to_ms, Db, Tx};
+use crate::error::FieldErrors;
+use crate::AppError;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct NewSection {
+    pub name: String,
+    pub rows: u32,
+    pub seats_per_row: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct NewVenue {
+    pub name: String,
+    pub city: String,
+    #[serde(default)]
+    pub address: String,
+    pub sections: Vec<NewSection>,
+}
+
+/// A created venue: its id and its sections' ids in the order given.
+#[derive(Debug, Clone)]
+pub struct CreatedVenue {
+    pub id: String,
+    pub section_ids: Vec<String>,
+}
+
+pub const MAX_ROWS: u32 = 60;
+pub const MAX_SEATS_PER_ROW: u32 = 80;
+
+pub fn check_venue(v: &NewVenue) -> FieldErrors {
+    let mut errors = FieldErrors::new();
+    if v.name.trim().is_empty() || v.name.len() > 120 {
+        errors.insert("name".into(), "Give the venue a name (up to 120 characters).".into());
+    }
+    if v.city.trim().is_empty() || v.city.len() > 80 {
+        errors.insert("city".into(), "Give the venue's city.".into());
+    }
+    if v.sections.is_empty() || v.sections.len() > 20 {
+        errors.insert("sections".into(), "A venue needs between 1 and 20 sections.".into());
+    }
+    for s in &v.sections {
+        if s.name.trim().is_empty() || !(1..=MAX_ROWS).contains(&s.rows) || !(1..=MAX_SEATS_PER_ROW).contains(&s.seats_per_row) {
+            errors.insert(
+                "sections".into(),
+                format!("Each section needs a name, 1–{MAX_ROWS} rows and 1–{MAX_SEATS_PER_ROW} seats per row."),
+            );
+        }
+    }
+    errors
+}
+
+/// Creates a venue with its sections and laid-out seats, in one transaction.
+pub async fn create_venue(db: &Db, venue: &NewVenue, created_by: Option<&str>) -> Result<CreatedVenue, AppError> {
+    let errors = check_venue(venue);
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let id = new_id();
+    let mut tx = db.begin_write().await?;
+    sqlx::query("INSERT INTO venues (id, name, city, address, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(&id)
+        .bind(venue.name.trim())
+        .bind(venue.city.trim())
+        .bind(venue.address.trim())
+        .bind(created_by)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+    let mut section_ids = Vec::new();
+    for (order, s) in venue.sections.iter().enumerate() {
+        let section_id = new_id();
+        sqlx::query(
+            "INSERT INTO venue_sections (id, venue_id, name, kind, capacity, sort_order) VALUES ($1, $2, $3, 'SEATED', $4, $5)",
+        )
+        .bind(&section_id)
+        .bind(&id)
+        .bind(s.name.trim())
+        .bind((s.rows * s.seats_per_row) as i64)
+        .bind(order as i64)
+        .execute(&mut *tx)
+        .await?;
+        section_ids.push(section_id);
+    }
+    let shape: Vec<(u32, u32)> = venue.sections.iter().map(|s| (s.rows, s.seats_per_row)).collect();
+    let places = layout_sections(&shape);
+    for chunk in places.chunks(100) {
+        let mut sql = String::from("INSERT INTO seats (id, venue_id, section_id, row_label, number, x, y, accessible) VALUES ");
+        for i in 0..chunk.len() {
+            let b = i * 8;
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8));
+        }
+        let mut q = sqlx::query(&sql);
+        for p in chunk {
+            q = q
+                .bind(new_id())
+                .bind(&id)
+                .bind(&section_ids[p.section])
+                .bind(&p.row)
+                .bind(p.number)
+                .bind(p.x)
+                .bind(p.y)
+                .bind(p.accessible);
+        }
+        q.execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(CreatedVenue { id, section_ids })
+}
+
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub title: String,
+    pub description: String,
+    pub category: String,
+    pub venue_id: String,
+    pub organizer_id: Option<String>,
+    pub starts_at: OffsetDateTime,
+    pub ends_at: OffsetDateTime,
+    pub image_url: Option<String>,
+    pub status: EventStatus,
+    pub featured: bool,
+    pub currency: String,
+    /// (section id, price in minor units) for every section of the venue.
+    pub prices: Vec<(String, i64)>,
+}
+
+/// Creates an event, its prices and its seat inventory (every seat AVAILABLE).
+pub async fn create_event(db: &Db, e: &NewEvent) -> Result<String, AppError> {
+    let id = new_id();
+    let mut slug = slugify(&e.title);
+    if slug.is_empty() {
+        slug = id.clone();
+    }
+    let now = now_ms();
+    let mut tx = db.begin_write().await?;
+    let taken: Option<String> = sqlx::query_scalar("SELECT id FROM events WHERE slug = $1")
+        .bind(&slug)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if taken.is_some() {
+        slug = format!("{slug}-{}", &id[..8]);
+    }
+    sqlx::query(
+        "INSERT INTO events (id, slug, title, description, category, venue_id, organizer_id, starts_at, ends_at, \
+         image_url, status, featured, currency, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)",
+    )
+    .bind(&id)
+    .bind(&slug)
+    .bind(e.title.trim())
+    .bind(e.description.trim())
+    .bind(e.category.trim().to_lowercase())
+    .bind(&e.venue_id)
+    .bind(&e.organizer_id)
+    .bind(to_ms(e.starts_at))
+    .bind(to_ms(e.ends_at))
+    .bind(&e.image_url)
+    .bind(e.status.as_str())
+    .bind(e.featured)
+    .bind(&e.currency)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    for (section_id, cents) in &e.prices {
+        sqlx::query("INSERT INTO event_prices (event_id, section_id, price_cents) VALUES ($1, $2, $3)")
+            .bind(&id)
+            .bind(section_id)
+            .bind(*cents)
+            .execute(&mut *tx)
+            .await?;
+    }
+    create_inventory(&mut tx, &id, &e.venue_id, now).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+async fn create_inventory(tx: &mut Tx, event_id: &str, venue_id: &str, now: i64) -> Result<(), AppError> {
+    sqlx::query(
+        "INSERT INTO event_seats (event_id, seat_id, section_id, status, version, updated_at) \
+         SELECT $1, s.id, s.section_id, 'AVAILABLE', 1, $2 FROM seats s WHERE s.venue_id = $3",
+    )
+    .bind(event_id)
+    .bind(now)
+    .bind(venue_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,16 @@
+//! The catalog: venues with their seats and sections, events, prices, and what is
+//! available for each event.
+
+pub mod api;
+pub mod art;
+#[cfg(feature = "ssr")]
+pub mod manage;
+pub mod model;
+pub mod pages;
+pub mod rules;
+pub mod seatmap;
+
+#[cfg(feature = "ssr")]
+pub mod service;
+
+pub use model::*;

@@ -1,0 +1,180 @@
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum EventStatus {
+    Draft,
+    OnSale,
+    SoldOut,
+    Cancelled,
+}
+
+impl EventStatus {
+    pub const ALL: [EventStatus; 4] = [EventStatus::Draft, EventStatus::OnSale, EventStatus::SoldOut, EventStatus::Cancelled];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventStatus::Draft => "DRAFT",
+            EventStatus::OnSale => "ON_SALE",
+            EventStatus::SoldOut => "SOLD_OUT",
+            EventStatus::Cancelled => "CANCELLED",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            EventStatus::Draft => "Draft",
+            EventStatus::OnSale => "On sale",
+            EventStatus::SoldOut => "Sold out",
+            EventStatus::Cancelled => "Cancelled",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SeatStatus {
+    Available,
+    Held,
+    Sold,
+}
+
+impl SeatStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SeatStatus::Available => "AVAILABLE",
+            SeatStatus::Held => "HELD",
+            SeatStatus::Sold => "SOLD",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [SeatStatus::Available, SeatStatus::Held, SeatStatus::Sold].into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Venue {
+    pub id: Uuid,
+    pub name: String,
+    pub city: String,
+    pub address: String,
+}
+
+/// An event as listed in the catalog.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventSummary {
+    pub id: Uuid,
+    pub slug: String,
+    pub title: String,
+    pub category: String,
+    pub venue_name: String,
+    pub city: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub starts_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub ends_at: OffsetDateTime,
+    pub image_url: Option<String>,
+    pub status: EventStatus,
+    pub featured: bool,
+    /// The cheapest section price, in minor units.
+    pub price_from_cents: Option<i64>,
+    pub currency: String,
+    pub seats_available: i64,
+}
+
+/// A section's price for one event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SectionPrice {
+    pub section_id: Uuid,
+    pub name: String,
+    pub price_cents: i64,
+    pub currency: String,
+    pub capacity: i64,
+}
+
+/// An event with everything its page shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventDetail {
+    #[serde(flatten)]
+    pub summary: EventSummary,
+    pub description: String,
+    pub venue: Venue,
+    pub prices: Vec<SectionPrice>,
+}
+
+/// One seat of an event's map, with its current status and price.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeatView {
+    pub id: Uuid,
+    pub section_id: Uuid,
+    pub section: String,
+    pub row: String,
+    pub number: i64,
+    pub x: i64,
+    pub y: i64,
+    pub accessible: bool,
+    pub status: SeatStatus,
+    pub price_cents: i64,
+    pub currency: String,
+}
+
+impl SeatView {
+    pub fn label(&self) -> String {
+        format!("{}, row {}, seat {}", self.section, self.row, self.number)
+    }
+}
+
+/// Catalog search, as in the URL of the events page and `GET /api/v1/events`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EventFilter {
+    #[serde(default)]
+    pub q: Option<String>,
+    #[serde(default)]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub city: Option<String>,
+    /// First day, `YYYY-MM-DD` (UTC).
+    #[serde(default)]
+    pub from: Option<String>,
+    /// Last day, `YYYY-MM-DD` (UTC), inclusive.
+    #[serde(default)]
+    pub to: Option<String>,
+    #[serde(default)]
+    pub page: Option<i64>,
+}
+
+/// A page of a list, as every list of the API answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+impl<T> Page<T> {
+    pub fn total_pages(&self) -> i64 {
+        if self.per_page <= 0 { 1 } else { ((self.total + self.per_page - 1) / self.per_page).max(1) }
+    }
+}
+
+/// The values the catalog can be filtered by.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Facets {
+    pub categories: Vec<String>,
+    pub cities: Vec<String>,
+}
+
+/// What the home page shows.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HomeEvents {
+    pub featured: Vec<EventSummary>,
+    pub upcoming: Vec<EventSummary>,
+}

@@ -1,0 +1,166 @@
+//! The one error type of the domain, shared by server functions and the REST API.
+//!
+//! It is serialisable so that server functions can return it to the browser without
+//! leaking internals: `Internal` carries no detail; the cause is logged where it happens.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use server_fn::codec::JsonEncoding;
+use server_fn::error::{FromServerFnError, ServerFnErrorErr};
+
+/// Field name → human-readable message.
+pub type FieldErrors = BTreeMap<String, String>;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AppError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("you need to sign in first")]
+    Unauthorized,
+    /// Wrong email or password; never says which.
+    #[error("Email or password is incorrect.")]
+    InvalidCredentials,
+    #[error("you are not allowed to do that")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    /// A conflict with the current state, with a machine-readable code.
+    #[error("{message}")]
+    Conflict { code: String, message: String, details: serde_json::Value },
+    #[error("some fields are not valid")]
+    Validation(FieldErrors),
+    #[error("too many requests; try again in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("the service is temporarily unavailable")]
+    Unavailable,
+    /// Something went wrong on our side; the cause has been logged.
+    #[error("something went wrong on our side")]
+    Internal,
+    /// A transport problem between the browser and the server.
+    #[error("could not reach the server: {0}")]
+    Transport(String),
+}
+
+impl AppError {
+    pub fn conflict(code: &str, message: impl Into<String>) -> Self {
+        AppError::Conflict { code: code.into(), message: message.into(), details: serde_json::Value::Null }
+    }
+
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        let mut errors = FieldErrors::new();
+        errors.insert(field.to_string(), message.into());
+        AppError::Validation(errors)
+    }
+
+    /// The stable code used in JSON error bodies.
+    pub fn code(&self) -> &str {
+        match self {
+            AppError::BadRequest(_) => "bad_request",
+            AppError::Unauthorized => "unauthorized",
+            AppError::InvalidCredentials => "invalid_credentials",
+            AppError::Forbidden => "forbidden",
+            AppError::NotFound => "not_found",
+            AppError::Conflict { code, .. } => code,
+            AppError::Validation(_) => "validation_failed",
+            AppError::RateLimited { .. } => "rate_limited",
+            AppError::Unavailable => "unavailable",
+            AppError::Internal => "internal",
+            AppError::Transport(_) => "transport",
+        }
+    }
+
+    /// The HTTP status this error answers with.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::BadRequest(_) => 400,
+            AppError::Unauthorized | AppError::InvalidCredentials => 401,
+            AppError::Forbidden => 403,
+            AppError::NotFound => 404,
+            AppError::Conflict { .. } => 409,
+            AppError::Validation(_) => 422,
+            AppError::RateLimited { .. } => 429,
+            AppError::Unavailable => 503,
+            AppError::Internal | AppError::Transport(_) => 500,
+        }
+    }
+
+    /// Field errors, if this is a validation error.
+    pub fn field_errors(&self) -> Option<&FieldErrors> {
+        match self {
+            AppError::Validation(errors) => Some(errors),
+            _ => None,
+        }
+    }
+
+    /// A message to show a person.
+    pub fn user_message(&self) -> String {
+        match self {
+            AppError::Validation(errors) if errors.len() == 1 => {
+                errors.values().next().cloned().unwrap_or_else(|| self.to_string())
+            }
+            AppError::Validation(errors) => {
+                errors.values().cloned().collect::<Vec<_>>().join(" ")
+            }
+            other => other.to_string(),
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(msg) | ServerFnErrorErr::Deserialization(msg) => AppError::BadRequest(msg),
+            ServerFnErrorErr::Request(msg) | ServerFnErrorErr::Response(msg) => AppError::Transport(msg),
+            other => {
+                #[cfg(feature = "ssr")]
+                tracing::error!(error = %other, "server function failure");
+                let _ = other;
+                AppError::Internal
+            }
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use super::AppError;
+
+    /// Maps database constraint names to domain conflicts. SQLite reports the columns of a
+    /// failed UNIQUE constraint rather than its name; both are listed here, in one place.
+    const CONSTRAINTS: &[(&str, &str, &str, &str)] = &[
+        ("users_email_key", "users.email_norm", "email", "An account with this email already exists."),
+        ("events_slug_key", "events.slug", "slug", "Another event already uses this slug."),
+        ("venue_sections_name_key", "venue_sections.venue_id, venue_sections.name", "sections", "Section names must be unique within a venue."),
+        ("seats_position_key", "seats.section_id, seats.row_label, seats.number", "sections", "A seat position appears twice."),
+    ];
+
+    impl From<sqlx::Error> for AppError {
+        fn from(err: sqlx::Error) -> Self {
+            if let sqlx::Error::RowNotFound = err {
+                return AppError::NotFound;
+            }
+            if let Some(db_err) = err.as_database_error() {
+                let name = db_err.constraint().map(str::to_owned);
+                let message = db_err.message().to_owned();
+                for (constraint, columns, field, text) in CONSTRAINTS {
+                    if name.as_deref() == Some(*constraint) || message.ends_with(columns) {
+                        return AppError::field(field, *text);
+                    }
+                }
+                if matches!(db_err.kind(), sqlx::error::ErrorKind::ForeignKeyViolation) {
+                    return AppError::BadRequest("a referenced object does not exist".into());
+                }
+            }
+            if matches!(err, sqlx::Error::PoolTimedOut) {
+                tracing::warn!("database pool timed out");
+                return AppError::Unavailable;
+            }
+            tracing::error!(error = %err, "database error");
+            AppError::Internal
+        }
+    }
+}

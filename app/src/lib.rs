@@ -1,0 +1,24 @@
+//! Taquilla's isomorphic application: shared types and rules, server functions, pages.
+//!
+//! Server-only code is behind the `ssr` feature, browser-only code behind `hydrate`.
+//! Each domain keeps its types, rules, services, server functions and pages together.
+
+pub mod audit;
+pub mod catalog;
+pub mod error;
+pub mod notifications;
+pub mod time_fmt;
+pub mod ui;
+pub mod users;
+
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod net;
+#[cfg(feature = "ssr")]
+pub mod state;
+
+mod routes;
+
+pub use error::AppError;
+pub use routes::{shell, App};

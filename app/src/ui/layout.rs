@@ -1,0 +1,68 @@
+//! Header, footer and the not-found page.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+
+use crate::users::session_ui::use_session;
+use crate::users::Role;
+
+#[component]
+pub fn AppHeader() -> impl IntoView {
+    let session = use_session();
+    view! {
+        <header class="site-header">
+            <div class="header-inner">
+                <A href="/" attr:class="brand" attr:aria-label="Taquilla home">
+                    <img src="/icons/icon.svg" alt="" width="32" height="32"/>
+                    <span>"Taquilla"</span>
+                </A>
+                <nav class="main-nav" aria-label="Main">
+                    <A href="/events">"Events"</A>
+                    <Transition fallback=|| ()>
+                        {move || session.user.get().map(|result| match result.ok().flatten() {
+                            Some(user) => view! {
+                                {(user.role == Role::Admin).then(|| view! { <A href="/admin/users">"Admin"</A> })}
+                                <A href="/account" attr:class="user-chip">{user.display_name.clone()}</A>
+                                <ActionForm action=session.logout>
+                                    <button type="submit" class="btn btn-ghost">"Log out"</button>
+                                </ActionForm>
+                            }.into_any(),
+                            None => view! {
+                                <A href="/login">"Log in"</A>
+                                <A href="/register" attr:class="btn btn-primary btn-small">"Sign up"</A>
+                            }.into_any(),
+                        })}
+                    </Transition>
+                </nav>
+            </div>
+        </header>
+    }
+}
+
+#[component]
+pub fn Footer() -> impl IntoView {
+    view! {
+        <footer class="site-footer">
+            <p>"Taquilla — tickets for live events. "
+                <a href="/api/v1/docs">"API"</a>
+            </p>
+        </footer>
+    }
+}
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text="Not found"/>
+        <section class="card empty">
+            <h1>"Page not found"</h1>
+            <p>"We could not find that page. It may have moved, or the link may be wrong."</p>
+            <A href="/events" attr:class="btn btn-primary">"Browse events"</A>
+        </section>
+    }
+}

@@ -1,0 +1,36 @@
+//! Pieces of page shared by every domain.
+
+pub mod layout;
+pub mod pwa;
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::AppError;
+
+/// A readable error, announced to screen readers.
+#[component]
+pub fn ErrorNotice(error: AppError) -> impl IntoView {
+    view! { <p class="notice notice-error" role="alert">{error.user_message()}</p> }
+}
+
+/// Previous/next links that keep the other query parameters of `base`.
+#[component]
+pub fn Pager(
+    /// The path plus query string without `page`, e.g. `/events?q=jazz`.
+    base: String,
+    page: i64,
+    total_pages: i64,
+) -> impl IntoView {
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let link = move |p: i64| format!("{base}{sep}page={p}");
+    let prev = (page > 1).then(|| link(page - 1));
+    let next = (page < total_pages).then(|| link(page + 1));
+    view! {
+        <nav class="pager" aria-label="Pagination">
+            {prev.map(|href| view! { <A href=href attr:class="btn" attr:rel="prev">"Previous page"</A> })}
+            <span class="pager-status">{format!("Page {} of {}", page, total_pages.max(1))}</span>
+            {next.map(|href| view! { <A href=href attr:class="btn" attr:rel="next">"Next page"</A> })}
+        </nav>
+    }
+}

@@ -1,0 +1,133 @@
+//! Sign-in, registration and account pages.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
+
+use crate::ui::ErrorNotice;
+use crate::users::session_ui::use_session;
+use crate::AppError;
+
+/// The message for one field, if the last submission was refused because of it.
+fn field_error(result: Option<Result<impl Clone, AppError>>, field: &'static str) -> Option<String> {
+    match result {
+        Some(Err(AppError::Validation(errors))) => errors.get(field).cloned(),
+        _ => None,
+    }
+}
+
+/// A non-field error of the last submission, to show above the button.
+fn form_error<T>(result: Option<Result<T, AppError>>) -> Option<AppError> {
+    match result {
+        Some(Err(AppError::Validation(_))) | None | Some(Ok(_)) => None,
+        Some(Err(e)) => Some(e),
+    }
+}
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let session = use_session();
+    let query = use_query_map();
+    let next = move || query.read().get("next").unwrap_or_default();
+    let pending = session.login.pending();
+    view! {
+        <Title text="Log in"/>
+        <section class="auth-card card">
+            <h1>"Log in"</h1>
+            <p class="muted">"Welcome back. Your tickets are waiting."</p>
+            <ActionForm action=session.login>
+                <input type="hidden" name="next" value=next/>
+                <div class="field">
+                    <label for="login-email">"Email"</label>
+                    <input id="login-email" type="email" name="email" autocomplete="email" required/>
+                </div>
+                <div class="field">
+                    <label for="login-password">"Password"</label>
+                    <input id="login-password" type="password" name="password" autocomplete="current-password" required/>
+                </div>
+                {move || form_error(session.login.value().get()).map(|e| view! { <ErrorNotice error=e/> })}
+                <button type="submit" class="btn btn-primary btn-block" disabled=pending>
+                    {move || if pending.get() { "Logging in…" } else { "Log in" }}
+                </button>
+            </ActionForm>
+            <p class="auth-switch">"New to Taquilla? " <A href="/register">"Create an account"</A></p>
+        </section>
+    }
+}
+
+#[component]
+pub fn RegisterPage() -> impl IntoView {
+    let session = use_session();
+    let result = session.register.value();
+    let pending = session.register.pending();
+    let err = move |field: &'static str| {
+        move || field_error(result.get(), field).map(|m| view! { <p class="field-error" id=format!("register-{field}-error")>{m}</p> })
+    };
+    view! {
+        <Title text="Create an account"/>
+        <section class="auth-card card">
+            <h1>"Create an account"</h1>
+            <p class="muted">"Buy tickets, keep them on your phone, and get help when you need it."</p>
+            <ActionForm action=session.register>
+                <div class="field">
+                    <label for="register-email">"Email"</label>
+                    <input id="register-email" type="email" name="email" autocomplete="email" required maxlength="254"/>
+                    {err("email")}
+                </div>
+                <div class="field">
+                    <label for="register-name">"Display name"</label>
+                    <input id="register-name" type="text" name="display_name" autocomplete="name" required maxlength="80"/>
+                    {err("display_name")}
+                </div>
+                <div class="field">
+                    <label for="register-password">"Password"</label>
+                    <input id="register-password" type="password" name="password" autocomplete="new-password"
+                        required minlength="8" maxlength="128" aria-describedby="register-password-hint"/>
+                    <p class="hint" id="register-password-hint">"At least 8 characters. Long passphrases are great."</p>
+                    {err("password")}
+                </div>
+                {move || form_error(result.get()).map(|e| view! { <ErrorNotice error=e/> })}
+                <button type="submit" class="btn btn-primary btn-block" disabled=pending>"Create account"</button>
+            </ActionForm>
+            <p class="auth-switch">"Already have an account? " <A href="/login">"Log in"</A></p>
+        </section>
+    }
+}
+
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let session = use_session();
+    view! {
+        <Title text="My account"/>
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || session.user.get().map(|result| match result {
+                Ok(Some(user)) => view! {
+                    <section class="card account">
+                        <h1>"Hello, " {user.display_name.clone()}</h1>
+                        <dl class="facts">
+                            <dt>"Email"</dt><dd>{user.email.clone()}</dd>
+                            <dt>"Role"</dt><dd>{user.role.label()}</dd>
+                            <dt>"Member since"</dt><dd>{crate::time_fmt::short_date(user.created_at)}</dd>
+                        </dl>
+                        <p><A href="/events">"Find something to see"</A></p>
+                    </section>
+                }.into_any(),
+                Ok(None) => view! { <SignInPrompt/> }.into_any(),
+                Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+/// Shown where a page needs a signed-in user.
+#[component]
+pub fn SignInPrompt() -> impl IntoView {
+    view! {
+        <section class="card empty">
+            <h1>"Please log in"</h1>
+            <p>"You need to be signed in to see this page."</p>
+            <A href="/login" attr:class="btn btn-primary">"Log in"</A>
+        </section>
+    }
+}

@@ -1,0 +1,212 @@
+//! Account use cases, shared by server functions, the REST API and the command line.
+
+use serde_json::json;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use crate::audit::{event_types, outbox};
+use crate::db::{from_ms, new_id, now_ms, Db};
+use crate::error::FieldErrors;
+use crate::state::AppState;
+use crate::users::model::UserPage;
+use crate::users::rules::{self, normalize_email};
+use crate::users::{Role, User};
+use crate::AppError;
+
+/// Columns read into a [`User`], from `users` aliased as `u`.
+pub const USER_COLUMNS: &str = "u.id, u.email, u.display_name, u.role, u.active, u.skills, u.created_at";
+
+pub fn user_from_row(row: &AnyRow) -> Result<User, AppError> {
+    let id: String = row.try_get("id")?;
+    let role: String = row.try_get("role")?;
+    let skills: String = row.try_get("skills")?;
+    Ok(User {
+        id: id.parse().map_err(|_| AppError::Internal)?,
+        email: row.try_get("email")?,
+        display_name: row.try_get("display_name")?,
+        role: Role::parse(&role).ok_or(AppError::Internal)?,
+        active: crate::db::flag(row, "active")?,
+        skills: skills.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+        created_at: from_ms(row.try_get("created_at")?),
+    })
+}
+
+/// A new account, as entered.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub email: String,
+    pub display_name: String,
+    pub password: String,
+    pub role: Role,
+    pub skills: Vec<String>,
+}
+
+/// Creates an account and emits `user.created` in the same transaction.
+pub async fn register(state: &AppState, new: NewUser) -> Result<User, AppError> {
+    let errors = rules::check_registration(&new.email, &new.display_name, &new.password);
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let hash = state.hasher.hash(&new.password).await?;
+    let user = insert_user(&state.db, &new, &hash).await?;
+    state.outbox_signal.notify_one();
+    Ok(user)
+}
+
+/// Inserts a user whose password is already hashed (registration, seeding, CLI).
+pub async fn insert_user(db: &Db, new: &NewUser, password_hash: &str) -> Result<User, AppError> {
+    let id = new_id();
+    let now = now_ms();
+    let email = new.email.trim().to_owned();
+    let display_name = new.display_name.trim().to_owned();
+    let mut tx = db.begin_write().await?;
+    sqlx::query(
+        "INSERT INTO users (id, email, email_norm, display_name, password_hash, role, active, skills, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+    )
+    .bind(&id)
+    .bind(&email)
+    .bind(normalize_email(&email))
+    .bind(&display_name)
+    .bind(password_hash)
+    .bind(new.role.as_str())
+    .bind(true)
+    .bind(new.skills.join(","))
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    outbox::record(
+        &mut tx,
+        event_types::USER_CREATED,
+        &id,
+        &json!({ "user_id": id, "email": email, "display_name": display_name, "role": new.role }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(User {
+        id: id.parse().map_err(|_| AppError::Internal)?,
+        email,
+        display_name,
+        role: new.role,
+        active: true,
+        skills: new.skills.clone(),
+        created_at: from_ms(now),
+    })
+}
+
+/// Checks a login. Unknown emails and wrong passwords get the same answer, after the
+/// same amount of work; a deactivated account is refused only once the password is right.
+pub async fn check_credentials(state: &AppState, email: &str, password: &str) -> Result<User, AppError> {
+    let sql = format!("SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.email_norm = $1");
+    let row = sqlx::query(&sql).bind(normalize_email(email)).fetch_optional(&state.db.pool).await?;
+    let Some(row) = row else {
+        state.hasher.verify_dummy(password).await?;
+        return Err(AppError::InvalidCredentials);
+    };
+    let hash: String = row.try_get("password_hash")?;
+    if !state.hasher.verify(password, &hash).await? {
+        return Err(AppError::InvalidCredentials);
+    }
+    let user = user_from_row(&row)?;
+    if !user.active {
+        return Err(AppError::conflict("account_deactivated", "This account has been deactivated."));
+    }
+    Ok(user)
+}
+
+/// Applies the login rate limits (per address and per account) before any work.
+pub fn check_login_rate(state: &AppState, ip: std::net::IpAddr, email: &str) -> Result<(), AppError> {
+    state
+        .limiters
+        .login_ip
+        .check(&ip.to_string())
+        .and_then(|_| state.limiters.login_account.check(&normalize_email(email)))
+        .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })
+}
+
+pub async fn find(db: &Db, id: &str) -> Result<User, AppError> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1");
+    let row = sqlx::query(&sql).bind(id).fetch_optional(&db.pool).await?.ok_or(AppError::NotFound)?;
+    user_from_row(&row)
+}
+
+pub const USERS_PER_PAGE: i64 = 25;
+
+/// Users matching `q` (email or name), newest first.
+pub async fn list(db: &Db, q: &str, page: i64) -> Result<UserPage, AppError> {
+    let page = page.max(1);
+    let pattern = format!("%{}%", q.trim().to_lowercase());
+    let total: i64 = sqlx::query(
+        "SELECT COUNT(*) AS n FROM users u WHERE u.email_norm LIKE $1 OR LOWER(u.display_name) LIKE $1",
+    )
+    .bind(&pattern)
+    .fetch_one(&db.pool)
+    .await?
+    .try_get("n")?;
+    let sql = format!(
+        "SELECT {USER_COLUMNS} FROM users u WHERE u.email_norm LIKE $1 OR LOWER(u.display_name) LIKE $1 \
+         ORDER BY u.created_at DESC, u.email_norm LIMIT $2 OFFSET $3"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(&pattern)
+        .bind(USERS_PER_PAGE)
+        .bind((page - 1) * USERS_PER_PAGE)
+        .fetch_all(&db.pool)
+        .await?;
+    let items = rows.iter().map(user_from_row).collect::<Result<_, _>>()?;
+    Ok(UserPage { items, total, page, per_page: USERS_PER_PAGE })
+}
+
+/// An administrator's change to an account.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct UserChange {
+    pub role: Option<Role>,
+    pub active: Option<bool>,
+}
+
+/// Changes role and/or active flag. Deactivation ends the user's sessions and emits
+/// `user.deactivated`. Administrators cannot lock themselves out.
+pub async fn change(state: &AppState, actor: &User, id: &str, change: UserChange) -> Result<User, AppError> {
+    if !actor.is_admin() {
+        return Err(AppError::Forbidden);
+    }
+    let target = find(&state.db, id).await?;
+    if target.id == actor.id && (change.active == Some(false) || change.role.is_some_and(|r| r != Role::Admin)) {
+        let mut errors = FieldErrors::new();
+        errors.insert("id".into(), "You cannot deactivate or demote your own account.".into());
+        return Err(AppError::Validation(errors));
+    }
+    let now = now_ms();
+    let mut tx = state.db.begin_write().await?;
+    if let Some(role) = change.role {
+        sqlx::query("UPDATE users SET role = $1, updated_at = $2 WHERE id = $3")
+            .bind(role.as_str())
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    if let Some(active) = change.active {
+        if active != target.active {
+            sqlx::query("UPDATE users SET active = $1, updated_at = $2 WHERE id = $3")
+                .bind(active)
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            if !active {
+                crate::users::session::revoke_all(&mut tx, id).await?;
+                outbox::record(
+                    &mut tx,
+                    event_types::USER_DEACTIVATED,
+                    id,
+                    &json!({ "user_id": id, "by": actor.id }),
+                )
+                .await?;
+            }
+        }
+    }
+    tx.commit().await?;
+    state.outbox_signal.notify_one();
+    find(&state.db, id).await
+}

@@ -1,0 +1,38 @@
+//! The signed-in user as the pages see it, and the actions that change it.
+
+use leptos::prelude::*;
+
+use crate::users::api::{Login, Logout, Register};
+use crate::users::User;
+use crate::AppError;
+
+#[derive(Clone, Copy)]
+pub struct Session {
+    pub login: ServerAction<Login>,
+    pub register: ServerAction<Register>,
+    pub logout: ServerAction<Logout>,
+    /// The current user; refetched whenever one of the actions completes.
+    pub user: Resource<Result<Option<User>, AppError>>,
+}
+
+pub fn provide_session() {
+    let login = ServerAction::<Login>::new();
+    let register = ServerAction::<Register>::new();
+    let logout = ServerAction::<Logout>::new();
+    let user = Resource::new(
+        move || (login.version().get(), register.version().get(), logout.version().get()),
+        |_| crate::users::api::me(),
+    );
+    provide_context(Session { login, register, logout, user });
+}
+
+pub fn use_session() -> Session {
+    expect_context::<Session>()
+}
+
+impl Session {
+    /// The user, once known (untracked reads stay reactive through `get`).
+    pub fn current(&self) -> Option<User> {
+        self.user.get().and_then(|r| r.ok()).flatten()
+    }
+}

@@ -1,0 +1,231 @@
+/* Taquilla service worker (hand-written, no build step).
+ *
+ * Served at /sw.js so that its scope is the whole site. Register it from the
+ * hydrated app with:
+ *   navigator.serviceWorker.register('/sw.js', { scope: '/' })
+ *
+ * Caches (all prefixed "taquilla-", suffixed with VERSION):
+ *   precache  the offline page, the manifest and the icons, fetched on install
+ *   static    /pkg/ (JS, WASM, CSS from cargo-leptos) and /icons/, filled on demand
+ *   pages     copies of HTML pages the user opened, for offline navigation
+ *
+ * Strategies:
+ *   /api/ and anything not GET or not same-origin: not handled (network only)
+ *   navigations: network first; a good answer is copied to "pages"; offline
+ *     answers the cached copy of that page, else /offline.html
+ *   /pkg/ files whose name carries a content hash (cargo-leptos hash-files) and
+ *     /icons/: cache first, stored on a miss
+ *   /pkg/ files without a hash: network first, cache as fallback (their URL
+ *     does not change between releases, so cache first would pin old code)
+ *   other same-origin GETs: network, cache as fallback
+ *
+ * Bump VERSION when this file or the precache list changes; activate removes
+ * every other "taquilla-" cache.
+ *
+ * Messages the page may post to the worker:
+ *   { type: 'SKIP_WAITING' }  activate a waiting worker now
+ *   { type: 'CLEAR_PAGES' }   forget cached pages (call on logout: they may
+ *                             hold the signed-in user's data)
+ */
+'use strict';
+
+const VERSION = 'v1';
+const PREFIX = 'taquilla-';
+const PRECACHE = `${PREFIX}precache-${VERSION}`;
+const STATIC_CACHE = `${PREFIX}static-${VERSION}`;
+const PAGES_CACHE = `${PREFIX}pages-${VERSION}`;
+const CURRENT_CACHES = [PRECACHE, STATIC_CACHE, PAGES_CACHE];
+
+const OFFLINE_URL = '/offline.html';
+const PRECACHE_URLS = [
+  OFFLINE_URL,
+  '/manifest.webmanifest',
+  '/favicon.svg',
+  '/icons/icon.svg',
+  '/icons/icon-192.png',
+  '/icons/icon-512.png',
+  '/icons/maskable-192.png',
+  '/icons/maskable-512.png',
+  '/icons/apple-touch-icon.png',
+];
+
+// Most pages kept in the pages cache; the oldest are dropped first.
+const MAX_PAGES = 60;
+
+// Paths never answered by the worker, whatever the method.
+const NETWORK_ONLY_PREFIXES = ['/api/', '/health/', '/metrics', '/stream'];
+
+// cargo-leptos with hash-files = true names files <stem>.<22-char base64url md5>.<ext>,
+// e.g. taquilla.G5bJ2x1d8kA9b0cFz-Qw_A.wasm
+const HASHED_NAME = /\.[A-Za-z0-9_-]{16,}\.(?:js|wasm|css|mjs)$/;
+
+self.addEventListener('install', (event) => {
+  event.waitUntil(
+    (async () => {
+      const cache = await caches.open(PRECACHE);
+      // cache: 'reload' skips the HTTP cache so a new version gets fresh files.
+      await cache.addAll(PRECACHE_URLS.map((url) => new Request(url, { cache: 'reload' })));
+      await self.skipWaiting();
+    })()
+  );
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil(
+    (async () => {
+      const names = await caches.keys();
+      await Promise.all(
+        names
+          .filter((name) => name.startsWith(PREFIX) && !CURRENT_CACHES.includes(name))
+          .map((name) => caches.delete(name))
+      );
+      if (self.registration.navigationPreload) {
+        try {
+          await self.registration.navigationPreload.enable();
+        } catch (_) {
+          /* not supported: plain fetch is used */
+        }
+      }
+      await self.clients.claim();
+    })()
+  );
+});
+
+self.addEventListener('message', (event) => {
+  const type = event.data && event.data.type;
+  if (type === 'SKIP_WAITING') {
+    self.skipWaiting();
+  } else if (type === 'CLEAR_PAGES') {
+    event.waitUntil(caches.delete(PAGES_CACHE));
+  }
+});
+
+self.addEventListener('fetch', (event) => {
+  const request = event.request;
+  if (request.method !== 'GET') return;
+
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (NETWORK_ONLY_PREFIXES.some((p) => url.pathname.startsWith(p))) return;
+  if (request.headers.has('range')) return;
+  const accept = request.headers.get('accept') || '';
+  if (accept.includes('text/event-stream')) return;
+
+  if (request.mode === 'navigate') {
+    event.respondWith(navigate(event));
+    return;
+  }
+
+  if (url.pathname.startsWith('/pkg/')) {
+    event.respondWith(
+      HASHED_NAME.test(url.pathname) ? cacheFirst(request, STATIC_CACHE) : networkFirst(request, STATIC_CACHE)
+    );
+    return;
+  }
+
+  if (url.pathname.startsWith('/icons/')) {
+    event.respondWith(cacheFirst(request, STATIC_CACHE));
+    return;
+  }
+
+  // Everything else (favicon, manifest, robots.txt, ...): network, then any cached copy.
+  event.respondWith(
+    fetch(request).catch(async () => (await caches.match(request)) || offlineResponse())
+  );
+});
+
+/** Network first for page loads; cached copy, then the offline page, when the network fails. */
+async function navigate(event) {
+  const request = event.request;
+  try {
+    const preloaded = await event.preloadResponse;
+    const response = preloaded || (await fetch(request));
+    if (isCacheablePage(response)) {
+      const copy = response.clone();
+      event.waitUntil(storePage(request, copy));
+    }
+    return response;
+  } catch (_) {
+    const cache = await caches.open(PAGES_CACHE);
+    const cached = (await cache.match(request, { ignoreVary: true })) || (await cache.match(pageKey(request)));
+    if (cached) return cached;
+    return (await caches.match(OFFLINE_URL)) || offlineResponse();
+  }
+}
+
+function isCacheablePage(response) {
+  if (!response || !response.ok || response.type !== 'basic' || response.redirected) return false;
+  const cc = (response.headers.get('cache-control') || '').toLowerCase();
+  if (cc.includes('no-store')) return false;
+  const ct = (response.headers.get('content-type') || '').toLowerCase();
+  return ct.includes('text/html');
+}
+
+/** Pages are stored under their URL without the fragment. */
+function pageKey(request) {
+  const url = new URL(request.url);
+  url.hash = '';
+  return url.href;
+}
+
+async function storePage(request, response) {
+  try {
+    const cache = await caches.open(PAGES_CACHE);
+    const key = pageKey(request);
+    await cache.delete(key);
+    await cache.put(key, response);
+    const keys = await cache.keys();
+    // keys() lists in insertion order; the delete above moves a revisited page to the end.
+    for (let i = 0; i < keys.length - MAX_PAGES; i++) {
+      await cache.delete(keys[i]);
+    }
+  } catch (_) {
+    /* quota or private mode: the page still worked online */
+  }
+}
+
+/** Cache first, stored on a miss. */
+async function cacheFirst(request, cacheName) {
+  const cache = await caches.open(cacheName);
+  const cached = await cache.match(request);
+  if (cached) return cached;
+  const precached = await caches.match(request, { cacheName: PRECACHE });
+  if (precached) return precached;
+  const response = await fetch(request);
+  if (response.ok && response.type === 'basic') {
+    try {
+      await cache.put(request, response.clone());
+    } catch (_) {
+      /* quota: serve without caching */
+    }
+  }
+  return response;
+}
+
+/** Network first, refreshing the cache; the cached copy when the network fails. */
+async function networkFirst(request, cacheName) {
+  const cache = await caches.open(cacheName);
+  try {
+    const response = await fetch(request);
+    if (response.ok && response.type === 'basic') {
+      try {
+        await cache.put(request, response.clone());
+      } catch (_) {
+        /* quota: serve without caching */
+      }
+    }
+    return response;
+  } catch (err) {
+    const cached = await cache.match(request);
+    if (cached) return cached;
+    throw err;
+  }
+}
+
+function offlineResponse() {
+  return new Response('You are offline.', {
+    status: 503,
+    statusText: 'Offline',
+    headers: { 'Content-Type': 'text/plain; charset=utf-8' },
+  });
+}

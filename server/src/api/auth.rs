@@ -1,0 +1,88 @@
+//! `/auth/*` and `/me`.
+
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::json;
+
+use app::state::AppState;
+use app::users::service::{self, NewUser};
+use app::users::{session, Role, User};
+use app::AppError;
+
+use crate::api::error::ApiResult;
+use crate::api::extract::{ApiJson, AuthUser, ClientIp};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterBody {
+    email: String,
+    display_name: String,
+    password: String,
+}
+
+pub async fn register(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(body): ApiJson<RegisterBody>,
+) -> ApiResult<(StatusCode, Json<User>)> {
+    state
+        .limiters
+        .register_ip
+        .check(&ip.to_string())
+        .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })?;
+    let new = NewUser {
+        email: body.email,
+        display_name: body.display_name,
+        password: body.password,
+        role: Role::Customer,
+        skills: vec![],
+    };
+    let user = service::register(&state, new).await?;
+    Ok((StatusCode::CREATED, Json(user)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginBody {
+    email: String,
+    password: String,
+}
+
+/// Checks the credentials and answers with a bearer token; the same token is also set
+/// as the session cookie, so a browser using the API is signed in too.
+pub async fn login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(body): ApiJson<LoginBody>,
+) -> ApiResult<Response> {
+    service::check_login_rate(&state, ip, &body.email)?;
+    let user = service::check_credentials(&state, &body.email, &body.password).await?;
+    let ttl = state.settings.session_ttl;
+    let token = session::create(&state.db, &user.id.to_string(), session::SessionKind::Api, ttl).await?;
+    let cookie = session::session_cookie(&token, state.settings.secure_cookies, ttl);
+    let mut res = Json(json!({ "token": token, "token_type": "Bearer", "expires_in": ttl.as_secs(), "user": user })).into_response();
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        res.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    Ok(res)
+}
+
+/// Ends the session or revokes the token the request carries. Idempotent.
+pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
+    if let Some(token) = session::token_from_headers(&headers) {
+        session::revoke(&state.db, &token).await?;
+    }
+    let mut res = StatusCode::NO_CONTENT.into_response();
+    if let Ok(v) = HeaderValue::from_str(&session::clear_cookie(state.settings.secure_cookies)) {
+        res.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    Ok(res)
+}
+
+pub async fn me(AuthUser(user): AuthUser) -> Json<User> {
+    Json(user)
+}
+

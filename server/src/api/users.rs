@@ -1,0 +1,77 @@
+//! `/users` (administrators only).
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Deserialize;
+
+use app::state::AppState;
+use app::users::model::UserPage;
+use app::users::service::{self, NewUser, UserChange};
+use app::users::{Role, User};
+
+use crate::api::error::ApiResult;
+use crate::api::extract::{parse_id, AdminUser, ApiJson, ApiQuery};
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    q: Option<String>,
+    #[serde(default)]
+    page: Option<i64>,
+}
+
+pub async fn list(State(state): State<AppState>, AdminUser(_): AdminUser, ApiQuery(q): ApiQuery<ListQuery>) -> ApiResult<Json<UserPage>> {
+    let page = q.page.unwrap_or(1);
+    if page < 1 {
+        return Err(app::AppError::field("page", "Pages start at 1.").into());
+    }
+    Ok(Json(service::list(&state.db, q.q.as_deref().unwrap_or(""), page).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateBody {
+    email: String,
+    display_name: String,
+    password: String,
+    #[serde(default = "customer")]
+    role: Role,
+    #[serde(default)]
+    skills: Vec<String>,
+}
+
+fn customer() -> Role {
+    Role::Customer
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    AdminUser(_): AdminUser,
+    ApiJson(body): ApiJson<CreateBody>,
+) -> ApiResult<(StatusCode, Json<User>)> {
+    let skills = body.skills.into_iter().map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty() && !s.contains(',')).collect();
+    let new = NewUser { email: body.email, display_name: body.display_name, password: body.password, role: body.role, skills };
+    let user = service::register(&state, new).await?;
+    Ok((StatusCode::CREATED, Json(user)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatchBody {
+    #[serde(default)]
+    role: Option<Role>,
+    #[serde(default)]
+    active: Option<bool>,
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    AdminUser(actor): AdminUser,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<PatchBody>,
+) -> ApiResult<Json<User>> {
+    let id = parse_id(&id)?;
+    let user = service::change(&state, &actor, &id, UserChange { role: body.role, active: body.active }).await?;
+    Ok(Json(user))
+}

@@ -1,0 +1,207 @@
+//! RabbitMQ through lapin: a durable topic exchange, one durable queue per consumer with
+//! a dead-letter queue, persistent messages, publisher confirms and manual acks. Broken
+//! connections are re-established on the next use.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use app::audit::EventEnvelope;
+use futures_util::StreamExt;
+use lapin::options::{
+    BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicPublishOptions, BasicQosOptions, ConfirmSelectOptions,
+    ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions,
+};
+use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
+use lapin::{BasicProperties, Channel, Connection, ConnectionProperties, ExchangeKind};
+use tokio::sync::Mutex;
+
+/// Where and how to talk to the broker.
+#[derive(Debug, Clone)]
+pub struct RabbitOptions {
+    pub url: String,
+    /// Prefix of exchange and queue names (`TAQUILLA_AMQP_PREFIX`, default `taquilla`).
+    pub prefix: String,
+    /// Unused queues are deleted after this long (`x-expires`), for throw-away setups.
+    pub queue_expires_ms: Option<u32>,
+}
+
+impl RabbitOptions {
+    pub fn from_env(url: &str) -> Self {
+        RabbitOptions {
+            url: url.to_owned(),
+            prefix: std::env::var("TAQUILLA_AMQP_PREFIX").ok().filter(|p| !p.is_empty()).unwrap_or_else(|| "taquilla".into()),
+            queue_expires_ms: std::env::var("TAQUILLA_AMQP_QUEUE_EXPIRES_MS").ok().and_then(|v| v.parse().ok()),
+        }
+    }
+
+    fn exchange(&self) -> String {
+        format!("{}.events", self.prefix)
+    }
+
+    fn dead_letter_exchange(&self) -> String {
+        format!("{}.dead-letter", self.prefix)
+    }
+
+    pub fn queue(&self, consumer: &str) -> String {
+        format!("{}.{consumer}", self.prefix)
+    }
+
+    pub fn dead_letter_queue(&self, consumer: &str) -> String {
+        format!("{}.{consumer}.dead", self.prefix)
+    }
+}
+
+#[derive(Clone)]
+pub struct RabbitBus {
+    options: Arc<RabbitOptions>,
+    publisher: Arc<Mutex<Option<(Connection, Channel)>>>,
+}
+
+impl RabbitBus {
+    /// Connects once to check the broker and declare the exchanges.
+    pub async fn connect(options: RabbitOptions) -> anyhow::Result<Self> {
+        let bus = RabbitBus { options: Arc::new(options), publisher: Arc::new(Mutex::new(None)) };
+        bus.publisher_channel().await.context("connecting to RabbitMQ")?;
+        Ok(bus)
+    }
+
+    pub fn options(&self) -> &RabbitOptions {
+        &self.options
+    }
+
+    async fn open(&self) -> anyhow::Result<(Connection, Channel)> {
+        let conn = Connection::connect(&self.options.url, ConnectionProperties::default()).await?;
+        let channel = conn.create_channel().await?;
+        let durable = ExchangeDeclareOptions { durable: true, ..Default::default() };
+        channel.exchange_declare(&self.options.exchange(), ExchangeKind::Topic, durable, FieldTable::default()).await?;
+        channel
+            .exchange_declare(&self.options.dead_letter_exchange(), ExchangeKind::Direct, durable, FieldTable::default())
+            .await?;
+        Ok((conn, channel))
+    }
+
+    /// The publishing channel (with confirms), reconnecting if it broke.
+    async fn publisher_channel(&self) -> anyhow::Result<Channel> {
+        let mut guard = self.publisher.lock().await;
+        if let Some((conn, channel)) = guard.as_ref() {
+            if conn.status().connected() && channel.status().connected() {
+                return Ok(channel.clone());
+            }
+        }
+        let (conn, channel) = self.open().await?;
+        channel.confirm_select(ConfirmSelectOptions::default()).await?;
+        *guard = Some((conn, channel.clone()));
+        Ok(channel)
+    }
+
+    /// Publishes persistent messages and waits for the broker's confirms.
+    pub async fn publish(&self, events: &[EventEnvelope]) -> anyhow::Result<()> {
+        let channel = self.publisher_channel().await?;
+        let result = self.publish_on(&channel, events).await;
+        if result.is_err() {
+            // Force a reconnect on the next batch.
+            *self.publisher.lock().await = None;
+        }
+        result
+    }
+
+    async fn publish_on(&self, channel: &Channel, events: &[EventEnvelope]) -> anyhow::Result<()> {
+        let exchange = self.options.exchange();
+        let mut confirms = Vec::with_capacity(events.len());
+        for event in events {
+            let payload = serde_json::to_vec(event)?;
+            let properties = BasicProperties::default()
+                .with_delivery_mode(2)
+                .with_content_type(ShortString::from("application/json"))
+                .with_message_id(ShortString::from(event.id.to_string()))
+                .with_type(ShortString::from(event.event_type.clone()));
+            let confirm = channel
+                .basic_publish(&exchange, &event.event_type, BasicPublishOptions::default(), &payload, properties)
+                .await?;
+            confirms.push(confirm);
+        }
+        for confirm in confirms {
+            let confirmation = confirm.await?;
+            if !confirmation.is_ack() {
+                bail!("the broker refused a message");
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn healthy(&self) -> bool {
+        self.publisher_channel().await.is_ok()
+    }
+
+    /// Declares the consumer's queue, its dead-letter queue and bindings; returns a
+    /// channel consuming from it with at most `prefetch` unacknowledged deliveries.
+    pub async fn consumer(&self, name: &str, event_types: &[&str], prefetch: u16) -> anyhow::Result<(Connection, Channel, lapin::Consumer)> {
+        let (conn, channel) = self.open().await?;
+        let queue = self.options.queue(name);
+        let dead = self.options.dead_letter_queue(name);
+        let mut dead_args = FieldTable::default();
+        let mut args = FieldTable::default();
+        args.insert(ShortString::from("x-dead-letter-exchange"), AMQPValue::LongString(LongString::from(self.options.dead_letter_exchange())));
+        args.insert(ShortString::from("x-dead-letter-routing-key"), AMQPValue::LongString(LongString::from(name.to_owned())));
+        if let Some(ms) = self.options.queue_expires_ms {
+            args.insert(ShortString::from("x-expires"), AMQPValue::LongUInt(ms));
+            dead_args.insert(ShortString::from("x-expires"), AMQPValue::LongUInt(ms));
+        }
+        let durable = QueueDeclareOptions { durable: true, ..Default::default() };
+        channel.queue_declare(&dead, durable, dead_args).await?;
+        channel.queue_bind(&dead, &self.options.dead_letter_exchange(), name, QueueBindOptions::default(), FieldTable::default()).await?;
+        channel.queue_declare(&queue, durable, args).await?;
+        for event_type in event_types {
+            channel.queue_bind(&queue, &self.options.exchange(), event_type, QueueBindOptions::default(), FieldTable::default()).await?;
+        }
+        channel.basic_qos(prefetch, BasicQosOptions::default()).await?;
+        let consumer = channel.basic_consume(&queue, &format!("{name}-{}", uuid::Uuid::new_v4()), BasicConsumeOptions::default(), FieldTable::default()).await?;
+        Ok((conn, channel, consumer))
+    }
+}
+
+/// What a consumer decided about a delivery.
+pub enum Ack {
+    Ack,
+    /// Send to the dead-letter queue.
+    DeadLetter,
+}
+
+/// Consumes forever, reconnecting with back-off when the broker goes away.
+pub async fn consume_forever<F, Fut>(bus: RabbitBus, name: &'static str, event_types: &'static [&'static str], handle: F)
+where
+    F: Fn(Result<EventEnvelope, String>) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Ack> + Send,
+{
+    let mut backoff = Duration::from_millis(200);
+    loop {
+        match bus.consumer(name, event_types, 32).await {
+            Ok((_conn, _channel, mut consumer)) => {
+                backoff = Duration::from_millis(200);
+                tracing::info!(consumer = name, "consuming from RabbitMQ");
+                while let Some(delivery) = consumer.next().await {
+                    let delivery = match delivery {
+                        Ok(d) => d,
+                        Err(e) => {
+                            tracing::warn!(consumer = name, error = %e, "delivery stream broke");
+                            break;
+                        }
+                    };
+                    let parsed = serde_json::from_slice::<EventEnvelope>(&delivery.data).map_err(|e| e.to_string());
+                    let outcome = match handle(parsed).await {
+                        Ack::Ack => delivery.ack(BasicAckOptions::default()).await,
+                        Ack::DeadLetter => delivery.nack(BasicNackOptions { requeue: false, ..Default::default() }).await,
+                    };
+                    if let Err(e) = outcome {
+                        tracing::warn!(consumer = name, error = %e, "acknowledgement failed; the broker will redeliver");
+                        break;
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(consumer = name, error = format!("{e:#}"), "cannot consume from RabbitMQ"),
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(Duration::from_secs(10));
+    }
+}

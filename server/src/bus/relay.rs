@@ -1,0 +1,74 @@
+//! The outbox relay: hands committed events to the bus, oldest first, and marks them
+//! published only after the bus accepted them (at-least-once; consumers are idempotent).
+
+use std::time::Duration;
+
+use app::audit::outbox;
+use app::db::Backend;
+use app::state::AppState;
+
+use crate::bus::Bus;
+
+const BATCH: i64 = 200;
+
+/// Publishes one batch; returns how many events were published.
+pub async fn relay_batch(state: &AppState, bus: &Bus) -> anyhow::Result<usize> {
+    let db = &state.db;
+    match db.backend {
+        Backend::Postgres => {
+            // Rows stay locked (SKIP LOCKED) until commit, so relays in several worker
+            // processes never publish the same batch concurrently.
+            let mut tx = db.pool.begin().await?;
+            let batch = outbox::claim_unpublished(db, &mut tx, BATCH).await?;
+            if batch.is_empty() {
+                return Ok(0);
+            }
+            let events: Vec<_> = batch.iter().map(|(_, e)| e.clone()).collect();
+            bus.publish(&events).await?;
+            let seqs: Vec<i64> = batch.iter().map(|(s, _)| *s).collect();
+            outbox::mark_published(&mut tx, &seqs).await?;
+            tx.commit().await?;
+            Ok(seqs.len())
+        }
+        Backend::Sqlite => {
+            // One process owns an SQLite file: read, publish, then mark in a short write.
+            let mut read = db.pool.begin().await?;
+            let batch = outbox::claim_unpublished(db, &mut read, BATCH).await?;
+            read.commit().await?;
+            if batch.is_empty() {
+                return Ok(0);
+            }
+            let events: Vec<_> = batch.iter().map(|(_, e)| e.clone()).collect();
+            bus.publish(&events).await?;
+            let seqs: Vec<i64> = batch.iter().map(|(s, _)| *s).collect();
+            let mut tx = db.begin_write().await?;
+            outbox::mark_published(&mut tx, &seqs).await?;
+            tx.commit().await?;
+            Ok(seqs.len())
+        }
+    }
+}
+
+/// Runs forever: publishes whenever a commit signals new events, and polls as a fallback
+/// (other processes write events too).
+pub async fn run(state: AppState, bus: Bus) {
+    let mut failures = 0u32;
+    loop {
+        match relay_batch(&state, &bus).await {
+            Ok(0) => {
+                failures = 0;
+                let _ = tokio::time::timeout(Duration::from_millis(250), state.outbox_signal.notified()).await;
+            }
+            Ok(n) => {
+                failures = 0;
+                tracing::debug!(published = n, "outbox relayed");
+            }
+            Err(e) => {
+                failures += 1;
+                let wait = Duration::from_millis(200 * 2u64.pow(failures.min(6)));
+                tracing::warn!(error = format!("{e:#}"), retry_in_ms = wait.as_millis() as u64, "outbox relay failed");
+                tokio::time::sleep(wait).await;
+            }
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! The one place configuration is read: the environment (and `.env`), with defaults
+//! that make the embedded mode work on a fresh machine.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use app::net::TrustedProxies;
+use app::state::Settings;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "TAQUILLA_ADDR", default_value = "127.0.0.1:3000", global = true)]
+    pub addr: SocketAddr,
+    /// SQLite file, signing key, uploads.
+    #[arg(long, env = "TAQUILLA_DATA_DIR", default_value = "./data", global = true)]
+    pub data_dir: PathBuf,
+    /// `postgres://…` for production; SQLite in the data directory when unset.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// `amqp://…` to use RabbitMQ; the in-process bus when unset.
+    #[arg(long, env = "AMQP_URL", global = true, hide_env_values = true)]
+    pub amqp_url: Option<String>,
+    /// Base URL for links; https turns on Secure cookies.
+    #[arg(long, env = "TAQUILLA_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+    /// Comma-separated CIDRs whose X-Forwarded-For is believed.
+    #[arg(long, env = "TAQUILLA_TRUSTED_PROXIES", default_value = "", global = true)]
+    pub trusted_proxies: String,
+    /// Seat hold lifetime in seconds.
+    #[arg(long, env = "TAQUILLA_HOLD_TTL_SECS", default_value_t = 600, global = true)]
+    pub hold_ttl_secs: u64,
+    /// Simulated payment gateway processing time (default 1500 in embedded mode, 0 otherwise).
+    #[arg(long, env = "TAQUILLA_PAYMENT_DELAY_MS", global = true)]
+    pub payment_delay_ms: Option<u64>,
+    /// Seed demo data on first start (default on in embedded mode).
+    #[arg(long, env = "TAQUILLA_DEMO", global = true)]
+    pub demo: Option<String>,
+    /// `pretty` or `json`.
+    #[arg(long, env = "TAQUILLA_LOG_FORMAT", default_value = "pretty", global = true)]
+    pub log_format: String,
+    /// Directory with the built site (JS, WASM, CSS, public assets).
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site", global = true)]
+    pub site_root: String,
+}
+
+impl Config {
+    /// Embedded mode: no external database.
+    pub fn embedded(&self) -> bool {
+        self.database_url.as_deref().is_none_or(|u| u.starts_with("sqlite"))
+    }
+
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) if !url.trim().is_empty() => url.clone(),
+            _ => format!("sqlite://{}?mode=rwc", self.data_dir.join("taquilla.db").display()),
+        }
+    }
+
+    pub fn demo_enabled(&self) -> bool {
+        match self.demo.as_deref().map(str::to_ascii_lowercase).as_deref() {
+            Some("1" | "true" | "on" | "yes") => true,
+            Some("0" | "false" | "off" | "no") => false,
+            _ => self.embedded(),
+        }
+    }
+
+    pub fn public_url(&self) -> String {
+        self.public_url.clone().unwrap_or_else(|| format!("http://{}", self.addr))
+    }
+
+    pub fn settings(&self) -> anyhow::Result<Settings> {
+        let public_url = self.public_url();
+        Ok(Settings {
+            secure_cookies: public_url.starts_with("https://"),
+            public_url,
+            session_ttl: Duration::from_secs(14 * 24 * 3600),
+            hold_ttl: Duration::from_secs(self.hold_ttl_secs.max(1)),
+            payment_delay: Duration::from_millis(
+                self.payment_delay_ms.unwrap_or(if self.embedded() { 1500 } else { 0 }),
+            ),
+            trusted_proxies: TrustedProxies::parse(&self.trusted_proxies).map_err(anyhow::Error::msg)?,
+        })
+    }
+}

@@ -1,0 +1,104 @@
+//! Start-up: database and migrations, state, bus and workers, the HTTP server.
+
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use app::db::Db;
+use app::state::AppState;
+use leptos::prelude::LeptosOptions;
+
+use crate::bus::Bus;
+use crate::config::Config;
+
+/// Connects to the configured database and applies migrations.
+pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
+    let url = config.database_url();
+    if url.starts_with("sqlite") {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
+    }
+    let max = if url.starts_with("sqlite") { 8 } else { 20 };
+    let db = Db::connect(&url, max).await.context("connecting to the database")?;
+    db.migrate().await.context("applying migrations")?;
+    Ok(db)
+}
+
+/// Leptos' options, built from our configuration rather than cargo-leptos' variables so
+/// the binary also runs from tests and outside the build tree.
+pub fn leptos_options(config: &Config) -> LeptosOptions {
+    let hash_file_exists = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt").exists()))
+        .unwrap_or(false);
+    LeptosOptions::builder()
+        .output_name("taquilla")
+        .site_root(config.site_root.clone())
+        .site_pkg_dir("pkg")
+        .site_addr(config.addr)
+        .env(leptos::prelude::Env::PROD)
+        .hash_files(hash_file_exists)
+        .build()
+}
+
+pub fn state_for(config: &Config, db: Db) -> anyhow::Result<AppState> {
+    Ok(AppState::new(leptos_options(config), db, config.settings()?))
+}
+
+/// Serves the web app; with `with_workers`, also the relay and the consumers.
+pub async fn serve(config: &Config, with_workers: bool) -> anyhow::Result<()> {
+    let db = open_database(config).await?;
+    let state = state_for(config, db)?;
+    if config.demo_enabled() {
+        if let Some(accounts) = crate::seed::seed_demo(&state).await.context("seeding demo data")? {
+            crate::seed::print_accounts(&accounts);
+        }
+    }
+    let bus = Bus::connect(config.amqp_url.as_deref(), &state).await?;
+    if with_workers {
+        crate::workers::spawn_all(&state, &bus).await?;
+    }
+    let listener = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .with_context(|| format!("listening on {}", config.addr))?;
+    tracing::info!(address = %config.addr, embedded = config.embedded(), "Taquilla is serving on http://{}", config.addr);
+    serve_on(listener, state, bus).await
+}
+
+/// Serves on an already-bound listener until Ctrl-C / SIGTERM.
+pub async fn serve_on(listener: tokio::net::TcpListener, state: AppState, bus: Bus) -> anyhow::Result<()> {
+    let router = crate::web::router(state, bus);
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("serving HTTP")
+}
+
+/// Runs the relay and consumers only, until stopped.
+pub async fn run_workers(config: &Config) -> anyhow::Result<()> {
+    let db = open_database(config).await?;
+    let state = state_for(config, db)?;
+    let bus = Bus::connect(config.amqp_url.as_deref(), &state).await?;
+    crate::workers::spawn_all(&state, &bus).await?;
+    tracing::info!("worker running");
+    shutdown_signal().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,131 @@
+//! Event consumers. Each has a name (its receipts and its queue), the event types it
+//! wants and a handler; [`deliver`] makes every handler idempotent through receipts.
+
+use std::time::Duration;
+
+use app::audit::receipts::{self, Admission};
+use app::audit::{event_types, outbox, EventEnvelope};
+use app::state::AppState;
+use app::AppError;
+use futures_util::future::BoxFuture;
+
+use crate::bus::rabbit::{consume_forever, Ack};
+use crate::bus::{relay, Bus};
+
+pub type Handler = fn(AppState, EventEnvelope) -> BoxFuture<'static, Result<(), AppError>>;
+
+#[derive(Clone, Copy)]
+pub struct Consumer {
+    pub name: &'static str,
+    pub event_types: &'static [&'static str],
+    pub handler: Handler,
+}
+
+/// Every consumer of the application.
+pub fn consumers() -> Vec<Consumer> {
+    vec![Consumer {
+        name: "notifier",
+        event_types: &[event_types::USER_CREATED],
+        handler: |state, event| {
+            Box::pin(async move { app::notifications::service::welcome(&state.db, &state.settings.public_url, &event).await })
+        },
+    }]
+}
+
+/// How one delivery ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Processed,
+    /// Already processed before: a redelivery, nothing done.
+    Duplicate,
+    Failed(String),
+}
+
+/// Handles one delivery once: records the receipt, runs the handler unless the event was
+/// already processed, and records the result.
+pub async fn deliver(state: &AppState, consumer: &Consumer, event: &EventEnvelope) -> Outcome {
+    let event_id = event.id.to_string();
+    match receipts::admit(&state.db, &event_id, consumer.name).await {
+        Ok(Admission::AlreadyProcessed) => return Outcome::Duplicate,
+        Ok(Admission::Handle { .. }) => {}
+        Err(e) => return Outcome::Failed(format!("recording the receipt: {e}")),
+    }
+    let result = (consumer.handler)(state.clone(), event.clone()).await;
+    let (outcome, recorded) = match result {
+        Ok(()) => (Outcome::Processed, receipts::mark_processed(&state.db, &event_id, consumer.name).await),
+        Err(e) => {
+            let message = e.to_string();
+            (Outcome::Failed(message.clone()), receipts::mark_failed(&state.db, &event_id, consumer.name, &message).await)
+        }
+    };
+    if let Err(e) = recorded {
+        tracing::error!(consumer = consumer.name, event_id, error = %e, "could not record the receipt");
+    }
+    outcome
+}
+
+/// [`deliver`] with retries and back-off; gives up after `max_attempts`.
+pub async fn deliver_with_retries(state: &AppState, consumer: &Consumer, event: &EventEnvelope, max_attempts: u32) -> Outcome {
+    let mut attempt = 1;
+    loop {
+        let outcome = deliver(state, consumer, event).await;
+        match &outcome {
+            Outcome::Failed(reason) if attempt < max_attempts => {
+                tracing::warn!(consumer = consumer.name, event_id = %event.id, attempt, reason, "consumer failed; retrying");
+                tokio::time::sleep(Duration::from_millis(100 * 2u64.pow(attempt))).await;
+                attempt += 1;
+            }
+            Outcome::Failed(reason) => {
+                tracing::error!(consumer = consumer.name, event_id = %event.id, attempt, reason, "consumer gave up");
+                return outcome;
+            }
+            _ => return outcome,
+        }
+    }
+}
+
+pub const MAX_ATTEMPTS: u32 = 5;
+
+/// Starts the relay and every consumer on the given bus.
+pub async fn spawn_all(state: &AppState, bus: &Bus) -> anyhow::Result<()> {
+    for consumer in consumers() {
+        match bus {
+            Bus::InProcess(inproc) => {
+                let mut queue = inproc.subscribe(consumer.event_types);
+                let state = state.clone();
+                // Deliveries that never finished before the last stop.
+                let day_ago = app::db::now_ms() - 24 * 3600 * 1000;
+                let unfinished = outbox::unfinished_for(&state.db, consumer.name, consumer.event_types, day_ago).await?;
+                tokio::spawn(async move {
+                    for event in unfinished {
+                        deliver_with_retries(&state, &consumer, &event, MAX_ATTEMPTS).await;
+                    }
+                    while let Some(event) = queue.recv().await {
+                        deliver_with_retries(&state, &consumer, &event, MAX_ATTEMPTS).await;
+                    }
+                });
+            }
+            Bus::Rabbit(rabbit) => {
+                let state = state.clone();
+                tokio::spawn(consume_forever(rabbit.clone(), consumer.name, consumer.event_types, move |parsed| {
+                    let state = state.clone();
+                    async move {
+                        match parsed {
+                            Err(reason) => {
+                                tracing::error!(consumer = consumer.name, reason, "undecodable message sent to the dead-letter queue");
+                                Ack::DeadLetter
+                            }
+                            Ok(event) => match deliver_with_retries(&state, &consumer, &event, MAX_ATTEMPTS).await {
+                                Outcome::Processed | Outcome::Duplicate => Ack::Ack,
+                                Outcome::Failed(_) => Ack::DeadLetter,
+                            },
+                        }
+                    }
+                }));
+            }
+        }
+    }
+    // Last, so that no event is relayed before every in-process consumer subscribed.
+    tokio::spawn(relay::run(state.clone(), bus.clone()));
+    Ok(())
+}

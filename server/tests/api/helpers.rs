@@ -1,0 +1,185 @@
+//! `spawn_app`: the real router on 127.0.0.1:0 with a fresh database per test — SQLite
+//! always, PostgreSQL when `TEST_DATABASE_URL` is set — and the in-process bus or, when
+//! `TEST_AMQP_URL` is set and asked for, RabbitMQ with queue names of its own.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use app::db::Db;
+use app::state::{AppState, Settings};
+use app::users::service::{insert_user, NewUser};
+use app::users::Role;
+use server::bus::{Bus, InProcessBus, RabbitBus, RabbitOptions};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub state: AppState,
+    pub bus: Bus,
+    pub client: reqwest::Client,
+    #[allow(dead_code)]
+    pub backend: Backend,
+    cleanup: Option<(String, String)>,
+}
+
+fn test_settings() -> Settings {
+    Settings { payment_delay: Duration::from_millis(50), ..Settings::default() }
+}
+
+/// A fresh PostgreSQL database for one test: (url of the new database, admin url, name).
+async fn fresh_postgres(base: &str) -> (String, String) {
+    let name = format!("taquilla_test_{}", uuid::Uuid::new_v4().simple());
+    let admin = Db::connect(base, 1).await.expect("connecting to TEST_DATABASE_URL");
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin.pool).await.expect("creating a test database");
+    admin.pool.close().await;
+    let (prefix, _) = base.rsplit_once('/').expect("TEST_DATABASE_URL ends with /<database>");
+    (format!("{prefix}/{name}"), name)
+}
+
+impl TestApp {
+    /// `None` when the backend is not configured in this environment.
+    pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        Self::spawn_with(backend, false).await
+    }
+
+    /// With `rabbit`, the bus is RabbitMQ (`None` when `TEST_AMQP_URL` is unset).
+    pub async fn spawn_with(backend: Backend, rabbit: bool) -> Option<TestApp> {
+        let _ = tracing_subscriber::fmt()
+            .with_test_writer()
+            .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()))
+            .try_init();
+        let mut cleanup = None;
+        let url = match backend {
+            Backend::Sqlite => {
+                let dir = std::env::temp_dir().join(format!("taquilla-test-{}", uuid::Uuid::new_v4().simple()));
+                std::fs::create_dir_all(&dir).unwrap();
+                format!("sqlite://{}?mode=rwc", dir.join("test.db").display())
+            }
+            Backend::Postgres => {
+                let base = std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())?;
+                let (url, name) = fresh_postgres(&base).await;
+                cleanup = Some((base, name));
+                url
+            }
+        };
+        let db = Db::connect(&url, 10).await.expect("connecting to the test database");
+        db.migrate().await.expect("migrating the test database");
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr: SocketAddr = listener.local_addr().unwrap();
+        let options = leptos::prelude::LeptosOptions::builder()
+            .output_name("taquilla")
+            .site_root("target/site")
+            .site_addr(addr)
+            .build();
+        let settings = Settings { public_url: format!("http://{addr}"), ..test_settings() };
+        let state = AppState::new(options, db, settings);
+
+        let bus = if rabbit {
+            let amqp = std::env::var("TEST_AMQP_URL").ok().filter(|u| !u.is_empty())?;
+            let options = RabbitOptions {
+                url: amqp,
+                prefix: format!("taquilla-test-{}", uuid::Uuid::new_v4().simple()),
+                queue_expires_ms: Some(60_000),
+            };
+            Bus::Rabbit(RabbitBus::connect(options).await.expect("connecting to TEST_AMQP_URL"))
+        } else {
+            Bus::InProcess(InProcessBus::default())
+        };
+        server::workers::spawn_all(&state, &bus).await.expect("starting workers");
+        tokio::spawn(server::startup::serve_on(listener, state.clone(), bus.clone()));
+
+        let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
+        Some(TestApp { address: format!("http://{addr}"), state, bus, client, backend, cleanup })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub fn api(&self, path: &str) -> String {
+        format!("{}/api/v1{path}", self.address)
+    }
+
+    /// Creates a user directly (no rate limits) and returns its id.
+    pub async fn create_user(&self, email: &str, password: &str, role: Role) -> String {
+        let hash = self.state.hasher.hash(password).await.unwrap();
+        let new = NewUser { email: email.into(), display_name: format!("Test {role:?}"), password: password.into(), role, skills: vec![] };
+        insert_user(&self.state.db, &new, &hash).await.unwrap().id.to_string()
+    }
+
+    /// Logs in through the API and returns the bearer token.
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let res = self
+            .client
+            .post(self.api("/auth/login"))
+            .json(&serde_json::json!({ "email": email, "password": password }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "login of {email} failed");
+        let body: serde_json::Value = res.json().await.unwrap();
+        body["token"].as_str().unwrap().to_owned()
+    }
+
+    /// Polls `check` until it holds, for at most `secs` seconds.
+    pub async fn eventually<F, Fut>(&self, secs: u64, mut check: F) -> bool
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+        while tokio::time::Instant::now() < deadline {
+            if check().await {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        false
+    }
+
+    /// Drops the PostgreSQL test database.
+    pub async fn cleanup(mut self) {
+        self.state.db.pool.close().await;
+        if let Some((base, name)) = self.cleanup.take() {
+            if let Ok(admin) = Db::connect(&base, 1).await {
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&admin.pool).await;
+            }
+        }
+    }
+}
+
+/// Runs a test body on SQLite and, when configured, on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                use super::*;
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    let app = TestApp::spawn(Backend::Sqlite).await.expect("SQLite is always available");
+                    super::$name(&app).await;
+                    app.cleanup().await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    match TestApp::spawn(Backend::Postgres).await {
+                        Some(app) => {
+                            super::$name(&app).await;
+                            app.cleanup().await;
+                        }
+                        None => eprintln!("TEST_DATABASE_URL is not set: PostgreSQL variant not run"),
+                    }
+                }
+            }
+        )*
+    };
+}
