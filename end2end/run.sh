@@ -97,8 +97,15 @@ server_env=(
 [ -n "${E2E_DATABASE_URL:-}" ] && server_env+=(DATABASE_URL="$E2E_DATABASE_URL")
 [ -n "${E2E_AMQP_URL:-}" ] && server_env+=(AMQP_URL="$E2E_AMQP_URL")
 
+# The first administrator, created the production way (CLI, password on stdin).
+export E2E_ADMIN_EMAIL="e2e-admin@taquilla.test"
+E2E_ADMIN_PASSWORD="e2e-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+export E2E_ADMIN_PASSWORD
+printf '%s' "$E2E_ADMIN_PASSWORD" | env "${server_env[@]}" "$bin" admin create \
+  --email "$E2E_ADMIN_EMAIL" --display-name "E2E Admin" --password-stdin >"$log" 2>&1
+
 echo "run.sh: starting $bin ${server_args[*]} on $url (data $data_dir, log $log)"
-env -u TAQUILLA_BIN -u SERVER_ARGS "${server_env[@]}" "$bin" "${server_args[@]}" >"$log" 2>&1 &
+env -u TAQUILLA_BIN -u SERVER_ARGS "${server_env[@]}" "$bin" "${server_args[@]}" >>"$log" 2>&1 &
 server_pid=$!
 
 deadline=$((SECONDS + ready_timeout))

@@ -13,7 +13,7 @@ use server_fn::error::{FromServerFnError, ServerFnErrorErr};
 pub type FieldErrors = BTreeMap<String, String>;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", content = "data", rename_all = "snake_case")]
 pub enum AppError {
     #[error("{0}")]
     BadRequest(String),
@@ -123,6 +123,20 @@ impl FromServerFnError for AppError {
             }
         }
     }
+}
+
+/// Gives a server function's HTTP response the status of its error (server functions
+/// answer 500 for every error otherwise).
+#[cfg(feature = "ssr")]
+pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let Err(e) = &result {
+        if let (Some(response), Ok(status)) =
+            (leptos::prelude::use_context::<leptos_axum::ResponseOptions>(), http::StatusCode::from_u16(e.status()))
+        {
+            response.set_status(status);
+        }
+    }
+    result
 }
 
 #[cfg(feature = "ssr")]

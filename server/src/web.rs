@@ -10,7 +10,7 @@ use axum::{Json, Router};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use serde_json::json;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 
 use app::state::AppState;
 use app::{shell, App};
@@ -39,10 +39,16 @@ pub fn router(state: AppState, bus: Bus) -> Router {
         ))
         .with_state(state.clone())
         .merge(health)
+        .layer(middleware::from_fn(server_fn_error_status))
         .layer(middleware::from_fn_with_state(state, same_origin_writes))
         .layer(middleware::from_fn(security_headers))
         .layer(CatchPanicLayer::custom(|_| ApiError(app::AppError::Internal).into_response()))
-        .layer(TraceLayer::new_for_http())
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(tracing::Level::INFO))
+                .on_request(())
+                .on_response(DefaultOnResponse::new().level(tracing::Level::DEBUG)),
+        )
 }
 
 async fn live() -> Json<serde_json::Value> {
@@ -84,6 +90,27 @@ async fn same_origin_writes(State(state): State<AppState>, req: Request, next: N
             .into_response();
     }
     next.run(req).await
+}
+
+/// Server functions answer 500 for errors raised before their body runs (undecodable
+/// arguments). When the body is one of our errors, answer with its own status instead.
+async fn server_fn_error_status(req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    let is_server_fn = path.starts_with("/api/") && !path.starts_with("/api/v1/");
+    let res = next.run(req).await;
+    if !is_server_fn || res.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "").into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<app::AppError>(&bytes) {
+        if let Ok(status) = StatusCode::from_u16(error.status()) {
+            parts.status = status;
+        }
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 /// The CSP for everything that is not a Leptos page (those get a per-response nonce).

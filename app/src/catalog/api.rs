@@ -7,30 +7,45 @@ use crate::AppError;
 
 #[server(endpoint = "catalog_home")]
 pub async fn load_home() -> Result<HomeEvents, AppError> {
-    let state = crate::state::app_state()?;
-    crate::catalog::service::home(&state.db).await
+    crate::error::respond(async move {
+        let state = crate::state::app_state()?;
+        crate::catalog::service::home(&state.db).await
+    }
+    .await)
 }
 
 #[server(endpoint = "catalog_list")]
-pub async fn list_events(filter: EventFilter) -> Result<Page<EventSummary>, AppError> {
-    let state = crate::state::app_state()?;
-    crate::catalog::service::list(&state.db, &filter).await
+pub async fn list_events(#[server(default)] filter: EventFilter) -> Result<Page<EventSummary>, AppError> {
+    crate::error::respond(async move {
+        let state = crate::state::app_state()?;
+        crate::catalog::service::list(&state.db, &filter).await
+    }
+    .await)
 }
 
 #[server(endpoint = "catalog_facets")]
 pub async fn load_facets() -> Result<Facets, AppError> {
-    let state = crate::state::app_state()?;
-    crate::catalog::service::facets(&state.db).await
+    crate::error::respond(async move {
+        let state = crate::state::app_state()?;
+        crate::catalog::service::facets(&state.db).await
+    }
+    .await)
 }
 
 #[server(endpoint = "catalog_event")]
 pub async fn get_event(id: String) -> Result<EventDetail, AppError> {
-    let state = crate::state::app_state()?;
-    crate::catalog::service::find(&state.db, &id).await
+    crate::error::respond(async move {
+        let state = crate::state::app_state()?;
+        crate::catalog::service::find(&state.db, &id).await
+    }
+    .await)
 }
 
 #[server(endpoint = "catalog_seats")]
 pub async fn get_seats(id: String) -> Result<Vec<SeatView>, AppError> {
-    let state = crate::state::app_state()?;
-    crate::catalog::service::seats(&state.db, &id).await
+    crate::error::respond(async move {
+        let state = crate::state::app_state()?;
+        crate::catalog::service::seats(&state.db, &id).await
+    }
+    .await)
 }

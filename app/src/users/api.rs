@@ -64,81 +64,102 @@ pub fn safe_next(next: Option<&str>) -> String {
 
 #[server(endpoint = "me")]
 pub async fn me() -> Result<Option<User>, AppError> {
-    ssr::current_user().await
+    crate::error::respond(async move {
+        ssr::current_user().await
+    }
+    .await)
 }
 
 #[server(endpoint = "login")]
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<User, AppError> {
-    use crate::users::{service, session};
-    let state = crate::state::app_state()?;
-    let parts = ssr::request_parts()?;
-    service::check_login_rate(&state, ssr::client_ip(&state, &parts), &email)?;
-    let user = service::check_credentials(&state, &email, &password).await?;
-    if let Some(old) = session::cookie_token(&parts.headers) {
-        session::revoke(&state.db, &old).await?;
+    crate::error::respond(async move {
+        use crate::users::{service, session};
+        let state = crate::state::app_state()?;
+        let parts = ssr::request_parts()?;
+        service::check_login_rate(&state, ssr::client_ip(&state, &parts), &email)?;
+        let user = service::check_credentials(&state, &email, &password).await?;
+        if let Some(old) = session::cookie_token(&parts.headers) {
+            session::revoke(&state.db, &old).await?;
+        }
+        let ttl = state.settings.session_ttl;
+        let token = session::create(&state.db, &user.id.to_string(), session::SessionKind::Cookie, ttl).await?;
+        ssr::set_cookie(&session::session_cookie(&token, state.settings.secure_cookies, ttl));
+        leptos_axum::redirect(&safe_next(next.as_deref()));
+        Ok(user)
     }
-    let ttl = state.settings.session_ttl;
-    let token = session::create(&state.db, &user.id.to_string(), session::SessionKind::Cookie, ttl).await?;
-    ssr::set_cookie(&session::session_cookie(&token, state.settings.secure_cookies, ttl));
-    leptos_axum::redirect(&safe_next(next.as_deref()));
-    Ok(user)
+    .await)
 }
 
 #[server(endpoint = "register")]
 pub async fn register(email: String, display_name: String, password: String) -> Result<User, AppError> {
-    use crate::users::{service, session, Role};
-    let state = crate::state::app_state()?;
-    let parts = ssr::request_parts()?;
-    let ip = ssr::client_ip(&state, &parts);
-    state
-        .limiters
-        .register_ip
-        .check(&ip.to_string())
-        .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })?;
-    let new = service::NewUser { email, display_name, password, role: Role::Customer, skills: vec![] };
-    let user = service::register(&state, new).await?;
-    let ttl = state.settings.session_ttl;
-    let token = session::create(&state.db, &user.id.to_string(), session::SessionKind::Cookie, ttl).await?;
-    ssr::set_cookie(&session::session_cookie(&token, state.settings.secure_cookies, ttl));
-    leptos_axum::redirect("/account");
-    Ok(user)
+    crate::error::respond(async move {
+        use crate::users::{service, session, Role};
+        let state = crate::state::app_state()?;
+        let parts = ssr::request_parts()?;
+        let ip = ssr::client_ip(&state, &parts);
+        state
+            .limiters
+            .register_ip
+            .check(&ip.to_string())
+            .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })?;
+        let new = service::NewUser { email, display_name, password, role: Role::Customer, skills: vec![] };
+        let user = service::register(&state, new).await?;
+        let ttl = state.settings.session_ttl;
+        let token = session::create(&state.db, &user.id.to_string(), session::SessionKind::Cookie, ttl).await?;
+        ssr::set_cookie(&session::session_cookie(&token, state.settings.secure_cookies, ttl));
+        leptos_axum::redirect("/account");
+        Ok(user)
+    }
+    .await)
 }
 
 #[server(endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
-    use crate::users::session;
-    let state = crate::state::app_state()?;
-    let parts = ssr::request_parts()?;
-    if let Some(token) = session::cookie_token(&parts.headers) {
-        session::revoke(&state.db, &token).await?;
+    crate::error::respond(async move {
+        use crate::users::session;
+        let state = crate::state::app_state()?;
+        let parts = ssr::request_parts()?;
+        if let Some(token) = session::cookie_token(&parts.headers) {
+            session::revoke(&state.db, &token).await?;
+        }
+        ssr::set_cookie(&session::clear_cookie(state.settings.secure_cookies));
+        leptos_axum::redirect("/");
+        Ok(())
     }
-    ssr::set_cookie(&session::clear_cookie(state.settings.secure_cookies));
-    leptos_axum::redirect("/");
-    Ok(())
+    .await)
 }
 
 #[server(endpoint = "admin_list_users")]
 pub async fn list_users(q: String, page: i64) -> Result<UserPage, AppError> {
-    ssr::require_admin().await?;
-    let state = crate::state::app_state()?;
-    crate::users::service::list(&state.db, &q, page).await
+    crate::error::respond(async move {
+        ssr::require_admin().await?;
+        let state = crate::state::app_state()?;
+        crate::users::service::list(&state.db, &q, page).await
+    }
+    .await)
 }
 
 #[server(endpoint = "admin_set_role")]
 pub async fn set_user_role(id: String, role: String) -> Result<User, AppError> {
-    use crate::users::{service, Role};
-    let actor = ssr::require_admin().await?;
-    let state = crate::state::app_state()?;
-    let role = Role::parse(&role).ok_or_else(|| AppError::field("role", "Choose one of the listed roles."))?;
-    service::change(&state, &actor, &id, service::UserChange { role: Some(role), active: None }).await
+    crate::error::respond(async move {
+        use crate::users::{service, Role};
+        let actor = ssr::require_admin().await?;
+        let state = crate::state::app_state()?;
+        let role = Role::parse(&role).ok_or_else(|| AppError::field("role", "Choose one of the listed roles."))?;
+        service::change(&state, &actor, &id, service::UserChange { role: Some(role), active: None }).await
+    }
+    .await)
 }
 
 #[server(endpoint = "admin_set_active")]
 pub async fn set_user_active(id: String, active: bool) -> Result<User, AppError> {
-    use crate::users::service;
-    let actor = ssr::require_admin().await?;
-    let state = crate::state::app_state()?;
-    service::change(&state, &actor, &id, service::UserChange { role: None, active: Some(active) }).await
+    crate::error::respond(async move {
+        use crate::users::service;
+        let actor = ssr::require_admin().await?;
+        let state = crate::state::app_state()?;
+        service::change(&state, &actor, &id, service::UserChange { role: None, active: Some(active) }).await
+    }
+    .await)
 }
 
 #[cfg(test)]

@@ -81,4 +81,26 @@ async fn security_headers_and_openapi(app: &TestApp) {
     assert!(docs.contains("/api/v1/events/{id}/seats"));
 }
 
-on_both_backends!(health, bad_input_gets_json_errors, cross_origin_writes_are_refused, security_headers_and_openapi);
+/// Server functions (the pages' RPC) answer bad arguments with 400 and a JSON body too.
+async fn server_functions_refuse_bad_arguments(app: &TestApp) {
+    let form = |path: &str, body: &'static str| {
+        app.client
+            .post(app.url(path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("origin", &app.address)
+            .body(body)
+            .send()
+    };
+    let res = form("/api/catalog_event", "").await.unwrap();
+    assert_eq!(res.status(), 400);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["kind"], "bad_request", "{body}");
+    // Every filter is optional.
+    assert_eq!(form("/api/catalog_list", "").await.unwrap().status(), 200);
+    let res = form("/api/catalog_list", "filter[page]=0").await.unwrap();
+    assert_eq!(res.status(), 422);
+    let res = form("/api/login", "email=a%40b.co&password=wrong-password").await.unwrap();
+    assert_eq!(res.status(), 401);
+}
+
+on_both_backends!(server_functions_refuse_bad_arguments, health, bad_input_gets_json_errors, cross_origin_writes_are_refused, security_headers_and_openapi);
