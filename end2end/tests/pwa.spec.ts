@@ -25,6 +25,15 @@ test('the manifest is linked and installable, and the service worker is register
     return registration.scope;
   });
   expect(scope).toMatch(/\/$/);
+
+  // Chromium's own verdict on installability. Playwright's contexts are incognito,
+  // which Chromium reports on its own; every other criterion must pass.
+  await page.reload();
+  await hydrated(page);
+  const cdp = await page.context().newCDPSession(page);
+  const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
+  const problems = installabilityErrors.filter((e: { errorId: string }) => e.errorId !== 'in-incognito');
+  expect(problems).toEqual([]);
 });
 
 test('navigations the network cannot reach get the offline page', async ({ page, context }) => {

@@ -19,6 +19,7 @@ use crate::api::error::ApiError;
 use crate::bus::Bus;
 
 pub fn router(state: AppState, bus: Bus) -> Router {
+    let hashed_assets = state.leptos_options.hash_files;
     let routes = generate_route_list(App);
     let health = Router::new()
         .route("/health/live", get(live))
@@ -41,7 +42,7 @@ pub fn router(state: AppState, bus: Bus) -> Router {
         .merge(health)
         .layer(middleware::from_fn(server_fn_error_status))
         .layer(middleware::from_fn_with_state(state, same_origin_writes))
-        .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn_with_state(hashed_assets, security_headers))
         .layer(CatchPanicLayer::custom(|_| ApiError(app::AppError::Internal).into_response()))
         .layer(
             TraceLayer::new_for_http()
@@ -118,7 +119,9 @@ const DEFAULT_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'sel
     img-src 'self' data:; connect-src 'self'; manifest-src 'self'; worker-src 'self'; \
     frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'";
 
-async fn security_headers(req: Request, next: Next) -> Response {
+/// Security headers on every response; `/pkg/` files are immutable when their names carry
+/// content hashes, revalidated otherwise.
+async fn security_headers(State(hashed_assets): State<bool>, req: Request, next: Next) -> Response {
     let is_pkg = req.uri().path().starts_with("/pkg/");
     let mut res = next.run(req).await;
     let pkg_ok = is_pkg && res.status().is_success();
@@ -128,7 +131,8 @@ async fn security_headers(req: Request, next: Next) -> Response {
     h.entry(header::X_FRAME_OPTIONS).or_insert(HeaderValue::from_static("DENY"));
     h.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(DEFAULT_CSP));
     if pkg_ok {
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        let policy = if hashed_assets { "public, max-age=31536000, immutable" } else { "no-cache" };
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
     }
     res
 }

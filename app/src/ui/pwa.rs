@@ -13,3 +13,16 @@ pub fn register_service_worker() {
         let _ = container.register("/sw.js");
     });
 }
+
+/// Asks the service worker to drop its copies of visited pages (they may show the
+/// signed-in user's data). Called after logout.
+pub fn forget_cached_pages() {
+    #[cfg(feature = "hydrate")]
+    {
+        let Some(window) = web_sys::window() else { return };
+        let Some(worker) = window.navigator().service_worker().controller() else { return };
+        let message = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&message, &"type".into(), &"CLEAR_PAGES".into());
+        let _ = worker.post_message(&message);
+    }
+}

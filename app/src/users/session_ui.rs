@@ -23,6 +23,13 @@ pub fn provide_session() {
         move || (login.version().get(), register.version().get(), logout.version().get()),
         |_| crate::users::api::me(),
     );
+    Effect::new(move |previous: Option<usize>| {
+        let version = logout.version().get();
+        if previous.is_some_and(|p| p != version) {
+            crate::ui::pwa::forget_cached_pages();
+        }
+        version
+    });
     provide_context(Session { login, register, logout, user });
 }
 

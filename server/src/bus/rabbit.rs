@@ -134,10 +134,8 @@ impl RabbitBus {
         self.publisher_channel().await.is_ok()
     }
 
-    /// Declares the consumer's queue, its dead-letter queue and bindings; returns a
-    /// channel consuming from it with at most `prefetch` unacknowledged deliveries.
-    pub async fn consumer(&self, name: &str, event_types: &[&str], prefetch: u16) -> anyhow::Result<(Connection, Channel, lapin::Consumer)> {
-        let (conn, channel) = self.open().await?;
+    /// Declares a consumer's durable queue, its dead-letter queue and its bindings.
+    async fn declare_queue(&self, channel: &Channel, name: &str, event_types: &[&str]) -> anyhow::Result<()> {
         let queue = self.options.queue(name);
         let dead = self.options.dead_letter_queue(name);
         let mut dead_args = FieldTable::default();
@@ -155,8 +153,30 @@ impl RabbitBus {
         for event_type in event_types {
             channel.queue_bind(&queue, &self.options.exchange(), event_type, QueueBindOptions::default(), FieldTable::default()).await?;
         }
+        Ok(())
+    }
+
+    /// Declares every consumer's queue before anything is published, so that no event
+    /// reaches the exchange before the queue that must keep it exists.
+    pub async fn declare_queues(&self, consumers: &[(&str, &[&str])]) -> anyhow::Result<()> {
+        let (conn, channel) = self.open().await?;
+        for (name, event_types) in consumers {
+            self.declare_queue(&channel, name, event_types).await?;
+        }
+        let _ = conn.close(200, "declared").await;
+        Ok(())
+    }
+
+    /// A channel consuming from the consumer's queue with at most `prefetch`
+    /// unacknowledged deliveries.
+    pub async fn consumer(&self, name: &str, event_types: &[&str], prefetch: u16) -> anyhow::Result<(Connection, Channel, lapin::Consumer)> {
+        let (conn, channel) = self.open().await?;
+        self.declare_queue(&channel, name, event_types).await?;
         channel.basic_qos(prefetch, BasicQosOptions::default()).await?;
-        let consumer = channel.basic_consume(&queue, &format!("{name}-{}", uuid::Uuid::new_v4()), BasicConsumeOptions::default(), FieldTable::default()).await?;
+        let tag = format!("{name}-{}", uuid::Uuid::new_v4());
+        let consumer = channel
+            .basic_consume(&self.options.queue(name), &tag, BasicConsumeOptions::default(), FieldTable::default())
+            .await?;
         Ok((conn, channel, consumer))
     }
 }

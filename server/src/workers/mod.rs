@@ -88,6 +88,10 @@ pub const MAX_ATTEMPTS: u32 = 5;
 
 /// Starts the relay and every consumer on the given bus.
 pub async fn spawn_all(state: &AppState, bus: &Bus) -> anyhow::Result<()> {
+    if let Bus::Rabbit(rabbit) = bus {
+        let queues: Vec<(&str, &[&str])> = consumers().iter().map(|c| (c.name, c.event_types)).collect();
+        rabbit.declare_queues(&queues).await?;
+    }
     for consumer in consumers() {
         match bus {
             Bus::InProcess(inproc) => {
@@ -127,5 +131,19 @@ pub async fn spawn_all(state: &AppState, bus: &Bus) -> anyhow::Result<()> {
     }
     // Last, so that no event is relayed before every in-process consumer subscribed.
     tokio::spawn(relay::run(state.clone(), bus.clone()));
+    tokio::spawn(maintenance(state.clone()));
     Ok(())
+}
+
+/// Hourly housekeeping: forgets sessions that ended more than a day ago.
+async fn maintenance(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        match app::users::session::purge_expired(&state.db).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(sessions = n, "expired sessions purged"),
+            Err(e) => tracing::warn!(error = %e, "purging expired sessions failed"),
+        }
+    }
 }
