@@ -7,6 +7,8 @@ pub mod audit;
 pub mod catalog;
 pub mod error;
 pub mod notifications;
+pub mod orders;
+pub mod tickets;
 pub mod time_fmt;
 pub mod ui;
 pub mod users;

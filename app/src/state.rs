@@ -8,6 +8,7 @@ use leptos::prelude::LeptosOptions;
 
 use crate::db::Db;
 use crate::net::TrustedProxies;
+use crate::tickets::signing::TicketSigner;
 use crate::users::password::PasswordHasher;
 use crate::users::ratelimit::RateLimiter;
 
@@ -40,6 +41,8 @@ pub struct Limiters {
     pub login_ip: RateLimiter,
     pub login_account: RateLimiter,
     pub register_ip: RateLimiter,
+    pub hold_user: RateLimiter,
+    pub hold_ip: RateLimiter,
 }
 
 impl Default for Limiters {
@@ -50,6 +53,9 @@ impl Default for Limiters {
             // 10 attempts per account, refilled one every 30 s.
             login_account: RateLimiter::new(10, Duration::from_secs(30)),
             register_ip: RateLimiter::new(20, Duration::from_secs(6)),
+            // Holds: 20 at once per buyer, then one a second; 120 per address, then four a second.
+            hold_user: RateLimiter::new(20, Duration::from_secs(1)),
+            hold_ip: RateLimiter::new(120, Duration::from_millis(250)),
         }
     }
 }
@@ -63,6 +69,8 @@ pub struct AppState {
     pub limiters: Arc<Limiters>,
     /// Wakes the outbox relay after a commit that wrote events.
     pub outbox_signal: Arc<tokio::sync::Notify>,
+    /// Signs admission codes.
+    pub signer: Arc<TicketSigner>,
 }
 
 impl AppState {
@@ -74,7 +82,13 @@ impl AppState {
             hasher: PasswordHasher::new(2),
             limiters: Arc::new(Limiters::default()),
             outbox_signal: Arc::new(tokio::sync::Notify::new()),
+            signer: Arc::new(TicketSigner::random()),
         }
+    }
+
+    pub fn with_signer(mut self, signer: TicketSigner) -> Self {
+        self.signer = Arc::new(signer);
+        self
     }
 }
 

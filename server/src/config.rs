@@ -37,6 +37,10 @@ pub struct Config {
     /// Seed demo data on first start (default on in embedded mode).
     #[arg(long, env = "TAQUILLA_DEMO", global = true)]
     pub demo: Option<String>,
+    /// Base64 of the 32-byte Ed25519 key that signs tickets (all processes of a
+    /// deployment must share it); a key file in the data directory when unset.
+    #[arg(long, env = "TAQUILLA_SIGNING_KEY", global = true, hide_env_values = true)]
+    pub signing_key: Option<String>,
     /// `pretty` or `json`.
     #[arg(long, env = "TAQUILLA_LOG_FORMAT", default_value = "pretty", global = true)]
     pub log_format: String,
@@ -68,6 +72,18 @@ impl Config {
 
     pub fn public_url(&self) -> String {
         self.public_url.clone().unwrap_or_else(|| format!("http://{}", self.addr))
+    }
+
+    /// The ticket signer: from `TAQUILLA_SIGNING_KEY`, else `<data dir>/ticket-signing.key`.
+    pub fn signer(&self) -> anyhow::Result<app::tickets::signing::TicketSigner> {
+        use app::tickets::signing::TicketSigner;
+        match self.signing_key.as_deref().filter(|k| !k.trim().is_empty()) {
+            Some(key) => TicketSigner::from_base64(key).map_err(anyhow::Error::msg),
+            None => {
+                std::fs::create_dir_all(&self.data_dir)?;
+                Ok(TicketSigner::load_or_create(&self.data_dir.join("ticket-signing.key"))?)
+            }
+        }
     }
 
     pub fn settings(&self) -> anyhow::Result<Settings> {

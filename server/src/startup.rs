@@ -41,7 +41,7 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
 }
 
 pub fn state_for(config: &Config, db: Db) -> anyhow::Result<AppState> {
-    Ok(AppState::new(leptos_options(config), db, config.settings()?))
+    Ok(AppState::new(leptos_options(config), db, config.settings()?).with_signer(config.signer()?))
 }
 
 /// Serves the web app; with `with_workers`, also the relay and the consumers.

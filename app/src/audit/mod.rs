@@ -15,4 +15,13 @@ pub mod event_types {
     pub const USER_CREATED: &str = "user.created";
     pub const USER_DEACTIVATED: &str = "user.deactivated";
     pub const NOTIFICATION_CREATED: &str = "notification.created";
+    pub const SEATS_HELD: &str = "seats.held";
+    pub const HOLD_RELEASED: &str = "hold.released";
+    pub const HOLD_EXPIRED: &str = "hold.expired";
+    pub const ORDER_PLACED: &str = "order.placed";
+    pub const PAYMENT_APPROVED: &str = "payment.approved";
+    pub const PAYMENT_REJECTED: &str = "payment.rejected";
+    pub const ORDER_PAID: &str = "order.paid";
+    pub const ORDER_CANCELLED: &str = "order.cancelled";
+    pub const TICKET_ISSUED: &str = "ticket.issued";
 }

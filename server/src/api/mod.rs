@@ -6,6 +6,7 @@ pub mod error;
 pub mod events;
 pub mod extract;
 pub mod openapi;
+pub mod orders;
 pub mod users;
 
 use axum::extract::DefaultBodyLimit;
@@ -32,6 +33,15 @@ pub fn router() -> Router<AppState> {
         .route("/events", get(events::list))
         .route("/events/{id}", get(events::get))
         .route("/events/{id}/seats", get(events::seats))
+        .route("/events/{id}/holds", post(orders::create_hold))
+        .route("/holds/{id}", get(orders::get_hold).delete(orders::release_hold))
+        .route("/orders", get(orders::list_orders).post(orders::place_order))
+        .route("/orders/{id}", get(orders::get_order))
+        .route("/orders/{id}/cancel", post(orders::cancel_order))
+        .route("/tickets", get(orders::list_tickets))
+        .route("/tickets/signing-key", get(orders::signing_key))
+        .route("/tickets/{id}", get(orders::get_ticket))
+        .route("/tickets/{id}/qr.svg", get(orders::ticket_qr))
         .route("/openapi.json", get(openapi::document))
         .route("/docs", get(openapi::docs_page))
         .fallback(|| async { error_response(StatusCode::NOT_FOUND, "not_found", "No such API endpoint.", Value::Null) })

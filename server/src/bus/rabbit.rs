@@ -188,15 +188,17 @@ pub enum Ack {
     DeadLetter,
 }
 
-/// Consumes forever, reconnecting with back-off when the broker goes away.
+/// Consumes forever, reconnecting with back-off when the broker goes away. Deliveries
+/// are handled concurrently, up to the prefetch count.
 pub async fn consume_forever<F, Fut>(bus: RabbitBus, name: &'static str, event_types: &'static [&'static str], handle: F)
 where
     F: Fn(Result<EventEnvelope, String>) -> Fut + Send + Sync + 'static,
-    Fut: std::future::Future<Output = Ack> + Send,
+    Fut: std::future::Future<Output = Ack> + Send + 'static,
 {
+    let handle = Arc::new(handle);
     let mut backoff = Duration::from_millis(200);
     loop {
-        match bus.consumer(name, event_types, 32).await {
+        match bus.consumer(name, event_types, 64).await {
             Ok((_conn, _channel, mut consumer)) => {
                 backoff = Duration::from_millis(200);
                 tracing::info!(consumer = name, "consuming from RabbitMQ");
@@ -208,15 +210,17 @@ where
                             break;
                         }
                     };
-                    let parsed = serde_json::from_slice::<EventEnvelope>(&delivery.data).map_err(|e| e.to_string());
-                    let outcome = match handle(parsed).await {
-                        Ack::Ack => delivery.ack(BasicAckOptions::default()).await,
-                        Ack::DeadLetter => delivery.nack(BasicNackOptions { requeue: false, ..Default::default() }).await,
-                    };
-                    if let Err(e) = outcome {
-                        tracing::warn!(consumer = name, error = %e, "acknowledgement failed; the broker will redeliver");
-                        break;
-                    }
+                    let handle = handle.clone();
+                    tokio::spawn(async move {
+                        let parsed = serde_json::from_slice::<EventEnvelope>(&delivery.data).map_err(|e| e.to_string());
+                        let outcome = match handle(parsed).await {
+                            Ack::Ack => delivery.ack(BasicAckOptions::default()).await,
+                            Ack::DeadLetter => delivery.nack(BasicNackOptions { requeue: false, ..Default::default() }).await,
+                        };
+                        if let Err(e) = outcome {
+                            tracing::warn!(consumer = name, error = %e, "acknowledgement failed; the broker will redeliver");
+                        }
+                    });
                 }
             }
             Err(e) => tracing::warn!(consumer = name, error = format!("{e:#}"), "cannot consume from RabbitMQ"),

@@ -21,16 +21,45 @@ pub struct Consumer {
     pub handler: Handler,
 }
 
+/// The id an event's payload names under `field`.
+fn payload_id(event: &EventEnvelope, field: &str) -> Result<String, AppError> {
+    event.payload[field]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| AppError::BadRequest(format!("{} without {field}", event.event_type)))
+}
+
 /// Every consumer of the application.
 pub fn consumers() -> Vec<Consumer> {
-    vec![Consumer {
-        name: "notifier",
-        event_types: &[event_types::USER_CREATED],
-        handler: |state, event| {
-            Box::pin(async move { app::notifications::service::welcome(&state.db, &state.settings.public_url, &event).await })
+    vec![
+        Consumer {
+            name: "notifier",
+            event_types: &[event_types::USER_CREATED],
+            handler: |state, event| {
+                Box::pin(async move { app::notifications::service::welcome(&state.db, &state.settings.public_url, &event).await })
+            },
         },
-    }]
+        Consumer {
+            name: "payment-processor",
+            event_types: &[event_types::ORDER_PLACED],
+            handler: |state, event| {
+                Box::pin(async move { app::orders::service::process_payment(&state, &payload_id(&event, "order_id")?).await })
+            },
+        },
+        Consumer {
+            name: "ticket-issuer",
+            event_types: &[event_types::ORDER_PAID],
+            handler: |state, event| {
+                Box::pin(async move {
+                    app::tickets::service::issue_for_order(&state, &payload_id(&event, "order_id")?).await.map(|_| ())
+                })
+            },
+        },
+    ]
 }
+
+/// How many deliveries one consumer handles at once in this process.
+const CONSUMER_CONCURRENCY: usize = 64;
 
 /// How one delivery ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,12 +129,18 @@ pub async fn spawn_all(state: &AppState, bus: &Bus) -> anyhow::Result<()> {
                 // Deliveries that never finished before the last stop.
                 let day_ago = app::db::now_ms() - 24 * 3600 * 1000;
                 let unfinished = outbox::unfinished_for(&state.db, consumer.name, consumer.event_types, day_ago).await?;
+                let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(CONSUMER_CONCURRENCY));
                 tokio::spawn(async move {
                     for event in unfinished {
                         deliver_with_retries(&state, &consumer, &event, MAX_ATTEMPTS).await;
                     }
                     while let Some(event) = queue.recv().await {
-                        deliver_with_retries(&state, &consumer, &event, MAX_ATTEMPTS).await;
+                        let Ok(permit) = permits.clone().acquire_owned().await else { break };
+                        let state = state.clone();
+                        tokio::spawn(async move {
+                            deliver_with_retries(&state, &consumer, &event, MAX_ATTEMPTS).await;
+                            drop(permit);
+                        });
                     }
                 });
             }
@@ -132,7 +167,28 @@ pub async fn spawn_all(state: &AppState, bus: &Bus) -> anyhow::Result<()> {
     // Last, so that no event is relayed before every in-process consumer subscribed.
     tokio::spawn(relay::run(state.clone(), bus.clone()));
     tokio::spawn(maintenance(state.clone()));
+    tokio::spawn(sweeper(state.clone()));
     Ok(())
+}
+
+/// Expires holds on time even when no request arrives, and fails payments that never
+/// resolved, once a second.
+async fn sweeper(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_millis(1000));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match app::orders::holds::expire_due(&state).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(holds = n, "expired holds released"),
+            Err(e) => tracing::warn!(error = %e, "expiring holds failed"),
+        }
+        match app::orders::service::expire_stale_payments(&state).await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(orders = n, "payments that never resolved were failed"),
+            Err(e) => tracing::warn!(error = %e, "failing stale payments failed"),
+        }
+    }
 }
 
 /// Hourly housekeeping: forgets sessions that ended more than a day ago.

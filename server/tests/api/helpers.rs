@@ -49,6 +49,11 @@ impl TestApp {
 
     /// With `rabbit`, the bus is RabbitMQ (`None` when `TEST_AMQP_URL` is unset).
     pub async fn spawn_with(backend: Backend, rabbit: bool) -> Option<TestApp> {
+        Self::spawn_configured(backend, rabbit, |_| {}).await
+    }
+
+    /// With settings adjusted by `configure` (short hold times, slow payments, …).
+    pub async fn spawn_configured(backend: Backend, rabbit: bool, configure: impl FnOnce(&mut Settings)) -> Option<TestApp> {
         let _ = tracing_subscriber::fmt()
             .with_test_writer()
             .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()))
@@ -77,7 +82,8 @@ impl TestApp {
             .site_root("target/site")
             .site_addr(addr)
             .build();
-        let settings = Settings { public_url: format!("http://{addr}"), ..test_settings() };
+        let mut settings = Settings { public_url: format!("http://{addr}"), ..test_settings() };
+        configure(&mut settings);
         let state = AppState::new(options, db, settings);
 
         let bus = if rabbit {
@@ -151,6 +157,14 @@ impl TestApp {
                 let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&admin.pool).await;
             }
         }
+    }
+}
+
+/// A customer who can buy: returns the bearer token.
+impl TestApp {
+    pub async fn customer(&self, email: &str) -> String {
+        self.create_user(email, "violet-tram-orbit-42", Role::Customer).await;
+        self.login(email, "violet-tram-orbit-42").await
     }
 }
 

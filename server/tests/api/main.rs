@@ -3,6 +3,7 @@
 mod helpers;
 
 mod auth;
+mod box_office;
 mod bus;
 mod catalog;
 mod cross_cutting;

@@ -1,0 +1,194 @@
+//! Box-office rules as pure functions: seat requests, card checks, the simulated
+//! gateway's answers, hold validity and what happens to seats when a payment resolves.
+
+use std::collections::HashSet;
+
+use uuid::Uuid;
+
+use crate::error::FieldErrors;
+use crate::orders::model::PaymentInput;
+
+pub const MAX_SEATS_PER_HOLD: usize = 8;
+
+/// A hold request names 1 to 8 distinct seats.
+pub fn check_seat_request(seat_ids: &[Uuid]) -> Result<(), FieldErrors> {
+    let mut errors = FieldErrors::new();
+    if seat_ids.is_empty() {
+        errors.insert("seat_ids".into(), "Choose at least one seat.".into());
+    } else if seat_ids.len() > MAX_SEATS_PER_HOLD {
+        errors.insert("seat_ids".into(), format!("You can hold up to {MAX_SEATS_PER_HOLD} seats at a time."));
+    } else if seat_ids.iter().collect::<HashSet<_>>().len() != seat_ids.len() {
+        errors.insert("seat_ids".into(), "A seat is listed twice.".into());
+    }
+    if errors.is_empty() { Ok(()) } else { Err(errors) }
+}
+
+/// What the simulated gateway will answer for a card, like common payment test cards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CardOutcome {
+    Approve,
+    Decline,
+    InsufficientFunds,
+}
+
+impl CardOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CardOutcome::Approve => "APPROVE",
+            CardOutcome::Decline => "DECLINE",
+            CardOutcome::InsufficientFunds => "INSUFFICIENT_FUNDS",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [CardOutcome::Approve, CardOutcome::Decline, CardOutcome::InsufficientFunds].into_iter().find(|o| o.as_str() == s)
+    }
+
+    /// The reason shown to the customer when the payment is refused.
+    pub fn refusal(self) -> Option<&'static str> {
+        match self {
+            CardOutcome::Approve => None,
+            CardOutcome::Decline => Some("Your card was declined."),
+            CardOutcome::InsufficientFunds => Some("Your card has insufficient funds."),
+        }
+    }
+}
+
+/// A card that passed the checks: only what may be kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedCard {
+    pub last4: String,
+    pub outcome: CardOutcome,
+}
+
+fn luhn_ok(digits: &[u8]) -> bool {
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, d)| {
+            let d = *d as u32;
+            if i % 2 == 1 {
+                let doubled = d * 2;
+                if doubled > 9 { doubled - 9 } else { doubled }
+            } else {
+                d
+            }
+        })
+        .sum();
+    sum % 10 == 0
+}
+
+/// Checks the payment fields before any order exists; `today` is (year, month).
+pub fn check_payment(payment: &PaymentInput, today: (i32, u8)) -> Result<CheckedCard, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let number: String = payment.card_number.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
+    let digits: Vec<u8> = number.bytes().filter(u8::is_ascii_digit).map(|b| b - b'0').collect();
+    if number.is_empty() {
+        errors.insert("card_number".into(), "Enter the card number.".into());
+    } else if digits.len() != number.len() || !(12..=19).contains(&digits.len()) || !luhn_ok(&digits) {
+        errors.insert("card_number".into(), "This card number is not valid.".into());
+    }
+    let (year, month) = today;
+    if !(1..=12).contains(&payment.exp_month) {
+        errors.insert("exp_month".into(), "Use a month from 1 to 12.".into());
+    }
+    let exp_year = if payment.exp_year < 100 { payment.exp_year + 2000 } else { payment.exp_year };
+    if !(2000..=2100).contains(&exp_year) {
+        errors.insert("exp_year".into(), "Enter the expiry year, like 2028.".into());
+    } else if (exp_year, payment.exp_month) < (year, month as i32) {
+        errors.insert("exp_year".into(), "This card has expired.".into());
+    }
+    let cvc = payment.cvc.trim();
+    if !(3..=4).contains(&cvc.len()) || !cvc.bytes().all(|b| b.is_ascii_digit()) {
+        errors.insert("cvc".into(), "The security code is 3 or 4 digits.".into());
+    }
+    let name = payment.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        errors.insert("name".into(), "Enter the name on the card.".into());
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let outcome = match number.as_str() {
+        "4000000000000002" => CardOutcome::Decline,
+        "4000000000009995" => CardOutcome::InsufficientFunds,
+        _ => CardOutcome::Approve,
+    };
+    Ok(CheckedCard { last4: number[number.len() - 4..].to_owned(), outcome })
+}
+
+/// An active hold is valid until it expires.
+pub fn hold_is_valid(active: bool, expires_at_ms: i64, now_ms: i64) -> bool {
+    active && now_ms < expires_at_ms
+}
+
+/// After a refused payment the seats go back to the hold if it still runs (so the
+/// customer can try another card), otherwise they are released.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterRefusal {
+    BackToHold,
+    Release,
+}
+
+pub fn after_refusal(hold_expires_at_ms: i64, now_ms: i64) -> AfterRefusal {
+    if now_ms < hold_expires_at_ms { AfterRefusal::BackToHold } else { AfterRefusal::Release }
+}
+
+/// The sum of the seat prices.
+pub fn total(prices: &[i64]) -> i64 {
+    prices.iter().sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn card(number: &str) -> PaymentInput {
+        PaymentInput { card_number: number.into(), exp_month: 12, exp_year: 2030, cvc: "123".into(), name: "Ana García".into() }
+    }
+
+    #[test]
+    fn test_cards_decide_the_answer() {
+        let today = (2026, 11);
+        assert_eq!(check_payment(&card("4242 4242 4242 4242"), today).unwrap().outcome, CardOutcome::Approve);
+        assert_eq!(check_payment(&card("4000 0000 0000 0002"), today).unwrap().outcome, CardOutcome::Decline);
+        assert_eq!(check_payment(&card("4000-0000-0000-9995"), today).unwrap().outcome, CardOutcome::InsufficientFunds);
+        assert_eq!(check_payment(&card("5555555555554444"), today).unwrap().outcome, CardOutcome::Approve);
+        assert_eq!(check_payment(&card("4242424242424242"), today).unwrap().last4, "4242");
+    }
+
+    #[test]
+    fn bad_cards_are_field_errors() {
+        let today = (2026, 11);
+        assert!(check_payment(&card("4242 4242 4242 4241"), today).unwrap_err().contains_key("card_number"));
+        assert!(check_payment(&card("4242abcd42424242"), today).unwrap_err().contains_key("card_number"));
+        assert!(check_payment(&card(""), today).unwrap_err().contains_key("card_number"));
+        let expired = PaymentInput { exp_month: 10, exp_year: 2026, ..card("4242424242424242") };
+        assert!(check_payment(&expired, today).unwrap_err().contains_key("exp_year"));
+        let this_month = PaymentInput { exp_month: 11, exp_year: 26, ..card("4242424242424242") };
+        assert!(check_payment(&this_month, today).is_ok(), "valid through the end of its month; two-digit years");
+        let bad = PaymentInput { exp_month: 13, cvc: "12".into(), name: " ".into(), ..card("4242424242424242") };
+        let errors = check_payment(&bad, today).unwrap_err();
+        assert!(errors.contains_key("exp_month") && errors.contains_key("cvc") && errors.contains_key("name"));
+    }
+
+    #[test]
+    fn seat_requests_are_bounded_and_distinct() {
+        let a = Uuid::new_v4();
+        assert!(check_seat_request(&[]).is_err());
+        assert!(check_seat_request(&[a, a]).is_err());
+        assert!(check_seat_request(&(0..9).map(|_| Uuid::new_v4()).collect::<Vec<_>>()).is_err());
+        assert!(check_seat_request(&(0..8).map(|_| Uuid::new_v4()).collect::<Vec<_>>()).is_ok());
+    }
+
+    #[test]
+    fn holds_expire_and_refusals_return_seats_only_while_the_hold_runs() {
+        assert!(hold_is_valid(true, 1_000, 999));
+        assert!(!hold_is_valid(true, 1_000, 1_000));
+        assert!(!hold_is_valid(false, 1_000, 0));
+        assert_eq!(after_refusal(1_000, 500), AfterRefusal::BackToHold);
+        assert_eq!(after_refusal(1_000, 1_000), AfterRefusal::Release);
+        assert_eq!(total(&[6500, 4500]), 11_000);
+    }
+}

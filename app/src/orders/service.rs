@@ -1,0 +1,340 @@
+//! Orders: placing one from a valid hold (idempotent), the payment's outcome, cancelling.
+
+use serde_json::json;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+use uuid::Uuid;
+
+use crate::audit::{event_types, outbox};
+use crate::catalog::Page;
+use crate::db::{from_ms, new_id, now_ms, Db};
+use crate::orders::holds::{self, release_seats_of_hold};
+use crate::orders::model::{HoldStatus, Order, OrderStatus, PaymentInput};
+use crate::orders::rules::{self, after_refusal, AfterRefusal, CardOutcome};
+use crate::state::AppState;
+use crate::users::User;
+use crate::AppError;
+
+/// How long an order may wait for its payment before it is failed and its seats freed.
+pub fn payment_deadline_ms(state: &AppState) -> i64 {
+    (state.settings.payment_delay.as_millis() as i64 * 10).max(120_000)
+}
+
+fn today() -> (i32, u8) {
+    let now = time::OffsetDateTime::now_utc();
+    (now.year(), now.month() as u8)
+}
+
+/// Places an order from `hold_id`. The same idempotency key returns the first order.
+pub async fn place(state: &AppState, user: &User, hold_id: &str, idempotency_key: &str, payment: &PaymentInput) -> Result<Order, AppError> {
+    let key = idempotency_key.trim();
+    if key.is_empty() || key.len() > 200 {
+        return Err(AppError::field("idempotency_key", "Send an Idempotency-Key header of 1 to 200 characters."));
+    }
+    let db = &state.db;
+    let user_id = user.id.to_string();
+    if let Some(existing) = find_by_key(db, &user_id, key).await? {
+        return find(db, &existing).await;
+    }
+    let card = rules::check_payment(payment, today()).map_err(AppError::Validation)?;
+    let hold = holds::find_for(db, user, hold_id).await?;
+    let now = now_ms();
+    if !rules::hold_is_valid(hold.status == HoldStatus::Active, crate::db::to_ms(hold.expires_at), now) {
+        return Err(AppError::conflict("hold_not_active", "This hold has ended; pick your seats again."));
+    }
+
+    let order_id = new_id();
+    let token = format!("tok_{}", Uuid::new_v4().simple());
+    let mut tx = db.begin_write().await?;
+    // Re-check inside the write transaction: the hold must still be ours and active.
+    let converted = sqlx::query("UPDATE holds SET status = 'CONVERTED', updated_at = $1 WHERE id = $2 AND status = 'ACTIVE' AND expires_at > $1 AND user_id = $3")
+        .bind(now)
+        .bind(hold_id)
+        .bind(&user_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if converted == 0 {
+        tx.rollback().await?;
+        if let Some(existing) = find_by_key(db, &user_id, key).await? {
+            return find(db, &existing).await;
+        }
+        return Err(AppError::conflict("hold_not_active", "This hold has ended; pick your seats again."));
+    }
+    sqlx::query("INSERT INTO gateway_tokens (token, outcome, last4, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(&token)
+        .bind(card.outcome.as_str())
+        .bind(&card.last4)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO orders (id, user_id, event_id, hold_id, idempotency_key, status, total_cents, currency, card_last4, \
+         payment_token, payment_deadline, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'PENDING', $6, $7, $8, $9, $10, $11, $11)",
+    )
+    .bind(&order_id)
+    .bind(&user_id)
+    .bind(hold.event_id.to_string())
+    .bind(hold_id)
+    .bind(key)
+    .bind(rules::total(&hold.seats.iter().map(|s| s.price_cents).collect::<Vec<_>>()))
+    .bind(&hold.currency)
+    .bind(&card.last4)
+    .bind(&token)
+    .bind(now + payment_deadline_ms(state))
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    for seat in &hold.seats {
+        sqlx::query("INSERT INTO order_items (order_id, seat_id, section, row_label, number, price_cents) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(&order_id)
+            .bind(seat.seat_id.to_string())
+            .bind(&seat.section)
+            .bind(&seat.row)
+            .bind(seat.number)
+            .bind(seat.price_cents)
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query("UPDATE event_seats SET order_id = $1, updated_at = $2 WHERE hold_id = $3 AND status = 'HELD'")
+        .bind(&order_id)
+        .bind(now)
+        .bind(hold_id)
+        .execute(&mut *tx)
+        .await?;
+    outbox::record(&mut tx, event_types::ORDER_PLACED, &order_id, &json!({ "order_id": order_id, "user_id": user_id, "hold_id": hold_id })).await?;
+    tx.commit().await?;
+    state.outbox_signal.notify_one();
+    find(db, &order_id).await
+}
+
+async fn find_by_key(db: &Db, user_id: &str, key: &str) -> Result<Option<String>, AppError> {
+    Ok(sqlx::query_scalar("SELECT id FROM orders WHERE user_id = $1 AND idempotency_key = $2")
+        .bind(user_id)
+        .bind(key)
+        .fetch_optional(&db.pool)
+        .await?)
+}
+
+const ORDER_COLUMNS: &str = "o.id, o.event_id, e.title, e.slug, e.starts_at, o.hold_id, o.status, o.total_cents, o.currency, \
+    o.card_last4, o.failure_reason, o.created_at, o.paid_at, o.user_id";
+
+async fn order_from_row(db: &Db, row: &AnyRow) -> Result<Order, AppError> {
+    let id: String = row.try_get("id")?;
+    let status: String = row.try_get("status")?;
+    let items = holds::seat_lines(
+        db,
+        "SELECT seat_id, section, row_label, number, price_cents FROM order_items WHERE order_id = $1 ORDER BY section, row_label, number",
+        &id,
+    )
+    .await?;
+    let ticket_ids: Vec<String> = sqlx::query_scalar("SELECT id FROM tickets WHERE order_id = $1 ORDER BY issued_at, id")
+        .bind(&id)
+        .fetch_all(&db.pool)
+        .await?;
+    let parse = |s: String| s.parse::<Uuid>().map_err(|_| AppError::Internal);
+    Ok(Order {
+        id: parse(id.clone())?,
+        event_id: parse(row.try_get("event_id")?)?,
+        event_title: row.try_get("title")?,
+        event_slug: row.try_get("slug")?,
+        event_starts_at: from_ms(row.try_get("starts_at")?),
+        hold_id: parse(row.try_get("hold_id")?)?,
+        status: OrderStatus::parse(&status).ok_or(AppError::Internal)?,
+        total_cents: row.try_get("total_cents")?,
+        currency: row.try_get("currency")?,
+        card_last4: row.try_get("card_last4")?,
+        failure_reason: row.try_get("failure_reason")?,
+        items,
+        ticket_ids: ticket_ids.into_iter().map(parse).collect::<Result<_, _>>()?,
+        created_at: from_ms(row.try_get("created_at")?),
+        paid_at: row.try_get::<Option<i64>, _>("paid_at")?.map(from_ms),
+    })
+}
+
+pub async fn find(db: &Db, order_id: &str) -> Result<Order, AppError> {
+    let sql = format!("SELECT {ORDER_COLUMNS} FROM orders o JOIN events e ON e.id = o.event_id WHERE o.id = $1");
+    let row = sqlx::query(&sql).bind(order_id).fetch_optional(&db.pool).await?.ok_or(AppError::NotFound)?;
+    order_from_row(db, &row).await
+}
+
+/// The order if `user` owns it or is an admin; otherwise "not found".
+pub async fn find_for(db: &Db, user: &User, order_id: &str) -> Result<Order, AppError> {
+    let owner: Option<String> = sqlx::query_scalar("SELECT user_id FROM orders WHERE id = $1").bind(order_id).fetch_optional(&db.pool).await?;
+    match owner {
+        Some(owner) if owner == user.id.to_string() || user.is_admin() => find(db, order_id).await,
+        _ => Err(AppError::NotFound),
+    }
+}
+
+pub const ORDERS_PER_PAGE: i64 = 20;
+
+/// A user's orders, newest first.
+pub async fn list_for(db: &Db, user: &User, page: i64) -> Result<Page<Order>, AppError> {
+    let page = page.max(1);
+    let user_id = user.id.to_string();
+    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE user_id = $1").bind(&user_id).fetch_one(&db.pool).await?;
+    let sql = format!(
+        "SELECT {ORDER_COLUMNS} FROM orders o JOIN events e ON e.id = o.event_id WHERE o.user_id = $1 \
+         ORDER BY o.created_at DESC, o.id LIMIT $2 OFFSET $3"
+    );
+    let rows = sqlx::query(&sql).bind(&user_id).bind(ORDERS_PER_PAGE).bind((page - 1) * ORDERS_PER_PAGE).fetch_all(&db.pool).await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for row in &rows {
+        items.push(order_from_row(db, row).await?);
+    }
+    Ok(Page { items, total, page, per_page: ORDERS_PER_PAGE })
+}
+
+/// The payment consumer: asks the simulated gateway about the order's token and records
+/// the answer. Idempotent: an order that is no longer PENDING is left alone.
+pub async fn process_payment(state: &AppState, order_id: &str) -> Result<(), AppError> {
+    let db = &state.db;
+    let row = sqlx::query("SELECT o.status, o.payment_token, o.total_cents, o.hold_id, h.expires_at FROM orders o JOIN holds h ON h.id = o.hold_id WHERE o.id = $1")
+        .bind(order_id)
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let status: String = row.try_get("status")?;
+    if status != "PENDING" {
+        return Ok(());
+    }
+    let token: String = row.try_get("payment_token")?;
+    let amount: i64 = row.try_get("total_cents")?;
+    let hold_id: String = row.try_get("hold_id")?;
+    let hold_expires_at: i64 = row.try_get("expires_at")?;
+    tokio::time::sleep(state.settings.payment_delay).await;
+    let outcome: Option<String> = sqlx::query_scalar("SELECT outcome FROM gateway_tokens WHERE token = $1").bind(&token).fetch_optional(&db.pool).await?;
+    let outcome = outcome.and_then(|o| CardOutcome::parse(&o)).unwrap_or(CardOutcome::Decline);
+
+    let now = now_ms();
+    let mut tx = db.begin_write().await?;
+    let (to, reason) = match outcome.refusal() {
+        None => ("PAID", None),
+        Some(reason) => ("REJECTED", Some(reason)),
+    };
+    let changed = sqlx::query("UPDATE orders SET status = $1, failure_reason = $2, paid_at = $3, updated_at = $4 WHERE id = $5 AND status = 'PENDING'")
+        .bind(to)
+        .bind(reason)
+        .bind(reason.is_none().then_some(now))
+        .bind(now)
+        .bind(order_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if changed == 0 {
+        tx.rollback().await?;
+        return Ok(());
+    }
+    sqlx::query("INSERT INTO payments (id, order_id, status, reason, amount_cents, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (order_id) DO NOTHING")
+        .bind(new_id())
+        .bind(order_id)
+        .bind(if reason.is_none() { "APPROVED" } else { "DECLINED" })
+        .bind(reason)
+        .bind(amount)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    match reason {
+        None => {
+            sqlx::query("UPDATE event_seats SET status = 'SOLD', version = version + 1, updated_at = $1 WHERE order_id = $2 AND status = 'HELD'")
+                .bind(now)
+                .bind(order_id)
+                .execute(&mut *tx)
+                .await?;
+            outbox::record(&mut tx, event_types::PAYMENT_APPROVED, order_id, &json!({ "order_id": order_id, "amount_cents": amount })).await?;
+            outbox::record(&mut tx, event_types::ORDER_PAID, order_id, &json!({ "order_id": order_id })).await?;
+        }
+        Some(reason) => {
+            match after_refusal(hold_expires_at, now) {
+                AfterRefusal::BackToHold => {
+                    sqlx::query("UPDATE holds SET status = 'ACTIVE', updated_at = $1 WHERE id = $2 AND status = 'CONVERTED'")
+                        .bind(now)
+                        .bind(&hold_id)
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query("UPDATE event_seats SET order_id = NULL, updated_at = $1 WHERE order_id = $2 AND status = 'HELD'")
+                        .bind(now)
+                        .bind(order_id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                AfterRefusal::Release => {
+                    sqlx::query("UPDATE holds SET status = 'EXPIRED', updated_at = $1 WHERE id = $2").bind(now).bind(&hold_id).execute(&mut *tx).await?;
+                    release_seats_of_hold(&mut tx, &hold_id, now).await?;
+                }
+            }
+            outbox::record(&mut tx, event_types::PAYMENT_REJECTED, order_id, &json!({ "order_id": order_id, "reason": reason })).await?;
+        }
+    }
+    tx.commit().await?;
+    state.outbox_signal.notify_one();
+    Ok(())
+}
+
+/// Fails orders whose payment never resolved in time and frees their seats.
+pub async fn expire_stale_payments(state: &AppState) -> Result<usize, AppError> {
+    let now = now_ms();
+    let stale: Vec<String> = sqlx::query_scalar("SELECT id FROM orders WHERE status = 'PENDING' AND payment_deadline <= $1 LIMIT 200")
+        .bind(now)
+        .fetch_all(&state.db.pool)
+        .await?;
+    let mut expired = 0;
+    for order_id in stale {
+        let mut tx = state.db.begin_write().await?;
+        let changed = sqlx::query("UPDATE orders SET status = 'EXPIRED', failure_reason = $1, updated_at = $2 WHERE id = $3 AND status = 'PENDING'")
+            .bind("The payment did not complete in time.")
+            .bind(now)
+            .bind(&order_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if changed == 1 {
+            let hold_id: String = sqlx::query_scalar("SELECT hold_id FROM orders WHERE id = $1").bind(&order_id).fetch_one(&mut *tx).await?;
+            sqlx::query("UPDATE holds SET status = 'EXPIRED', updated_at = $1 WHERE id = $2").bind(now).bind(&hold_id).execute(&mut *tx).await?;
+            release_seats_of_hold(&mut tx, &hold_id, now).await?;
+            outbox::record(&mut tx, event_types::PAYMENT_REJECTED, &order_id, &json!({ "order_id": order_id, "reason": "timeout" })).await?;
+            expired += 1;
+        }
+        tx.commit().await?;
+    }
+    if expired > 0 {
+        state.outbox_signal.notify_one();
+    }
+    Ok(expired)
+}
+
+/// The customer cancels a paid order before the event starts: seats are released and
+/// the tickets void.
+pub async fn cancel(state: &AppState, user: &User, order_id: &str) -> Result<Order, AppError> {
+    let order = find_for(&state.db, user, order_id).await?;
+    if order.status == OrderStatus::Cancelled {
+        return Ok(order);
+    }
+    if order.status != OrderStatus::Paid {
+        return Err(AppError::conflict("not_cancellable", "Only paid orders can be cancelled."));
+    }
+    let now = now_ms();
+    if crate::db::to_ms(order.event_starts_at) <= now {
+        return Err(AppError::conflict("event_started", "The event has started; this order can no longer be cancelled."));
+    }
+    let mut tx = state.db.begin_write().await?;
+    let changed = sqlx::query("UPDATE orders SET status = 'CANCELLED', cancelled_at = $1, updated_at = $1 WHERE id = $2 AND status = 'PAID'")
+        .bind(now)
+        .bind(order_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if changed == 1 {
+        sqlx::query("UPDATE event_seats SET status = 'AVAILABLE', hold_id = NULL, order_id = NULL, version = version + 1, updated_at = $1 WHERE order_id = $2")
+            .bind(now)
+            .bind(order_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE tickets SET status = 'VOID' WHERE order_id = $1").bind(order_id).execute(&mut *tx).await?;
+        outbox::record(&mut tx, event_types::ORDER_CANCELLED, order_id, &json!({ "order_id": order_id, "user_id": user.id })).await?;
+    }
+    tx.commit().await?;
+    state.outbox_signal.notify_one();
+    find(&state.db, order_id).await
+}

@@ -1,0 +1,40 @@
+//! Admission tickets: one per seat of a paid order, with a code signed with Ed25519 that
+//! a door device can verify offline, shown as a QR code.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+#[cfg(feature = "ssr")]
+pub mod service;
+#[cfg(feature = "ssr")]
+pub mod signing;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TicketStatus {
+    Valid,
+    Void,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ticket {
+    pub id: Uuid,
+    pub order_id: Uuid,
+    pub event_id: Uuid,
+    pub event_title: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub event_starts_at: OffsetDateTime,
+    pub venue: String,
+    pub section: String,
+    pub row: String,
+    pub number: i64,
+    pub holder: String,
+    pub status: TicketStatus,
+    /// The signed admission code the QR encodes.
+    pub code: String,
+    /// The QR code as an SVG document (single-ticket answers only).
+    pub qr_svg: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub issued_at: OffsetDateTime,
+}

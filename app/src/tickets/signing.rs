@@ -1,0 +1,107 @@
+//! Signed admission codes: `TQ1.<ticket id + event id, base64url>.<Ed25519 signature>`.
+//! The private key stays on the server; door devices get the public key.
+
+use std::path::Path;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use uuid::Uuid;
+
+const PREFIX: &str = "TQ1";
+
+pub struct TicketSigner {
+    key: SigningKey,
+}
+
+impl TicketSigner {
+    /// A fresh random key (tests, or a data directory without one yet).
+    pub fn random() -> Self {
+        TicketSigner { key: SigningKey::generate(&mut rand::rngs::OsRng) }
+    }
+
+    /// From 32 secret bytes, base64 (standard or URL-safe).
+    pub fn from_base64(secret: &str) -> Result<Self, String> {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(secret.trim())
+            .or_else(|_| URL_SAFE_NO_PAD.decode(secret.trim()))
+            .map_err(|_| "the signing key is not base64".to_string())?;
+        let bytes: [u8; 32] = bytes.try_into().map_err(|_| "the signing key must be 32 bytes".to_string())?;
+        Ok(TicketSigner { key: SigningKey::from_bytes(&bytes) })
+    }
+
+    /// Reads the key file, creating it (mode 0600) with a new key if it does not exist.
+    pub fn load_or_create(path: &Path) -> std::io::Result<Self> {
+        if let Ok(text) = std::fs::read_to_string(path) {
+            return Self::from_base64(&text).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e));
+        }
+        let signer = Self::random();
+        let encoded = base64::engine::general_purpose::STANDARD.encode(signer.key.to_bytes());
+        std::fs::write(path, encoded)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+        }
+        Ok(signer)
+    }
+
+    /// The public key door devices verify with, base64url.
+    pub fn public_key(&self) -> String {
+        URL_SAFE_NO_PAD.encode(self.key.verifying_key().to_bytes())
+    }
+
+    pub fn sign(&self, ticket_id: Uuid, event_id: Uuid) -> String {
+        let mut payload = [0u8; 32];
+        payload[..16].copy_from_slice(ticket_id.as_bytes());
+        payload[16..].copy_from_slice(event_id.as_bytes());
+        let signature = self.key.sign(&payload);
+        format!("{PREFIX}.{}.{}", URL_SAFE_NO_PAD.encode(payload), URL_SAFE_NO_PAD.encode(signature.to_bytes()))
+    }
+}
+
+/// Checks a code against a public key; returns (ticket id, event id) when it is genuine.
+pub fn verify(public_key: &str, code: &str) -> Option<(Uuid, Uuid)> {
+    let key_bytes: [u8; 32] = URL_SAFE_NO_PAD.decode(public_key).ok()?.try_into().ok()?;
+    let key = VerifyingKey::from_bytes(&key_bytes).ok()?;
+    let mut parts = code.trim().split('.');
+    if parts.next()? != PREFIX {
+        return None;
+    }
+    let payload = URL_SAFE_NO_PAD.decode(parts.next()?).ok()?;
+    let signature: [u8; 64] = URL_SAFE_NO_PAD.decode(parts.next()?).ok()?.try_into().ok()?;
+    if parts.next().is_some() || payload.len() != 32 {
+        return None;
+    }
+    key.verify(&payload, &Signature::from_bytes(&signature)).ok()?;
+    Some((Uuid::from_slice(&payload[..16]).ok()?, Uuid::from_slice(&payload[16..]).ok()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_verify_with_the_public_key_only() {
+        let signer = TicketSigner::random();
+        let (ticket, event) = (Uuid::new_v4(), Uuid::new_v4());
+        let code = signer.sign(ticket, event);
+        assert_eq!(verify(&signer.public_key(), &code), Some((ticket, event)));
+        assert_eq!(verify(&TicketSigner::random().public_key(), &code), None, "another key");
+        let mut tampered = code.clone();
+        tampered.replace_range(6..8, "AA");
+        assert_eq!(verify(&signer.public_key(), &tampered), None);
+        assert_eq!(verify(&signer.public_key(), "garbage"), None);
+    }
+
+    #[test]
+    fn keys_round_trip_through_files() {
+        let dir = std::env::temp_dir().join(format!("taquilla-key-{}", Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("ticket-signing.key");
+        let first = TicketSigner::load_or_create(&path).unwrap();
+        let again = TicketSigner::load_or_create(&path).unwrap();
+        assert_eq!(first.public_key(), again.public_key());
+        assert!(TicketSigner::from_base64("not base64!").is_err());
+    }
+}

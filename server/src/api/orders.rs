@@ -1,0 +1,116 @@
+//! The box office: `/events/{id}/holds`, `/holds/{id}`, `/orders`, `/tickets`.
+
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use app::catalog::Page;
+use app::orders::model::{Hold, Order, PaymentInput};
+use app::orders::{holds, service};
+use app::state::AppState;
+use app::tickets::{service as tickets, Ticket};
+use app::AppError;
+
+use crate::api::error::ApiResult;
+use crate::api::extract::{parse_id, ApiJson, ApiQuery, AuthUser, ClientIp};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HoldBody {
+    seat_ids: Vec<Uuid>,
+}
+
+pub async fn create_hold(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    ClientIp(ip): ClientIp,
+    Path(event_id): Path<String>,
+    ApiJson(body): ApiJson<HoldBody>,
+) -> ApiResult<(StatusCode, Json<Hold>)> {
+    let limited = |r: Result<(), u64>| r.map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs });
+    limited(state.limiters.hold_user.check(&user.id.to_string()))?;
+    limited(state.limiters.hold_ip.check(&ip.to_string()))?;
+    if event_id.len() > 120 {
+        return Err(AppError::NotFound.into());
+    }
+    let hold = holds::create(&state, &user, &event_id, &body.seat_ids).await?;
+    Ok((StatusCode::CREATED, Json(hold)))
+}
+
+pub async fn get_hold(State(state): State<AppState>, AuthUser(user): AuthUser, Path(id): Path<String>) -> ApiResult<Json<Hold>> {
+    Ok(Json(holds::find_for(&state.db, &user, &parse_id(&id)?).await?))
+}
+
+pub async fn release_hold(State(state): State<AppState>, AuthUser(user): AuthUser, Path(id): Path<String>) -> ApiResult<StatusCode> {
+    holds::release(&state, &user, &parse_id(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderBody {
+    hold_id: Uuid,
+    payment: PaymentInput,
+}
+
+/// Places an order; the payment is processed asynchronously (202). The same
+/// `Idempotency-Key` returns the first order.
+pub async fn place_order(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<OrderBody>,
+) -> ApiResult<(StatusCode, Json<Order>)> {
+    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let order = service::place(&state, &user, &body.hold_id.to_string(), key, &body.payment).await?;
+    Ok((StatusCode::ACCEPTED, Json(order)))
+}
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    #[serde(default)]
+    page: Option<i64>,
+}
+
+fn page_of(q: &PageQuery) -> Result<i64, AppError> {
+    match q.page.unwrap_or(1) {
+        p if (1..=100_000).contains(&p) => Ok(p),
+        _ => Err(AppError::field("page", "Pages start at 1.")),
+    }
+}
+
+pub async fn list_orders(State(state): State<AppState>, AuthUser(user): AuthUser, ApiQuery(q): ApiQuery<PageQuery>) -> ApiResult<Json<Page<Order>>> {
+    Ok(Json(service::list_for(&state.db, &user, page_of(&q)?).await?))
+}
+
+pub async fn get_order(State(state): State<AppState>, AuthUser(user): AuthUser, Path(id): Path<String>) -> ApiResult<Json<Order>> {
+    Ok(Json(service::find_for(&state.db, &user, &parse_id(&id)?).await?))
+}
+
+pub async fn cancel_order(State(state): State<AppState>, AuthUser(user): AuthUser, Path(id): Path<String>) -> ApiResult<Json<Order>> {
+    Ok(Json(service::cancel(&state, &user, &parse_id(&id)?).await?))
+}
+
+pub async fn list_tickets(State(state): State<AppState>, AuthUser(user): AuthUser, ApiQuery(q): ApiQuery<PageQuery>) -> ApiResult<Json<Page<Ticket>>> {
+    Ok(Json(tickets::list_for(&state.db, &user, page_of(&q)?).await?))
+}
+
+pub async fn get_ticket(State(state): State<AppState>, AuthUser(user): AuthUser, Path(id): Path<String>) -> ApiResult<Json<Ticket>> {
+    Ok(Json(tickets::find_for(&state.db, &user, &parse_id(&id)?).await?))
+}
+
+/// The ticket's QR code as a downloadable SVG file.
+pub async fn ticket_qr(State(state): State<AppState>, AuthUser(user): AuthUser, Path(id): Path<String>) -> ApiResult<Response> {
+    let ticket = tickets::find_for(&state.db, &user, &parse_id(&id)?).await?;
+    let svg = ticket.qr_svg.unwrap_or_default();
+    let disposition = format!("attachment; filename=\"taquilla-ticket-{}.svg\"", ticket.id);
+    Ok(([(header::CONTENT_TYPE, "image/svg+xml".to_string()), (header::CONTENT_DISPOSITION, disposition)], svg).into_response())
+}
+
+/// The public key door devices verify admission codes with.
+pub async fn signing_key(State(state): State<AppState>) -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "algorithm": "Ed25519", "public_key": state.signer.public_key(), "format": "TQ1.<base64url ticket id + event id>.<base64url signature>" }))
+}

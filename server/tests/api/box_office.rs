@@ -1,0 +1,368 @@
+//! Holds, orders, payments and tickets through the API, on both backends.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::helpers::{Backend, TestApp};
+use crate::on_both_backends;
+
+const APPROVED: &str = "4242 4242 4242 4242";
+const DECLINED: &str = "4000 0000 0000 0002";
+
+fn payment(card: &str) -> Value {
+    json!({ "card_number": card, "exp_month": 12, "exp_year": 2031, "cvc": "123", "name": "Ana García" })
+}
+
+/// Seeds the demo catalog; returns (event id, the first `n` seat ids of its map).
+async fn event_with_seats(app: &TestApp, n: usize) -> (String, Vec<String>) {
+    server::seed::seed_demo(&app.state).await.unwrap();
+    let page: Value = app.client.get(app.api("/events?q=Mahler")).send().await.unwrap().json().await.unwrap();
+    let event = page["items"][0]["id"].as_str().unwrap().to_owned();
+    let seats: Value = app.client.get(app.api(&format!("/events/{event}/seats"))).send().await.unwrap().json().await.unwrap();
+    let ids = seats["items"].as_array().unwrap().iter().take(n).map(|s| s["id"].as_str().unwrap().to_owned()).collect();
+    (event, ids)
+}
+
+async fn hold(app: &TestApp, token: &str, event: &str, seats: &[String]) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(app.api(&format!("/events/{event}/holds")))
+        .bearer_auth(token)
+        .json(&json!({ "seat_ids": seats }))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn order(app: &TestApp, token: &str, hold_id: &str, card: &str, key: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(app.api("/orders"))
+        .bearer_auth(token)
+        .header("idempotency-key", key)
+        .json(&json!({ "hold_id": hold_id, "payment": payment(card) }))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn get(app: &TestApp, token: &str, path: &str) -> (u16, Value) {
+    let res = reqwest::Client::new().get(app.api(path)).bearer_auth(token).send().await.unwrap();
+    (res.status().as_u16(), res.json().await.unwrap_or(Value::Null))
+}
+
+async fn wait_for_status(app: &TestApp, token: &str, order_id: &str, status: &str) -> Value {
+    let mut last = Value::Null;
+    for _ in 0..200 {
+        let (_, o) = get(app, token, &format!("/orders/{order_id}")).await;
+        if o["status"] == status && (status != "PAID" || !o["ticket_ids"].as_array().unwrap().is_empty()) {
+            return o;
+        }
+        last = o;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("order never became {status}: {last}");
+}
+
+async fn seat_statuses(app: &TestApp, event: &str) -> HashMap<String, String> {
+    let seats: Value = app.client.get(app.api(&format!("/events/{event}/seats"))).send().await.unwrap().json().await.unwrap();
+    seats["items"].as_array().unwrap().iter().map(|s| (s["id"].as_str().unwrap().to_owned(), s["status"].as_str().unwrap().to_owned())).collect()
+}
+
+async fn hold_pay_and_get_tickets(app: &TestApp) {
+    let (event, seats) = event_with_seats(app, 2).await;
+    let ana = app.customer("ana@example.com").await;
+    let res = hold(app, &ana, &event, &seats).await;
+    assert_eq!(res.status(), 201);
+    let h: Value = res.json().await.unwrap();
+    assert_eq!(h["status"], "ACTIVE");
+    assert_eq!(h["seats"].as_array().unwrap().len(), 2);
+    assert_eq!(h["total_cents"], 13_000);
+    let statuses = seat_statuses(app, &event).await;
+    assert!(seats.iter().all(|s| statuses[s] == "HELD"));
+
+    let res = order(app, &ana, h["id"].as_str().unwrap(), APPROVED, "key-1").await;
+    assert_eq!(res.status(), 202);
+    let o: Value = res.json().await.unwrap();
+    assert_eq!(o["status"], "PENDING");
+    assert_eq!(o["card_last4"], "4242");
+    let paid = wait_for_status(app, &ana, o["id"].as_str().unwrap(), "PAID").await;
+    assert_eq!(paid["ticket_ids"].as_array().unwrap().len(), 2);
+    let statuses = seat_statuses(app, &event).await;
+    assert!(seats.iter().all(|s| statuses[s] == "SOLD"));
+
+    let ticket_id = paid["ticket_ids"][0].as_str().unwrap();
+    let (status, ticket) = get(app, &ana, &format!("/tickets/{ticket_id}")).await;
+    assert_eq!(status, 200);
+    assert!(ticket["qr_svg"].as_str().unwrap().contains("<svg"));
+    let key: Value = app.client.get(app.api("/tickets/signing-key")).send().await.unwrap().json().await.unwrap();
+    let verified = app::tickets::signing::verify(key["public_key"].as_str().unwrap(), ticket["code"].as_str().unwrap());
+    assert_eq!(verified.map(|(t, _)| t.to_string()), Some(ticket_id.to_owned()));
+    let (_, mine) = get(app, &ana, "/tickets").await;
+    assert_eq!(mine["total"], 2);
+
+    // Nobody else sees them.
+    let ben = app.customer("ben@example.com").await;
+    assert_eq!(get(app, &ben, &format!("/tickets/{ticket_id}")).await.0, 404);
+    assert_eq!(get(app, &ben, &format!("/orders/{}", paid["id"].as_str().unwrap())).await.0, 404);
+    assert_eq!(get(app, &ben, &format!("/holds/{}", h["id"].as_str().unwrap())).await.0, 404);
+    let (_, none) = get(app, &ben, "/orders").await;
+    assert_eq!(none["total"], 0);
+    let no_card: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM gateway_tokens WHERE token LIKE '%4242424242424242%'")
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(no_card, 0);
+}
+
+async fn same_key_same_order(app: &TestApp) {
+    let (event, seats) = event_with_seats(app, 1).await;
+    let ana = app.customer("ana@example.com").await;
+    let h: Value = hold(app, &ana, &event, &seats).await.json().await.unwrap();
+    let hold_id = h["id"].as_str().unwrap();
+    let first: Value = order(app, &ana, hold_id, APPROVED, "same-key").await.json().await.unwrap();
+    let res = order(app, &ana, hold_id, APPROVED, "same-key").await;
+    assert_eq!(res.status(), 202);
+    let second: Value = res.json().await.unwrap();
+    assert_eq!(first["id"], second["id"]);
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders").fetch_one(&app.state.db.pool).await.unwrap();
+    assert_eq!(n, 1);
+    // Another key on the converted hold is refused.
+    let res = order(app, &ana, hold_id, APPROVED, "other-key").await;
+    assert_eq!(res.status(), 409);
+    let res = reqwest::Client::new()
+        .post(app.api("/orders"))
+        .bearer_auth(&ana)
+        .json(&json!({ "hold_id": hold_id, "payment": payment(APPROVED) }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422, "the Idempotency-Key header is required");
+}
+
+async fn declined_then_approved(app: &TestApp) {
+    let (event, seats) = event_with_seats(app, 2).await;
+    let ana = app.customer("ana@example.com").await;
+    let h: Value = hold(app, &ana, &event, &seats).await.json().await.unwrap();
+    let hold_id = h["id"].as_str().unwrap();
+    let o: Value = order(app, &ana, hold_id, DECLINED, "try-1").await.json().await.unwrap();
+    let rejected = wait_for_status(app, &ana, o["id"].as_str().unwrap(), "REJECTED").await;
+    assert_eq!(rejected["failure_reason"], "Your card was declined.");
+    let (_, h) = get(app, &ana, &format!("/holds/{hold_id}")).await;
+    assert_eq!(h["status"], "ACTIVE", "the seats go back to the running hold");
+    let statuses = seat_statuses(app, &event).await;
+    assert!(seats.iter().all(|s| statuses[s] == "HELD"));
+
+    let o: Value = order(app, &ana, hold_id, APPROVED, "try-2").await.json().await.unwrap();
+    wait_for_status(app, &ana, o["id"].as_str().unwrap(), "PAID").await;
+
+    // Insufficient funds has its own reason.
+    let (_, more) = event_with_seats(app, 4).await;
+    let h: Value = hold(app, &ana, &event, &more[2..]).await.json().await.unwrap();
+    let o: Value = order(app, &ana, h["id"].as_str().unwrap(), "4000 0000 0000 9995", "try-3").await.json().await.unwrap();
+    let rejected = wait_for_status(app, &ana, o["id"].as_str().unwrap(), "REJECTED").await;
+    assert_eq!(rejected["failure_reason"], "Your card has insufficient funds.");
+}
+
+async fn bad_payments_create_nothing(app: &TestApp) {
+    let (event, seats) = event_with_seats(app, 1).await;
+    let ana = app.customer("ana@example.com").await;
+    let h: Value = hold(app, &ana, &event, &seats).await.json().await.unwrap();
+    let bad = json!({ "card_number": "1234 5678", "exp_month": 13, "exp_year": 2020, "cvc": "1", "name": "" });
+    let res = reqwest::Client::new()
+        .post(app.api("/orders"))
+        .bearer_auth(&ana)
+        .header("idempotency-key", "k")
+        .json(&json!({ "hold_id": h["id"], "payment": bad }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let body: Value = res.json().await.unwrap();
+    for field in ["card_number", "exp_month", "exp_year", "cvc", "name"] {
+        assert!(body["error"]["details"][field].is_string(), "{field}: {body}");
+    }
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders").fetch_one(&app.state.db.pool).await.unwrap();
+    assert_eq!(n, 0);
+}
+
+async fn taken_seats_are_refused_all_or_nothing(app: &TestApp) {
+    let (event, seats) = event_with_seats(app, 3).await;
+    let ana = app.customer("ana@example.com").await;
+    let ben = app.customer("ben@example.com").await;
+    assert_eq!(hold(app, &ana, &event, &seats[..2]).await.status(), 201);
+    let res = hold(app, &ben, &event, &seats[1..]).await;
+    assert_eq!(res.status(), 409);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "seats_unavailable");
+    assert_eq!(body["error"]["details"]["seat_ids"], json!([seats[1]]));
+    assert_eq!(seat_statuses(app, &event).await[&seats[2]], "AVAILABLE", "nothing of a refused hold is kept");
+
+    for (seat_ids, status) in [(json!([]), 422), (json!([uuid::Uuid::new_v4()]), 422), (json!(["nope"]), 422)] {
+        let res = reqwest::Client::new()
+            .post(app.api(&format!("/events/{event}/holds")))
+            .bearer_auth(&ben)
+            .json(&json!({ "seat_ids": seat_ids }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), status, "{seat_ids}");
+    }
+    let res = reqwest::Client::new().post(app.api(&format!("/events/{event}/holds"))).json(&json!({ "seat_ids": [seats[2]] })).send().await.unwrap();
+    assert_eq!(res.status(), 401);
+    let res = hold(app, &ben, &uuid::Uuid::new_v4().to_string(), &seats[2..]).await;
+    assert_eq!(res.status(), 404);
+}
+
+/// Many buyers hold overlapping seats at once: no seat ends up in two holds, and every
+/// hold is complete or absent.
+async fn concurrent_holds_never_overlap(app: &TestApp) {
+    let (event, seats) = event_with_seats(app, 12).await;
+    let mut tokens = Vec::new();
+    for i in 0..16 {
+        tokens.push(app.customer(&format!("buyer{i}@example.com")).await);
+    }
+    let mut tasks = Vec::new();
+    for (i, token) in tokens.into_iter().enumerate() {
+        let wanted: Vec<String> = (0..4).map(|k| seats[(i * 3 + k * 5) % seats.len()].clone()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+        let url = app.api(&format!("/events/{event}/holds"));
+        tasks.push(tokio::spawn(async move {
+            let res = reqwest::Client::new().post(url).bearer_auth(token).json(&json!({ "seat_ids": wanted })).send().await.unwrap();
+            let status = res.status().as_u16();
+            let body: Value = res.json().await.unwrap();
+            (status, wanted, body)
+        }));
+    }
+    let mut granted = 0;
+    let mut owner: HashMap<String, String> = HashMap::new();
+    for task in tasks {
+        let (status, wanted, body) = task.await.unwrap();
+        match status {
+            201 => {
+                granted += 1;
+                let held: Vec<&str> = body["seats"].as_array().unwrap().iter().map(|s| s["seat_id"].as_str().unwrap()).collect();
+                assert_eq!(held.len(), wanted.len(), "a hold is complete");
+                for seat in held {
+                    assert!(owner.insert(seat.to_owned(), body["id"].as_str().unwrap().to_owned()).is_none(), "{seat} held twice");
+                }
+            }
+            409 => assert_eq!(body["error"]["code"], "seats_unavailable"),
+            other => panic!("unexpected {other}: {body}"),
+        }
+    }
+    assert!(granted >= 1);
+    // The database agrees: every HELD seat belongs to exactly the hold that got it.
+    let rows: Vec<(String, String)> = sqlx::query_as("SELECT seat_id, hold_id FROM event_seats WHERE event_id = $1 AND status = 'HELD'")
+        .bind(&event)
+        .fetch_all(&app.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), owner.len());
+    for (seat, hold) in rows {
+        assert_eq!(owner.get(&seat), Some(&hold));
+    }
+}
+
+async fn owner_cancels_a_paid_order(app: &TestApp) {
+    let (event, seats) = event_with_seats(app, 2).await;
+    let ana = app.customer("ana@example.com").await;
+    let h: Value = hold(app, &ana, &event, &seats).await.json().await.unwrap();
+    let o: Value = order(app, &ana, h["id"].as_str().unwrap(), APPROVED, "c-1").await.json().await.unwrap();
+    let id = o["id"].as_str().unwrap();
+    let paid = wait_for_status(app, &ana, id, "PAID").await;
+    let res = reqwest::Client::new().post(app.api(&format!("/orders/{id}/cancel"))).bearer_auth(&ana).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let cancelled: Value = res.json().await.unwrap();
+    assert_eq!(cancelled["status"], "CANCELLED");
+    let statuses = seat_statuses(app, &event).await;
+    assert!(seats.iter().all(|s| statuses[s] == "AVAILABLE"));
+    let (_, ticket) = get(app, &ana, &format!("/tickets/{}", paid["ticket_ids"][0].as_str().unwrap())).await;
+    assert_eq!(ticket["status"], "VOID");
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM domain_events WHERE event_type = 'order.cancelled'").fetch_one(&app.state.db.pool).await.unwrap();
+    assert_eq!(n, 1);
+}
+
+on_both_backends!(
+    hold_pay_and_get_tickets,
+    same_key_same_order,
+    declined_then_approved,
+    bad_payments_create_nothing,
+    taken_seats_are_refused_all_or_nothing,
+    concurrent_holds_never_overlap,
+    owner_cancels_a_paid_order,
+);
+
+async fn timed(backend: Backend, hold_ttl_ms: u64, payment_delay_ms: u64) -> Option<TestApp> {
+    TestApp::spawn_configured(backend, false, |s| {
+        s.hold_ttl = Duration::from_millis(hold_ttl_ms);
+        s.payment_delay = Duration::from_millis(payment_delay_ms);
+    })
+    .await
+}
+
+/// The sweeper expires holds on time with no request arriving.
+async fn sweeper_expires_holds(app: TestApp) {
+    let (event, seats) = event_with_seats(&app, 2).await;
+    let ana = app.customer("ana@example.com").await;
+    let h: Value = hold(&app, &ana, &event, &seats).await.json().await.unwrap();
+    let hold_id = h["id"].as_str().unwrap().to_owned();
+    let db = app.state.db.clone();
+    assert!(
+        app.eventually(8, || {
+            let db = db.clone();
+            let hold_id = hold_id.clone();
+            async move {
+                let status: String = sqlx::query_scalar("SELECT status FROM holds WHERE id = $1").bind(hold_id).fetch_one(&db.pool).await.unwrap();
+                status == "EXPIRED"
+            }
+        })
+        .await
+    );
+    let statuses = seat_statuses(&app, &event).await;
+    assert!(seats.iter().all(|s| statuses[s] == "AVAILABLE"));
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM domain_events WHERE event_type = 'hold.expired'").fetch_one(&app.state.db.pool).await.unwrap();
+    assert_eq!(n, 1);
+    let res = order(&app, &ana, &hold_id, APPROVED, "late").await;
+    assert_eq!(res.status(), 409, "an expired hold cannot be bought");
+    app.cleanup().await;
+}
+
+/// An order placed while its hold is valid keeps its seats until the payment resolves,
+/// even when the hold's time runs out meanwhile.
+async fn pending_payment_outlives_the_hold(app: TestApp) {
+    let (event, seats) = event_with_seats(&app, 2).await;
+    let ana = app.customer("ana@example.com").await;
+    let h: Value = hold(&app, &ana, &event, &seats).await.json().await.unwrap();
+    let o: Value = order(&app, &ana, h["id"].as_str().unwrap(), APPROVED, "race").await.json().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1800)).await;
+    let statuses = seat_statuses(&app, &event).await;
+    assert!(seats.iter().all(|s| statuses[s] == "HELD"), "the sweeper leaves a converted hold alone");
+    wait_for_status(&app, &ana, o["id"].as_str().unwrap(), "PAID").await;
+    let statuses = seat_statuses(&app, &event).await;
+    assert!(seats.iter().all(|s| statuses[s] == "SOLD"));
+    app.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sweeper_on_sqlite() {
+    sweeper_expires_holds(timed(Backend::Sqlite, 1000, 50).await.unwrap()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sweeper_on_postgres() {
+    if let Some(app) = timed(Backend::Postgres, 1000, 50).await {
+        sweeper_expires_holds(app).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn payment_race_on_sqlite() {
+    pending_payment_outlives_the_hold(timed(Backend::Sqlite, 1000, 2500).await.unwrap()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn payment_race_on_postgres() {
+    if let Some(app) = timed(Backend::Postgres, 1000, 2500).await {
+        pending_payment_outlives_the_hold(app).await;
+    }
+}
