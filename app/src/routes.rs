@@ -6,6 +6,8 @@ use leptos_router::{
 };
 
 use crate::catalog::pages::{EventListPage, EventPage, HomePage};
+use crate::orders::pages::{CheckoutPage, MyOrdersPage, OrderPage};
+use crate::tickets::pages::{MyTicketsPage, TicketPage};
 use crate::ui::layout::{AppHeader, Footer, NotFound};
 use crate::users::admin_pages::AdminUsersPage;
 use crate::users::pages::{AccountPage, LoginPage, RegisterPage};
@@ -77,6 +79,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/register") view=RegisterPage/>
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/users") view=AdminUsersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/checkout/:id") view=CheckoutPage ssr=SsrMode::Async/>
+                    <Route path=path!("/orders") view=MyOrdersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/orders/:id") view=OrderPage ssr=SsrMode::Async/>
+                    <Route path=path!("/tickets") view=MyTicketsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/tickets/:id") view=TicketPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <Footer/>

@@ -7,6 +7,8 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use uuid::Uuid;
 
 use crate::catalog::api::{get_event, get_seats, list_events, load_facets, load_home};
+use crate::orders::api::HoldSeats;
+use crate::AppError;
 use crate::catalog::art::EventArt;
 use crate::catalog::rules::{category_label, filter_query};
 use crate::catalog::seatmap::SeatMap;
@@ -201,6 +203,8 @@ fn EventDetails(detail: EventDetail, seats: Resource<Result<Vec<SeatView>, crate
     let (notice, set_notice) = signal(None::<String>);
     let e = detail.summary.clone();
     let currency = e.currency.clone();
+    let event_id = e.id.to_string();
+    let slug = e.slug.clone();
     view! {
         <Title text=e.title.clone()/>
         <article class="event-page">
@@ -237,9 +241,11 @@ fn EventDetails(detail: EventDetail, seats: Resource<Result<Vec<SeatView>, crate
                             Ok(list) => {
                                 let all = list.clone();
                                 let currency = currency.clone();
+                                let event_id = event_id.clone();
+                                let slug = slug.clone();
                                 view! {
                                     <div class="seat-map-wrap"><SeatMap seats=list selected notice=set_notice/></div>
-                                    <SelectionSummary seats=all selected currency/>
+                                    <SelectionSummary seats=all selected currency event_id=event_id.clone() slug=slug.clone() on_conflict=move || seats.refetch()/>
                                 }.into_any()
                             }
                             Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
@@ -252,12 +258,31 @@ fn EventDetails(detail: EventDetail, seats: Resource<Result<Vec<SeatView>, crate
     }
 }
 
-/// The seats picked on the map and their total.
+/// The seats picked on the map, their total, and the button that holds them.
 #[component]
-fn SelectionSummary(seats: Vec<SeatView>, selected: RwSignal<Vec<Uuid>>, currency: String) -> impl IntoView {
+fn SelectionSummary(
+    seats: Vec<SeatView>,
+    selected: RwSignal<Vec<Uuid>>,
+    currency: String,
+    event_id: String,
+    slug: String,
+    on_conflict: impl Fn() + Send + Sync + Copy + 'static,
+) -> impl IntoView {
+    let session = crate::users::session_ui::use_session();
+    let hold = ServerAction::<HoldSeats>::new();
+    let pending = hold.pending();
+    Effect::new(move |_| {
+        if let Some(Err(AppError::Conflict { details, .. })) = hold.value().get() {
+            let taken: Vec<String> = serde_json::from_value(details["seat_ids"].clone()).unwrap_or_default();
+            selected.update(|s| s.retain(|id| !taken.contains(&id.to_string())));
+            on_conflict();
+        }
+    });
     let chosen = move || {
         selected.with(|ids| ids.iter().filter_map(|id| seats.iter().find(|s| s.id == *id).cloned()).collect::<Vec<_>>())
     };
+    let login_href = format!("/login?next=/events/{slug}");
+    let signed_in = move || session.current().is_some();
     view! {
         <aside class="selection card" aria-live="polite">
             <h3>{move || format!("Selected seats ({})", selected.with(Vec::len))}</h3>
@@ -268,6 +293,8 @@ fn SelectionSummary(seats: Vec<SeatView>, selected: RwSignal<Vec<Uuid>>, currenc
                 } else {
                     let total: i64 = list.iter().map(|s| s.price_cents).sum();
                     let currency = currency.clone();
+                    let event_id = event_id.clone();
+                    let login_href = login_href.clone();
                     view! {
                         <ul class="selection-list">
                             {list.into_iter().map(|s| view! {
@@ -275,10 +302,24 @@ fn SelectionSummary(seats: Vec<SeatView>, selected: RwSignal<Vec<Uuid>>, currenc
                             }).collect_view()}
                         </ul>
                         <p class="selection-total">"Total: " <strong>{money(total, &currency)}</strong></p>
+                        {if signed_in() {
+                            view! {
+                                <button type="button" class="btn btn-primary btn-block" disabled=pending
+                                    on:click=move |_| {
+                                        let seat_ids = selected.get_untracked().iter().map(Uuid::to_string).collect();
+                                        hold.dispatch(HoldSeats { event_id: event_id.clone(), seat_ids });
+                                    }>
+                                    {move || if pending.get() { "Holding…" } else { "Hold these seats" }}
+                                </button>
+                            }.into_any()
+                        } else {
+                            view! { <A href=login_href attr:class="btn btn-primary btn-block">"Log in to buy"</A> }.into_any()
+                        }}
                         <button type="button" class="btn btn-ghost" on:click=move |_| selected.set(Vec::new())>"Clear selection"</button>
                     }.into_any()
                 }
             }}
+            {move || hold.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorNotice error=e/> })}
         </aside>
     }
 }

@@ -1,6 +1,8 @@
 //! The box office: seat holds, orders and their payments.
 
+pub mod api;
 pub mod model;
+pub mod pages;
 pub mod rules;
 
 #[cfg(feature = "ssr")]

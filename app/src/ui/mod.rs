@@ -1,5 +1,6 @@
 //! Pieces of page shared by every domain.
 
+pub mod clock;
 pub mod layout;
 pub mod pwa;
 

@@ -130,6 +130,66 @@ fn schemas() -> Value {
                     "prices": { "type": "array", "items": { "$ref": "#/components/schemas/SectionPrice" } } } }
             ]
         },
+        "SeatLine": {
+            "type": "object", "required": ["seat_id", "section", "row", "number", "price_cents"],
+            "properties": { "seat_id": { "type": "string", "format": "uuid" }, "section": { "type": "string" }, "row": { "type": "string" },
+                            "number": { "type": "integer" }, "price_cents": { "type": "integer" } }
+        },
+        "Hold": {
+            "type": "object",
+            "required": ["id", "event_id", "event_title", "event_slug", "status", "expires_at", "seats", "total_cents", "currency"],
+            "properties": {
+                "id": { "type": "string", "format": "uuid" }, "event_id": { "type": "string", "format": "uuid" },
+                "event_title": { "type": "string" }, "event_slug": { "type": "string" },
+                "status": { "type": "string", "enum": ["ACTIVE", "RELEASED", "EXPIRED", "CONVERTED"] },
+                "expires_at": { "type": "string", "format": "date-time" },
+                "seats": { "type": "array", "items": { "$ref": "#/components/schemas/SeatLine" } },
+                "total_cents": { "type": "integer" }, "currency": { "type": "string" }
+            }
+        },
+        "HoldRequest": {
+            "type": "object", "additionalProperties": false, "required": ["seat_ids"],
+            "properties": { "seat_ids": { "type": "array", "minItems": 1, "maxItems": 8, "uniqueItems": true, "items": { "type": "string", "format": "uuid" } } }
+        },
+        "Payment": {
+            "type": "object", "additionalProperties": false, "required": ["card_number", "exp_month", "exp_year", "cvc", "name"],
+            "properties": { "card_number": { "type": "string" }, "exp_month": { "type": "integer" }, "exp_year": { "type": "integer" },
+                            "cvc": { "type": "string" }, "name": { "type": "string" } }
+        },
+        "OrderRequest": {
+            "type": "object", "additionalProperties": false, "required": ["hold_id", "payment"],
+            "properties": { "hold_id": { "type": "string", "format": "uuid" }, "payment": { "$ref": "#/components/schemas/Payment" } }
+        },
+        "Order": {
+            "type": "object",
+            "required": ["id", "event_id", "event_title", "event_slug", "event_starts_at", "hold_id", "status", "total_cents", "currency",
+                         "card_last4", "failure_reason", "items", "ticket_ids", "created_at", "paid_at"],
+            "properties": {
+                "id": { "type": "string", "format": "uuid" }, "event_id": { "type": "string", "format": "uuid" },
+                "event_title": { "type": "string" }, "event_slug": { "type": "string" },
+                "event_starts_at": { "type": "string", "format": "date-time" }, "hold_id": { "type": "string", "format": "uuid" },
+                "status": { "type": "string", "enum": ["PENDING", "PAID", "REJECTED", "EXPIRED", "CANCELLED", "REFUNDED"] },
+                "total_cents": { "type": "integer" }, "currency": { "type": "string" }, "card_last4": { "type": "string" },
+                "failure_reason": { "type": ["string", "null"] },
+                "items": { "type": "array", "items": { "$ref": "#/components/schemas/SeatLine" } },
+                "ticket_ids": { "type": "array", "items": { "type": "string", "format": "uuid" } },
+                "created_at": { "type": "string", "format": "date-time" }, "paid_at": { "type": ["string", "null"], "format": "date-time" }
+            }
+        },
+        "Ticket": {
+            "type": "object",
+            "required": ["id", "order_id", "event_id", "event_title", "event_starts_at", "venue", "section", "row", "number", "holder",
+                         "status", "code", "qr_svg", "issued_at"],
+            "properties": {
+                "id": { "type": "string", "format": "uuid" }, "order_id": { "type": "string", "format": "uuid" },
+                "event_id": { "type": "string", "format": "uuid" }, "event_title": { "type": "string" },
+                "event_starts_at": { "type": "string", "format": "date-time" }, "venue": { "type": "string" },
+                "section": { "type": "string" }, "row": { "type": "string" }, "number": { "type": "integer" },
+                "holder": { "type": "string" }, "status": { "type": "string", "enum": ["VALID", "VOID"] },
+                "code": { "type": "string" }, "qr_svg": { "type": ["string", "null"] },
+                "issued_at": { "type": "string", "format": "date-time" }
+            }
+        },
         "Seat": {
             "type": "object",
             "required": ["id", "section_id", "section", "row", "number", "x", "y", "accessible", "status", "price_cents", "currency"],
@@ -231,6 +291,68 @@ pub fn spec() -> Value {
                 "summary": "One event with venue and prices (id or slug)", "tags": ["catalog"],
                 "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
                 "responses": { "200": ok("The event", json!({ "$ref": "#/components/schemas/EventDetail" })), "404": not_found }
+            }},
+            "/events/{id}/holds": { "post": {
+                "summary": "Hold 1–8 seats for 10 minutes, all or nothing", "tags": ["box office"], "security": [{ "bearer": [] }, { "cookie": [] }],
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
+                "requestBody": body("HoldRequest"),
+                "responses": { "201": ok("The hold", json!({ "$ref": "#/components/schemas/Hold" })), "400": bad, "401": unauthorized,
+                               "404": not_found, "409": error_ref("Seats taken (error.details.seat_ids) or not on sale"), "422": invalid, "429": limited }
+            }},
+            "/holds/{id}": {
+                "get": { "summary": "One of my holds", "tags": ["box office"], "security": [{ "bearer": [] }, { "cookie": [] }],
+                         "parameters": [id_param()],
+                         "responses": { "200": ok("The hold", json!({ "$ref": "#/components/schemas/Hold" })), "401": unauthorized, "404": not_found } },
+                "delete": { "summary": "Release a hold (idempotent)", "tags": ["box office"], "security": [{ "bearer": [] }, { "cookie": [] }],
+                            "parameters": [id_param()],
+                            "responses": { "204": { "description": "Released" }, "401": unauthorized, "404": not_found } }
+            },
+            "/orders": {
+                "post": {
+                    "summary": "Place an order from a valid hold; the payment is processed asynchronously", "tags": ["box office"],
+                    "security": [{ "bearer": [] }, { "cookie": [] }],
+                    "parameters": [{ "name": "Idempotency-Key", "in": "header", "required": true, "schema": { "type": "string", "minLength": 1, "maxLength": 200 } }],
+                    "requestBody": body("OrderRequest"),
+                    "responses": { "202": ok("The order as it stands (PENDING); the same key returns the first order", json!({ "$ref": "#/components/schemas/Order" })),
+                                   "400": bad, "401": unauthorized, "404": not_found, "409": error_ref("The hold is no longer active"), "422": invalid }
+                },
+                "get": {
+                    "summary": "My orders, newest first", "tags": ["box office"], "security": [{ "bearer": [] }, { "cookie": [] }],
+                    "parameters": [{ "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1 } }],
+                    "responses": { "200": ok("A page of orders", page_of("Order")), "400": bad, "401": unauthorized, "422": invalid }
+                }
+            },
+            "/orders/{id}": { "get": {
+                "summary": "One of my orders", "tags": ["box office"], "security": [{ "bearer": [] }, { "cookie": [] }],
+                "parameters": [id_param()],
+                "responses": { "200": ok("The order", json!({ "$ref": "#/components/schemas/Order" })), "401": unauthorized, "404": not_found }
+            }},
+            "/orders/{id}/cancel": { "post": {
+                "summary": "Cancel a paid order before the event starts", "tags": ["box office"], "security": [{ "bearer": [] }, { "cookie": [] }],
+                "parameters": [id_param()],
+                "responses": { "200": ok("The cancelled order", json!({ "$ref": "#/components/schemas/Order" })), "401": unauthorized,
+                               "404": not_found, "409": error_ref("Not cancellable") }
+            }},
+            "/tickets": { "get": {
+                "summary": "My admission tickets", "tags": ["tickets"], "security": [{ "bearer": [] }, { "cookie": [] }],
+                "parameters": [{ "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1 } }],
+                "responses": { "200": ok("A page of tickets", page_of("Ticket")), "400": bad, "401": unauthorized, "422": invalid }
+            }},
+            "/tickets/signing-key": { "get": {
+                "summary": "The Ed25519 public key that verifies admission codes", "tags": ["tickets"],
+                "responses": { "200": ok("The key", json!({ "type": "object", "required": ["algorithm", "public_key", "format"],
+                    "properties": { "algorithm": { "type": "string" }, "public_key": { "type": "string" }, "format": { "type": "string" } } })) }
+            }},
+            "/tickets/{id}": { "get": {
+                "summary": "One of my tickets, with its QR code as SVG", "tags": ["tickets"], "security": [{ "bearer": [] }, { "cookie": [] }],
+                "parameters": [id_param()],
+                "responses": { "200": ok("The ticket", json!({ "$ref": "#/components/schemas/Ticket" })), "401": unauthorized, "404": not_found }
+            }},
+            "/tickets/{id}/qr.svg": { "get": {
+                "summary": "Download the ticket's QR code", "tags": ["tickets"], "security": [{ "bearer": [] }, { "cookie": [] }],
+                "parameters": [id_param()],
+                "responses": { "200": { "description": "SVG image", "content": { "image/svg+xml": { "schema": { "type": "string" } } } },
+                               "401": unauthorized, "404": not_found }
             }},
             "/events/{id}/seats": { "get": {
                 "summary": "Every seat of an event with status and price", "tags": ["catalog"],

@@ -1,0 +1,127 @@
+//! Server functions of the box office (the REST API calls the same services).
+
+use leptos::prelude::*;
+
+use crate::catalog::Page;
+use crate::orders::model::{Hold, Order};
+use crate::tickets::Ticket;
+use crate::AppError;
+
+#[server(endpoint = "hold_seats")]
+pub async fn hold_seats(event_id: String, #[server(default)] seat_ids: Vec<String>) -> Result<Hold, AppError> {
+    crate::error::respond(async move {
+        let user = crate::users::api::ssr::require_user().await?;
+        let state = crate::state::app_state()?;
+        let ids = seat_ids
+            .iter()
+            .map(|s| s.parse().map_err(|_| AppError::field("seat_ids", "Some of these seats do not exist.")))
+            .collect::<Result<Vec<uuid::Uuid>, _>>()?;
+        let limited = |r: Result<(), u64>| r.map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs });
+        limited(state.limiters.hold_user.check(&user.id.to_string()))?;
+        let hold = crate::orders::holds::create(&state, &user, &event_id, &ids).await?;
+        leptos_axum::redirect(&format!("/checkout/{}", hold.id));
+        Ok(hold)
+    }
+    .await)
+}
+
+#[server(endpoint = "get_hold")]
+pub async fn get_hold(id: String) -> Result<Hold, AppError> {
+    crate::error::respond(async move {
+        let user = crate::users::api::ssr::require_user().await?;
+        let state = crate::state::app_state()?;
+        crate::orders::holds::find_for(&state.db, &user, &id).await
+    }
+    .await)
+}
+
+#[server(endpoint = "release_hold")]
+pub async fn release_hold(id: String, event_slug: String) -> Result<(), AppError> {
+    crate::error::respond(async move {
+        let user = crate::users::api::ssr::require_user().await?;
+        let state = crate::state::app_state()?;
+        crate::orders::holds::release(&state, &user, &id).await?;
+        leptos_axum::redirect(&format!("/events/{}", crate::catalog::rules::encode(&event_slug)));
+        Ok(())
+    }
+    .await)
+}
+
+/// Every field arrives as text so that bad input becomes field errors, not a failure
+/// to decode the request.
+#[server(endpoint = "place_order")]
+pub async fn place_order(
+    hold_id: String,
+    idempotency_key: String,
+    card_number: String,
+    exp_month: String,
+    exp_year: String,
+    cvc: String,
+    name: String,
+) -> Result<Order, AppError> {
+    crate::error::respond(async move {
+        let user = crate::users::api::ssr::require_user().await?;
+        let state = crate::state::app_state()?;
+        let payment = crate::orders::model::PaymentInput {
+            card_number,
+            exp_month: exp_month.trim().parse().unwrap_or(0),
+            exp_year: exp_year.trim().parse().unwrap_or(0),
+            cvc,
+            name,
+        };
+        let order = crate::orders::service::place(&state, &user, &hold_id, &idempotency_key, &payment).await?;
+        leptos_axum::redirect(&format!("/orders/{}", order.id));
+        Ok(order)
+    }
+    .await)
+}
+
+#[server(endpoint = "get_order")]
+pub async fn get_order(id: String) -> Result<Order, AppError> {
+    crate::error::respond(async move {
+        let user = crate::users::api::ssr::require_user().await?;
+        let state = crate::state::app_state()?;
+        crate::orders::service::find_for(&state.db, &user, &id).await
+    }
+    .await)
+}
+
+#[server(endpoint = "my_orders")]
+pub async fn my_orders(page: i64) -> Result<Page<Order>, AppError> {
+    crate::error::respond(async move {
+        let user = crate::users::api::ssr::require_user().await?;
+        let state = crate::state::app_state()?;
+        crate::orders::service::list_for(&state.db, &user, page).await
+    }
+    .await)
+}
+
+#[server(endpoint = "cancel_order")]
+pub async fn cancel_order(id: String) -> Result<Order, AppError> {
+    crate::error::respond(async move {
+        let user = crate::users::api::ssr::require_user().await?;
+        let state = crate::state::app_state()?;
+        crate::orders::service::cancel(&state, &user, &id).await
+    }
+    .await)
+}
+
+#[server(endpoint = "my_tickets")]
+pub async fn my_tickets(page: i64) -> Result<Page<Ticket>, AppError> {
+    crate::error::respond(async move {
+        let user = crate::users::api::ssr::require_user().await?;
+        let state = crate::state::app_state()?;
+        crate::tickets::service::list_for(&state.db, &user, page).await
+    }
+    .await)
+}
+
+#[server(endpoint = "get_ticket")]
+pub async fn get_ticket(id: String) -> Result<Ticket, AppError> {
+    crate::error::respond(async move {
+        let user = crate::users::api::ssr::require_user().await?;
+        let state = crate::state::app_state()?;
+        crate::tickets::service::find_for(&state.db, &user, &id).await
+    }
+    .await)
+}

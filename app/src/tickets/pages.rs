@@ -1,0 +1,85 @@
+//! My tickets, and one ticket with its QR code.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+
+use crate::orders::api::{get_ticket, my_tickets};
+use crate::tickets::{Ticket, TicketStatus};
+use crate::time_fmt::event_datetime;
+use crate::ui::ErrorNotice;
+use crate::users::pages::SignInPrompt;
+use crate::AppError;
+
+fn failure(e: AppError) -> AnyView {
+    match e {
+        AppError::Unauthorized => view! { <SignInPrompt/> }.into_any(),
+        AppError::NotFound => view! { <crate::ui::layout::NotFound/> }.into_any(),
+        e => view! { <ErrorNotice error=e/> }.into_any(),
+    }
+}
+
+#[component]
+pub fn MyTicketsPage() -> impl IntoView {
+    let tickets = Resource::new(|| (), |_| my_tickets(1));
+    view! {
+        <Title text="My tickets"/>
+        <h1>"My tickets"</h1>
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || tickets.get().map(|result| match result {
+                Ok(page) if page.items.is_empty() => view! {
+                    <section class="card empty"><p>"No tickets yet."</p><A href="/events" attr:class="btn btn-primary">"Find an event"</A></section>
+                }.into_any(),
+                Ok(page) => view! {
+                    <ul class="ticket-list">
+                        {page.items.into_iter().map(|t| view! {
+                            <li class="card">
+                                <A href=format!("/tickets/{}", t.id)>{format!("{} — {}, row {}, seat {}", t.event_title, t.section, t.row, t.number)}</A>
+                                <span class="muted">{event_datetime(t.event_starts_at)}</span>
+                                {(t.status == TicketStatus::Void).then(|| view! { <span class="chip chip-warn">"Void"</span> })}
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any(),
+                Err(e) => failure(e),
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn TicketPage() -> impl IntoView {
+    let params = use_params_map();
+    let ticket = Resource::new(move || params.read().get("id").unwrap_or_default(), get_ticket);
+    view! {
+        <Title text="Ticket"/>
+        <Suspense fallback=|| view! { <p class="muted">"Loading ticket…"</p> }>
+            {move || ticket.get().map(|result| match result {
+                Ok(t) => view! { <TicketView ticket=t/> }.into_any(),
+                Err(e) => failure(e),
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn TicketView(ticket: Ticket) -> impl IntoView {
+    let void = ticket.status == TicketStatus::Void;
+    let qr = ticket.qr_svg.clone().unwrap_or_default();
+    view! {
+        <article class="card ticket" class:void=void>
+            <h1>{ticket.event_title.clone()}</h1>
+            <p class="event-when">{event_datetime(ticket.event_starts_at)}</p>
+            <p class="muted">{ticket.venue.clone()}</p>
+            <div class="qr" role="img" aria-label="Ticket QR code" inner_html=qr></div>
+            <dl class="facts">
+                <dt>"Seat"</dt><dd>{format!("{}, row {}, seat {}", ticket.section, ticket.row, ticket.number)}</dd>
+                <dt>"Holder"</dt><dd>{ticket.holder.clone()}</dd>
+                <dt>"Status"</dt><dd>{if void { "Void" } else { "Valid" }}</dd>
+            </dl>
+            <p class="ticket-code"><code>{ticket.code.clone()}</code></p>
+            <a class="btn" href=format!("/api/v1/tickets/{}/qr.svg", ticket.id) download>"Download QR code"</a>
+        </article>
+    }
+}
