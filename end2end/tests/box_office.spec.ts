@@ -84,3 +84,19 @@ test('buying needs an account', async ({ page }) => {
   await page.getByRole('checkbox', { name: /^Patio, row J, seat 1, .*, available$/ }).click();
   await expect(page.getByRole('link', { name: 'Log in to buy' })).toBeVisible();
 });
+
+test('the best available seats of a section can be held in one step', async ({ page }) => {
+  await register(page, newAccount('best'));
+  await page.goto('/events/tango-argentino');
+  await hydrated(page);
+  const value = await page.locator('#best-section option', { hasText: 'Anfiteatro' }).getAttribute('value');
+  await page.getByLabel('Section').selectOption(value!);
+  await page.getByLabel('Seats', { exact: true }).selectOption('3');
+  await page.getByRole('button', { name: 'Find seats' }).click();
+  await expect(page).toHaveURL(/\/checkout\//);
+  await expect(page.locator('.selection-list li')).toHaveCount(3);
+  await expect(page.locator('.selection-list li').first()).toContainText('Anfiteatro, row');
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Release seats' }).click();
+  await expect(page).toHaveURL(/\/events\/tango-argentino/);
+});

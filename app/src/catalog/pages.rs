@@ -7,7 +7,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use uuid::Uuid;
 
 use crate::catalog::api::{get_event, get_seats, list_events, load_facets, load_home};
-use crate::orders::api::HoldSeats;
+use crate::orders::api::{HoldBest, HoldSeats};
 use crate::AppError;
 use crate::catalog::art::EventArt;
 use crate::catalog::rules::{category_label, filter_query};
@@ -252,9 +252,48 @@ fn EventDetails(detail: EventDetail, seats: Resource<Result<Vec<SeatView>, crate
                         })}
                     </Suspense>
                     {move || notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
+                    <BestAvailable event_id=e.id.to_string() prices=detail.prices.clone()/>
                 </section>
             </div>
         </article>
+    }
+}
+
+/// "Find me the best N seats in this section", for signed-in customers.
+#[component]
+fn BestAvailable(event_id: String, prices: Vec<crate::catalog::SectionPrice>) -> impl IntoView {
+    let session = crate::users::session_ui::use_session();
+    let best = ServerAction::<HoldBest>::new();
+    let pending = best.pending();
+    view! {
+        {move || session.current().is_some().then(|| {
+            let prices = prices.clone();
+            let event_id = event_id.clone();
+            view! {
+                <ActionForm action=best>
+                    <fieldset class="best-available">
+                        <legend>"Or let us pick the best available seats"</legend>
+                        <input type="hidden" name="event_id" value=event_id/>
+                        <div class="field">
+                            <label for="best-section">"Section"</label>
+                            <select id="best-section" name="section_id">
+                                {prices.into_iter().map(|p| view! {
+                                    <option value=p.section_id.to_string()>{format!("{} · {}", p.name, money(p.price_cents, &p.currency))}</option>
+                                }).collect_view()}
+                            </select>
+                        </div>
+                        <div class="field">
+                            <label for="best-quantity">"Seats"</label>
+                            <select id="best-quantity" name="quantity">
+                                {(1..=8).map(|n| view! { <option value=n.to_string() selected=n == 2>{n}</option> }).collect_view()}
+                            </select>
+                        </div>
+                        <button type="submit" class="btn btn-primary" disabled=pending>"Find seats"</button>
+                    </fieldset>
+                </ActionForm>
+            }
+        })}
+        {move || best.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorNotice error=e/> })}
     }
 }
 

@@ -10,8 +10,7 @@ use crate::AppError;
 #[server(endpoint = "hold_seats")]
 pub async fn hold_seats(event_id: String, #[server(default)] seat_ids: Vec<String>) -> Result<Hold, AppError> {
     crate::error::respond(async move {
-        let user = crate::users::api::ssr::require_user().await?;
-        let state = crate::state::app_state()?;
+        let (state, user) = crate::users::api::ssr::signed_in().await?;
         let ids = seat_ids
             .iter()
             .map(|s| s.parse().map_err(|_| AppError::field("seat_ids", "Some of these seats do not exist.")))
@@ -25,11 +24,24 @@ pub async fn hold_seats(event_id: String, #[server(default)] seat_ids: Vec<Strin
     .await)
 }
 
+#[server(endpoint = "hold_best")]
+pub async fn hold_best(event_id: String, section_id: String, quantity: String) -> Result<Hold, AppError> {
+    crate::error::respond(async move {
+        let (state, user) = crate::users::api::ssr::signed_in().await?;
+        let quantity = quantity.trim().parse::<usize>().map_err(|_| AppError::field("quantity", "Ask for 1 to 8 seats."))?;
+        let limited = |r: Result<(), u64>| r.map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs });
+        limited(state.limiters.hold_user.check(&user.id.to_string()))?;
+        let hold = crate::orders::holds::create_best(&state, &user, &event_id, &section_id, quantity).await?;
+        leptos_axum::redirect(&format!("/checkout/{}", hold.id));
+        Ok(hold)
+    }
+    .await)
+}
+
 #[server(endpoint = "get_hold")]
 pub async fn get_hold(id: String) -> Result<Hold, AppError> {
     crate::error::respond(async move {
-        let user = crate::users::api::ssr::require_user().await?;
-        let state = crate::state::app_state()?;
+        let (state, user) = crate::users::api::ssr::signed_in().await?;
         crate::orders::holds::find_for(&state.db, &user, &id).await
     }
     .await)
@@ -38,8 +50,7 @@ pub async fn get_hold(id: String) -> Result<Hold, AppError> {
 #[server(endpoint = "release_hold")]
 pub async fn release_hold(id: String, event_slug: String) -> Result<(), AppError> {
     crate::error::respond(async move {
-        let user = crate::users::api::ssr::require_user().await?;
-        let state = crate::state::app_state()?;
+        let (state, user) = crate::users::api::ssr::signed_in().await?;
         crate::orders::holds::release(&state, &user, &id).await?;
         leptos_axum::redirect(&format!("/events/{}", crate::catalog::rules::encode(&event_slug)));
         Ok(())
@@ -60,8 +71,7 @@ pub async fn place_order(
     name: String,
 ) -> Result<Order, AppError> {
     crate::error::respond(async move {
-        let user = crate::users::api::ssr::require_user().await?;
-        let state = crate::state::app_state()?;
+        let (state, user) = crate::users::api::ssr::signed_in().await?;
         let payment = crate::orders::model::PaymentInput {
             card_number,
             exp_month: exp_month.trim().parse().unwrap_or(0),
@@ -79,8 +89,7 @@ pub async fn place_order(
 #[server(endpoint = "get_order")]
 pub async fn get_order(id: String) -> Result<Order, AppError> {
     crate::error::respond(async move {
-        let user = crate::users::api::ssr::require_user().await?;
-        let state = crate::state::app_state()?;
+        let (state, user) = crate::users::api::ssr::signed_in().await?;
         crate::orders::service::find_for(&state.db, &user, &id).await
     }
     .await)
@@ -89,8 +98,7 @@ pub async fn get_order(id: String) -> Result<Order, AppError> {
 #[server(endpoint = "my_orders")]
 pub async fn my_orders(page: i64) -> Result<Page<Order>, AppError> {
     crate::error::respond(async move {
-        let user = crate::users::api::ssr::require_user().await?;
-        let state = crate::state::app_state()?;
+        let (state, user) = crate::users::api::ssr::signed_in().await?;
         crate::orders::service::list_for(&state.db, &user, page).await
     }
     .await)
@@ -99,8 +107,7 @@ pub async fn my_orders(page: i64) -> Result<Page<Order>, AppError> {
 #[server(endpoint = "cancel_order")]
 pub async fn cancel_order(id: String) -> Result<Order, AppError> {
     crate::error::respond(async move {
-        let user = crate::users::api::ssr::require_user().await?;
-        let state = crate::state::app_state()?;
+        let (state, user) = crate::users::api::ssr::signed_in().await?;
         crate::orders::service::cancel(&state, &user, &id).await
     }
     .await)
@@ -109,8 +116,7 @@ pub async fn cancel_order(id: String) -> Result<Order, AppError> {
 #[server(endpoint = "my_tickets")]
 pub async fn my_tickets(page: i64) -> Result<Page<Ticket>, AppError> {
     crate::error::respond(async move {
-        let user = crate::users::api::ssr::require_user().await?;
-        let state = crate::state::app_state()?;
+        let (state, user) = crate::users::api::ssr::signed_in().await?;
         crate::tickets::service::list_for(&state.db, &user, page).await
     }
     .await)
@@ -119,8 +125,7 @@ pub async fn my_tickets(page: i64) -> Result<Page<Ticket>, AppError> {
 #[server(endpoint = "get_ticket")]
 pub async fn get_ticket(id: String) -> Result<Ticket, AppError> {
     crate::error::respond(async move {
-        let user = crate::users::api::ssr::require_user().await?;
-        let state = crate::state::app_state()?;
+        let (state, user) = crate::users::api::ssr::signed_in().await?;
         crate::tickets::service::find_for(&state.db, &user, &id).await
     }
     .await)

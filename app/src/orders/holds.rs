@@ -7,7 +7,7 @@ use uuid::Uuid;
 use crate::audit::{event_types, outbox};
 use crate::db::{from_ms, new_id, now_ms, Db, Tx};
 use crate::orders::model::{Hold, HoldStatus, SeatLine};
-use crate::orders::rules::check_seat_request;
+use crate::orders::rules::{best_seats, check_seat_request, SeatSpot};
 use crate::state::AppState;
 use crate::users::User;
 use crate::AppError;
@@ -80,6 +80,48 @@ pub async fn create(state: &AppState, user: &User, event_id: &str, seat_ids: &[U
     tx.commit().await?;
     state.outbox_signal.notify_one();
     find(db, &hold_id).await
+}
+
+/// Holds the best `quantity` available seats of a section (see [`best_seats`]). Tries
+/// again when a concurrent buyer took one of them first.
+pub async fn create_best(state: &AppState, user: &User, event_id: &str, section_id: &str, quantity: usize) -> Result<Hold, AppError> {
+    if !(1..=crate::orders::rules::MAX_SEATS_PER_HOLD).contains(&quantity) {
+        return Err(AppError::field("quantity", format!("Ask for 1 to {} seats.", crate::orders::rules::MAX_SEATS_PER_HOLD)));
+    }
+    for _ in 0..3 {
+        let rows = sqlx::query(
+            "SELECT st.id, st.row_label, st.number, st.x, st.y FROM event_seats es JOIN seats st ON st.id = es.seat_id \
+             JOIN events e ON e.id = es.event_id WHERE (e.id = $1 OR e.slug = $1) AND es.section_id = $2 AND es.status = 'AVAILABLE'",
+        )
+        .bind(event_id)
+        .bind(section_id)
+        .fetch_all(&state.db.pool)
+        .await?;
+        let spots = rows
+            .iter()
+            .map(|r| {
+                Ok(SeatSpot {
+                    id: uuid(r.try_get("id")?)?,
+                    row: r.try_get("row_label")?,
+                    number: r.try_get("number")?,
+                    x: r.try_get("x")?,
+                    y: r.try_get("y")?,
+                })
+            })
+            .collect::<Result<Vec<_>, AppError>>()?;
+        let Some(choice) = best_seats(&spots, quantity) else {
+            return Err(AppError::Conflict {
+                code: "seats_unavailable".into(),
+                message: format!("There are not {quantity} seats left in this section."),
+                details: json!({ "seat_ids": [] }),
+            });
+        };
+        match create(state, user, event_id, &choice).await {
+            Err(AppError::Conflict { code, .. }) if code == "seats_unavailable" => continue,
+            other => return other,
+        }
+    }
+    Err(AppError::conflict("seats_unavailable", "These seats are selling fast; please try again."))
 }
 
 /// Why a hold was refused: unknown seats are a field error, taken seats a conflict.

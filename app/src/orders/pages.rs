@@ -9,7 +9,7 @@ use crate::orders::api::{get_hold, get_order, my_orders, CancelOrder, PlaceOrder
 use crate::orders::model::{Hold, HoldStatus, Order, OrderStatus};
 use crate::time_fmt::{event_datetime, money};
 use crate::ui::clock::{countdown, ticking};
-use crate::ui::ErrorNotice;
+use crate::ui::{field_error, form_error, ErrorNotice};
 use crate::users::pages::SignInPrompt;
 use crate::AppError;
 
@@ -38,13 +38,6 @@ pub fn CheckoutPage() -> impl IntoView {
     }
 }
 
-fn field_error(result: Option<Result<Order, AppError>>, field: &'static str) -> Option<String> {
-    match result {
-        Some(Err(AppError::Validation(errors))) => errors.get(field).cloned(),
-        _ => None,
-    }
-}
-
 #[component]
 fn Checkout(hold: Hold) -> impl IntoView {
     let place = ServerAction::<PlaceOrder>::new();
@@ -56,10 +49,7 @@ fn Checkout(hold: Hold) -> impl IntoView {
     let key = uuid::Uuid::new_v4().to_string();
     let result = place.value();
     let err = move |field: &'static str| move || field_error(result.get(), field).map(|m| view! { <p class="field-error">{m}</p> });
-    let other_error = move || match result.get() {
-        Some(Err(AppError::Validation(_))) | None | Some(Ok(_)) => None,
-        Some(Err(e)) => Some(e),
-    };
+    let other_error = move || form_error(result.get());
     let pending = place.pending();
     let hold_id = hold.id.to_string();
     let release_id = hold_id.clone();

@@ -192,3 +192,91 @@ mod tests {
         assert_eq!(total(&[6500, 4500]), 11_000);
     }
 }
+
+/// A seat as the "best available" choice sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeatSpot {
+    pub id: Uuid,
+    pub row: String,
+    pub number: i64,
+    pub x: i64,
+    pub y: i64,
+}
+
+/// The best `n` of the available seats of one section: `n` side by side in the row
+/// nearest the stage that has room, as close to the centre as possible; when no row has
+/// `n` together, the seats nearest the stage and the centre. `None` if fewer than `n`.
+pub fn best_seats(available: &[SeatSpot], n: usize) -> Option<Vec<Uuid>> {
+    if n == 0 || available.len() < n {
+        return None;
+    }
+    let min_x = available.iter().map(|s| s.x).min()?;
+    let max_x = available.iter().map(|s| s.x).max()?;
+    let centre = (min_x + max_x) as f64 / 2.0;
+    let mut rows: Vec<(i64, Vec<&SeatSpot>)> = Vec::new();
+    for seat in available {
+        match rows.iter_mut().find(|(y, r)| *y == seat.y && r[0].row == seat.row) {
+            Some((_, r)) => r.push(seat),
+            None => rows.push((seat.y, vec![seat])),
+        }
+    }
+    rows.sort_by_key(|(y, _)| *y);
+    for (_, row) in rows.iter_mut() {
+        row.sort_by_key(|s| s.number);
+        let mut best: Option<(f64, usize)> = None;
+        for start in 0..row.len().saturating_sub(n - 1) {
+            let window = &row[start..start + n];
+            let together = window.windows(2).all(|w| w[1].number == w[0].number + 1);
+            if !together {
+                continue;
+            }
+            let mid = window.iter().map(|s| s.x as f64).sum::<f64>() / n as f64;
+            let distance = (mid - centre).abs();
+            if best.is_none_or(|(d, _)| distance < d) {
+                best = Some((distance, start));
+            }
+        }
+        if let Some((_, start)) = best {
+            return Some(row[start..start + n].iter().map(|s| s.id).collect());
+        }
+    }
+    let mut scattered: Vec<&SeatSpot> = available.iter().collect();
+    scattered.sort_by(|a, b| a.y.cmp(&b.y).then(((a.x as f64 - centre).abs()).total_cmp(&(b.x as f64 - centre).abs())));
+    Some(scattered.into_iter().take(n).map(|s| s.id).collect())
+}
+
+#[cfg(test)]
+mod best_tests {
+    use super::*;
+
+    fn row(label: &str, y: i64, numbers: &[i64]) -> Vec<SeatSpot> {
+        numbers.iter().map(|&n| SeatSpot { id: Uuid::new_v4(), row: label.into(), number: n, x: n * 10, y }).collect()
+    }
+
+    fn numbers(all: &[SeatSpot], chosen: &[Uuid]) -> Vec<(String, i64)> {
+        let mut v: Vec<_> = chosen.iter().map(|id| all.iter().find(|s| s.id == *id).map(|s| (s.row.clone(), s.number)).unwrap()).collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn prefers_the_front_row_with_room_near_the_centre() {
+        let mut seats = row("A", 0, &[1, 2, 4, 9, 10]);
+        seats.extend(row("B", 24, &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]));
+        let chosen = best_seats(&seats, 2).unwrap();
+        assert_eq!(numbers(&seats, &chosen), vec![("A".into(), 1), ("A".into(), 2)]);
+        let chosen = best_seats(&seats, 3).unwrap();
+        assert_eq!(numbers(&seats, &chosen), vec![("B".into(), 4), ("B".into(), 5), ("B".into(), 6)]);
+    }
+
+    #[test]
+    fn falls_back_to_scattered_seats_and_refuses_too_many() {
+        let mut seats = row("A", 0, &[1, 3, 5]);
+        seats.extend(row("B", 24, &[2]));
+        let chosen = best_seats(&seats, 3).unwrap();
+        assert_eq!(chosen.len(), 3);
+        assert!(numbers(&seats, &chosen).iter().all(|(r, _)| r == "A"));
+        assert_eq!(best_seats(&seats, 5), None);
+        assert_eq!(best_seats(&seats, 0), None);
+    }
+}

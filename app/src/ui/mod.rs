@@ -9,6 +9,22 @@ use leptos_router::components::A;
 
 use crate::AppError;
 
+/// The message for one field, if the last submission was refused because of it.
+pub fn field_error<T>(result: Option<Result<T, AppError>>, field: &str) -> Option<String> {
+    match result {
+        Some(Err(AppError::Validation(errors))) => errors.get(field).cloned(),
+        _ => None,
+    }
+}
+
+/// A non-field error of the last submission, to show above the button.
+pub fn form_error<T>(result: Option<Result<T, AppError>>) -> Option<AppError> {
+    match result {
+        Some(Err(AppError::Validation(_))) | None | Some(Ok(_)) => None,
+        Some(Err(e)) => Some(e),
+    }
+}
+
 /// A readable error, announced to screen readers.
 #[component]
 pub fn ErrorNotice(error: AppError) -> impl IntoView {

@@ -40,6 +40,12 @@ pub mod ssr {
         current_user().await?.ok_or(AppError::Unauthorized)
     }
 
+    /// The server state and the signed-in user, for server functions that need both.
+    pub async fn signed_in() -> Result<(AppState, User), AppError> {
+        let user = require_user().await?;
+        Ok((app_state()?, user))
+    }
+
     pub async fn require_admin() -> Result<User, AppError> {
         let user = require_user().await?;
         if user.is_admin() { Ok(user) } else { Err(AppError::Forbidden) }

@@ -5,25 +5,8 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
-use crate::ui::ErrorNotice;
+use crate::ui::{field_error, form_error, ErrorNotice};
 use crate::users::session_ui::use_session;
-use crate::AppError;
-
-/// The message for one field, if the last submission was refused because of it.
-fn field_error(result: Option<Result<impl Clone, AppError>>, field: &'static str) -> Option<String> {
-    match result {
-        Some(Err(AppError::Validation(errors))) => errors.get(field).cloned(),
-        _ => None,
-    }
-}
-
-/// A non-field error of the last submission, to show above the button.
-fn form_error<T>(result: Option<Result<T, AppError>>) -> Option<AppError> {
-    match result {
-        Some(Err(AppError::Validation(_))) | None | Some(Ok(_)) => None,
-        Some(Err(e)) => Some(e),
-    }
-}
 
 #[component]
 pub fn LoginPage() -> impl IntoView {

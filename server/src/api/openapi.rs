@@ -148,8 +148,12 @@ fn schemas() -> Value {
             }
         },
         "HoldRequest": {
-            "type": "object", "additionalProperties": false, "required": ["seat_ids"],
-            "properties": { "seat_ids": { "type": "array", "minItems": 1, "maxItems": 8, "uniqueItems": true, "items": { "type": "string", "format": "uuid" } } }
+            "oneOf": [
+                { "type": "object", "additionalProperties": false, "required": ["seat_ids"],
+                  "properties": { "seat_ids": { "type": "array", "minItems": 1, "maxItems": 8, "uniqueItems": true, "items": { "type": "string", "format": "uuid" } } } },
+                { "type": "object", "additionalProperties": false, "required": ["section_id", "quantity"],
+                  "properties": { "section_id": { "type": "string", "format": "uuid" }, "quantity": { "type": "integer", "minimum": 1, "maximum": 8 } } }
+            ]
         },
         "Payment": {
             "type": "object", "additionalProperties": false, "required": ["card_number", "exp_month", "exp_year", "cvc", "name"],
@@ -293,7 +297,7 @@ pub fn spec() -> Value {
                 "responses": { "200": ok("The event", json!({ "$ref": "#/components/schemas/EventDetail" })), "404": not_found }
             }},
             "/events/{id}/holds": { "post": {
-                "summary": "Hold 1–8 seats for 10 minutes, all or nothing", "tags": ["box office"], "security": [{ "bearer": [] }, { "cookie": [] }],
+                "summary": "Hold 1–8 seats (named, or the best available of a section), all or nothing", "tags": ["box office"], "security": [{ "bearer": [] }, { "cookie": [] }],
                 "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
                 "requestBody": body("HoldRequest"),
                 "responses": { "201": ok("The hold", json!({ "$ref": "#/components/schemas/Hold" })), "400": bad, "401": unauthorized,

@@ -17,10 +17,16 @@ use app::AppError;
 use crate::api::error::ApiResult;
 use crate::api::extract::{parse_id, ApiJson, ApiQuery, AuthUser, ClientIp};
 
+/// Either the seats picked on the map, or "the best `quantity` seats of a section".
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HoldBody {
-    seat_ids: Vec<Uuid>,
+    #[serde(default)]
+    seat_ids: Option<Vec<Uuid>>,
+    #[serde(default)]
+    section_id: Option<Uuid>,
+    #[serde(default)]
+    quantity: Option<usize>,
 }
 
 pub async fn create_hold(
@@ -36,7 +42,11 @@ pub async fn create_hold(
     if event_id.len() > 120 {
         return Err(AppError::NotFound.into());
     }
-    let hold = holds::create(&state, &user, &event_id, &body.seat_ids).await?;
+    let hold = match (body.seat_ids, body.section_id, body.quantity) {
+        (Some(seat_ids), None, None) => holds::create(&state, &user, &event_id, &seat_ids).await?,
+        (None, Some(section), Some(quantity)) => holds::create_best(&state, &user, &event_id, &section.to_string(), quantity).await?,
+        _ => return Err(AppError::field("seat_ids", "Send either seat_ids, or section_id with quantity.").into()),
+    };
     Ok((StatusCode::CREATED, Json(hold)))
 }
 

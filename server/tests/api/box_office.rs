@@ -282,7 +282,44 @@ async fn owner_cancels_a_paid_order(app: &TestApp) {
     assert_eq!(n, 1);
 }
 
+async fn best_available_seats(app: &TestApp) {
+    let (event, _) = event_with_seats(app, 0).await;
+    let ana = app.customer("ana@example.com").await;
+    let detail: Value = app.client.get(app.api(&format!("/events/{event}"))).send().await.unwrap().json().await.unwrap();
+    let section = detail["prices"][0]["section_id"].as_str().unwrap().to_owned();
+    let ask = |quantity: i64| {
+        reqwest::Client::new()
+            .post(app.api(&format!("/events/{event}/holds")))
+            .bearer_auth(&ana)
+            .json(&json!({ "section_id": section, "quantity": quantity }))
+            .send()
+    };
+    let res = ask(3).await.unwrap();
+    assert_eq!(res.status(), 201);
+    let h: Value = res.json().await.unwrap();
+    let seats = h["seats"].as_array().unwrap();
+    assert_eq!(seats.len(), 3);
+    assert!(seats.iter().all(|s| s["row"] == "A"), "front row first: {h}");
+    let mut numbers: Vec<i64> = seats.iter().map(|s| s["number"].as_i64().unwrap()).collect();
+    numbers.sort();
+    assert!(numbers.windows(2).all(|w| w[1] == w[0] + 1), "side by side: {numbers:?}");
+    // The next request gets other seats.
+    let again: Value = ask(3).await.unwrap().json().await.unwrap();
+    let first: std::collections::HashSet<&str> = seats.iter().map(|s| s["seat_id"].as_str().unwrap()).collect();
+    assert!(again["seats"].as_array().unwrap().iter().all(|s| !first.contains(s["seat_id"].as_str().unwrap())));
+    assert_eq!(ask(9).await.unwrap().status(), 422);
+    let res = reqwest::Client::new()
+        .post(app.api(&format!("/events/{event}/holds")))
+        .bearer_auth(&ana)
+        .json(&json!({ "section_id": section }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422, "quantity is needed with section_id");
+}
+
 on_both_backends!(
+    best_available_seats,
     hold_pay_and_get_tickets,
     same_key_same_order,
     declined_then_approved,
