@@ -1,6 +1,8 @@
 //! Taquilla's server: the composition root. Configuration, database, bus, workers, the
 //! HTTP router (Leptos pages, REST API, health) and the command line.
 
+#![recursion_limit = "512"] // the OpenAPI document is one large `json!` literal
+
 pub mod api;
 pub mod bus;
 pub mod cli;

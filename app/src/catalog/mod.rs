@@ -6,6 +6,9 @@ pub mod art;
 #[cfg(feature = "ssr")]
 pub mod manage;
 pub mod model;
+#[cfg(feature = "ssr")]
+pub mod organizer;
+pub mod organizer_pages;
 pub mod pages;
 pub mod rules;
 pub mod seatmap;

@@ -178,3 +178,19 @@ pub struct HomeEvents {
     pub featured: Vec<EventSummary>,
     pub upcoming: Vec<EventSummary>,
 }
+
+/// Seats by status, paid orders and revenue of one event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SalesReport {
+    pub event_id: String,
+    pub title: String,
+    pub status: EventStatus,
+    pub currency: String,
+    pub seats_total: i64,
+    pub available: i64,
+    pub held: i64,
+    pub sold: i64,
+    pub orders_paid: i64,
+    pub revenue_cents: i64,
+}
+

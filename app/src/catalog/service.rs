@@ -160,11 +160,20 @@ pub async fn facets(db: &Db) -> Result<Facets, AppError> {
     Ok(Facets { categories: values(categories)?, cities: values(cities)? })
 }
 
-/// One listed event by id or slug.
+/// One listed event by id or slug (drafts are not public).
 pub async fn find(db: &Db, id_or_slug: &str) -> Result<EventDetail, AppError> {
+    find_where(db, id_or_slug, " AND e.status <> 'DRAFT'").await
+}
+
+/// One event by id or slug, drafts included (for its organizer).
+pub async fn find_any(db: &Db, id_or_slug: &str) -> Result<EventDetail, AppError> {
+    find_where(db, id_or_slug, "").await
+}
+
+async fn find_where(db: &Db, id_or_slug: &str, extra: &str) -> Result<EventDetail, AppError> {
     let sql = format!(
         "SELECT {SUMMARY_COLUMNS}, e.description, v.id AS venue_id, v.address FROM events e \
-         JOIN venues v ON v.id = e.venue_id WHERE (e.id = $1 OR e.slug = $1) AND e.status <> 'DRAFT'"
+         JOIN venues v ON v.id = e.venue_id WHERE (e.id = $1 OR e.slug = $1){extra}"
     );
     let row = sqlx::query(&sql).bind(id_or_slug).fetch_optional(&db.pool).await?.ok_or(AppError::NotFound)?;
     let summary = summary_from_row(&row)?;

@@ -23,6 +23,7 @@ pub fn AppHeader() -> impl IntoView {
                         {move || session.user.get().map(|result| match result.ok().flatten() {
                             Some(user) => view! {
                                 <A href="/tickets">"My tickets"</A>
+                                {matches!(user.role, Role::Organizer | Role::Admin).then(|| view! { <A href="/organizer">"Organizer"</A> })}
                                 {(user.role == Role::Admin).then(|| view! { <A href="/admin/users">"Admin"</A> })}
                                 <A href="/account" attr:class="user-chip">{user.display_name.clone()}</A>
                                 <ActionForm action=session.logout>

@@ -7,6 +7,7 @@ pub mod events;
 pub mod extract;
 pub mod openapi;
 pub mod orders;
+pub mod organizer;
 pub mod users;
 
 use axum::extract::DefaultBodyLimit;
@@ -30,8 +31,11 @@ pub fn router() -> Router<AppState> {
         .route("/me", get(auth::me))
         .route("/users", get(users::list).post(users::create))
         .route("/users/{id}", patch(users::update))
-        .route("/events", get(events::list))
-        .route("/events/{id}", get(events::get))
+        .route("/events", get(events::list).post(organizer::create_event))
+        .route("/events/{id}", get(events::get).patch(organizer::update_event))
+        .route("/events/{id}/sales", get(organizer::sales))
+        .route("/events/{id}/orders.csv", get(organizer::orders_csv))
+        .route("/venues", post(organizer::create_venue))
         .route("/events/{id}/seats", get(events::seats))
         .route("/events/{id}/holds", post(orders::create_hold))
         .route("/holds/{id}", get(orders::get_hold).delete(orders::release_hold))

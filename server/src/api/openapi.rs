@@ -194,6 +194,46 @@ fn schemas() -> Value {
                 "issued_at": { "type": "string", "format": "date-time" }
             }
         },
+        "NewVenue": {
+            "type": "object", "required": ["name", "city", "sections"],
+            "properties": {
+                "name": { "type": "string", "minLength": 1, "maxLength": 120 }, "city": { "type": "string", "minLength": 1, "maxLength": 80 },
+                "address": { "type": "string" },
+                "sections": { "type": "array", "minItems": 1, "maxItems": 20, "items": { "type": "object", "required": ["name", "rows", "seats_per_row"],
+                    "properties": { "name": { "type": "string" }, "rows": { "type": "integer", "minimum": 1, "maximum": 60 },
+                                    "seats_per_row": { "type": "integer", "minimum": 1, "maximum": 80 } } } }
+            }
+        },
+        "VenueView": {
+            "type": "object", "required": ["id", "name", "city", "address", "sections"],
+            "properties": { "id": { "type": "string", "format": "uuid" }, "name": { "type": "string" }, "city": { "type": "string" },
+                "address": { "type": "string" },
+                "sections": { "type": "array", "items": { "type": "object", "required": ["id", "name", "capacity"],
+                    "properties": { "id": { "type": "string", "format": "uuid" }, "name": { "type": "string" }, "capacity": { "type": "integer" } } } } }
+        },
+        "NewEvent": {
+            "type": "object", "additionalProperties": false, "required": ["title", "category", "venue_id", "starts_at", "ends_at", "prices"],
+            "properties": {
+                "title": { "type": "string", "minLength": 1, "maxLength": 120 }, "description": { "type": "string", "maxLength": 4000 },
+                "category": { "type": "string", "minLength": 1, "maxLength": 40 }, "venue_id": { "type": "string", "format": "uuid" },
+                "starts_at": { "type": "string", "format": "date-time" }, "ends_at": { "type": "string", "format": "date-time" },
+                "currency": { "type": "string", "pattern": "^[A-Z]{3}$" }, "image_url": { "type": ["string", "null"] }, "featured": { "type": "boolean" },
+                "prices": { "type": "array", "items": { "type": "object", "required": ["section_id", "price_cents"],
+                    "properties": { "section_id": { "type": "string", "format": "uuid" }, "price_cents": { "type": "integer", "minimum": 0 } } } }
+            }
+        },
+        "EventPatch": {
+            "type": "object", "additionalProperties": false,
+            "properties": { "status": { "$ref": "#/components/schemas/EventStatus" }, "title": { "type": "string" }, "description": { "type": "string" } }
+        },
+        "SalesReport": {
+            "type": "object",
+            "required": ["event_id", "title", "status", "currency", "seats_total", "available", "held", "sold", "orders_paid", "revenue_cents"],
+            "properties": { "event_id": { "type": "string", "format": "uuid" }, "title": { "type": "string" },
+                "status": { "$ref": "#/components/schemas/EventStatus" }, "currency": { "type": "string" },
+                "seats_total": { "type": "integer" }, "available": { "type": "integer" }, "held": { "type": "integer" }, "sold": { "type": "integer" },
+                "orders_paid": { "type": "integer" }, "revenue_cents": { "type": "integer" } }
+        },
         "Seat": {
             "type": "object",
             "required": ["id", "section_id", "section", "row", "number", "x", "y", "accessible", "status", "price_cents", "currency"],
@@ -279,7 +319,34 @@ pub fn spec() -> Value {
                 "responses": { "200": ok("The updated user", json!({ "$ref": "#/components/schemas/User" })),
                                "400": bad, "401": unauthorized, "403": forbidden, "404": not_found, "422": invalid }
             }},
-            "/events": { "get": {
+            "/venues": { "post": {
+                "summary": "Create a venue with sections of rows × seats (organizer)", "tags": ["organizer"],
+                "security": [{ "bearer": [] }, { "cookie": [] }], "requestBody": body("NewVenue"),
+                "responses": { "201": ok("The venue", json!({ "$ref": "#/components/schemas/VenueView" })), "400": bad,
+                               "401": unauthorized, "403": forbidden, "422": invalid }
+            }},
+            "/events/{id}/sales": { "get": {
+                "summary": "Seats sold, held and available, paid orders and revenue (the event's organizer)", "tags": ["organizer"],
+                "security": [{ "bearer": [] }, { "cookie": [] }],
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
+                "responses": { "200": ok("The figures", json!({ "$ref": "#/components/schemas/SalesReport" })), "401": unauthorized,
+                               "403": forbidden, "404": not_found }
+            }},
+            "/events/{id}/orders.csv": { "get": {
+                "summary": "The event's orders as CSV (the event's organizer)", "tags": ["organizer"],
+                "security": [{ "bearer": [] }, { "cookie": [] }],
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
+                "responses": { "200": { "description": "CSV", "content": { "text/csv": { "schema": { "type": "string" } } } },
+                               "401": unauthorized, "403": forbidden, "404": not_found }
+            }},
+            "/events": {
+              "post": {
+                "summary": "Create an event as a draft, with a price for every section (organizer)", "tags": ["organizer"],
+                "security": [{ "bearer": [] }, { "cookie": [] }], "requestBody": body("NewEvent"),
+                "responses": { "201": ok("The event", json!({ "$ref": "#/components/schemas/EventDetail" })), "400": bad,
+                               "401": unauthorized, "403": forbidden, "422": invalid }
+              },
+              "get": {
                 "summary": "Search upcoming events", "tags": ["catalog"],
                 "parameters": [
                     { "name": "q", "in": "query", "schema": { "type": "string", "maxLength": 100 } },
@@ -290,12 +357,23 @@ pub fn spec() -> Value {
                     { "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 10000 } }
                 ],
                 "responses": { "200": ok("A page of events", page_of("EventSummary")), "400": bad, "422": invalid }
-            }},
-            "/events/{id}": { "get": {
+              }
+            },
+            "/events/{id}": {
+              "get": {
                 "summary": "One event with venue and prices (id or slug)", "tags": ["catalog"],
                 "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
                 "responses": { "200": ok("The event", json!({ "$ref": "#/components/schemas/EventDetail" })), "404": not_found }
-            }},
+              },
+              "patch": {
+                "summary": "Change an event's status (DRAFT → ON_SALE → SOLD_OUT/CANCELLED), title or description (its organizer)",
+                "tags": ["organizer"], "security": [{ "bearer": [] }, { "cookie": [] }],
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
+                "requestBody": body("EventPatch"),
+                "responses": { "200": ok("The event", json!({ "$ref": "#/components/schemas/EventDetail" })), "400": bad,
+                               "401": unauthorized, "403": forbidden, "404": not_found, "422": invalid }
+              }
+            },
             "/events/{id}/holds": { "post": {
                 "summary": "Hold 1–8 seats (named, or the best available of a section), all or nothing", "tags": ["box office"], "security": [{ "bearer": [] }, { "cookie": [] }],
                 "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],

@@ -7,3 +7,4 @@ mod box_office;
 mod bus;
 mod catalog;
 mod cross_cutting;
+mod organizer;

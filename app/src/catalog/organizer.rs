@@ -1,0 +1,374 @@
+//! The organizer's side of the catalog: venues, events, putting them on sale, sales
+//! figures and the orders export.
+
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use time::OffsetDateTime;
+
+use crate::catalog::manage::{create_event, create_venue, NewEvent, NewVenue};
+use crate::catalog::{EventDetail, EventStatus, SalesReport};
+use crate::db::{now_ms, Db};
+use crate::error::FieldErrors;
+use crate::state::AppState;
+use crate::users::{Role, User};
+use crate::AppError;
+
+fn require_organizer(user: &User) -> Result<(), AppError> {
+    match user.role {
+        Role::Organizer | Role::Admin => Ok(()),
+        _ => Err(AppError::Forbidden),
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SectionView {
+    pub id: String,
+    pub name: String,
+    pub capacity: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct VenueView {
+    pub id: String,
+    pub name: String,
+    pub city: String,
+    pub address: String,
+    pub sections: Vec<SectionView>,
+}
+
+pub async fn new_venue(state: &AppState, user: &User, venue: &NewVenue) -> Result<VenueView, AppError> {
+    require_organizer(user)?;
+    let created = create_venue(&state.db, venue, Some(&user.id.to_string())).await?;
+    let sections = sqlx::query("SELECT id, name, capacity FROM venue_sections WHERE venue_id = $1 ORDER BY sort_order")
+        .bind(&created.id)
+        .fetch_all(&state.db.pool)
+        .await?
+        .iter()
+        .map(|r| Ok(SectionView { id: r.try_get("id")?, name: r.try_get("name")?, capacity: r.try_get("capacity")? }))
+        .collect::<Result<_, AppError>>()?;
+    Ok(VenueView {
+        id: created.id,
+        name: venue.name.trim().to_owned(),
+        city: venue.city.trim().to_owned(),
+        address: venue.address.trim().to_owned(),
+        sections,
+    })
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PriceInput {
+    pub section_id: String,
+    pub price_cents: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventInput {
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    pub category: String,
+    pub venue_id: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub starts_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub ends_at: OffsetDateTime,
+    #[serde(default = "euro")]
+    pub currency: String,
+    pub prices: Vec<PriceInput>,
+    #[serde(default)]
+    pub image_url: Option<String>,
+    #[serde(default)]
+    pub featured: bool,
+}
+
+fn euro() -> String {
+    "EUR".into()
+}
+
+/// Checks an event against its venue's sections (every section needs a price).
+pub fn check_event(e: &EventInput, sections: &[String], now: OffsetDateTime) -> FieldErrors {
+    let mut errors = FieldErrors::new();
+    if e.title.trim().is_empty() || e.title.chars().count() > 120 {
+        errors.insert("title".into(), "Give the event a title of up to 120 characters.".into());
+    }
+    if e.description.chars().count() > 4000 {
+        errors.insert("description".into(), "Keep the description under 4000 characters.".into());
+    }
+    let category = e.category.trim();
+    if category.is_empty() || category.chars().count() > 40 {
+        errors.insert("category".into(), "Give a category of up to 40 characters.".into());
+    }
+    if e.starts_at <= now {
+        errors.insert("starts_at".into(), "The event must start in the future.".into());
+    }
+    if e.ends_at <= e.starts_at {
+        errors.insert("ends_at".into(), "The event must end after it starts.".into());
+    }
+    if e.currency.len() != 3 || !e.currency.bytes().all(|b| b.is_ascii_uppercase()) {
+        errors.insert("currency".into(), "Use a three-letter currency code like EUR.".into());
+    }
+    if e.image_url.as_deref().is_some_and(|u| !(u.starts_with("https://") || u.starts_with('/')) || u.len() > 500) {
+        errors.insert("image_url".into(), "Use an https:// or site-relative image address.".into());
+    }
+    let priced: std::collections::HashSet<&str> = e.prices.iter().map(|p| p.section_id.as_str()).collect();
+    if e.prices.iter().any(|p| !(0..=10_000_000).contains(&p.price_cents)) {
+        errors.insert("prices".into(), "Prices are between 0 and 10,000,000 minor units.".into());
+    } else if priced.len() != e.prices.len() || sections.iter().any(|s| !priced.contains(s.as_str())) || priced.len() != sections.len() {
+        errors.insert("prices".into(), "Give exactly one price for every section of the venue.".into());
+    }
+    errors
+}
+
+/// Creates an event as a draft; it is listed once put on sale.
+pub async fn new_event(state: &AppState, user: &User, input: &EventInput) -> Result<EventDetail, AppError> {
+    require_organizer(user)?;
+    let sections: Vec<String> = sqlx::query_scalar("SELECT id FROM venue_sections WHERE venue_id = $1")
+        .bind(&input.venue_id)
+        .fetch_all(&state.db.pool)
+        .await?;
+    if sections.is_empty() {
+        return Err(AppError::field("venue_id", "No such venue."));
+    }
+    let errors = check_event(input, &sections, OffsetDateTime::now_utc());
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let event = NewEvent {
+        title: input.title.clone(),
+        description: input.description.clone(),
+        category: input.category.clone(),
+        venue_id: input.venue_id.clone(),
+        organizer_id: Some(user.id.to_string()),
+        starts_at: input.starts_at,
+        ends_at: input.ends_at,
+        image_url: input.image_url.clone(),
+        status: EventStatus::Draft,
+        featured: input.featured && user.is_admin(),
+        currency: input.currency.clone(),
+        prices: input.prices.iter().map(|p| (p.section_id.clone(), p.price_cents)).collect(),
+    };
+    let id = create_event(&state.db, &event).await?;
+    crate::catalog::service::find_any(&state.db, &id).await
+}
+
+/// Events are managed by the organizer who created them, or an administrator; anyone
+/// else is told the event does not exist.
+async fn require_owner(db: &Db, user: &User, event_id: &str) -> Result<String, AppError> {
+    require_organizer(user)?;
+    let row = sqlx::query("SELECT id, organizer_id FROM events WHERE id = $1 OR slug = $1")
+        .bind(event_id)
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let owner: Option<String> = row.try_get("organizer_id")?;
+    if user.is_admin() || owner.as_deref() == Some(user.id.to_string().as_str()) {
+        Ok(row.try_get("id")?)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventPatch {
+    #[serde(default)]
+    pub status: Option<EventStatus>,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// Which status changes an organizer may make.
+pub fn can_move(from: EventStatus, to: EventStatus) -> bool {
+    use EventStatus::*;
+    matches!((from, to), (Draft, OnSale) | (Draft, Cancelled) | (OnSale, SoldOut) | (SoldOut, OnSale) | (OnSale, Cancelled) | (SoldOut, Cancelled))
+        || from == to
+}
+
+pub async fn update_event(state: &AppState, user: &User, event_id: &str, patch: &EventPatch) -> Result<EventDetail, AppError> {
+    let id = require_owner(&state.db, user, event_id).await?;
+    let current: String = sqlx::query_scalar("SELECT status FROM events WHERE id = $1").bind(&id).fetch_one(&state.db.pool).await?;
+    let current = EventStatus::parse(&current).ok_or(AppError::Internal)?;
+    let mut errors = FieldErrors::new();
+    if let Some(to) = patch.status {
+        if !can_move(current, to) {
+            errors.insert("status".into(), format!("An event that is {} cannot become {}.", current.label(), to.label()));
+        }
+    }
+    if patch.title.as_deref().is_some_and(|t| t.trim().is_empty() || t.chars().count() > 120) {
+        errors.insert("title".into(), "Give the event a title of up to 120 characters.".into());
+    }
+    if patch.description.as_deref().is_some_and(|d| d.chars().count() > 4000) {
+        errors.insert("description".into(), "Keep the description under 4000 characters.".into());
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let mut tx = state.db.begin_write().await?;
+    let now = now_ms();
+    if let Some(to) = patch.status {
+        sqlx::query("UPDATE events SET status = $1, version = version + 1, updated_at = $2 WHERE id = $3")
+            .bind(to.as_str())
+            .bind(now)
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    if let Some(title) = &patch.title {
+        sqlx::query("UPDATE events SET title = $1, updated_at = $2 WHERE id = $3").bind(title.trim()).bind(now).bind(&id).execute(&mut *tx).await?;
+    }
+    if let Some(description) = &patch.description {
+        sqlx::query("UPDATE events SET description = $1, updated_at = $2 WHERE id = $3").bind(description.trim()).bind(now).bind(&id).execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    crate::catalog::service::find_any(&state.db, &id).await
+}
+
+pub async fn sales(db: &Db, user: &User, event_id: &str) -> Result<SalesReport, AppError> {
+    let id = require_owner(db, user, event_id).await?;
+    let event = sqlx::query("SELECT title, status, currency FROM events WHERE id = $1").bind(&id).fetch_one(&db.pool).await?;
+    let count = |status: &'static str| {
+        let id = id.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM event_seats WHERE event_id = $1 AND status = $2")
+                .bind(id)
+                .bind(status)
+                .fetch_one(&db.pool)
+                .await
+        }
+    };
+    let (available, held, sold) = (count("AVAILABLE").await?, count("HELD").await?, count("SOLD").await?);
+    let paid = sqlx::query("SELECT COUNT(*) AS n, CAST(COALESCE(SUM(total_cents), 0) AS BIGINT) AS revenue FROM orders WHERE event_id = $1 AND status = 'PAID'")
+        .bind(&id)
+        .fetch_one(&db.pool)
+        .await?;
+    let status: String = event.try_get("status")?;
+    Ok(SalesReport {
+        event_id: id,
+        title: event.try_get("title")?,
+        status: EventStatus::parse(&status).ok_or(AppError::Internal)?,
+        currency: event.try_get("currency")?,
+        seats_total: available + held + sold,
+        available,
+        held,
+        sold,
+        orders_paid: paid.try_get("n")?,
+        revenue_cents: paid.try_get("revenue")?,
+    })
+}
+
+/// The sales of every event the user manages (all events for an administrator), soonest first.
+pub async fn my_events(db: &Db, user: &User) -> Result<Vec<SalesReport>, AppError> {
+    require_organizer(user)?;
+    let ids: Vec<String> = if user.is_admin() {
+        sqlx::query_scalar("SELECT id FROM events ORDER BY starts_at, title").fetch_all(&db.pool).await?
+    } else {
+        sqlx::query_scalar("SELECT id FROM events WHERE organizer_id = $1 ORDER BY starts_at, title")
+            .bind(user.id.to_string())
+            .fetch_all(&db.pool)
+            .await?
+    };
+    let mut reports = Vec::with_capacity(ids.len());
+    for id in ids {
+        reports.push(sales(db, user, &id).await?);
+    }
+    Ok(reports)
+}
+
+/// One CSV field, quoted when it must be (and never starting a formula).
+fn csv_field(value: &str) -> String {
+    let value = if value.starts_with(['=', '+', '-', '@']) { format!("'{value}") } else { value.to_owned() };
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value
+    }
+}
+
+/// The event's orders as CSV, oldest first.
+pub async fn orders_csv(db: &Db, user: &User, event_id: &str) -> Result<String, AppError> {
+    let id = require_owner(db, user, event_id).await?;
+    let rows = sqlx::query(
+        "SELECT o.id, o.status, o.created_at, o.paid_at, u.email, u.display_name, o.total_cents, o.currency, \
+         (SELECT COUNT(*) FROM order_items i WHERE i.order_id = o.id) AS seats \
+         FROM orders o JOIN users u ON u.id = o.user_id WHERE o.event_id = $1 ORDER BY o.created_at, o.id",
+    )
+    .bind(&id)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut out = String::from("order_id,status,created_at,paid_at,customer_email,customer_name,seats,total_cents,currency\n");
+    let rfc = |ms: i64| crate::db::from_ms(ms).format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+    for r in rows {
+        let paid_at: Option<i64> = r.try_get("paid_at")?;
+        let fields = [
+            r.try_get::<String, _>("id")?,
+            r.try_get::<String, _>("status")?,
+            rfc(r.try_get("created_at")?),
+            paid_at.map(rfc).unwrap_or_default(),
+            r.try_get::<String, _>("email")?,
+            r.try_get::<String, _>("display_name")?,
+            r.try_get::<i64, _>("seats")?.to_string(),
+            r.try_get::<i64, _>("total_cents")?.to_string(),
+            r.try_get::<String, _>("currency")?,
+        ];
+        out.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn input() -> EventInput {
+        EventInput {
+            title: "Night".into(),
+            description: String::new(),
+            category: "concerts".into(),
+            venue_id: "v".into(),
+            starts_at: datetime!(2030-01-01 20:00 UTC),
+            ends_at: datetime!(2030-01-01 22:00 UTC),
+            currency: "EUR".into(),
+            prices: vec![PriceInput { section_id: "a".into(), price_cents: 1000 }, PriceInput { section_id: "b".into(), price_cents: 500 }],
+            image_url: None,
+            featured: false,
+        }
+    }
+
+    #[test]
+    fn events_need_a_price_for_every_section_and_a_future_date() {
+        let now = datetime!(2029-01-01 0:00 UTC);
+        let sections = vec!["a".to_string(), "b".to_string()];
+        assert!(check_event(&input(), &sections, now).is_empty());
+        let missing = EventInput { prices: vec![PriceInput { section_id: "a".into(), price_cents: 1000 }], ..input() };
+        assert!(check_event(&missing, &sections, now).contains_key("prices"));
+        let past = EventInput { starts_at: datetime!(2028-01-01 0:00 UTC), ..input() };
+        assert!(check_event(&past, &sections, now).contains_key("starts_at"));
+        let backwards = EventInput { ends_at: datetime!(2030-01-01 19:00 UTC), ..input() };
+        assert!(check_event(&backwards, &sections, now).contains_key("ends_at"));
+        let bad = EventInput { currency: "eur".into(), title: " ".into(), ..input() };
+        let errors = check_event(&bad, &sections, now);
+        assert!(errors.contains_key("currency") && errors.contains_key("title"));
+    }
+
+    #[test]
+    fn status_changes_follow_the_lifecycle() {
+        use EventStatus::*;
+        assert!(can_move(Draft, OnSale));
+        assert!(can_move(OnSale, Cancelled));
+        assert!(!can_move(Cancelled, OnSale));
+        assert!(!can_move(OnSale, Draft));
+    }
+
+    #[test]
+    fn csv_fields_are_quoted_and_formula_safe() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("=SUM(A1)"), "'=SUM(A1)");
+    }
+}

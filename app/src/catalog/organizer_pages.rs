@@ -1,0 +1,107 @@
+//! The organizer's dashboard: every managed event with its seats sold, held and
+//! available, revenue, the CSV export, and the on-sale switch.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::catalog::{EventStatus, SalesReport};
+use crate::time_fmt::money;
+use crate::ui::ErrorNotice;
+use crate::users::pages::SignInPrompt;
+use crate::AppError;
+
+#[server(endpoint = "organizer_dashboard")]
+pub async fn organizer_dashboard() -> Result<Vec<SalesReport>, AppError> {
+    crate::error::respond(async move {
+        let (state, user) = crate::users::api::ssr::signed_in().await?;
+        crate::catalog::organizer::my_events(&state.db, &user).await
+    }
+    .await)
+}
+
+#[server(endpoint = "organizer_set_status")]
+pub async fn set_event_status(id: String, status: String) -> Result<(), AppError> {
+    crate::error::respond(async move {
+        let (state, user) = crate::users::api::ssr::signed_in().await?;
+        let status = EventStatus::parse(&status).ok_or_else(|| AppError::field("status", "Unknown status."))?;
+        let patch = crate::catalog::organizer::EventPatch { status: Some(status), ..Default::default() };
+        crate::catalog::organizer::update_event(&state, &user, &id, &patch).await.map(|_| ())
+    }
+    .await)
+}
+
+/// A stacked bar of sold, held and available seats.
+#[component]
+fn SeatBar(report: SalesReport) -> impl IntoView {
+    let total = report.seats_total.max(1) as f64;
+    let sold = report.sold as f64 / total * 100.0;
+    let held = report.held as f64 / total * 100.0;
+    let label = format!("{} sold, {} held, {} available of {}", report.sold, report.held, report.available, report.seats_total);
+    view! {
+        <svg class="seat-bar" viewBox="0 0 100 10" preserveAspectRatio="none" role="img" aria-label=label>
+            <rect class="bar-available" x="0" y="0" width="100" height="10"/>
+            <rect class="bar-sold" x="0" y="0" width=format!("{sold:.2}") height="10"/>
+            <rect class="bar-held" x=format!("{sold:.2}") y="0" width=format!("{held:.2}") height="10"/>
+        </svg>
+    }
+}
+
+#[component]
+pub fn OrganizerPage() -> impl IntoView {
+    let set_status = ServerAction::<SetEventStatus>::new();
+    let events = Resource::new(move || set_status.version().get(), |_| organizer_dashboard());
+    view! {
+        <Title text="Organizer"/>
+        <h1>"Your events"</h1>
+        <p class="muted">"Create venues and events through the API (POST /api/v1/venues, POST /api/v1/events); they start as drafts."</p>
+        {move || set_status.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorNotice error=e/> })}
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || events.get().map(|result| match result {
+                Ok(list) => {
+                    let revenue: i64 = list.iter().map(|r| r.revenue_cents).sum();
+                    let sold: i64 = list.iter().map(|r| r.sold).sum();
+                    let currency = list.first().map(|r| r.currency.clone()).unwrap_or_else(|| "EUR".into());
+                    view! {
+                        <section class="kpis">
+                            <div class="card kpi"><span>"Events"</span><strong>{list.len()}</strong></div>
+                            <div class="card kpi"><span>"Tickets sold"</span><strong>{sold}</strong></div>
+                            <div class="card kpi"><span>"Revenue"</span><strong>{money(revenue, &currency)}</strong></div>
+                        </section>
+                        <div class="table-wrap">
+                            <table class="data">
+                                <thead><tr><th scope="col">"Event"</th><th scope="col">"Status"</th><th scope="col">"Seats"</th><th scope="col">"Revenue"</th><th scope="col">"Actions"</th></tr></thead>
+                                <tbody>
+                                    {list.into_iter().map(|r| {
+                                        let id = r.event_id.clone();
+                                        let csv_href = format!("/api/v1/events/{id}/orders.csv");
+                                        let title = r.title.clone();
+                                        view! {
+                                            <tr>
+                                                <td>{r.title.clone()}</td>
+                                                <td>{r.status.label()}</td>
+                                                <td class="bar-cell"><SeatBar report=r.clone()/><span class="muted">{format!("{} / {} sold", r.sold, r.seats_total)}</span></td>
+                                                <td>{money(r.revenue_cents, &r.currency)}</td>
+                                                <td class="actions">
+                                                    {(r.status == EventStatus::Draft).then(|| view! {
+                                                        <ActionForm action=set_status>
+                                                            <input type="hidden" name="id" value=id.clone()/>
+                                                            <input type="hidden" name="status" value="ON_SALE"/>
+                                                            <button type="submit" class="btn btn-small btn-primary" aria-label=format!("Put {title} on sale")>"Put on sale"</button>
+                                                        </ActionForm>
+                                                    })}
+                                                    <a class="btn btn-small" href=csv_href download>"Orders CSV"</a>
+                                                </td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }.into_any()
+                }
+                Err(AppError::Unauthorized) => view! { <SignInPrompt/> }.into_any(),
+                Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+            })}
+        </Transition>
+    }
+}

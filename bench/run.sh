@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The on-sale rush benchmark.
+#
+#   bench/run.sh sqlite      embedded mode: SQLite + in-process bus
+#   bench/run.sh postgres    PostgreSQL + RabbitMQ (BENCH_DATABASE_URL, BENCH_AMQP_URL)
+#
+# Builds the release server and the `rush` load generator, starts the server on
+# 127.0.0.1:3200 (payment delay 0, X-Forwarded-For trusted from 127.0.0.1 so every
+# simulated buyer is its own client address), runs 200 buyers × 5,000 attempts against
+# an event of 1,000 seats, verifies the inventory in the database, and reports the
+# server's CPU seconds and peak RSS. Results are appended to bench/results/.
+set -euo pipefail
+mode="${1:-sqlite}"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+target="${CARGO_TARGET_DIR:-target}"
+cargo build --release -p server --bin taquilla -p bench --bin rush
+addr=127.0.0.1:3200
+data="$(mktemp -d)"
+env_common=(TAQUILLA_ADDR="$addr" TAQUILLA_DATA_DIR="$data" TAQUILLA_PAYMENT_DELAY_MS=0 TAQUILLA_DEMO=0
+  TAQUILLA_TRUSTED_PROXIES=127.0.0.1 RUST_LOG=warn LEPTOS_SITE_ROOT="$target/site")
+case "$mode" in
+  sqlite)
+    db_url="sqlite://$data/taquilla.db?mode=rwc"
+    env_mode=()
+    ;;
+  postgres)
+    base="${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}"
+    name="taquilla_bench_$(date +%s)"
+    psql "$base" -qc "CREATE DATABASE $name"
+    db_url="${base%/*}/$name"
+    env_mode=(DATABASE_URL="$db_url" AMQP_URL="${BENCH_AMQP_URL:-amqp://guest:guest@127.0.0.1:5672/%2f}" TAQUILLA_AMQP_PREFIX="$name" TAQUILLA_AMQP_QUEUE_EXPIRES_MS=600000)
+    ;;
+  *) echo "usage: bench/run.sh sqlite|postgres" >&2; exit 2 ;;
+esac
+password="bench-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+printf '%s' "$password" | env "${env_common[@]}" "${env_mode[@]}" "$target/release/taquilla" admin create --email bench-admin@taquilla.test --password-stdin >/dev/null
+env "${env_common[@]}" "${env_mode[@]}" "$target/release/taquilla" serve --with-workers >"$data/server.log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; [ "$mode" = postgres ] && dropdb --if-exists --force -h 127.0.0.1 -U postgres "$name" 2>/dev/null; rm -rf "$data"' EXIT
+for _ in $(seq 1 100); do curl -fsS -o /dev/null "http://$addr/health/ready" && break; sleep 0.2; done
+mkdir -p bench/results
+out="bench/results/$(date +%Y%m%d-%H%M%S)-$mode.txt"
+"$target/release/rush" --url "http://$addr" --database-url "$db_url" --admin-email bench-admin@taquilla.test --admin-password "$password" "${@:2}" | tee "$out"
+ticks=$(getconf CLK_TCK)
+read -r utime stime < <(awk '{print $14, $15}' "/proc/$pid/stat")
+cpu=$(awk -v u="$utime" -v s="$stime" -v t="$ticks" 'BEGIN { printf "%.2f", (u + s) / t }')
+rss=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
+echo "server CPU seconds  $cpu" | tee -a "$out"
+echo "server peak RSS     $((rss / 1024)) MB" | tee -a "$out"

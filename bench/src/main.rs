@@ -1,0 +1,242 @@
+//! The on-sale rush: many buyers from many addresses try to buy seats of one event at
+//! once. Reports throughput and latencies, then checks the inventory directly in the
+//! database: no seat sold twice, held + sold + available = seats.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use clap::Parser;
+use rand::seq::SliceRandom;
+use rand::Rng;
+use serde_json::{json, Value};
+use tokio::sync::Mutex;
+
+#[derive(Parser, Debug)]
+struct Args {
+    /// Base URL of a running Taquilla server.
+    #[arg(long, default_value = "http://127.0.0.1:3200")]
+    url: String,
+    /// The server's database, to verify the inventory afterwards.
+    #[arg(long)]
+    database_url: String,
+    /// An administrator's email and password (the event's organizer).
+    #[arg(long)]
+    admin_email: String,
+    #[arg(long)]
+    admin_password: String,
+    #[arg(long, default_value_t = 200)]
+    buyers: usize,
+    #[arg(long, default_value_t = 5000)]
+    attempts: usize,
+    /// Rows × seats per row of the event's single section (default 20 × 50 = 1,000).
+    #[arg(long, default_value_t = 20)]
+    rows: u32,
+    #[arg(long, default_value_t = 50)]
+    seats_per_row: u32,
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+fn summary(name: &str, mut ms: Vec<f64>) -> Value {
+    ms.sort_by(|a, b| a.total_cmp(b));
+    let v = json!({ "count": ms.len(), "p50_ms": percentile(&ms, 50.0), "p95_ms": percentile(&ms, 95.0), "p99_ms": percentile(&ms, 99.0) });
+    println!("{name:<18} n={:<6} p50={:>7.1} ms  p95={:>7.1} ms  p99={:>7.1} ms", ms.len(), v["p50_ms"].as_f64().unwrap(), v["p95_ms"].as_f64().unwrap(), v["p99_ms"].as_f64().unwrap());
+    v
+}
+
+/// A distinct client address for buyer `i` (the server trusts X-Forwarded-For from
+/// 127.0.0.1 in this benchmark, so each buyer is rate-limited as its own client).
+fn address(i: usize) -> String {
+    format!("10.{}.{}.{}", (i >> 16) & 255, (i >> 8) & 255, i & 255)
+}
+
+async fn login(http: &reqwest::Client, url: &str, email: &str, password: &str, ip: &str) -> anyhow::Result<String> {
+    let res = http.post(format!("{url}/api/v1/auth/login")).header("x-forwarded-for", ip).json(&json!({ "email": email, "password": password })).send().await?;
+    if !res.status().is_success() {
+        bail!("login of {email} failed: {}", res.status());
+    }
+    let body: Value = res.json().await?;
+    Ok(body["token"].as_str().context("token")?.to_owned())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let http = reqwest::Client::builder().pool_max_idle_per_host(512).timeout(Duration::from_secs(60)).build()?;
+    let url = args.url.trim_end_matches('/').to_owned();
+    let admin = login(&http, &url, &args.admin_email, &args.admin_password, "10.255.255.254").await?;
+
+    // The event: one section of rows × seats, on sale.
+    let venue: Value = http
+        .post(format!("{url}/api/v1/venues"))
+        .bearer_auth(&admin)
+        .json(&json!({ "name": format!("Rush Arena {}", uuid::Uuid::new_v4().simple()), "city": "Benchmark",
+                       "sections": [{ "name": "Floor", "rows": args.rows, "seats_per_row": args.seats_per_row }] }))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let section = venue["sections"][0]["id"].as_str().context("venue")?.to_owned();
+    let starts = time::OffsetDateTime::now_utc() + time::Duration::days(7);
+    let fmt = &time::format_description::well_known::Rfc3339;
+    let event: Value = http
+        .post(format!("{url}/api/v1/events"))
+        .bearer_auth(&admin)
+        .json(&json!({ "title": format!("Rush {}", uuid::Uuid::new_v4().simple()), "category": "benchmark", "venue_id": venue["id"],
+                       "starts_at": starts.format(fmt)?, "ends_at": (starts + time::Duration::hours(2)).format(fmt)?,
+                       "prices": [{ "section_id": section, "price_cents": 2500 }] }))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let event_id = event["id"].as_str().context("event")?.to_owned();
+    http.patch(format!("{url}/api/v1/events/{event_id}")).bearer_auth(&admin).json(&json!({ "status": "ON_SALE" })).send().await?.error_for_status()?;
+    let seats: Value = http.get(format!("{url}/api/v1/events/{event_id}/seats")).send().await?.json().await?;
+    let seat_ids: Vec<String> = seats["items"].as_array().context("seats")?.iter().map(|s| s["id"].as_str().unwrap().to_owned()).collect();
+    let total_seats = seat_ids.len();
+    println!("event {event_id} with {total_seats} seats; {} buyers, {} attempts", args.buyers, args.attempts);
+
+    // Buyers register (each from its own address) before the doors open.
+    let mut tokens = Vec::with_capacity(args.buyers);
+    let run = uuid::Uuid::new_v4().simple().to_string();
+    let mut signups = Vec::new();
+    for i in 0..args.buyers {
+        let http = http.clone();
+        let url = url.clone();
+        let email = format!("rush-{run}-{i}@example.com");
+        signups.push(tokio::spawn(async move {
+            let ip = address(i);
+            http.post(format!("{url}/api/v1/auth/register")).header("x-forwarded-for", &ip)
+                .json(&json!({ "email": email, "display_name": format!("Buyer {i}"), "password": "violet-tram-orbit-42" }))
+                .send().await?.error_for_status()?;
+            login(&http, &url, &email, "violet-tram-orbit-42", &ip).await
+        }));
+    }
+    for s in signups {
+        tokens.push(s.await??);
+    }
+
+    let remaining = Arc::new(AtomicUsize::new(args.attempts));
+    let available = Arc::new(Mutex::new(seat_ids.clone()));
+    let hold_ms = Arc::new(Mutex::new(Vec::new()));
+    let order_ms = Arc::new(Mutex::new(Vec::new()));
+    let paid_orders = Arc::new(Mutex::new(Vec::<String>::new()));
+    let refused = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut buyers = Vec::new();
+    for (i, token) in tokens.into_iter().enumerate() {
+        let (http, url, event_id) = (http.clone(), url.clone(), event_id.clone());
+        let (remaining, available, hold_ms, order_ms, paid_orders, refused) =
+            (remaining.clone(), available.clone(), hold_ms.clone(), order_ms.clone(), paid_orders.clone(), refused.clone());
+        buyers.push(tokio::spawn(async move {
+            let ip = address(i);
+            while remaining.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok() {
+                let want: Vec<String> = {
+                    let seats = available.lock().await;
+                    if seats.is_empty() {
+                        break;
+                    }
+                    let n = rand::thread_rng().gen_range(1..=4).min(seats.len());
+                    seats.choose_multiple(&mut rand::thread_rng(), n).cloned().collect()
+                };
+                let t = Instant::now();
+                let res = http.post(format!("{url}/api/v1/events/{event_id}/holds")).bearer_auth(&token).header("x-forwarded-for", &ip)
+                    .json(&json!({ "seat_ids": want })).send().await;
+                let Ok(res) = res else { continue };
+                let status = res.status().as_u16();
+                hold_ms.lock().await.push(t.elapsed().as_secs_f64() * 1000.0);
+                let body: Value = res.json().await.unwrap_or(Value::Null);
+                if status != 201 {
+                    refused.fetch_add(1, Ordering::Relaxed);
+                    if status == 409 {
+                        let taken: Vec<String> = serde_json::from_value(body["error"]["details"]["seat_ids"].clone()).unwrap_or_default();
+                        available.lock().await.retain(|s| !taken.contains(s));
+                    }
+                    continue;
+                }
+                available.lock().await.retain(|s| !want.contains(s));
+                let t = Instant::now();
+                let res = http.post(format!("{url}/api/v1/orders")).bearer_auth(&token).header("x-forwarded-for", &ip)
+                    .header("idempotency-key", uuid::Uuid::new_v4().to_string())
+                    .json(&json!({ "hold_id": body["id"], "payment": { "card_number": "4242424242424242", "exp_month": 12, "exp_year": 2035, "cvc": "123", "name": "Rush Buyer" } }))
+                    .send().await;
+                if let Ok(res) = res {
+                    order_ms.lock().await.push(t.elapsed().as_secs_f64() * 1000.0);
+                    if res.status().as_u16() == 202 {
+                        let o: Value = res.json().await.unwrap_or(Value::Null);
+                        if let Some(id) = o["id"].as_str() {
+                            paid_orders.lock().await.push(id.to_owned());
+                        }
+                    }
+                }
+            }
+        }));
+    }
+    for b in buyers {
+        b.await?;
+    }
+    let placing = started.elapsed();
+    let placed = paid_orders.lock().await.len();
+
+    // Until every order is paid and has its tickets, asking the database directly.
+    let db = {
+        sqlx::any::install_default_drivers();
+        sqlx::any::AnyPoolOptions::new().max_connections(2).connect(&args.database_url).await?
+    };
+    let with_tickets_sql = "SELECT COUNT(*) FROM orders o WHERE o.event_id = $1 AND o.status = 'PAID' AND \
+        (SELECT COUNT(*) FROM tickets t WHERE t.order_id = o.id) = (SELECT COUNT(*) FROM order_items i WHERE i.order_id = o.id)";
+    loop {
+        let done: i64 = sqlx::query_scalar(with_tickets_sql).bind(&event_id).fetch_one(&db).await?;
+        let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE event_id = $1 AND status = 'PENDING'").bind(&event_id).fetch_one(&db).await?;
+        let paid: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE event_id = $1 AND status = 'PAID'").bind(&event_id).fetch_one(&db).await?;
+        if pending == 0 && done == paid {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(600) {
+            bail!("orders did not settle within 10 minutes ({placed} placed)");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let settled = started.elapsed();
+
+    // The inventory, checked in the database.
+    let count = |status: &'static str| {
+        let db = db.clone();
+        let event_id = event_id.clone();
+        async move { sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM event_seats WHERE event_id = $1 AND status = $2").bind(event_id).bind(status).fetch_one(&db).await }
+    };
+    let (avail, held, sold) = (count("AVAILABLE").await?, count("HELD").await?, count("SOLD").await?);
+    let oversold: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM (SELECT t.seat_id FROM tickets t WHERE t.event_id = $1 AND t.status = 'VALID' GROUP BY t.seat_id HAVING COUNT(*) > 1) x",
+    )
+    .bind(&event_id)
+    .fetch_one(&db)
+    .await?;
+    let paid: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE event_id = $1 AND status = 'PAID'").bind(&event_id).fetch_one(&db).await?;
+    let tickets: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tickets WHERE event_id = $1").bind(&event_id).fetch_one(&db).await?;
+
+    println!("attempts answered   {} (refused holds: {})", hold_ms.lock().await.len(), refused.load(Ordering::Relaxed));
+    let holds = summary("hold latency", hold_ms.lock().await.clone());
+    let orders = summary("order latency", order_ms.lock().await.clone());
+    println!("paid orders         {paid} in {:.2} s placing, {:.2} s until every ticket was issued", placing.as_secs_f64(), settled.as_secs_f64());
+    println!("paid orders / s     {:.1} (end to end, tickets issued)", paid as f64 / settled.as_secs_f64());
+    println!("seats               sold {sold} + held {held} + available {avail} = {} of {total_seats}; tickets {tickets}", sold + held + avail);
+    println!("oversold seats      {oversold}");
+    let report = json!({ "event_id": event_id, "seats": total_seats, "buyers": args.buyers, "attempts": args.attempts,
+        "paid_orders": paid, "tickets": tickets, "placing_s": placing.as_secs_f64(), "settled_s": settled.as_secs_f64(),
+        "paid_orders_per_s": paid as f64 / settled.as_secs_f64(), "hold": holds, "order": orders,
+        "sold": sold, "held": held, "available": avail, "oversold": oversold });
+    println!("{report}");
+    if oversold != 0 || sold + held + avail != total_seats as i64 || tickets != sold {
+        bail!("inventory check failed");
+    }
+    Ok(())
+}

@@ -1,0 +1,47 @@
+//! The organizer's API: `POST /venues`, `POST /events`, `PATCH /events/{id}`,
+//! `GET /events/{id}/sales`, `GET /events/{id}/orders.csv`.
+
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+
+use app::catalog::manage::NewVenue;
+use app::catalog::organizer::{self, EventInput, EventPatch, VenueView};
+use app::catalog::{EventDetail, SalesReport};
+use app::state::AppState;
+use app::AppError;
+
+use crate::api::error::ApiResult;
+use crate::api::extract::{ApiJson, AuthUser};
+
+fn short_id(id: &str) -> Result<&str, AppError> {
+    if id.len() > 120 { Err(AppError::NotFound) } else { Ok(id) }
+}
+
+pub async fn create_venue(State(state): State<AppState>, AuthUser(user): AuthUser, ApiJson(body): ApiJson<NewVenue>) -> ApiResult<(StatusCode, Json<VenueView>)> {
+    Ok((StatusCode::CREATED, Json(organizer::new_venue(&state, &user, &body).await?)))
+}
+
+pub async fn create_event(State(state): State<AppState>, AuthUser(user): AuthUser, ApiJson(body): ApiJson<EventInput>) -> ApiResult<(StatusCode, Json<EventDetail>)> {
+    Ok((StatusCode::CREATED, Json(organizer::new_event(&state, &user, &body).await?)))
+}
+
+pub async fn update_event(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<EventPatch>,
+) -> ApiResult<Json<EventDetail>> {
+    Ok(Json(organizer::update_event(&state, &user, short_id(&id)?, &body).await?))
+}
+
+pub async fn sales(State(state): State<AppState>, AuthUser(user): AuthUser, Path(id): Path<String>) -> ApiResult<Json<SalesReport>> {
+    Ok(Json(organizer::sales(&state.db, &user, short_id(&id)?).await?))
+}
+
+pub async fn orders_csv(State(state): State<AppState>, AuthUser(user): AuthUser, Path(id): Path<String>) -> ApiResult<Response> {
+    let csv = organizer::orders_csv(&state.db, &user, short_id(&id)?).await?;
+    let disposition = format!("attachment; filename=\"orders-{}.csv\"", id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect::<String>());
+    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, disposition)], csv).into_response())
+}
