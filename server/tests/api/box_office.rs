@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use crate::helpers::{Backend, TestApp};
 use crate::on_both_backends;
 
-const APPROVED: &str = "4242 4242 4242 4242";
+pub(crate) const APPROVED: &str = "4242 4242 4242 4242";
 const DECLINED: &str = "4000 0000 0000 0002";
 
 fn payment(card: &str) -> Value {
@@ -16,7 +16,7 @@ fn payment(card: &str) -> Value {
 }
 
 /// Seeds the demo catalog; returns (event id, the first `n` seat ids of its map).
-async fn event_with_seats(app: &TestApp, n: usize) -> (String, Vec<String>) {
+pub(crate) async fn event_with_seats(app: &TestApp, n: usize) -> (String, Vec<String>) {
     server::seed::seed_demo(&app.state).await.unwrap();
     let page: Value = app.client.get(app.api("/events?q=Mahler")).send().await.unwrap().json().await.unwrap();
     let event = page["items"][0]["id"].as_str().unwrap().to_owned();
@@ -25,7 +25,7 @@ async fn event_with_seats(app: &TestApp, n: usize) -> (String, Vec<String>) {
     (event, ids)
 }
 
-async fn hold(app: &TestApp, token: &str, event: &str, seats: &[String]) -> reqwest::Response {
+pub(crate) async fn hold(app: &TestApp, token: &str, event: &str, seats: &[String]) -> reqwest::Response {
     reqwest::Client::new()
         .post(app.api(&format!("/events/{event}/holds")))
         .bearer_auth(token)
@@ -35,7 +35,7 @@ async fn hold(app: &TestApp, token: &str, event: &str, seats: &[String]) -> reqw
         .unwrap()
 }
 
-async fn order(app: &TestApp, token: &str, hold_id: &str, card: &str, key: &str) -> reqwest::Response {
+pub(crate) async fn order(app: &TestApp, token: &str, hold_id: &str, card: &str, key: &str) -> reqwest::Response {
     reqwest::Client::new()
         .post(app.api("/orders"))
         .bearer_auth(token)
@@ -51,7 +51,7 @@ async fn get(app: &TestApp, token: &str, path: &str) -> (u16, Value) {
     (res.status().as_u16(), res.json().await.unwrap_or(Value::Null))
 }
 
-async fn wait_for_status(app: &TestApp, token: &str, order_id: &str, status: &str) -> Value {
+pub(crate) async fn wait_for_status(app: &TestApp, token: &str, order_id: &str, status: &str) -> Value {
     let mut last = Value::Null;
     for _ in 0..200 {
         let (_, o) = get(app, token, &format!("/orders/{order_id}")).await;
@@ -64,7 +64,7 @@ async fn wait_for_status(app: &TestApp, token: &str, order_id: &str, status: &st
     panic!("order never became {status}: {last}");
 }
 
-async fn seat_statuses(app: &TestApp, event: &str) -> HashMap<String, String> {
+pub(crate) async fn seat_statuses(app: &TestApp, event: &str) -> HashMap<String, String> {
     let seats: Value = app.client.get(app.api(&format!("/events/{event}/seats"))).send().await.unwrap().json().await.unwrap();
     seats["items"].as_array().unwrap().iter().map(|s| (s["id"].as_str().unwrap().to_owned(), s["status"].as_str().unwrap().to_owned())).collect()
 }
@@ -328,78 +328,3 @@ on_both_backends!(
     concurrent_holds_never_overlap,
     owner_cancels_a_paid_order,
 );
-
-async fn timed(backend: Backend, hold_ttl_ms: u64, payment_delay_ms: u64) -> Option<TestApp> {
-    TestApp::spawn_configured(backend, false, |s| {
-        s.hold_ttl = Duration::from_millis(hold_ttl_ms);
-        s.payment_delay = Duration::from_millis(payment_delay_ms);
-    })
-    .await
-}
-
-/// The sweeper expires holds on time with no request arriving.
-async fn sweeper_expires_holds(app: TestApp) {
-    let (event, seats) = event_with_seats(&app, 2).await;
-    let ana = app.customer("ana@example.com").await;
-    let h: Value = hold(&app, &ana, &event, &seats).await.json().await.unwrap();
-    let hold_id = h["id"].as_str().unwrap().to_owned();
-    let db = app.state.db.clone();
-    assert!(
-        app.eventually(8, || {
-            let db = db.clone();
-            let hold_id = hold_id.clone();
-            async move {
-                let status: String = sqlx::query_scalar("SELECT status FROM holds WHERE id = $1").bind(hold_id).fetch_one(&db.pool).await.unwrap();
-                status == "EXPIRED"
-            }
-        })
-        .await
-    );
-    let statuses = seat_statuses(&app, &event).await;
-    assert!(seats.iter().all(|s| statuses[s] == "AVAILABLE"));
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM domain_events WHERE event_type = 'hold.expired'").fetch_one(&app.state.db.pool).await.unwrap();
-    assert_eq!(n, 1);
-    let res = order(&app, &ana, &hold_id, APPROVED, "late").await;
-    assert_eq!(res.status(), 409, "an expired hold cannot be bought");
-    app.cleanup().await;
-}
-
-/// An order placed while its hold is valid keeps its seats until the payment resolves,
-/// even when the hold's time runs out meanwhile.
-async fn pending_payment_outlives_the_hold(app: TestApp) {
-    let (event, seats) = event_with_seats(&app, 2).await;
-    let ana = app.customer("ana@example.com").await;
-    let h: Value = hold(&app, &ana, &event, &seats).await.json().await.unwrap();
-    let o: Value = order(&app, &ana, h["id"].as_str().unwrap(), APPROVED, "race").await.json().await.unwrap();
-    tokio::time::sleep(Duration::from_millis(1800)).await;
-    let statuses = seat_statuses(&app, &event).await;
-    assert!(seats.iter().all(|s| statuses[s] == "HELD"), "the sweeper leaves a converted hold alone");
-    wait_for_status(&app, &ana, o["id"].as_str().unwrap(), "PAID").await;
-    let statuses = seat_statuses(&app, &event).await;
-    assert!(seats.iter().all(|s| statuses[s] == "SOLD"));
-    app.cleanup().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sweeper_on_sqlite() {
-    sweeper_expires_holds(timed(Backend::Sqlite, 1000, 50).await.unwrap()).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sweeper_on_postgres() {
-    if let Some(app) = timed(Backend::Postgres, 1000, 50).await {
-        sweeper_expires_holds(app).await;
-    }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn payment_race_on_sqlite() {
-    pending_payment_outlives_the_hold(timed(Backend::Sqlite, 1000, 2500).await.unwrap()).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn payment_race_on_postgres() {
-    if let Some(app) = timed(Backend::Postgres, 1000, 2500).await {
-        pending_payment_outlives_the_hold(app).await;
-    }
-}

@@ -4,6 +4,7 @@ mod helpers;
 
 mod auth;
 mod box_office;
+mod box_office_timing;
 mod bus;
 mod catalog;
 mod cross_cutting;

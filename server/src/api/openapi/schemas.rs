@@ -1,0 +1,225 @@
+//! The component schemas of the OpenAPI document.
+
+use serde_json::{json, Value};
+
+/// Every schema of the document, by name.
+pub fn all() -> Value {
+    json!({
+        "Error": {
+            "type": "object", "required": ["error"],
+            "properties": { "error": { "type": "object", "required": ["code", "message", "details"], "properties": {
+                "code": { "type": "string" }, "message": { "type": "string" }, "details": {} } } }
+        },
+        "Role": { "type": "string", "enum": ["customer", "agent", "organizer", "admin"] },
+        "User": {
+            "type": "object",
+            "required": ["id", "email", "display_name", "role", "active", "skills", "created_at"],
+            "properties": {
+                "id": { "type": "string", "format": "uuid" },
+                "email": { "type": "string" },
+                "display_name": { "type": "string" },
+                "role": { "$ref": "#/components/schemas/Role" },
+                "active": { "type": "boolean" },
+                "skills": { "type": "array", "items": { "type": "string" } },
+                "created_at": { "type": "string", "format": "date-time" }
+            }
+        },
+        "RegisterRequest": {
+            "type": "object", "additionalProperties": false, "required": ["email", "display_name", "password"],
+            "properties": {
+                "email": { "type": "string", "format": "email", "maxLength": 254 },
+                "display_name": { "type": "string", "minLength": 1, "maxLength": 80 },
+                "password": { "type": "string", "minLength": 8, "maxLength": 128 }
+            }
+        },
+        "LoginRequest": {
+            "type": "object", "additionalProperties": false, "required": ["email", "password"],
+            "properties": { "email": { "type": "string" }, "password": { "type": "string" } }
+        },
+        "LoginResponse": {
+            "type": "object", "required": ["token", "token_type", "expires_in", "user"],
+            "properties": {
+                "token": { "type": "string" },
+                "token_type": { "type": "string", "enum": ["Bearer"] },
+                "expires_in": { "type": "integer" },
+                "user": { "$ref": "#/components/schemas/User" }
+            }
+        },
+        "CreateUserRequest": {
+            "type": "object", "additionalProperties": false, "required": ["email", "display_name", "password"],
+            "properties": {
+                "email": { "type": "string", "format": "email" },
+                "display_name": { "type": "string" },
+                "password": { "type": "string", "minLength": 8, "maxLength": 128 },
+                "role": { "$ref": "#/components/schemas/Role" },
+                "skills": { "type": "array", "items": { "type": "string" } }
+            }
+        },
+        "UpdateUserRequest": {
+            "type": "object", "additionalProperties": false,
+            "properties": { "role": { "$ref": "#/components/schemas/Role" }, "active": { "type": "boolean" } }
+        },
+        "EventStatus": { "type": "string", "enum": ["DRAFT", "ON_SALE", "SOLD_OUT", "CANCELLED"] },
+        "EventSummary": {
+            "type": "object",
+            "required": ["id", "slug", "title", "category", "venue_name", "city", "starts_at", "ends_at", "image_url",
+                         "status", "featured", "price_from_cents", "currency", "seats_available"],
+            "properties": {
+                "id": { "type": "string", "format": "uuid" },
+                "slug": { "type": "string" },
+                "title": { "type": "string" },
+                "category": { "type": "string" },
+                "venue_name": { "type": "string" },
+                "city": { "type": "string" },
+                "starts_at": { "type": "string", "format": "date-time" },
+                "ends_at": { "type": "string", "format": "date-time" },
+                "image_url": { "type": ["string", "null"] },
+                "status": { "$ref": "#/components/schemas/EventStatus" },
+                "featured": { "type": "boolean" },
+                "price_from_cents": { "type": ["integer", "null"] },
+                "currency": { "type": "string" },
+                "seats_available": { "type": "integer" }
+            }
+        },
+        "Venue": {
+            "type": "object", "required": ["id", "name", "city", "address"],
+            "properties": { "id": { "type": "string", "format": "uuid" }, "name": { "type": "string" },
+                            "city": { "type": "string" }, "address": { "type": "string" } }
+        },
+        "SectionPrice": {
+            "type": "object", "required": ["section_id", "name", "price_cents", "currency", "capacity"],
+            "properties": { "section_id": { "type": "string", "format": "uuid" }, "name": { "type": "string" },
+                            "price_cents": { "type": "integer" }, "currency": { "type": "string" }, "capacity": { "type": "integer" } }
+        },
+        "EventDetail": {
+            "allOf": [
+                { "$ref": "#/components/schemas/EventSummary" },
+                { "type": "object", "required": ["description", "venue", "prices"], "properties": {
+                    "description": { "type": "string" },
+                    "venue": { "$ref": "#/components/schemas/Venue" },
+                    "prices": { "type": "array", "items": { "$ref": "#/components/schemas/SectionPrice" } } } }
+            ]
+        },
+        "SeatLine": {
+            "type": "object", "required": ["seat_id", "section", "row", "number", "price_cents"],
+            "properties": { "seat_id": { "type": "string", "format": "uuid" }, "section": { "type": "string" }, "row": { "type": "string" },
+                            "number": { "type": "integer" }, "price_cents": { "type": "integer" } }
+        },
+        "Hold": {
+            "type": "object",
+            "required": ["id", "event_id", "event_title", "event_slug", "status", "expires_at", "seats", "total_cents", "currency"],
+            "properties": {
+                "id": { "type": "string", "format": "uuid" }, "event_id": { "type": "string", "format": "uuid" },
+                "event_title": { "type": "string" }, "event_slug": { "type": "string" },
+                "status": { "type": "string", "enum": ["ACTIVE", "RELEASED", "EXPIRED", "CONVERTED"] },
+                "expires_at": { "type": "string", "format": "date-time" },
+                "seats": { "type": "array", "items": { "$ref": "#/components/schemas/SeatLine" } },
+                "total_cents": { "type": "integer" }, "currency": { "type": "string" }
+            }
+        },
+        "HoldRequest": {
+            "oneOf": [
+                { "type": "object", "additionalProperties": false, "required": ["seat_ids"],
+                  "properties": { "seat_ids": { "type": "array", "minItems": 1, "maxItems": 8, "uniqueItems": true, "items": { "type": "string", "format": "uuid" } } } },
+                { "type": "object", "additionalProperties": false, "required": ["section_id", "quantity"],
+                  "properties": { "section_id": { "type": "string", "format": "uuid" }, "quantity": { "type": "integer", "minimum": 1, "maximum": 8 } } }
+            ]
+        },
+        "Payment": {
+            "type": "object", "additionalProperties": false, "required": ["card_number", "exp_month", "exp_year", "cvc", "name"],
+            "properties": { "card_number": { "type": "string" }, "exp_month": { "type": "integer" }, "exp_year": { "type": "integer" },
+                            "cvc": { "type": "string" }, "name": { "type": "string" } }
+        },
+        "OrderRequest": {
+            "type": "object", "additionalProperties": false, "required": ["hold_id", "payment"],
+            "properties": { "hold_id": { "type": "string", "format": "uuid" }, "payment": { "$ref": "#/components/schemas/Payment" } }
+        },
+        "Order": {
+            "type": "object",
+            "required": ["id", "event_id", "event_title", "event_slug", "event_starts_at", "hold_id", "status", "total_cents", "currency",
+                         "card_last4", "failure_reason", "items", "ticket_ids", "created_at", "paid_at"],
+            "properties": {
+                "id": { "type": "string", "format": "uuid" }, "event_id": { "type": "string", "format": "uuid" },
+                "event_title": { "type": "string" }, "event_slug": { "type": "string" },
+                "event_starts_at": { "type": "string", "format": "date-time" }, "hold_id": { "type": "string", "format": "uuid" },
+                "status": { "type": "string", "enum": ["PENDING", "PAID", "REJECTED", "EXPIRED", "CANCELLED", "REFUNDED"] },
+                "total_cents": { "type": "integer" }, "currency": { "type": "string" }, "card_last4": { "type": "string" },
+                "failure_reason": { "type": ["string", "null"] },
+                "items": { "type": "array", "items": { "$ref": "#/components/schemas/SeatLine" } },
+                "ticket_ids": { "type": "array", "items": { "type": "string", "format": "uuid" } },
+                "created_at": { "type": "string", "format": "date-time" }, "paid_at": { "type": ["string", "null"], "format": "date-time" }
+            }
+        },
+        "Ticket": {
+            "type": "object",
+            "required": ["id", "order_id", "event_id", "event_title", "event_starts_at", "venue", "section", "row", "number", "holder",
+                         "status", "code", "qr_svg", "issued_at"],
+            "properties": {
+                "id": { "type": "string", "format": "uuid" }, "order_id": { "type": "string", "format": "uuid" },
+                "event_id": { "type": "string", "format": "uuid" }, "event_title": { "type": "string" },
+                "event_starts_at": { "type": "string", "format": "date-time" }, "venue": { "type": "string" },
+                "section": { "type": "string" }, "row": { "type": "string" }, "number": { "type": "integer" },
+                "holder": { "type": "string" }, "status": { "type": "string", "enum": ["VALID", "VOID"] },
+                "code": { "type": "string" }, "qr_svg": { "type": ["string", "null"] },
+                "issued_at": { "type": "string", "format": "date-time" }
+            }
+        },
+        "NewVenue": {
+            "type": "object", "required": ["name", "city", "sections"],
+            "properties": {
+                "name": { "type": "string", "minLength": 1, "maxLength": 120 }, "city": { "type": "string", "minLength": 1, "maxLength": 80 },
+                "address": { "type": "string" },
+                "sections": { "type": "array", "minItems": 1, "maxItems": 20, "items": { "type": "object", "required": ["name", "rows", "seats_per_row"],
+                    "properties": { "name": { "type": "string" }, "rows": { "type": "integer", "minimum": 1, "maximum": 60 },
+                                    "seats_per_row": { "type": "integer", "minimum": 1, "maximum": 80 } } } }
+            }
+        },
+        "VenueView": {
+            "type": "object", "required": ["id", "name", "city", "address", "sections"],
+            "properties": { "id": { "type": "string", "format": "uuid" }, "name": { "type": "string" }, "city": { "type": "string" },
+                "address": { "type": "string" },
+                "sections": { "type": "array", "items": { "type": "object", "required": ["id", "name", "capacity"],
+                    "properties": { "id": { "type": "string", "format": "uuid" }, "name": { "type": "string" }, "capacity": { "type": "integer" } } } } }
+        },
+        "NewEvent": {
+            "type": "object", "additionalProperties": false, "required": ["title", "category", "venue_id", "starts_at", "ends_at", "prices"],
+            "properties": {
+                "title": { "type": "string", "minLength": 1, "maxLength": 120 }, "description": { "type": "string", "maxLength": 4000 },
+                "category": { "type": "string", "minLength": 1, "maxLength": 40 }, "venue_id": { "type": "string", "format": "uuid" },
+                "starts_at": { "type": "string", "format": "date-time" }, "ends_at": { "type": "string", "format": "date-time" },
+                "currency": { "type": "string", "pattern": "^[A-Z]{3}$" }, "image_url": { "type": ["string", "null"] }, "featured": { "type": "boolean" },
+                "prices": { "type": "array", "items": { "type": "object", "required": ["section_id", "price_cents"],
+                    "properties": { "section_id": { "type": "string", "format": "uuid" }, "price_cents": { "type": "integer", "minimum": 0 } } } }
+            }
+        },
+        "EventPatch": {
+            "type": "object", "additionalProperties": false,
+            "properties": { "status": { "$ref": "#/components/schemas/EventStatus" }, "title": { "type": "string" }, "description": { "type": "string" } }
+        },
+        "SalesReport": {
+            "type": "object",
+            "required": ["event_id", "title", "status", "currency", "seats_total", "available", "held", "sold", "orders_paid", "revenue_cents"],
+            "properties": { "event_id": { "type": "string", "format": "uuid" }, "title": { "type": "string" },
+                "status": { "$ref": "#/components/schemas/EventStatus" }, "currency": { "type": "string" },
+                "seats_total": { "type": "integer" }, "available": { "type": "integer" }, "held": { "type": "integer" }, "sold": { "type": "integer" },
+                "orders_paid": { "type": "integer" }, "revenue_cents": { "type": "integer" } }
+        },
+        "Seat": {
+            "type": "object",
+            "required": ["id", "section_id", "section", "row", "number", "x", "y", "accessible", "status", "price_cents", "currency"],
+            "properties": {
+                "id": { "type": "string", "format": "uuid" },
+                "section_id": { "type": "string", "format": "uuid" },
+                "section": { "type": "string" },
+                "row": { "type": "string" },
+                "number": { "type": "integer" },
+                "x": { "type": "integer" },
+                "y": { "type": "integer" },
+                "accessible": { "type": "boolean" },
+                "status": { "type": "string", "enum": ["AVAILABLE", "HELD", "SOLD"] },
+                "price_cents": { "type": "integer" },
+                "currency": { "type": "string" }
+            }
+        }
+    })
+}
