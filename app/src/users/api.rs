@@ -103,11 +103,7 @@ pub async fn register(email: String, display_name: String, password: String) -> 
         let state = crate::state::app_state()?;
         let parts = ssr::request_parts()?;
         let ip = ssr::client_ip(&state, &parts);
-        state
-            .limiters
-            .register_ip
-            .check(&ip.to_string())
-            .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })?;
+        state.limiters.register_ip.admit(&ip.to_string())?;
         let new = service::NewUser { email, display_name, password, role: Role::Customer, skills: vec![] };
         let user = service::register(&state, new).await?;
         let ttl = state.settings.session_ttl;

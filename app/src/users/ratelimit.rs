@@ -54,6 +54,11 @@ impl RateLimiter {
         (bucket.tokens + gained).min(self.capacity as f64)
     }
 
+    /// [`check`](Self::check) as a domain error: 429 with the wait.
+    pub fn admit(&self, key: &str) -> Result<(), crate::AppError> {
+        self.check(key).map_err(|retry_after_secs| crate::AppError::RateLimited { retry_after_secs })
+    }
+
     /// Forgets `key`, e.g. after a successful login.
     pub fn reset(&self, key: &str) {
         self.buckets.lock().unwrap_or_else(|p| p.into_inner()).remove(key);

@@ -116,12 +116,8 @@ pub async fn check_credentials(state: &AppState, email: &str, password: &str) ->
 
 /// Applies the login rate limits (per address and per account) before any work.
 pub fn check_login_rate(state: &AppState, ip: std::net::IpAddr, email: &str) -> Result<(), AppError> {
-    state
-        .limiters
-        .login_ip
-        .check(&ip.to_string())
-        .and_then(|_| state.limiters.login_account.check(&normalize_email(email)))
-        .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })
+    state.limiters.login_ip.admit(&ip.to_string())?;
+    state.limiters.login_account.admit(&normalize_email(email))
 }
 
 pub async fn find(db: &Db, id: &str) -> Result<User, AppError> {

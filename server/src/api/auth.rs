@@ -10,7 +10,6 @@ use serde_json::json;
 use app::state::AppState;
 use app::users::service::{self, NewUser};
 use app::users::{session, Role, User};
-use app::AppError;
 
 use crate::api::error::ApiResult;
 use crate::api::extract::{ApiJson, AuthUser, ClientIp};
@@ -28,11 +27,7 @@ pub async fn register(
     ClientIp(ip): ClientIp,
     ApiJson(body): ApiJson<RegisterBody>,
 ) -> ApiResult<(StatusCode, Json<User>)> {
-    state
-        .limiters
-        .register_ip
-        .check(&ip.to_string())
-        .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })?;
+    state.limiters.register_ip.admit(&ip.to_string())?;
     let new = NewUser {
         email: body.email,
         display_name: body.display_name,

@@ -117,6 +117,11 @@ impl FromRequestParts<AppState> for ClientIp {
     }
 }
 
+/// An event named in a path by id or slug; anything longer than a slug is "not found".
+pub fn event_ref(raw: &str) -> Result<&str, ApiError> {
+    if raw.len() > 120 { Err(ApiError(AppError::NotFound)) } else { Ok(raw) }
+}
+
 /// A path id that must be a UUID; anything else is "not found", as an unknown id is.
 pub fn parse_id(raw: &str) -> Result<String, ApiError> {
     uuid::Uuid::parse_str(raw).map(|u| u.to_string()).map_err(|_| ApiError(AppError::NotFound))

@@ -15,7 +15,7 @@ use app::tickets::{service as tickets, Ticket};
 use app::AppError;
 
 use crate::api::error::ApiResult;
-use crate::api::extract::{parse_id, ApiJson, ApiQuery, AuthUser, ClientIp};
+use crate::api::extract::{event_ref, parse_id, ApiJson, ApiQuery, AuthUser, ClientIp};
 
 /// Either the seats picked on the map, or "the best `quantity` seats of a section".
 #[derive(Deserialize)]
@@ -36,15 +36,12 @@ pub async fn create_hold(
     Path(event_id): Path<String>,
     ApiJson(body): ApiJson<HoldBody>,
 ) -> ApiResult<(StatusCode, Json<Hold>)> {
-    let limited = |r: Result<(), u64>| r.map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs });
-    limited(state.limiters.hold_user.check(&user.id.to_string()))?;
-    limited(state.limiters.hold_ip.check(&ip.to_string()))?;
-    if event_id.len() > 120 {
-        return Err(AppError::NotFound.into());
-    }
+    state.limiters.hold_user.admit(&user.id.to_string())?;
+    state.limiters.hold_ip.admit(&ip.to_string())?;
+    let event_id = event_ref(&event_id)?;
     let hold = match (body.seat_ids, body.section_id, body.quantity) {
-        (Some(seat_ids), None, None) => holds::create(&state, &user, &event_id, &seat_ids).await?,
-        (None, Some(section), Some(quantity)) => holds::create_best(&state, &user, &event_id, &section.to_string(), quantity).await?,
+        (Some(seat_ids), None, None) => holds::create(&state, &user, event_id, &seat_ids).await?,
+        (None, Some(section), Some(quantity)) => holds::create_best(&state, &user, event_id, &section.to_string(), quantity).await?,
         _ => return Err(AppError::field("seat_ids", "Send either seat_ids, or section_id with quantity.").into()),
     };
     Ok((StatusCode::CREATED, Json(hold)))

@@ -10,14 +10,9 @@ use app::catalog::manage::NewVenue;
 use app::catalog::organizer::{self, EventInput, EventPatch, VenueView};
 use app::catalog::{EventDetail, SalesReport};
 use app::state::AppState;
-use app::AppError;
 
 use crate::api::error::ApiResult;
-use crate::api::extract::{ApiJson, AuthUser};
-
-fn short_id(id: &str) -> Result<&str, AppError> {
-    if id.len() > 120 { Err(AppError::NotFound) } else { Ok(id) }
-}
+use crate::api::extract::{event_ref, ApiJson, AuthUser};
 
 pub async fn create_venue(State(state): State<AppState>, AuthUser(user): AuthUser, ApiJson(body): ApiJson<NewVenue>) -> ApiResult<(StatusCode, Json<VenueView>)> {
     Ok((StatusCode::CREATED, Json(organizer::new_venue(&state, &user, &body).await?)))
@@ -33,15 +28,15 @@ pub async fn update_event(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<EventPatch>,
 ) -> ApiResult<Json<EventDetail>> {
-    Ok(Json(organizer::update_event(&state, &user, short_id(&id)?, &body).await?))
+    Ok(Json(organizer::update_event(&state, &user, event_ref(&id)?, &body).await?))
 }
 
 pub async fn sales(State(state): State<AppState>, AuthUser(user): AuthUser, Path(id): Path<String>) -> ApiResult<Json<SalesReport>> {
-    Ok(Json(organizer::sales(&state.db, &user, short_id(&id)?).await?))
+    Ok(Json(organizer::sales(&state.db, &user, event_ref(&id)?).await?))
 }
 
 pub async fn orders_csv(State(state): State<AppState>, AuthUser(user): AuthUser, Path(id): Path<String>) -> ApiResult<Response> {
-    let csv = organizer::orders_csv(&state.db, &user, short_id(&id)?).await?;
+    let csv = organizer::orders_csv(&state.db, &user, event_ref(&id)?).await?;
     let disposition = format!("attachment; filename=\"orders-{}.csv\"", id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect::<String>());
     Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, disposition)], csv).into_response())
 }
