@@ -14,7 +14,7 @@ mode="${1:-sqlite}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 target="${CARGO_TARGET_DIR:-target}"
-cargo build --release -p server --bin taquilla -p bench --bin rush
+[ -n "${BENCH_NO_BUILD:-}" ] || cargo build --release -p server --bin taquilla -p bench --bin rush
 addr=127.0.0.1:3200
 data="$(mktemp -d)"
 env_common=(TAQUILLA_ADDR="$addr" TAQUILLA_DATA_DIR="$data" TAQUILLA_PAYMENT_DELAY_MS=0 TAQUILLA_DEMO=0
@@ -39,9 +39,14 @@ env "${env_common[@]}" "${env_mode[@]}" "$target/release/taquilla" serve --with-
 pid=$!
 trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; [ "$mode" = postgres ] && dropdb --if-exists --force -h 127.0.0.1 -U postgres "$name" 2>/dev/null; rm -rf "$data"' EXIT
 for _ in $(seq 1 100); do curl -fsS -o /dev/null "http://$addr/health/ready" && break; sleep 0.2; done
+if [ -n "${BENCH_PERF:-}" ]; then
+  perf record -F 997 -g ${BENCH_PERF_SCOPE:--p $pid} -o "$BENCH_PERF" >/dev/null 2>&1 &
+  perf_pid=$!
+fi
 mkdir -p bench/results
 out="bench/results/$(date +%Y%m%d-%H%M%S)-$mode.txt"
 "$target/release/rush" --url "http://$addr" --database-url "$db_url" --admin-email bench-admin@taquilla.test --admin-password "$password" "${@:2}" | tee "$out"
+[ -n "${BENCH_PERF:-}" ] && { kill -INT "$perf_pid"; wait "$perf_pid" || true; }
 ticks=$(getconf CLK_TCK)
 read -r utime stime < <(awk '{print $14, $15}' "/proc/$pid/stat")
 cpu=$(awk -v u="$utime" -v s="$stime" -v t="$ticks" 'BEGIN { printf "%.2f", (u + s) / t }')

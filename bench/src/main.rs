@@ -35,6 +35,50 @@ struct Args {
     rows: u32,
     #[arg(long, default_value_t = 50)]
     seats_per_row: u32,
+    /// A buyer's pause before each hold (looking at the map) and before paying (typing
+    /// the card), in milliseconds: uniformly random between half and one and a half
+    /// times this. 0 makes every buyer fire its next request at once.
+    #[arg(long, default_value_t = 0)]
+    think_ms: u64,
+}
+
+/// A buyer's pause of about `ms` milliseconds (see `--think-ms`).
+async fn think(ms: u64) {
+    if ms > 0 {
+        let pause = rand::thread_rng().gen_range(ms / 2..=ms + ms / 2);
+        tokio::time::sleep(Duration::from_millis(pause)).await;
+    }
+}
+
+/// CPU seconds used so far by every process on this machine: pid → (command, seconds).
+fn cpu_by_process() -> std::collections::HashMap<u32, (String, f64)> {
+    let ticks = 100.0; // USER_HZ on Linux
+    let mut by = std::collections::HashMap::new();
+    let Ok(dir) = std::fs::read_dir("/proc") else { return by };
+    for entry in dir.flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else { continue };
+        // Kernel workers rename themselves after their current job: keep the stem only.
+        let comm = stat[open + 1..close].split('-').next().unwrap_or_default().to_owned();
+        let fields: Vec<&str> = stat[close + 2..].split(' ').collect();
+        let (Some(u), Some(s)) = (fields.get(11).and_then(|v| v.parse::<f64>().ok()), fields.get(12).and_then(|v| v.parse::<f64>().ok())) else { continue };
+        by.insert(pid, (comm, (u + s) / ticks));
+    }
+    by
+}
+
+/// CPU seconds each command used between two snapshots (processes that ended meanwhile
+/// are not counted).
+fn cpu_between(before: &std::collections::HashMap<u32, (String, f64)>, after: &std::collections::HashMap<u32, (String, f64)>) -> Vec<(String, f64)> {
+    let mut by: std::collections::BTreeMap<String, f64> = std::collections::BTreeMap::new();
+    for (pid, (comm, t)) in after {
+        let start = before.get(pid).map(|(_, t0)| *t0).unwrap_or(0.0);
+        *by.entry(comm.clone()).or_insert(0.0) += t - start;
+    }
+    let mut list: Vec<(String, f64)> = by.into_iter().filter(|(_, d)| *d >= 0.01).collect();
+    list.sort_by(|a, b| b.1.total_cmp(&a.1));
+    list
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -102,7 +146,7 @@ async fn main() -> anyhow::Result<()> {
     let seats: Value = http.get(format!("{url}/api/v1/events/{event_id}/seats")).send().await?.json().await?;
     let seat_ids: Vec<String> = seats["items"].as_array().context("seats")?.iter().map(|s| s["id"].as_str().unwrap().to_owned()).collect();
     let total_seats = seat_ids.len();
-    println!("event {event_id} with {total_seats} seats; {} buyers, {} attempts", args.buyers, args.attempts);
+    println!("event {event_id} with {total_seats} seats; {} buyers, {} attempts, think time {} ms", args.buyers, args.attempts, args.think_ms);
 
     // Buyers register (each from its own address) before the doors open.
     let mut tokens = Vec::with_capacity(args.buyers);
@@ -130,10 +174,11 @@ async fn main() -> anyhow::Result<()> {
     let order_ms = Arc::new(Mutex::new(Vec::new()));
     let paid_orders = Arc::new(Mutex::new(Vec::<String>::new()));
     let refused = Arc::new(AtomicUsize::new(0));
+    let cpu_before = cpu_by_process();
     let started = Instant::now();
     let mut buyers = Vec::new();
     for (i, token) in tokens.into_iter().enumerate() {
-        let (http, url, event_id) = (http.clone(), url.clone(), event_id.clone());
+        let (http, url, event_id, think_ms) = (http.clone(), url.clone(), event_id.clone(), args.think_ms);
         let (remaining, available, hold_ms, order_ms, paid_orders, refused) =
             (remaining.clone(), available.clone(), hold_ms.clone(), order_ms.clone(), paid_orders.clone(), refused.clone());
         buyers.push(tokio::spawn(async move {
@@ -147,6 +192,7 @@ async fn main() -> anyhow::Result<()> {
                     let n = rand::thread_rng().gen_range(1..=4).min(seats.len());
                     seats.choose_multiple(&mut rand::thread_rng(), n).cloned().collect()
                 };
+                think(think_ms).await;
                 let t = Instant::now();
                 let res = http.post(format!("{url}/api/v1/events/{event_id}/holds")).bearer_auth(&token).header("x-forwarded-for", &ip)
                     .json(&json!({ "seat_ids": want })).send().await;
@@ -163,6 +209,7 @@ async fn main() -> anyhow::Result<()> {
                     continue;
                 }
                 available.lock().await.retain(|s| !want.contains(s));
+                think(think_ms).await;
                 let t = Instant::now();
                 let res = http.post(format!("{url}/api/v1/orders")).bearer_auth(&token).header("x-forwarded-for", &ip)
                     .header("idempotency-key", uuid::Uuid::new_v4().to_string())
@@ -206,6 +253,7 @@ async fn main() -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let settled = started.elapsed();
+    let cpu = cpu_between(&cpu_before, &cpu_by_process());
 
     // The inventory, checked in the database.
     let count = |status: &'static str| {
@@ -230,10 +278,13 @@ async fn main() -> anyhow::Result<()> {
     println!("paid orders / s     {:.1} (end to end, tickets issued)", paid as f64 / settled.as_secs_f64());
     println!("seats               sold {sold} + held {held} + available {avail} = {} of {total_seats}; tickets {tickets}", sold + held + avail);
     println!("oversold seats      {oversold}");
-    let report = json!({ "event_id": event_id, "seats": total_seats, "buyers": args.buyers, "attempts": args.attempts,
+    let shown: Vec<String> = cpu.iter().take(8).map(|(c, d)| format!("{c} {d:.2}")).collect();
+    println!("CPU s during rush   {} (machine: {} cores × {:.2} s)", shown.join(", "), std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1), settled.as_secs_f64());
+    let report = json!({ "event_id": event_id, "seats": total_seats, "buyers": args.buyers, "attempts": args.attempts, "think_ms": args.think_ms,
         "paid_orders": paid, "tickets": tickets, "placing_s": placing.as_secs_f64(), "settled_s": settled.as_secs_f64(),
         "paid_orders_per_s": paid as f64 / settled.as_secs_f64(), "hold": holds, "order": orders,
-        "sold": sold, "held": held, "available": avail, "oversold": oversold });
+        "sold": sold, "held": held, "available": avail, "oversold": oversold,
+        "cpu_s_during_rush": cpu.iter().map(|(c, d)| (c.clone(), json!(d))).collect::<serde_json::Map<_, _>>() });
     println!("{report}");
     if oversold != 0 || sold + held + avail != total_seats as i64 || tickets != sold {
         bail!("inventory check failed");

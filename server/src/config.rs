@@ -28,6 +28,9 @@ pub struct Config {
     /// Comma-separated CIDRs whose X-Forwarded-For is believed.
     #[arg(long, env = "TAQUILLA_TRUSTED_PROXIES", default_value = "", global = true)]
     pub trusted_proxies: String,
+    /// Database connections per process (default: 8 on SQLite, 16 on PostgreSQL).
+    #[arg(long, env = "TAQUILLA_DB_POOL", global = true)]
+    pub db_pool: Option<u32>,
     /// Seat hold lifetime in seconds.
     #[arg(long, env = "TAQUILLA_HOLD_TTL_SECS", default_value_t = 600, global = true)]
     pub hold_ttl_secs: u64,

@@ -17,7 +17,7 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
     }
-    let max = if url.starts_with("sqlite") { 8 } else { 20 };
+    let max = config.db_pool.unwrap_or(if url.starts_with("sqlite") { 8 } else { 16 }).clamp(1, 500);
     let db = Db::connect(&url, max).await.context("connecting to the database")?;
     db.migrate().await.context("applying migrations")?;
     Ok(db)

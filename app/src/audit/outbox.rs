@@ -33,6 +33,24 @@ pub async fn record(
     Ok(id)
 }
 
+/// Records several domain events in one statement, in the caller's transaction.
+pub async fn record_all(tx: &mut Tx, events: &[(&str, &str, serde_json::Value)]) -> Result<(), AppError> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let rows = (0..events.len())
+        .map(|i| format!("(${}, ${}, ${}, ${}, ${})", i * 4 + 1, i * 4 + 2, i * 4 + 3, i * 4 + 4, events.len() * 4 + 1))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!("INSERT INTO domain_events (id, event_type, aggregate_id, payload, occurred_at) VALUES {rows}");
+    let mut query = sqlx::query(&sql);
+    for (event_type, aggregate_id, payload) in events {
+        query = query.bind(new_id()).bind(*event_type).bind(*aggregate_id).bind(payload.to_string());
+    }
+    query.bind(now_ms()).execute(&mut **tx).await?;
+    Ok(())
+}
+
 const EVENT_COLUMNS: &str = "seq, id, event_type, aggregate_id, payload, occurred_at";
 
 fn envelope_from_row(row: &AnyRow) -> Result<(i64, EventEnvelope), AppError> {
@@ -54,7 +72,7 @@ fn envelope_from_row(row: &AnyRow) -> Result<(i64, EventEnvelope), AppError> {
 /// rows stay locked until `tx` ends, so several relays never publish the same batch.
 pub async fn claim_unpublished(db: &Db, tx: &mut Tx, limit: i64) -> Result<Vec<(i64, EventEnvelope)>, AppError> {
     let lock = match db.backend {
-        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        Backend::Postgres => " FOR NO KEY UPDATE SKIP LOCKED",
         Backend::Sqlite => "",
     };
     let sql = format!(
@@ -64,16 +82,18 @@ pub async fn claim_unpublished(db: &Db, tx: &mut Tx, limit: i64) -> Result<Vec<(
     rows.iter().map(envelope_from_row).collect()
 }
 
-/// Marks events as handed to the bus.
+/// Marks events as handed to the bus, in one statement.
 pub async fn mark_published(tx: &mut Tx, seqs: &[i64]) -> Result<(), AppError> {
-    let now = now_ms();
-    for seq in seqs {
-        sqlx::query("UPDATE domain_events SET published_at = $1 WHERE seq = $2")
-            .bind(now)
-            .bind(*seq)
-            .execute(&mut **tx)
-            .await?;
+    if seqs.is_empty() {
+        return Ok(());
     }
+    let list = (0..seqs.len()).map(|i| format!("${}", i + 2)).collect::<Vec<_>>().join(", ");
+    let sql = format!("UPDATE domain_events SET published_at = $1 WHERE seq IN ({list})");
+    let mut query = sqlx::query(&sql).bind(now_ms());
+    for seq in seqs {
+        query = query.bind(*seq);
+    }
+    query.execute(&mut **tx).await?;
     Ok(())
 }
 

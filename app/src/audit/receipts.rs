@@ -15,47 +15,24 @@ pub enum Admission {
     AlreadyProcessed,
 }
 
-/// Records that `consumer` received `event_id` and says whether to handle it.
+/// Records that `consumer` received `event_id` and says whether to handle it, in one
+/// statement: a new receipt, or one more attempt on a receipt not yet processed.
 pub async fn admit(db: &Db, event_id: &str, consumer: &str) -> Result<Admission, AppError> {
-    let now = now_ms();
-    let mut tx = db.begin_write().await?;
-    let existing = sqlx::query("SELECT state, attempts FROM event_receipts WHERE event_id = $1 AND consumer = $2")
-        .bind(event_id)
-        .bind(consumer)
-        .fetch_optional(&mut *tx)
-        .await?;
-    let attempt = match existing {
-        Some(row) => {
-            let state: String = row.try_get("state")?;
-            if ReceiptState::parse(&state) == Some(ReceiptState::Processed) {
-                tx.commit().await?;
-                return Ok(Admission::AlreadyProcessed);
-            }
-            let attempts: i64 = row.try_get("attempts")?;
-            sqlx::query("UPDATE event_receipts SET state = 'RECEIVED', attempts = $1, updated_at = $2 WHERE event_id = $3 AND consumer = $4")
-                .bind(attempts + 1)
-                .bind(now)
-                .bind(event_id)
-                .bind(consumer)
-                .execute(&mut *tx)
-                .await?;
-            attempts + 1
-        }
-        None => {
-            sqlx::query(
-                "INSERT INTO event_receipts (event_id, consumer, state, attempts, received_at, updated_at) \
-                 VALUES ($1, $2, 'RECEIVED', 1, $3, $3) ON CONFLICT (event_id, consumer) DO NOTHING",
-            )
-            .bind(event_id)
-            .bind(consumer)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            1
-        }
-    };
-    tx.commit().await?;
-    Ok(Admission::Handle { attempt })
+    let attempt: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO event_receipts (event_id, consumer, state, attempts, received_at, updated_at) \
+         VALUES ($1, $2, 'RECEIVED', 1, $3, $3) \
+         ON CONFLICT (event_id, consumer) DO UPDATE SET state = 'RECEIVED', attempts = event_receipts.attempts + 1, updated_at = $3 \
+         WHERE event_receipts.state <> 'PROCESSED' RETURNING attempts",
+    )
+    .bind(event_id)
+    .bind(consumer)
+    .bind(now_ms())
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(match attempt {
+        Some(attempt) => Admission::Handle { attempt },
+        None => Admission::AlreadyProcessed,
+    })
 }
 
 pub async fn mark_processed(db: &Db, event_id: &str, consumer: &str) -> Result<(), AppError> {

@@ -40,7 +40,7 @@ pub async fn hold_best(event_id: String, section_id: String, quantity: String) -
 pub async fn get_hold(id: String) -> Result<Hold, AppError> {
     crate::error::respond(async move {
         let (state, user) = crate::users::api::ssr::signed_in().await?;
-        crate::orders::holds::find_for(&state.db, &user, &id).await
+        crate::orders::holds::find_for(&state.db, &user, &id).await.map(|h| h.hold)
     }
     .await)
 }

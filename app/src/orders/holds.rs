@@ -5,7 +5,7 @@ use sqlx::Row;
 use uuid::Uuid;
 
 use crate::audit::{event_types, outbox};
-use crate::db::{from_ms, new_id, now_ms, Db, Tx};
+use crate::db::{from_ms, new_id, now_ms, Backend, Db, Tx};
 use crate::orders::model::{Hold, HoldStatus, SeatLine};
 use crate::orders::rules::{best_seats, check_seat_request, SeatSpot};
 use crate::state::AppState;
@@ -21,7 +21,7 @@ pub async fn create(state: &AppState, user: &User, event_id: &str, seat_ids: &[U
     check_seat_request(seat_ids).map_err(AppError::Validation)?;
     let db = &state.db;
     let now = now_ms();
-    let event = sqlx::query("SELECT id, status, starts_at FROM events WHERE id = $1 OR slug = $1")
+    let event = sqlx::query("SELECT id, status, starts_at, title, slug, currency FROM events WHERE id = $1 OR slug = $1")
         .bind(event_id)
         .fetch_optional(&db.pool)
         .await?
@@ -39,10 +39,20 @@ pub async fn create(state: &AppState, user: &User, event_id: &str, seat_ids: &[U
     let expires_at = now + state.settings.hold_ttl.as_millis() as i64;
 
     let mut tx = db.begin_write().await?;
-    let sql = format!(
-        "UPDATE event_seats SET status = 'HELD', hold_id = $1, version = version + 1, updated_at = $2 \
-         WHERE event_id = $3 AND status = $4 AND seat_id IN ({list})"
-    );
+    // On PostgreSQL the seats are locked in one order (by id), so that two buyers asking
+    // for overlapping seats wait for each other instead of deadlocking. SQLite has one
+    // writer at a time (`BEGIN IMMEDIATE`), so a plain update is enough there.
+    let sql = match db.backend {
+        Backend::Postgres => format!(
+            "UPDATE event_seats SET status = 'HELD', hold_id = $1, version = version + 1, updated_at = $2 \
+             WHERE event_id = $3 AND seat_id IN (SELECT seat_id FROM event_seats WHERE event_id = $3 AND status = $4 \
+             AND seat_id IN ({list}) ORDER BY seat_id FOR UPDATE)"
+        ),
+        Backend::Sqlite => format!(
+            "UPDATE event_seats SET status = 'HELD', hold_id = $1, version = version + 1, updated_at = $2 \
+             WHERE event_id = $3 AND status = $4 AND seat_id IN ({list})"
+        ),
+    };
     let mut update = sqlx::query(&sql).bind(&hold_id).bind(now).bind(&event_id).bind("AVAILABLE");
     for id in &ids {
         update = update.bind(id);
@@ -77,9 +87,20 @@ pub async fn create(state: &AppState, user: &User, event_id: &str, seat_ids: &[U
         &json!({ "hold_id": hold_id, "event_id": event_id, "user_id": user.id, "seat_ids": ids, "expires_at_ms": expires_at }),
     )
     .await?;
+    let seats = seat_lines(&mut *tx, HOLD_SEAT_LINES, &hold_id).await?;
     tx.commit().await?;
     state.outbox_signal.notify_one();
-    find(db, &hold_id).await
+    Ok(Hold {
+        id: uuid(hold_id)?,
+        event_id: uuid(event_id)?,
+        event_title: event.try_get("title")?,
+        event_slug: event.try_get("slug")?,
+        status: HoldStatus::Active,
+        expires_at: from_ms(expires_at),
+        total_cents: seats.iter().map(|s| s.price_cents).sum(),
+        seats,
+        currency: event.try_get("currency")?,
+    })
 }
 
 /// Holds the best `quantity` available seats of a section (see [`best_seats`]). Tries
@@ -151,37 +172,53 @@ async fn refusal(db: &Db, event_id: &str, ids: &[String]) -> Result<AppError, Ap
     })
 }
 
+const HOLD_SEAT_LINES: &str = "SELECT hs.seat_id, sc.name AS section, st.row_label, st.number, hs.price_cents FROM hold_seats hs \
+    JOIN seats st ON st.id = hs.seat_id JOIN venue_sections sc ON sc.id = st.section_id \
+    WHERE hs.hold_id = $1 ORDER BY sc.sort_order, st.row_label, st.number";
+
+/// A hold as stored, with who holds it and when its event starts.
+pub struct StoredHold {
+    pub hold: Hold,
+    pub user_id: String,
+    pub event_starts_at: i64,
+}
+
 /// A hold with its seats, prices and event.
-pub async fn find(db: &Db, hold_id: &str) -> Result<Hold, AppError> {
+pub async fn find(db: &Db, hold_id: &str) -> Result<StoredHold, AppError> {
     let row = sqlx::query(
-        "SELECT h.id, h.event_id, h.status, h.expires_at, e.title, e.slug, e.currency \
+        "SELECT h.id, h.event_id, h.user_id, h.status, h.expires_at, e.title, e.slug, e.currency, e.starts_at \
          FROM holds h JOIN events e ON e.id = h.event_id WHERE h.id = $1",
     )
     .bind(hold_id)
     .fetch_optional(&db.pool)
     .await?
     .ok_or(AppError::NotFound)?;
-    let seats = seat_lines(db, "SELECT hs.seat_id, sc.name AS section, st.row_label, st.number, hs.price_cents FROM hold_seats hs \
-         JOIN seats st ON st.id = hs.seat_id JOIN venue_sections sc ON sc.id = st.section_id \
-         WHERE hs.hold_id = $1 ORDER BY sc.sort_order, st.row_label, st.number", hold_id).await?;
+    let seats = seat_lines(&db.pool, HOLD_SEAT_LINES, hold_id).await?;
     let status: String = row.try_get("status")?;
-    Ok(Hold {
-        id: uuid(row.try_get("id")?)?,
-        event_id: uuid(row.try_get("event_id")?)?,
-        event_title: row.try_get("title")?,
-        event_slug: row.try_get("slug")?,
-        status: HoldStatus::parse(&status).ok_or(AppError::Internal)?,
-        expires_at: from_ms(row.try_get("expires_at")?),
-        total_cents: seats.iter().map(|s| s.price_cents).sum(),
-        seats,
-        currency: row.try_get("currency")?,
+    Ok(StoredHold {
+        user_id: row.try_get("user_id")?,
+        event_starts_at: row.try_get("starts_at")?,
+        hold: Hold {
+            id: uuid(row.try_get("id")?)?,
+            event_id: uuid(row.try_get("event_id")?)?,
+            event_title: row.try_get("title")?,
+            event_slug: row.try_get("slug")?,
+            status: HoldStatus::parse(&status).ok_or(AppError::Internal)?,
+            expires_at: from_ms(row.try_get("expires_at")?),
+            total_cents: seats.iter().map(|s| s.price_cents).sum(),
+            seats,
+            currency: row.try_get("currency")?,
+        },
     })
 }
 
 /// Seat lines from a query taking one id and returning seat_id, section, row_label,
 /// number and price_cents.
-pub async fn seat_lines(db: &Db, sql: &str, id: &str) -> Result<Vec<SeatLine>, AppError> {
-    let rows = sqlx::query(sql).bind(id).fetch_all(&db.pool).await?;
+pub async fn seat_lines<'c, E>(executor: E, sql: &str, id: &str) -> Result<Vec<SeatLine>, AppError>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
+    let rows = sqlx::query(sql).bind(id).fetch_all(executor).await?;
     rows.iter()
         .map(|r| {
             Ok(SeatLine {
@@ -196,11 +233,11 @@ pub async fn seat_lines(db: &Db, sql: &str, id: &str) -> Result<Vec<SeatLine>, A
 }
 
 /// The hold if `user` may see it (its owner or an admin); otherwise "not found".
-pub async fn find_for(db: &Db, user: &User, hold_id: &str) -> Result<Hold, AppError> {
-    let owner: Option<String> = sqlx::query_scalar("SELECT user_id FROM holds WHERE id = $1").bind(hold_id).fetch_optional(&db.pool).await?;
-    match owner {
-        Some(owner) if owner == user.id.to_string() || user.is_admin() => find(db, hold_id).await,
-        _ => Err(AppError::NotFound),
+pub async fn find_for(db: &Db, user: &User, hold_id: &str) -> Result<StoredHold, AppError> {
+    match find(db, hold_id).await {
+        Ok(stored) if stored.user_id == user.id.to_string() || user.is_admin() => Ok(stored),
+        Ok(_) | Err(AppError::NotFound) => Err(AppError::NotFound),
+        Err(e) => Err(e),
     }
 }
 
@@ -239,7 +276,7 @@ pub async fn release_seats_of_hold(tx: &mut Tx, hold_id: &str, now: i64) -> Resu
 
 /// The owner lets the seats go. Releasing twice is the same as once.
 pub async fn release(state: &AppState, user: &User, hold_id: &str) -> Result<(), AppError> {
-    let hold = find_for(&state.db, user, hold_id).await?;
+    let hold = find_for(&state.db, user, hold_id).await?.hold;
     if hold.status != HoldStatus::Active {
         return Ok(());
     }

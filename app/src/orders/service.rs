@@ -37,7 +37,8 @@ pub async fn place(state: &AppState, user: &User, hold_id: &str, idempotency_key
         return find(db, &existing).await;
     }
     let card = rules::check_payment(payment, today()).map_err(AppError::Validation)?;
-    let hold = holds::find_for(db, user, hold_id).await?;
+    let stored = holds::find_for(db, user, hold_id).await?;
+    let hold = &stored.hold;
     let now = now_ms();
     if !rules::hold_is_valid(hold.status == HoldStatus::Active, crate::db::to_ms(hold.expires_at), now) {
         return Err(AppError::conflict("hold_not_active", "This hold has ended; pick your seats again."));
@@ -77,7 +78,7 @@ pub async fn place(state: &AppState, user: &User, hold_id: &str, idempotency_key
     .bind(hold.event_id.to_string())
     .bind(hold_id)
     .bind(key)
-    .bind(rules::total(&hold.seats.iter().map(|s| s.price_cents).collect::<Vec<_>>()))
+    .bind(hold.total_cents)
     .bind(&hold.currency)
     .bind(&card.last4)
     .bind(&token)
@@ -85,17 +86,15 @@ pub async fn place(state: &AppState, user: &User, hold_id: &str, idempotency_key
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    for seat in &hold.seats {
-        sqlx::query("INSERT INTO order_items (order_id, seat_id, section, row_label, number, price_cents) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(&order_id)
-            .bind(seat.seat_id.to_string())
-            .bind(&seat.section)
-            .bind(&seat.row)
-            .bind(seat.number)
-            .bind(seat.price_cents)
-            .execute(&mut *tx)
-            .await?;
-    }
+    sqlx::query(
+        "INSERT INTO order_items (order_id, seat_id, section, row_label, number, price_cents) \
+         SELECT $1, hs.seat_id, sc.name, st.row_label, st.number, hs.price_cents FROM hold_seats hs \
+         JOIN seats st ON st.id = hs.seat_id JOIN venue_sections sc ON sc.id = st.section_id WHERE hs.hold_id = $2",
+    )
+    .bind(&order_id)
+    .bind(hold_id)
+    .execute(&mut *tx)
+    .await?;
     sqlx::query("UPDATE event_seats SET order_id = $1, updated_at = $2 WHERE hold_id = $3 AND status = 'HELD'")
         .bind(&order_id)
         .bind(now)
@@ -105,7 +104,23 @@ pub async fn place(state: &AppState, user: &User, hold_id: &str, idempotency_key
     outbox::record(&mut tx, event_types::ORDER_PLACED, &order_id, &json!({ "order_id": order_id, "user_id": user_id, "hold_id": hold_id })).await?;
     tx.commit().await?;
     state.outbox_signal.notify_one();
-    find(db, &order_id).await
+    Ok(Order {
+        id: order_id.parse().map_err(|_| AppError::Internal)?,
+        event_id: hold.event_id,
+        event_title: hold.event_title.clone(),
+        event_slug: hold.event_slug.clone(),
+        event_starts_at: from_ms(stored.event_starts_at),
+        hold_id: hold.id,
+        status: OrderStatus::Pending,
+        total_cents: hold.total_cents,
+        currency: hold.currency.clone(),
+        card_last4: card.last4,
+        failure_reason: None,
+        items: hold.seats.clone(),
+        ticket_ids: Vec::new(),
+        created_at: from_ms(now),
+        paid_at: None,
+    })
 }
 
 async fn find_by_key(db: &Db, user_id: &str, key: &str) -> Result<Option<String>, AppError> {
@@ -123,7 +138,7 @@ async fn order_from_row(db: &Db, row: &AnyRow) -> Result<Order, AppError> {
     let id: String = row.try_get("id")?;
     let status: String = row.try_get("status")?;
     let items = holds::seat_lines(
-        db,
+        &db.pool,
         "SELECT seat_id, section, row_label, number, price_cents FROM order_items WHERE order_id = $1 ORDER BY section, row_label, number",
         &id,
     )
@@ -190,7 +205,10 @@ pub async fn list_for(db: &Db, user: &User, page: i64) -> Result<Page<Order>, Ap
 /// the answer. Idempotent: an order that is no longer PENDING is left alone.
 pub async fn process_payment(state: &AppState, order_id: &str) -> Result<(), AppError> {
     let db = &state.db;
-    let row = sqlx::query("SELECT o.status, o.payment_token, o.total_cents, o.hold_id, h.expires_at FROM orders o JOIN holds h ON h.id = o.hold_id WHERE o.id = $1")
+    let row = sqlx::query(
+        "SELECT o.status, o.total_cents, o.hold_id, h.expires_at, g.outcome FROM orders o JOIN holds h ON h.id = o.hold_id \
+         LEFT JOIN gateway_tokens g ON g.token = o.payment_token WHERE o.id = $1",
+    )
         .bind(order_id)
         .fetch_optional(&db.pool)
         .await?
@@ -199,13 +217,13 @@ pub async fn process_payment(state: &AppState, order_id: &str) -> Result<(), App
     if status != "PENDING" {
         return Ok(());
     }
-    let token: String = row.try_get("payment_token")?;
     let amount: i64 = row.try_get("total_cents")?;
     let hold_id: String = row.try_get("hold_id")?;
     let hold_expires_at: i64 = row.try_get("expires_at")?;
-    tokio::time::sleep(state.settings.payment_delay).await;
-    let outcome: Option<String> = sqlx::query_scalar("SELECT outcome FROM gateway_tokens WHERE token = $1").bind(&token).fetch_optional(&db.pool).await?;
+    // The gateway's answer for this token, after the gateway's delay.
+    let outcome: Option<String> = row.try_get("outcome")?;
     let outcome = outcome.and_then(|o| CardOutcome::parse(&o)).unwrap_or(CardOutcome::Decline);
+    tokio::time::sleep(state.settings.payment_delay).await;
 
     let now = now_ms();
     let mut tx = db.begin_write().await?;
@@ -242,8 +260,14 @@ pub async fn process_payment(state: &AppState, order_id: &str) -> Result<(), App
                 .bind(order_id)
                 .execute(&mut *tx)
                 .await?;
-            outbox::record(&mut tx, event_types::PAYMENT_APPROVED, order_id, &json!({ "order_id": order_id, "amount_cents": amount })).await?;
-            outbox::record(&mut tx, event_types::ORDER_PAID, order_id, &json!({ "order_id": order_id })).await?;
+            outbox::record_all(
+                &mut tx,
+                &[
+                    (event_types::PAYMENT_APPROVED, order_id, json!({ "order_id": order_id, "amount_cents": amount })),
+                    (event_types::ORDER_PAID, order_id, json!({ "order_id": order_id })),
+                ],
+            )
+            .await?;
         }
         Some(reason) => {
             match after_refusal(hold_expires_at, now) {

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::audit::{event_types, outbox};
 use crate::catalog::Page;
-use crate::db::{from_ms, new_id, now_ms, Db};
+use crate::db::{from_ms, now_ms, Db};
 use crate::state::AppState;
 use crate::tickets::{Ticket, TicketStatus};
 use crate::users::User;
@@ -40,33 +40,35 @@ pub async fn issue_for_order(state: &AppState, order_id: &str) -> Result<usize, 
         return Ok(0);
     }
     let now = now_ms();
-    let mut tx = db.begin_write().await?;
-    let mut issued = 0;
-    for seat_id in seats {
-        let id = new_id();
-        let code = state.signer.sign(id.parse().map_err(|_| AppError::Internal)?, event_uuid);
-        let inserted = sqlx::query(
-            "INSERT INTO tickets (id, order_id, event_id, seat_id, user_id, code, status, issued_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, 'VALID', $7) ON CONFLICT (order_id, seat_id) DO NOTHING",
-        )
-        .bind(&id)
-        .bind(order_id)
-        .bind(&event_id)
-        .bind(&seat_id)
-        .bind(&user_id)
-        .bind(&code)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if inserted == 1 {
-            issued += 1;
-            outbox::record(&mut tx, event_types::TICKET_ISSUED, &id, &json!({ "ticket_id": id, "order_id": order_id, "user_id": user_id, "event_id": event_id })).await?;
-        }
+    let mut tickets = Vec::with_capacity(seats.len());
+    for seat_id in &seats {
+        let id = Uuid::new_v4();
+        tickets.push((id.to_string(), seat_id, state.signer.sign(id, event_uuid)));
     }
+    let rows = (0..tickets.len())
+        .map(|i| format!("(${}, $1, $2, ${}, $3, ${}, 'VALID', $4)", i * 3 + 5, i * 3 + 6, i * 3 + 7))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "INSERT INTO tickets (id, order_id, event_id, seat_id, user_id, code, status, issued_at) VALUES {rows} \
+         ON CONFLICT (order_id, seat_id) DO NOTHING RETURNING id"
+    );
+    let mut insert = sqlx::query_scalar::<_, String>(&sql).bind(order_id).bind(&event_id).bind(&user_id).bind(now);
+    for (id, seat_id, code) in &tickets {
+        insert = insert.bind(id).bind(*seat_id).bind(code);
+    }
+    let mut tx = db.begin_write().await?;
+    let issued = insert.fetch_all(&mut *tx).await?;
+    let events: Vec<_> = issued
+        .iter()
+        .map(|id| {
+            (event_types::TICKET_ISSUED, id.as_str(), json!({ "ticket_id": id, "order_id": order_id, "user_id": user_id, "event_id": event_id }))
+        })
+        .collect();
+    outbox::record_all(&mut tx, &events).await?;
     tx.commit().await?;
     state.outbox_signal.notify_one();
-    Ok(issued)
+    Ok(issued.len())
 }
 
 const TICKET_COLUMNS: &str = "t.id, t.order_id, t.event_id, e.title, e.starts_at, v.name AS venue, sc.name AS section, \

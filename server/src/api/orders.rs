@@ -48,7 +48,7 @@ pub async fn create_hold(
 }
 
 pub async fn get_hold(State(state): State<AppState>, AuthUser(user): AuthUser, Path(id): Path<String>) -> ApiResult<Json<Hold>> {
-    Ok(Json(holds::find_for(&state.db, &user, &parse_id(&id)?).await?))
+    Ok(Json(holds::find_for(&state.db, &user, &parse_id(&id)?).await?.hold))
 }
 
 pub async fn release_hold(State(state): State<AppState>, AuthUser(user): AuthUser, Path(id): Path<String>) -> ApiResult<StatusCode> {

@@ -190,7 +190,7 @@ pub enum Ack {
 
 /// Consumes forever, reconnecting with back-off when the broker goes away. Deliveries
 /// are handled concurrently, up to the prefetch count.
-pub async fn consume_forever<F, Fut>(bus: RabbitBus, name: &'static str, event_types: &'static [&'static str], handle: F)
+pub async fn consume_forever<F, Fut>(bus: RabbitBus, name: &'static str, event_types: &'static [&'static str], prefetch: u16, handle: F)
 where
     F: Fn(Result<EventEnvelope, String>) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = Ack> + Send + 'static,
@@ -198,7 +198,7 @@ where
     let handle = Arc::new(handle);
     let mut backoff = Duration::from_millis(200);
     loop {
-        match bus.consumer(name, event_types, 64).await {
+        match bus.consumer(name, event_types, prefetch).await {
             Ok((_conn, _channel, mut consumer)) => {
                 backoff = Duration::from_millis(200);
                 tracing::info!(consumer = name, "consuming from RabbitMQ");

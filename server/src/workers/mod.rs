@@ -19,6 +19,8 @@ pub struct Consumer {
     pub name: &'static str,
     pub event_types: &'static [&'static str],
     pub handler: Handler,
+    /// How many deliveries this process handles at once (the RabbitMQ prefetch).
+    pub concurrency: u16,
 }
 
 /// The id an event's payload names under `field`.
@@ -35,6 +37,7 @@ pub fn consumers() -> Vec<Consumer> {
         Consumer {
             name: "notifier",
             event_types: &[event_types::USER_CREATED],
+            concurrency: 64,
             handler: |state, event| {
                 Box::pin(async move { app::notifications::service::welcome(&state.db, &state.settings.public_url, &event).await })
             },
@@ -42,6 +45,9 @@ pub fn consumers() -> Vec<Consumer> {
         Consumer {
             name: "payment-processor",
             event_types: &[event_types::ORDER_PLACED],
+            // Most of a payment is waiting for the gateway (TAQUILLA_PAYMENT_DELAY_MS):
+            // many wait at once, or the delay would cap the orders per second.
+            concurrency: 2048,
             handler: |state, event| {
                 Box::pin(async move { app::orders::service::process_payment(&state, &payload_id(&event, "order_id")?).await })
             },
@@ -49,6 +55,7 @@ pub fn consumers() -> Vec<Consumer> {
         Consumer {
             name: "ticket-issuer",
             event_types: &[event_types::ORDER_PAID],
+            concurrency: 64,
             handler: |state, event| {
                 Box::pin(async move {
                     app::tickets::service::issue_for_order(&state, &payload_id(&event, "order_id")?).await.map(|_| ())
@@ -57,9 +64,6 @@ pub fn consumers() -> Vec<Consumer> {
         },
     ]
 }
-
-/// How many deliveries one consumer handles at once in this process.
-const CONSUMER_CONCURRENCY: usize = 64;
 
 /// How one delivery ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,7 +133,7 @@ pub async fn spawn_all(state: &AppState, bus: &Bus) -> anyhow::Result<()> {
                 // Deliveries that never finished before the last stop.
                 let day_ago = app::db::now_ms() - 24 * 3600 * 1000;
                 let unfinished = outbox::unfinished_for(&state.db, consumer.name, consumer.event_types, day_ago).await?;
-                let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(CONSUMER_CONCURRENCY));
+                let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(consumer.concurrency.into()));
                 tokio::spawn(async move {
                     for event in unfinished {
                         deliver_with_retries(&state, &consumer, &event, MAX_ATTEMPTS).await;
@@ -146,7 +150,7 @@ pub async fn spawn_all(state: &AppState, bus: &Bus) -> anyhow::Result<()> {
             }
             Bus::Rabbit(rabbit) => {
                 let state = state.clone();
-                tokio::spawn(consume_forever(rabbit.clone(), consumer.name, consumer.event_types, move |parsed| {
+                tokio::spawn(consume_forever(rabbit.clone(), consumer.name, consumer.event_types, consumer.concurrency, move |parsed| {
                     let state = state.clone();
                     async move {
                         match parsed {

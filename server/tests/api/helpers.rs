@@ -31,8 +31,8 @@ fn test_settings() -> Settings {
     Settings { payment_delay: Duration::from_millis(50), ..Settings::default() }
 }
 
-/// A fresh PostgreSQL database for one test: (url of the new database, admin url, name).
-async fn fresh_postgres(base: &str) -> (String, String) {
+/// A fresh PostgreSQL database for one test: (url of the new database, its name).
+pub async fn fresh_postgres(base: &str) -> (String, String) {
     let name = format!("taquilla_test_{}", uuid::Uuid::new_v4().simple());
     let admin = Db::connect(base, 1).await.expect("connecting to TEST_DATABASE_URL");
     sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin.pool).await.expect("creating a test database");
@@ -153,10 +153,15 @@ impl TestApp {
     pub async fn cleanup(mut self) {
         self.state.db.pool.close().await;
         if let Some((base, name)) = self.cleanup.take() {
-            if let Ok(admin) = Db::connect(&base, 1).await {
-                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&admin.pool).await;
-            }
+            drop_postgres(&base, &name).await;
         }
+    }
+}
+
+/// Drops a database made by [`fresh_postgres`].
+pub async fn drop_postgres(base: &str, name: &str) {
+    if let Ok(admin) = Db::connect(base, 1).await {
+        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&admin.pool).await;
     }
 }
 

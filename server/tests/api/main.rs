@@ -7,5 +7,6 @@ mod box_office;
 mod box_office_timing;
 mod bus;
 mod catalog;
+mod crash;
 mod cross_cutting;
 mod organizer;
