@@ -5,6 +5,7 @@ use leptos_router::{
     path, SsrMode,
 };
 
+use crate::catalog::organizer_form_pages::{NewEventPage, OrganizerVenuesPage};
 use crate::catalog::organizer_pages::OrganizerPage;
 use crate::catalog::pages::{EventListPage, EventPage, HomePage};
 use crate::orders::pages::{CheckoutPage, MyOrdersPage, OrderPage};
@@ -81,6 +82,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/users") view=AdminUsersPage ssr=SsrMode::Async/>
                     <Route path=path!("/organizer") view=OrganizerPage ssr=SsrMode::Async/>
+                    <Route path=path!("/organizer/venues") view=OrganizerVenuesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/organizer/events/new") view=NewEventPage ssr=SsrMode::Async/>
                     <Route path=path!("/checkout/:id") view=CheckoutPage ssr=SsrMode::Async/>
                     <Route path=path!("/orders") view=MyOrdersPage ssr=SsrMode::Async/>
                     <Route path=path!("/orders/:id") view=OrderPage ssr=SsrMode::Async/>

@@ -8,6 +8,8 @@ pub mod manage;
 pub mod model;
 #[cfg(feature = "ssr")]
 pub mod organizer;
+pub mod organizer_form_pages;
+pub mod organizer_forms;
 pub mod organizer_pages;
 pub mod pages;
 pub mod rules;

@@ -194,3 +194,20 @@ pub struct SalesReport {
     pub revenue_cents: i64,
 }
 
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SectionView {
+    pub id: String,
+    pub name: String,
+    pub capacity: i64,
+}
+
+/// A venue as its organizer sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VenueView {
+    pub id: String,
+    pub name: String,
+    pub city: String,
+    pub address: String,
+    pub sections: Vec<SectionView>,
+}

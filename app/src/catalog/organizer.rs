@@ -1,11 +1,12 @@
 //! The organizer's side of the catalog: venues, events, putting them on sale, sales
 //! figures and the orders export.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use sqlx::Row;
 use time::OffsetDateTime;
 
 use crate::catalog::manage::{create_event, create_venue, NewEvent, NewVenue};
+pub use crate::catalog::{SectionView, VenueView};
 use crate::catalog::{EventDetail, EventStatus, SalesReport};
 use crate::db::{now_ms, Db};
 use crate::error::FieldErrors;
@@ -18,22 +19,6 @@ fn require_organizer(user: &User) -> Result<(), AppError> {
         Role::Organizer | Role::Admin => Ok(()),
         _ => Err(AppError::Forbidden),
     }
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SectionView {
-    pub id: String,
-    pub name: String,
-    pub capacity: i64,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct VenueView {
-    pub id: String,
-    pub name: String,
-    pub city: String,
-    pub address: String,
-    pub sections: Vec<SectionView>,
 }
 
 pub async fn new_venue(state: &AppState, user: &User, venue: &NewVenue) -> Result<VenueView, AppError> {
@@ -53,6 +38,32 @@ pub async fn new_venue(state: &AppState, user: &User, venue: &NewVenue) -> Resul
         address: venue.address.trim().to_owned(),
         sections,
     })
+}
+
+/// The venues an organizer can put events on: the ones they created and the house's
+/// (created by nobody); an administrator sees every venue.
+pub async fn venues_for(db: &Db, user: &User) -> Result<Vec<VenueView>, AppError> {
+    require_organizer(user)?;
+    let rows = sqlx::query(
+        "SELECT v.id, v.name, v.city, v.address FROM venues v WHERE $1 OR v.created_by IS NULL OR v.created_by = $2 ORDER BY v.name, v.id",
+    )
+    .bind(user.is_admin())
+    .bind(user.id.to_string())
+    .fetch_all(&db.pool)
+    .await?;
+    let mut venues = Vec::with_capacity(rows.len());
+    for r in rows {
+        let id: String = r.try_get("id")?;
+        let sections = sqlx::query("SELECT id, name, capacity FROM venue_sections WHERE venue_id = $1 ORDER BY sort_order")
+            .bind(&id)
+            .fetch_all(&db.pool)
+            .await?
+            .iter()
+            .map(|r| Ok(SectionView { id: r.try_get("id")?, name: r.try_get("name")?, capacity: r.try_get("capacity")? }))
+            .collect::<Result<_, AppError>>()?;
+        venues.push(VenueView { id, name: r.try_get("name")?, city: r.try_get("city")?, address: r.try_get("address")?, sections });
+    }
+    Ok(venues)
 }
 
 #[derive(Debug, Clone, Deserialize)]

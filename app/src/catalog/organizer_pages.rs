@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::A;
 
 use crate::catalog::{EventStatus, SalesReport};
 use crate::time_fmt::money;
@@ -52,8 +53,13 @@ pub fn OrganizerPage() -> impl IntoView {
     let events = Resource::new(move || set_status.version().get(), |_| organizer_dashboard());
     view! {
         <Title text="Organizer"/>
-        <h1>"Your events"</h1>
-        <p class="muted">"Create venues and events through the API (POST /api/v1/venues, POST /api/v1/events); they start as drafts."</p>
+        <div class="page-head">
+            <h1>"Your events"</h1>
+            <div class="actions">
+                <A href="/organizer/events/new" attr:class="btn btn-primary">"New event"</A>
+                <A href="/organizer/venues" attr:class="btn">"Venues"</A>
+            </div>
+        </div>
         {move || set_status.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorNotice error=e/> })}
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || events.get().map(|result| match result {

@@ -35,7 +35,28 @@ fn id_param() -> Value {
     json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } })
 }
 
+/// Every operation that takes a JSON body also answers 413 (over 64 KiB), 415 (not
+/// JSON) and 422 (fields that do not fit): added here once rather than on each operation.
+fn with_body_errors(mut spec: Value) -> Value {
+    if let Some(paths) = spec["paths"].as_object_mut() {
+        for op in paths.values_mut().filter_map(Value::as_object_mut).flat_map(|ops| ops.values_mut()) {
+            if op.get("requestBody").is_some() {
+                if let Some(responses) = op["responses"].as_object_mut() {
+                    responses.entry("413").or_insert_with(|| error_ref("The body is over 64 KiB"));
+                    responses.entry("415").or_insert_with(|| error_ref("The body is not JSON (Content-Type: application/json)"));
+                    responses.entry("422").or_insert_with(|| error_ref("Invalid fields"));
+                }
+            }
+        }
+    }
+    spec
+}
+
 pub fn spec() -> Value {
+    with_body_errors(document_without_body_errors())
+}
+
+fn document_without_body_errors() -> Value {
     let unauthorized = error_ref("Not signed in");
     let forbidden = error_ref("The role does not allow this");
     let not_found = error_ref("No such object");

@@ -10,3 +10,4 @@ mod catalog;
 mod crash;
 mod cross_cutting;
 mod organizer;
+mod rate_limits;

@@ -1,0 +1,186 @@
+//! What the organizer's forms send: a venue with its sections, an event with a price for
+//! each section. Form fields arrive as text; they are parsed here into the same inputs
+//! the REST API takes, so both go through one set of checks.
+
+use serde::{Deserialize, Serialize};
+use time::{macros::format_description, OffsetDateTime, PrimitiveDateTime};
+
+use crate::catalog::VenueView;
+use crate::AppError;
+use leptos::prelude::*;
+
+/// One section row of the venue form, as typed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SectionForm {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub rows: String,
+    #[serde(default)]
+    pub seats_per_row: String,
+}
+
+/// One price of the event form, as typed ("25", "25.5", "25.50").
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PriceForm {
+    #[serde(default)]
+    pub section_id: String,
+    #[serde(default)]
+    pub price: String,
+}
+
+/// "25", "25.5" or "25.50" in major units → minor units. At most two decimals.
+pub fn parse_price(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let (units, minor) = match s.split_once('.') {
+        Some((u, m)) => (u, m),
+        None => (s, ""),
+    };
+    if units.is_empty() || units.len() > 9 || !units.bytes().all(|b| b.is_ascii_digit()) || minor.len() > 2 || !minor.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let minor = format!("{minor:0<2}");
+    Some(units.parse::<i64>().ok()? * 100 + minor.parse::<i64>().ok()?)
+}
+
+/// The value of an `<input type="datetime-local">` ("2026-12-12T20:00", seconds
+/// optional), read as UTC like every time the site shows.
+pub fn parse_local_datetime(s: &str) -> Option<OffsetDateTime> {
+    let s = s.trim();
+    let with_seconds = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
+    let without = format_description!("[year]-[month]-[day]T[hour]:[minute]");
+    PrimitiveDateTime::parse(s, &without).or_else(|_| PrimitiveDateTime::parse(s, &with_seconds)).ok().map(PrimitiveDateTime::assume_utc)
+}
+
+/// Section rows left entirely blank are ignored; the others must be whole.
+pub fn sections_from_form(rows: &[SectionForm]) -> Result<Vec<(String, u32, u32)>, AppError> {
+    let filled: Vec<&SectionForm> = rows.iter().filter(|s| !(s.name.trim().is_empty() && s.rows.trim().is_empty() && s.seats_per_row.trim().is_empty())).collect();
+    filled
+        .iter()
+        .map(|s| match (s.rows.trim().parse::<u32>(), s.seats_per_row.trim().parse::<u32>()) {
+            (Ok(rows), Ok(seats)) if !s.name.trim().is_empty() => Ok((s.name.trim().to_owned(), rows, seats)),
+            _ => Err(AppError::field("sections", "Each section needs a name, a number of rows and a number of seats per row.")),
+        })
+        .collect()
+}
+
+#[server(endpoint = "organizer_venues")]
+pub async fn organizer_venues() -> Result<Vec<VenueView>, AppError> {
+    crate::error::respond(async move {
+        let (state, user) = crate::users::api::ssr::signed_in().await?;
+        crate::catalog::organizer::venues_for(&state.db, &user).await
+    }
+    .await)
+}
+
+#[server(endpoint = "organizer_new_venue")]
+pub async fn new_venue_form(
+    name: String,
+    city: String,
+    #[server(default)] address: String,
+    #[server(default)] sections: Vec<SectionForm>,
+) -> Result<VenueView, AppError> {
+    use crate::catalog::manage::{NewSection, NewVenue};
+    crate::error::respond(async move {
+        let (state, user) = crate::users::api::ssr::signed_in().await?;
+        let sections = sections_from_form(&sections)?
+            .into_iter()
+            .map(|(name, rows, seats_per_row)| NewSection { name, rows, seats_per_row })
+            .collect();
+        let venue = crate::catalog::organizer::new_venue(&state, &user, &NewVenue { name, city, address, sections }).await?;
+        leptos_axum::redirect("/organizer/venues");
+        Ok(venue)
+    }
+    .await)
+}
+
+#[server(endpoint = "organizer_new_event")]
+#[allow(clippy::too_many_arguments)]
+pub async fn new_event_form(
+    title: String,
+    category: String,
+    #[server(default)] description: String,
+    venue_id: String,
+    starts_at: String,
+    ends_at: String,
+    #[server(default)] currency: String,
+    #[server(default)] prices: Vec<PriceForm>,
+) -> Result<String, AppError> {
+    use crate::catalog::organizer::{EventInput, PriceInput};
+    crate::error::respond(async move {
+        let (state, user) = crate::users::api::ssr::signed_in().await?;
+        let mut errors = crate::error::FieldErrors::new();
+        let starts = parse_local_datetime(&starts_at);
+        let ends = parse_local_datetime(&ends_at);
+        if starts.is_none() {
+            errors.insert("starts_at".into(), "Give the date and time the event starts.".into());
+        }
+        if ends.is_none() {
+            errors.insert("ends_at".into(), "Give the date and time the event ends.".into());
+        }
+        let mut parsed = Vec::with_capacity(prices.len());
+        for p in &prices {
+            match parse_price(&p.price) {
+                Some(price_cents) => parsed.push(PriceInput { section_id: p.section_id.clone(), price_cents }),
+                None => {
+                    errors.insert("prices".into(), "Give every section a price like 25 or 25.50.".into());
+                }
+            }
+        }
+        let (Some(starts_at), Some(ends_at)) = (starts, ends) else { return Err(AppError::Validation(errors)) };
+        if !errors.is_empty() {
+            return Err(AppError::Validation(errors));
+        }
+        let currency = if currency.trim().is_empty() { "EUR".to_owned() } else { currency.trim().to_uppercase() };
+        let input = EventInput {
+            title,
+            description,
+            category,
+            venue_id,
+            starts_at,
+            ends_at,
+            currency,
+            prices: parsed,
+            image_url: None,
+            featured: false,
+        };
+        let event = crate::catalog::organizer::new_event(&state, &user, &input).await?;
+        leptos_axum::redirect("/organizer");
+        Ok(event.summary.id.to_string())
+    }
+    .await)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prices_in_major_units() {
+        assert_eq!(parse_price("25"), Some(2500));
+        assert_eq!(parse_price(" 25.5 "), Some(2550));
+        assert_eq!(parse_price("0.05"), Some(5));
+        assert_eq!(parse_price("25.505"), None);
+        assert_eq!(parse_price("-3"), None);
+        assert_eq!(parse_price(""), None);
+        assert_eq!(parse_price(".5"), None);
+        assert_eq!(parse_price("1e3"), None);
+    }
+
+    #[test]
+    fn local_times_are_utc() {
+        let t = parse_local_datetime("2026-12-12T20:00").unwrap();
+        assert_eq!((t.hour(), t.minute(), t.offset()), (20, 0, time::UtcOffset::UTC));
+        assert!(parse_local_datetime("2026-12-12T20:00:30").is_some());
+        assert!(parse_local_datetime("12/12/2026 8pm").is_none());
+    }
+
+    #[test]
+    fn blank_section_rows_are_ignored_and_partial_ones_refused() {
+        let row = |n: &str, r: &str, s: &str| SectionForm { name: n.into(), rows: r.into(), seats_per_row: s.into() };
+        let ok = sections_from_form(&[row("Stalls", "10", "20"), row("", "", "")]).unwrap();
+        assert_eq!(ok, vec![("Stalls".to_owned(), 10, 20)]);
+        assert!(sections_from_form(&[row("Stalls", "ten", "20")]).is_err());
+        assert!(sections_from_form(&[row("", "10", "20")]).is_err());
+    }
+}
