@@ -20,7 +20,7 @@ test('a wrong password shows an error', async ({ page }) => {
   await logout(page);
   await login(page, me.email, 'not-my-password');
   await expect(page.getByRole('alert')).toHaveText('Email or password is incorrect.');
-  await expect(page.getByRole('link', { name: 'Log in' })).toBeVisible();
+  await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Log in' })).toBeVisible();
 });
 
 test('registration explains what is wrong with each field', async ({ page }) => {
