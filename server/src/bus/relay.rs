@@ -55,13 +55,19 @@ pub async fn run(state: AppState, bus: Bus) {
     let mut failures = 0u32;
     loop {
         match relay_batch(&state, &bus).await {
-            Ok(0) => {
-                failures = 0;
-                let _ = tokio::time::timeout(Duration::from_millis(250), state.outbox_signal.notified()).await;
-            }
-            Ok(n) => {
+            // A full batch: more are probably waiting.
+            Ok(n) if n as i64 == BATCH => {
                 failures = 0;
                 tracing::debug!(published = n, "outbox relayed");
+            }
+            // The outbox is drained: wait for the next commit. A commit made since the
+            // batch was claimed has already stored its wake-up, so none is missed.
+            Ok(n) => {
+                failures = 0;
+                if n > 0 {
+                    tracing::debug!(published = n, "outbox relayed");
+                }
+                let _ = tokio::time::timeout(Duration::from_millis(250), state.outbox_signal.notified()).await;
             }
             Err(e) => {
                 failures += 1;
