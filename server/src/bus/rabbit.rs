@@ -71,7 +71,10 @@ impl RabbitBus {
     }
 
     async fn open(&self) -> anyhow::Result<(Connection, Channel)> {
-        let conn = Connection::connect(&self.options.url, ConnectionProperties::default()).await?;
+        // Named after the prefix, so an operator (or a test) can tell a deployment's
+        // connections apart in `rabbitmqctl list_connections`.
+        let properties = ConnectionProperties::default().with_connection_name(LongString::from(self.options.prefix.clone()));
+        let conn = Connection::connect(&self.options.url, properties).await?;
         let channel = conn.create_channel().await?;
         let durable = ExchangeDeclareOptions { durable: true, ..Default::default() };
         channel.exchange_declare(&self.options.exchange(), ExchangeKind::Topic, durable, FieldTable::default()).await?;

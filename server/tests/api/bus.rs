@@ -118,3 +118,51 @@ async fn rabbitmq_bus_on_sqlite() {
     welcome_once(&app).await;
     app.cleanup().await;
 }
+
+/// Closes every broker connection named `name` (the bus's prefix), as a broker restart or
+/// a network cut would. `false` when `rabbitmqctl` is not available here.
+fn drop_broker_connections(name: &str) -> bool {
+    let Ok(out) = std::process::Command::new("rabbitmqctl").args(["-q", "list_connections", "pid", "name", "client_properties"]).output() else {
+        return false;
+    };
+    if !out.status.success() {
+        return false;
+    }
+    let listing = String::from_utf8_lossy(&out.stdout);
+    let pids: Vec<&str> = listing.lines().filter(|l| l.contains(name)).filter_map(|l| l.split_whitespace().next()).collect();
+    assert!(!pids.is_empty(), "the bus has named connections:\n{listing}");
+    for pid in pids {
+        let closed = std::process::Command::new("rabbitmqctl").args(["-q", "close_connection", pid, "connection test"]).status().unwrap();
+        assert!(closed.success());
+    }
+    true
+}
+
+/// After the broker drops its connections, the relay publishes again and the consumers
+/// consume again: events written meanwhile are delivered, none is lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rabbitmq_connections_come_back() {
+    let Some(app) = TestApp::spawn_with(Backend::Sqlite, true).await else {
+        eprintln!("TEST_AMQP_URL is not set: not run");
+        return;
+    };
+    let server::bus::Bus::Rabbit(rabbit) = &app.bus else { unreachable!() };
+    let prefix = rabbit.options().prefix.clone();
+    let first = app.create_user("before@example.com", "violet-tram-orbit-42", Role::Customer).await;
+    app.state.outbox_signal.notify_one();
+    assert!(app.eventually(15, || async { notifications_of(&app, &first).await == 1 }).await);
+
+    if !drop_broker_connections(&prefix) {
+        eprintln!("rabbitmqctl is not available: reconnection not tested");
+        app.cleanup().await;
+        return;
+    }
+    let second = app.create_user("after@example.com", "violet-tram-orbit-42", Role::Customer).await;
+    app.state.outbox_signal.notify_one();
+    assert!(
+        app.eventually(30, || async { notifications_of(&app, &second).await == 1 }).await,
+        "the event written after the connections dropped was delivered"
+    );
+    assert!(app.eventually(10, || async { outbox::backlog(&app.state.db).await.unwrap() == 0 }).await, "outbox drained");
+    app.cleanup().await;
+}
