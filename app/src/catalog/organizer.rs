@@ -44,26 +44,39 @@ pub async fn new_venue(state: &AppState, user: &User, venue: &NewVenue) -> Resul
 /// (created by nobody); an administrator sees every venue.
 pub async fn venues_for(db: &Db, user: &User) -> Result<Vec<VenueView>, AppError> {
     require_organizer(user)?;
-    let rows = sqlx::query(
-        "SELECT v.id, v.name, v.city, v.address FROM venues v WHERE $1 OR v.created_by IS NULL OR v.created_by = $2 ORDER BY v.name, v.id",
-    )
+    const MINE: &str = "($1 OR v.created_by IS NULL OR v.created_by = $2)";
+    let venues = sqlx::query(&format!("SELECT v.id, v.name, v.city, v.address FROM venues v WHERE {MINE} ORDER BY v.name, v.id"))
+        .bind(user.is_admin())
+        .bind(user.id.to_string())
+        .fetch_all(&db.pool)
+        .await?;
+    let sections = sqlx::query(&format!(
+        "SELECT s.venue_id, s.id, s.name, s.capacity FROM venue_sections s JOIN venues v ON v.id = s.venue_id WHERE {MINE} ORDER BY s.sort_order"
+    ))
     .bind(user.is_admin())
     .bind(user.id.to_string())
     .fetch_all(&db.pool)
     .await?;
-    let mut venues = Vec::with_capacity(rows.len());
-    for r in rows {
-        let id: String = r.try_get("id")?;
-        let sections = sqlx::query("SELECT id, name, capacity FROM venue_sections WHERE venue_id = $1 ORDER BY sort_order")
-            .bind(&id)
-            .fetch_all(&db.pool)
-            .await?
-            .iter()
-            .map(|r| Ok(SectionView { id: r.try_get("id")?, name: r.try_get("name")?, capacity: r.try_get("capacity")? }))
-            .collect::<Result<_, AppError>>()?;
-        venues.push(VenueView { id, name: r.try_get("name")?, city: r.try_get("city")?, address: r.try_get("address")?, sections });
+    let mut by_venue: std::collections::HashMap<String, Vec<SectionView>> = std::collections::HashMap::new();
+    for r in &sections {
+        by_venue
+            .entry(r.try_get("venue_id")?)
+            .or_default()
+            .push(SectionView { id: r.try_get("id")?, name: r.try_get("name")?, capacity: r.try_get("capacity")? });
     }
-    Ok(venues)
+    venues
+        .iter()
+        .map(|r| {
+            let id: String = r.try_get("id")?;
+            Ok(VenueView {
+                sections: by_venue.remove(&id).unwrap_or_default(),
+                id,
+                name: r.try_get("name")?,
+                city: r.try_get("city")?,
+                address: r.try_get("address")?,
+            })
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -35,7 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/events/{id}", get(events::get).patch(organizer::update_event))
         .route("/events/{id}/sales", get(organizer::sales))
         .route("/events/{id}/orders.csv", get(organizer::orders_csv))
-        .route("/venues", post(organizer::create_venue))
+        .route("/venues", get(organizer::list_venues).post(organizer::create_venue))
         .route("/events/{id}/seats", get(events::seats))
         .route("/events/{id}/holds", post(orders::create_hold))
         .route("/holds/{id}", get(orders::get_hold).delete(orders::release_hold))

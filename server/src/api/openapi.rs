@@ -121,12 +121,19 @@ fn document_without_body_errors() -> Value {
                 "responses": { "200": ok("The updated user", json!({ "$ref": "#/components/schemas/User" })),
                                "400": bad, "401": unauthorized, "403": forbidden, "404": not_found, "422": invalid }
             }},
-            "/venues": { "post": {
-                "summary": "Create a venue with sections of rows × seats (organizer)", "tags": ["organizer"],
-                "security": [{ "bearer": [] }, { "cookie": [] }], "requestBody": body("NewVenue"),
-                "responses": { "201": ok("The venue", json!({ "$ref": "#/components/schemas/VenueView" })), "400": bad,
-                               "401": unauthorized, "403": forbidden, "422": invalid }
-            }},
+            "/venues": {
+                "get": {
+                    "summary": "The venues an organizer can use: their own and the house's (all of them for an admin), in one page",
+                    "tags": ["organizer"], "security": [{ "bearer": [] }, { "cookie": [] }],
+                    "responses": { "200": ok("Every usable venue", page_of("VenueView")), "401": unauthorized, "403": forbidden }
+                },
+                "post": {
+                    "summary": "Create a venue with sections of rows × seats (organizer)", "tags": ["organizer"],
+                    "security": [{ "bearer": [] }, { "cookie": [] }], "requestBody": body("NewVenue"),
+                    "responses": { "201": ok("The venue", json!({ "$ref": "#/components/schemas/VenueView" })), "400": bad,
+                                   "401": unauthorized, "403": forbidden, "422": invalid }
+                }
+            },
             "/events/{id}/sales": { "get": {
                 "summary": "Seats sold, held and available, paid orders and revenue (the event's organizer)", "tags": ["organizer"],
                 "security": [{ "bearer": [] }, { "cookie": [] }],

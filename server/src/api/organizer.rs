@@ -1,4 +1,4 @@
-//! The organizer's API: `POST /venues`, `POST /events`, `PATCH /events/{id}`,
+//! The organizer's API: `GET /venues`, `POST /venues`, `POST /events`, `PATCH /events/{id}`,
 //! `GET /events/{id}/sales`, `GET /events/{id}/orders.csv`.
 
 use axum::extract::{Path, State};
@@ -8,11 +8,17 @@ use axum::Json;
 
 use app::catalog::manage::NewVenue;
 use app::catalog::organizer::{self, EventInput, EventPatch, VenueView};
-use app::catalog::{EventDetail, SalesReport};
+use app::catalog::{EventDetail, Page, SalesReport};
 use app::state::AppState;
 
 use crate::api::error::ApiResult;
 use crate::api::extract::{event_ref, ApiJson, AuthUser};
+
+pub async fn list_venues(State(state): State<AppState>, AuthUser(user): AuthUser) -> ApiResult<Json<Page<VenueView>>> {
+    let items = organizer::venues_for(&state.db, &user).await?;
+    let total = items.len() as i64;
+    Ok(Json(Page { items, total, page: 1, per_page: total.max(1) }))
+}
 
 pub async fn create_venue(State(state): State<AppState>, AuthUser(user): AuthUser, ApiJson(body): ApiJson<NewVenue>) -> ApiResult<(StatusCode, Json<VenueView>)> {
     Ok((StatusCode::CREATED, Json(organizer::new_venue(&state, &user, &body).await?)))

@@ -21,6 +21,12 @@ async fn organizer_sells_an_event(app: &TestApp) {
     let venue: Value = res.json().await.unwrap();
     let sections = venue["sections"].as_array().unwrap();
     assert_eq!(sections[0]["capacity"], 10);
+    // Listed for its organizer (with the house's venues), not for a customer.
+    let listed: Value = http.get(app.api("/venues")).bearer_auth(&olga).send().await.unwrap().json().await.unwrap();
+    let mine = listed["items"].as_array().unwrap().iter().find(|v| v["id"] == venue["id"]).expect("the new venue is listed");
+    assert_eq!(mine["sections"], venue["sections"]);
+    assert_eq!(listed["total"].as_u64().unwrap() as usize, listed["items"].as_array().unwrap().len());
+    assert_eq!(http.get(app.api("/venues")).bearer_auth(&customer).send().await.unwrap().status(), 403);
 
     let starts = (time::OffsetDateTime::now_utc() + time::Duration::days(30)).format(&time::format_description::well_known::Rfc3339).unwrap();
     let ends = (time::OffsetDateTime::now_utc() + time::Duration::days(30) + time::Duration::hours(2)).format(&time::format_description::well_known::Rfc3339).unwrap();
@@ -44,6 +50,8 @@ async fn organizer_sells_an_event(app: &TestApp) {
     // Another organizer cannot touch it; a customer cannot see its sales.
     app.create_user("other@example.com", "violet-tram-orbit-42", Role::Organizer).await;
     let other = app.login("other@example.com", "violet-tram-orbit-42").await;
+    let theirs: Value = http.get(app.api("/venues")).bearer_auth(&other).send().await.unwrap().json().await.unwrap();
+    assert!(theirs["items"].as_array().unwrap().iter().all(|v| v["id"] != venue["id"]), "another organizer's venue is not listed");
     assert_eq!(http.patch(app.api(&format!("/events/{id}"))).bearer_auth(&other).json(&json!({ "status": "CANCELLED" })).send().await.unwrap().status(), 404);
     assert_eq!(http.get(app.api(&format!("/events/{id}/sales"))).bearer_auth(&customer).send().await.unwrap().status(), 403);
     let res = http.patch(app.api(&format!("/events/{id}"))).bearer_auth(&olga).json(&json!({ "status": "DRAFT" })).send().await.unwrap();
