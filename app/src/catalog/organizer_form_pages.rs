@@ -42,13 +42,13 @@ fn VenueTable(venues: Vec<VenueView>) -> impl IntoView {
     }
     view! {
         <div class="table-wrap">
-            <table class="data">
+            <table class="data stack">
                 <thead><tr><th scope="col">"Venue"</th><th scope="col">"City"</th><th scope="col">"Sections"</th><th scope="col">"Seats"</th></tr></thead>
                 <tbody>
                     {venues.into_iter().map(|v| {
                         let seats: i64 = v.sections.iter().map(|s| s.capacity).sum();
                         let sections = v.sections.iter().map(|s| format!("{} ({})", s.name, s.capacity)).collect::<Vec<_>>().join(", ");
-                        view! { <tr><td>{v.name}</td><td>{v.city}</td><td>{sections}</td><td>{seats}</td></tr> }
+                        view! { <tr><td data-label="Venue">{v.name}</td><td data-label="City">{v.city}</td><td data-label="Sections">{sections}</td><td data-label="Seats">{seats}</td></tr> }
                     }).collect_view()}
                 </tbody>
             </table>

@@ -74,7 +74,7 @@ pub fn OrganizerPage() -> impl IntoView {
                             <div class="card kpi"><span>"Revenue"</span><strong>{money(revenue, &currency)}</strong></div>
                         </section>
                         <div class="table-wrap">
-                            <table class="data">
+                            <table class="data stack">
                                 <thead><tr><th scope="col">"Event"</th><th scope="col">"Status"</th><th scope="col">"Seats"</th><th scope="col">"Revenue"</th><th scope="col">"Actions"</th></tr></thead>
                                 <tbody>
                                     {list.into_iter().map(|r| {
@@ -83,10 +83,10 @@ pub fn OrganizerPage() -> impl IntoView {
                                         let title = r.title.clone();
                                         view! {
                                             <tr>
-                                                <td>{r.title.clone()}</td>
-                                                <td>{r.status.label()}</td>
-                                                <td class="bar-cell"><SeatBar report=r.clone()/><span class="muted">{format!("{} / {} sold", r.sold, r.seats_total)}</span></td>
-                                                <td>{money(r.revenue_cents, &r.currency)}</td>
+                                                <td data-label="Event">{r.title.clone()}</td>
+                                                <td data-label="Status">{r.status.label()}</td>
+                                                <td class="bar-cell" data-label="Seats"><SeatBar report=r.clone()/><span class="muted">{format!("{} / {} sold", r.sold, r.seats_total)}</span></td>
+                                                <td data-label="Revenue">{money(r.revenue_cents, &r.currency)}</td>
                                                 <td class="actions">
                                                     {(r.status == EventStatus::Draft).then(|| view! {
                                                         <ActionForm action=set_status>
