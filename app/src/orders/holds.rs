@@ -183,20 +183,17 @@ pub struct StoredHold {
     pub event_starts_at: i64,
 }
 
-/// A hold with its seats, prices and event, in one query (a hold always has seats).
+/// A hold with its seats, prices and event.
 pub async fn find(db: &Db, hold_id: &str) -> Result<StoredHold, AppError> {
-    let rows = sqlx::query(
-        "SELECT h.id, h.event_id, h.user_id, h.status, h.expires_at, e.title, e.slug, e.currency, e.starts_at, \
-         hs.seat_id, sc.name AS section, st.row_label, st.number, hs.price_cents \
-         FROM holds h JOIN events e ON e.id = h.event_id JOIN hold_seats hs ON hs.hold_id = h.id \
-         JOIN seats st ON st.id = hs.seat_id JOIN venue_sections sc ON sc.id = st.section_id \
-         WHERE h.id = $1 ORDER BY sc.sort_order, st.row_label, st.number",
+    let row = sqlx::query(
+        "SELECT h.id, h.event_id, h.user_id, h.status, h.expires_at, e.title, e.slug, e.currency, e.starts_at \
+         FROM holds h JOIN events e ON e.id = h.event_id WHERE h.id = $1",
     )
     .bind(hold_id)
-    .fetch_all(&db.pool)
-    .await?;
-    let row = rows.first().ok_or(AppError::NotFound)?;
-    let seats = rows.iter().map(seat_line).collect::<Result<Vec<_>, _>>()?;
+    .fetch_optional(&db.pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let seats = seat_lines(&db.pool, HOLD_SEAT_LINES, hold_id).await?;
     let status: String = row.try_get("status")?;
     Ok(StoredHold {
         user_id: row.try_get("user_id")?,
@@ -215,24 +212,24 @@ pub async fn find(db: &Db, hold_id: &str) -> Result<StoredHold, AppError> {
     })
 }
 
-/// A seat line from a row with seat_id, section, row_label, number and price_cents.
-fn seat_line(r: &sqlx::any::AnyRow) -> Result<SeatLine, AppError> {
-    Ok(SeatLine {
-        seat_id: uuid(r.try_get("seat_id")?)?,
-        section: r.try_get("section")?,
-        row: r.try_get("row_label")?,
-        number: r.try_get("number")?,
-        price_cents: r.try_get("price_cents")?,
-    })
-}
-
 /// Seat lines from a query taking one id and returning seat_id, section, row_label,
 /// number and price_cents.
 pub async fn seat_lines<'c, E>(executor: E, sql: &str, id: &str) -> Result<Vec<SeatLine>, AppError>
 where
     E: sqlx::Executor<'c, Database = sqlx::Any>,
 {
-    sqlx::query(sql).bind(id).fetch_all(executor).await?.iter().map(seat_line).collect()
+    let rows = sqlx::query(sql).bind(id).fetch_all(executor).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(SeatLine {
+                seat_id: uuid(r.try_get("seat_id")?)?,
+                section: r.try_get("section")?,
+                row: r.try_get("row_label")?,
+                number: r.try_get("number")?,
+                price_cents: r.try_get("price_cents")?,
+            })
+        })
+        .collect()
 }
 
 /// The hold if `user` may see it (its owner or an admin); otherwise "not found".

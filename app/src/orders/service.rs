@@ -33,26 +33,16 @@ pub async fn place(state: &AppState, user: &User, hold_id: &str, idempotency_key
     }
     let db = &state.db;
     let user_id = user.id.to_string();
-    // A key used before answers with its order: looked up only when this request cannot
-    // be a first one (the hold is gone or no longer active), or when inserting the order
-    // finds the key taken.
-    let replay = |refusal: AppError| async move {
-        match find_by_key(db, &user_id, key).await? {
-            Some(existing) => find(db, &existing).await,
-            None => Err(refusal),
-        }
-    };
-    let stored = match holds::find_for(db, user, hold_id).await {
-        Err(AppError::NotFound) => return replay(AppError::NotFound).await,
-        other => other?,
-    };
+    if let Some(existing) = find_by_key(db, &user_id, key).await? {
+        return find(db, &existing).await;
+    }
+    let card = rules::check_payment(payment, today()).map_err(AppError::Validation)?;
+    let stored = holds::find_for(db, user, hold_id).await?;
     let hold = &stored.hold;
     let now = now_ms();
     if !rules::hold_is_valid(hold.status == HoldStatus::Active, crate::db::to_ms(hold.expires_at), now) {
-        return replay(AppError::conflict("hold_not_active", "This hold has ended; pick your seats again.")).await;
+        return Err(AppError::conflict("hold_not_active", "This hold has ended; pick your seats again."));
     }
-    let card = rules::check_payment(payment, today()).map_err(AppError::Validation)?;
-    let user_id = user.id.to_string();
 
     let order_id = new_id();
     let token = format!("tok_{}", Uuid::new_v4().simple());
@@ -67,7 +57,10 @@ pub async fn place(state: &AppState, user: &User, hold_id: &str, idempotency_key
         .rows_affected();
     if converted == 0 {
         tx.rollback().await?;
-        return replay(AppError::conflict("hold_not_active", "This hold has ended; pick your seats again.")).await;
+        if let Some(existing) = find_by_key(db, &user_id, key).await? {
+            return find(db, &existing).await;
+        }
+        return Err(AppError::conflict("hold_not_active", "This hold has ended; pick your seats again."));
     }
     sqlx::query("INSERT INTO gateway_tokens (token, outcome, last4, created_at) VALUES ($1, $2, $3, $4)")
         .bind(&token)
@@ -76,7 +69,7 @@ pub async fn place(state: &AppState, user: &User, hold_id: &str, idempotency_key
         .bind(now)
         .execute(&mut *tx)
         .await?;
-    let inserted = sqlx::query(
+    sqlx::query(
         "INSERT INTO orders (id, user_id, event_id, hold_id, idempotency_key, status, total_cents, currency, card_last4, \
          payment_token, payment_deadline, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'PENDING', $6, $7, $8, $9, $10, $11, $11)",
     )
@@ -92,15 +85,7 @@ pub async fn place(state: &AppState, user: &User, hold_id: &str, idempotency_key
     .bind(now + payment_deadline_ms(state))
     .bind(now)
     .execute(&mut *tx)
-    .await;
-    match inserted {
-        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-            // The key already names an order (placed from another hold).
-            tx.rollback().await?;
-            return replay(AppError::Internal).await;
-        }
-        other => other?,
-    };
+    .await?;
     sqlx::query(
         "INSERT INTO order_items (order_id, seat_id, section, row_label, number, price_cents) \
          SELECT $1, hs.seat_id, sc.name, st.row_label, st.number, hs.price_cents FROM hold_seats hs \

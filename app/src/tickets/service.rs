@@ -17,16 +17,11 @@ use crate::AppError;
 /// ticket are skipped, so a redelivered `order.paid` issues nothing twice.
 pub async fn issue_for_order(state: &AppState, order_id: &str) -> Result<usize, AppError> {
     let db = &state.db;
-    // The order with each of its seats that has no ticket yet (one row with a NULL seat
-    // when every seat has one).
-    let rows = sqlx::query(
-        "SELECT o.user_id, o.event_id, o.status, i.seat_id FROM orders o LEFT JOIN order_items i ON i.order_id = o.id \
-         AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.order_id = i.order_id AND t.seat_id = i.seat_id) WHERE o.id = $1",
-    )
-    .bind(order_id)
-    .fetch_all(&db.pool)
-    .await?;
-    let order = rows.first().ok_or(AppError::NotFound)?;
+    let order = sqlx::query("SELECT user_id, event_id, status FROM orders WHERE id = $1")
+        .bind(order_id)
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let status: String = order.try_get("status")?;
     if status != "PAID" {
         return Ok(0);
@@ -34,7 +29,13 @@ pub async fn issue_for_order(state: &AppState, order_id: &str) -> Result<usize, 
     let user_id: String = order.try_get("user_id")?;
     let event_id: String = order.try_get("event_id")?;
     let event_uuid: Uuid = event_id.parse().map_err(|_| AppError::Internal)?;
-    let seats: Vec<String> = rows.iter().map(|r| r.try_get::<Option<String>, _>("seat_id")).collect::<Result<Vec<_>, _>>()?.into_iter().flatten().collect();
+    let seats: Vec<String> = sqlx::query_scalar(
+        "SELECT i.seat_id FROM order_items i WHERE i.order_id = $1 \
+         AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.order_id = i.order_id AND t.seat_id = i.seat_id)",
+    )
+    .bind(order_id)
+    .fetch_all(&db.pool)
+    .await?;
     if seats.is_empty() {
         return Ok(0);
     }
