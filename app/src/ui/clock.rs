@@ -35,6 +35,11 @@ pub fn countdown(ms: i64) -> String {
     format!("{}:{:02}", secs / 60, secs % 60)
 }
 
+/// A date-time as milliseconds since the epoch.
+pub fn unix_ms(t: time::OffsetDateTime) -> i64 {
+    (t.unix_timestamp_nanos() / 1_000_000) as i64
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -43,9 +48,4 @@ mod tests {
         assert_eq!(super::countdown(545_001), "9:06");
         assert_eq!(super::countdown(-5), "0:00");
     }
-}
-
-/// A date-time as milliseconds since the epoch.
-pub fn unix_ms(t: time::OffsetDateTime) -> i64 {
-    (t.unix_timestamp_nanos() / 1_000_000) as i64
 }
