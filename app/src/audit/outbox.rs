@@ -15,40 +15,31 @@ pub async fn record(
     aggregate_id: &str,
     payload: &impl Serialize,
 ) -> Result<String, AppError> {
-    let id = new_id();
-    let payload = serde_json::to_string(payload).map_err(|e| {
+    let payload = serde_json::to_value(payload).map_err(|e| {
         tracing::error!(error = %e, event_type, "event payload did not serialise");
         AppError::Internal
     })?;
-    sqlx::query(
-        "INSERT INTO domain_events (id, event_type, aggregate_id, payload, occurred_at) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(&id)
-    .bind(event_type)
-    .bind(aggregate_id)
-    .bind(payload)
-    .bind(now_ms())
-    .execute(&mut **tx)
-    .await?;
-    Ok(id)
+    let ids = record_all(tx, &[(event_type, aggregate_id, payload)]).await?;
+    ids.into_iter().next().ok_or(AppError::Internal)
 }
 
-/// Records several domain events in one statement, in the caller's transaction.
-pub async fn record_all(tx: &mut Tx, events: &[(&str, &str, serde_json::Value)]) -> Result<(), AppError> {
+/// Records domain events in one statement, in the caller's transaction; returns their ids.
+pub async fn record_all(tx: &mut Tx, events: &[(&str, &str, serde_json::Value)]) -> Result<Vec<String>, AppError> {
     if events.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let rows = (0..events.len())
         .map(|i| format!("(${}, ${}, ${}, ${}, ${})", i * 4 + 1, i * 4 + 2, i * 4 + 3, i * 4 + 4, events.len() * 4 + 1))
         .collect::<Vec<_>>()
         .join(", ");
     let sql = format!("INSERT INTO domain_events (id, event_type, aggregate_id, payload, occurred_at) VALUES {rows}");
+    let ids: Vec<String> = events.iter().map(|_| new_id()).collect();
     let mut query = sqlx::query(&sql);
-    for (event_type, aggregate_id, payload) in events {
-        query = query.bind(new_id()).bind(*event_type).bind(*aggregate_id).bind(payload.to_string());
+    for (id, (event_type, aggregate_id, payload)) in ids.iter().zip(events) {
+        query = query.bind(id).bind(*event_type).bind(*aggregate_id).bind(payload.to_string());
     }
     query.bind(now_ms()).execute(&mut **tx).await?;
-    Ok(())
+    Ok(ids)
 }
 
 const EVENT_COLUMNS: &str = "seq, id, event_type, aggregate_id, payload, occurred_at";

@@ -7,16 +7,7 @@ use leptos_router::components::A;
 
 use crate::catalog::organizer_forms::{organizer_venues, NewEventForm, NewVenueForm};
 use crate::catalog::VenueView;
-use crate::ui::{field_error, form_error, ErrorNotice};
-use crate::users::pages::SignInPrompt;
-use crate::AppError;
-
-fn failure(error: AppError) -> AnyView {
-    match error {
-        AppError::Unauthorized => view! { <SignInPrompt/> }.into_any(),
-        e => view! { <ErrorNotice error=e/> }.into_any(),
-    }
-}
+use crate::ui::{field_error, form_error, ErrorNotice, Failure};
 
 #[component]
 pub fn OrganizerVenuesPage() -> impl IntoView {
@@ -29,7 +20,7 @@ pub fn OrganizerVenuesPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || venues.get().map(|result| match result {
                 Ok(list) => view! { <VenueTable venues=list/> <NewVenue create/> }.into_any(),
-                Err(e) => failure(e),
+                Err(e) => view! { <Failure error=e/> }.into_any(),
             })}
         </Transition>
     }
@@ -129,7 +120,7 @@ pub fn NewEventPage() -> impl IntoView {
                     <p>"An event takes place at a venue. " <A href="/organizer/venues">"Create a venue first"</A> "."</p>
                 }.into_any(),
                 Ok(list) => view! { <EventForm venues=list/> }.into_any(),
-                Err(e) => failure(e),
+                Err(e) => view! { <Failure error=e/> }.into_any(),
             })}
         </Suspense>
     }

@@ -9,19 +9,7 @@ use crate::orders::api::{get_hold, get_order, my_orders, CancelOrder, PlaceOrder
 use crate::orders::model::{Hold, HoldStatus, Order, OrderStatus};
 use crate::time_fmt::{event_datetime, money};
 use crate::ui::clock::{countdown, ticking};
-use crate::ui::{field_error, form_error, ErrorNotice};
-use crate::users::pages::SignInPrompt;
-use crate::AppError;
-
-/// Shows an error, or the sign-in prompt when the error is that nobody is signed in.
-#[component]
-fn Failure(error: AppError) -> impl IntoView {
-    match error {
-        AppError::Unauthorized => view! { <SignInPrompt/> }.into_any(),
-        AppError::NotFound => view! { <crate::ui::layout::NotFound/> }.into_any(),
-        e => view! { <ErrorNotice error=e/> }.into_any(),
-    }
-}
+use crate::ui::{field_error, form_error, ErrorNotice, Failure};
 
 #[component]
 pub fn CheckoutPage() -> impl IntoView {

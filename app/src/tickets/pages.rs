@@ -8,17 +8,7 @@ use leptos_router::hooks::use_params_map;
 use crate::orders::api::{get_ticket, my_tickets};
 use crate::tickets::{Ticket, TicketStatus};
 use crate::time_fmt::event_datetime;
-use crate::ui::ErrorNotice;
-use crate::users::pages::SignInPrompt;
-use crate::AppError;
-
-fn failure(e: AppError) -> AnyView {
-    match e {
-        AppError::Unauthorized => view! { <SignInPrompt/> }.into_any(),
-        AppError::NotFound => view! { <crate::ui::layout::NotFound/> }.into_any(),
-        e => view! { <ErrorNotice error=e/> }.into_any(),
-    }
-}
+use crate::ui::Failure;
 
 #[component]
 pub fn MyTicketsPage() -> impl IntoView {
@@ -42,7 +32,7 @@ pub fn MyTicketsPage() -> impl IntoView {
                         }).collect_view()}
                     </ul>
                 }.into_any(),
-                Err(e) => failure(e),
+                Err(e) => view! { <Failure error=e/> }.into_any(),
             })}
         </Suspense>
     }
@@ -57,7 +47,7 @@ pub fn TicketPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="muted">"Loading ticket…"</p> }>
             {move || ticket.get().map(|result| match result {
                 Ok(t) => view! { <TicketView ticket=t/> }.into_any(),
-                Err(e) => failure(e),
+                Err(e) => view! { <Failure error=e/> }.into_any(),
             })}
         </Suspense>
     }

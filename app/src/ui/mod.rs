@@ -25,6 +25,18 @@ pub fn form_error<T>(result: Option<Result<T, AppError>>) -> Option<AppError> {
     }
 }
 
+/// What a page shows when loading its data failed: the sign-in prompt when nobody is
+/// signed in, the not-found page for an unknown (or someone else's) object, otherwise the
+/// error itself.
+#[component]
+pub fn Failure(error: AppError) -> impl IntoView {
+    match error {
+        AppError::Unauthorized => view! { <crate::users::pages::SignInPrompt/> }.into_any(),
+        AppError::NotFound => view! { <layout::NotFound/> }.into_any(),
+        e => view! { <ErrorNotice error=e/> }.into_any(),
+    }
+}
+
 /// A readable error, announced to screen readers.
 #[component]
 pub fn ErrorNotice(error: AppError) -> impl IntoView {
