@@ -37,7 +37,7 @@ password="bench-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 printf '%s' "$password" | env "${env_common[@]}" "${env_mode[@]}" "$target/release/taquilla" admin create --email bench-admin@taquilla.test --password-stdin >/dev/null
 env "${env_common[@]}" "${env_mode[@]}" "$target/release/taquilla" serve --with-workers >"$data/server.log" 2>&1 &
 pid=$!
-trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; [ "$mode" = postgres ] && dropdb --if-exists --force -h 127.0.0.1 -U postgres "$name" 2>/dev/null; rm -rf "$data"' EXIT
+trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; [ "$mode" = postgres ] && [ -z "${BENCH_KEEP_DB:-}" ] && dropdb --if-exists --force -h 127.0.0.1 -U postgres "$name" 2>/dev/null; rm -rf "$data"' EXIT
 for _ in $(seq 1 100); do curl -fsS -o /dev/null "http://$addr/health/ready" && break; sleep 0.2; done
 if [ -n "${BENCH_PERF:-}" ]; then
   perf record -F 997 -g ${BENCH_PERF_SCOPE:--p $pid} -o "$BENCH_PERF" >/dev/null 2>&1 &

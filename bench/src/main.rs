@@ -40,6 +40,10 @@ struct Args {
     /// times this. 0 makes every buyer fire its next request at once.
     #[arg(long, default_value_t = 0)]
     think_ms: u64,
+    /// Rows of a smaller on-sale the same buyers go through first, unmeasured, so that the
+    /// measured one meets a warm server (0: none).
+    #[arg(long, default_value_t = 4)]
+    warmup_rows: u32,
 }
 
 /// A buyer's pause of about `ms` milliseconds (see `--think-ms`).
@@ -111,19 +115,14 @@ async fn login(http: &reqwest::Client, url: &str, email: &str, password: &str, i
     Ok(body["token"].as_str().context("token")?.to_owned())
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let args = Args::parse();
-    let http = reqwest::Client::builder().pool_max_idle_per_host(512).timeout(Duration::from_secs(60)).build()?;
-    let url = args.url.trim_end_matches('/').to_owned();
-    let admin = login(&http, &url, &args.admin_email, &args.admin_password, "10.255.255.254").await?;
-
-    // The event: one section of rows × seats, on sale.
+/// A venue with one section of `rows` × `seats_per_row`, and an event on it put on sale;
+/// returns the event's id and its seat ids.
+async fn on_sale_event(http: &reqwest::Client, url: &str, admin: &str, rows: u32, seats_per_row: u32) -> anyhow::Result<(String, Vec<String>)> {
     let venue: Value = http
         .post(format!("{url}/api/v1/venues"))
-        .bearer_auth(&admin)
+        .bearer_auth(admin)
         .json(&json!({ "name": format!("Rush Arena {}", uuid::Uuid::new_v4().simple()), "city": "Benchmark",
-                       "sections": [{ "name": "Floor", "rows": args.rows, "seats_per_row": args.seats_per_row }] }))
+                       "sections": [{ "name": "Floor", "rows": rows, "seats_per_row": seats_per_row }] }))
         .send()
         .await?
         .json()
@@ -133,7 +132,7 @@ async fn main() -> anyhow::Result<()> {
     let fmt = &time::format_description::well_known::Rfc3339;
     let event: Value = http
         .post(format!("{url}/api/v1/events"))
-        .bearer_auth(&admin)
+        .bearer_auth(admin)
         .json(&json!({ "title": format!("Rush {}", uuid::Uuid::new_v4().simple()), "category": "benchmark", "venue_id": venue["id"],
                        "starts_at": starts.format(fmt)?, "ends_at": (starts + time::Duration::hours(2)).format(fmt)?,
                        "prices": [{ "section_id": section, "price_cents": 2500 }] }))
@@ -142,48 +141,38 @@ async fn main() -> anyhow::Result<()> {
         .json()
         .await?;
     let event_id = event["id"].as_str().context("event")?.to_owned();
-    http.patch(format!("{url}/api/v1/events/{event_id}")).bearer_auth(&admin).json(&json!({ "status": "ON_SALE" })).send().await?.error_for_status()?;
+    http.patch(format!("{url}/api/v1/events/{event_id}")).bearer_auth(admin).json(&json!({ "status": "ON_SALE" })).send().await?.error_for_status()?;
     let seats: Value = http.get(format!("{url}/api/v1/events/{event_id}/seats")).send().await?.json().await?;
-    let seat_ids: Vec<String> = seats["items"].as_array().context("seats")?.iter().map(|s| s["id"].as_str().unwrap().to_owned()).collect();
-    let total_seats = seat_ids.len();
-    println!("event {event_id} with {total_seats} seats; {} buyers, {} attempts, think time {} ms", args.buyers, args.attempts, args.think_ms);
+    let seat_ids = seats["items"].as_array().context("seats")?.iter().map(|s| s["id"].as_str().unwrap_or_default().to_owned()).collect();
+    Ok((event_id, seat_ids))
+}
 
-    // Buyers register (each from its own address) before the doors open.
-    let mut tokens = Vec::with_capacity(args.buyers);
-    let run = uuid::Uuid::new_v4().simple().to_string();
-    let mut signups = Vec::new();
-    for i in 0..args.buyers {
-        let http = http.clone();
-        let url = url.clone();
-        let email = format!("rush-{run}-{i}@example.com");
-        signups.push(tokio::spawn(async move {
-            let ip = address(i);
-            http.post(format!("{url}/api/v1/auth/register")).header("x-forwarded-for", &ip)
-                .json(&json!({ "email": email, "display_name": format!("Buyer {i}"), "password": "violet-tram-orbit-42" }))
-                .send().await?.error_for_status()?;
-            login(&http, &url, &email, "violet-tram-orbit-42", &ip).await
-        }));
-    }
-    for s in signups {
-        tokens.push(s.await??);
-    }
+/// What the buyers saw during one on-sale.
+struct Rush {
+    hold_ms: Vec<f64>,
+    order_ms: Vec<f64>,
+    placed: usize,
+    refused: usize,
+}
 
-    let remaining = Arc::new(AtomicUsize::new(args.attempts));
-    let available = Arc::new(Mutex::new(seat_ids.clone()));
+/// Every buyer tries to buy seats of `event_id` until the attempts run out or no seat is left.
+async fn rush(http: &reqwest::Client, url: &str, event_id: &str, seat_ids: Vec<String>, tokens: &[String], attempts: usize, think_ms: u64) -> anyhow::Result<Rush> {
+    let remaining = Arc::new(AtomicUsize::new(attempts));
+    let available = Arc::new(Mutex::new(seat_ids));
     let hold_ms = Arc::new(Mutex::new(Vec::new()));
     let order_ms = Arc::new(Mutex::new(Vec::new()));
-    let paid_orders = Arc::new(Mutex::new(Vec::<String>::new()));
+    let placed = Arc::new(AtomicUsize::new(0));
     let refused = Arc::new(AtomicUsize::new(0));
-    let cpu_before = cpu_by_process();
-    let started = Instant::now();
     let mut buyers = Vec::new();
-    for (i, token) in tokens.into_iter().enumerate() {
-        let (http, url, event_id, think_ms) = (http.clone(), url.clone(), event_id.clone(), args.think_ms);
-        let (remaining, available, hold_ms, order_ms, paid_orders, refused) =
-            (remaining.clone(), available.clone(), hold_ms.clone(), order_ms.clone(), paid_orders.clone(), refused.clone());
+    for (i, token) in tokens.iter().cloned().enumerate() {
+        let (http, url, event_id) = (http.clone(), url.to_owned(), event_id.to_owned());
+        let (remaining, available, hold_ms, order_ms, placed, refused) =
+            (remaining.clone(), available.clone(), hold_ms.clone(), order_ms.clone(), placed.clone(), refused.clone());
         buyers.push(tokio::spawn(async move {
             let ip = address(i);
             while remaining.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok() {
+                // Looking at the map, then clicking seats it shows free at that moment.
+                think(think_ms).await;
                 let want: Vec<String> = {
                     let seats = available.lock().await;
                     if seats.is_empty() {
@@ -192,7 +181,6 @@ async fn main() -> anyhow::Result<()> {
                     let n = rand::thread_rng().gen_range(1..=4).min(seats.len());
                     seats.choose_multiple(&mut rand::thread_rng(), n).cloned().collect()
                 };
-                think(think_ms).await;
                 let t = Instant::now();
                 let res = http.post(format!("{url}/api/v1/events/{event_id}/holds")).bearer_auth(&token).header("x-forwarded-for", &ip)
                     .json(&json!({ "seat_ids": want })).send().await;
@@ -218,10 +206,7 @@ async fn main() -> anyhow::Result<()> {
                 if let Ok(res) = res {
                     order_ms.lock().await.push(t.elapsed().as_secs_f64() * 1000.0);
                     if res.status().as_u16() == 202 {
-                        let o: Value = res.json().await.unwrap_or(Value::Null);
-                        if let Some(id) = o["id"].as_str() {
-                            paid_orders.lock().await.push(id.to_owned());
-                        }
+                        placed.fetch_add(1, Ordering::Relaxed);
                     }
                 }
             }
@@ -230,28 +215,83 @@ async fn main() -> anyhow::Result<()> {
     for b in buyers {
         b.await?;
     }
-    let placing = started.elapsed();
-    let placed = paid_orders.lock().await.len();
+    let hold_ms = hold_ms.lock().await.clone();
+    let order_ms = order_ms.lock().await.clone();
+    Ok(Rush { hold_ms, order_ms, placed: placed.load(Ordering::Relaxed), refused: refused.load(Ordering::Relaxed) })
+}
 
-    // Until every order is paid and has its tickets, asking the database directly.
-    let db = {
-        sqlx::any::install_default_drivers();
-        sqlx::any::AnyPoolOptions::new().max_connections(2).connect(&args.database_url).await?
-    };
+/// Waits until every order of `event_id` is paid or refused and every paid one has all
+/// its tickets, asking the database directly.
+async fn settle(db: &sqlx::AnyPool, event_id: &str, placed: usize) -> anyhow::Result<()> {
     let with_tickets_sql = "SELECT COUNT(*) FROM orders o WHERE o.event_id = $1 AND o.status = 'PAID' AND \
         (SELECT COUNT(*) FROM tickets t WHERE t.order_id = o.id) = (SELECT COUNT(*) FROM order_items i WHERE i.order_id = o.id)";
+    let since = Instant::now();
     loop {
-        let done: i64 = sqlx::query_scalar(with_tickets_sql).bind(&event_id).fetch_one(&db).await?;
-        let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE event_id = $1 AND status = 'PENDING'").bind(&event_id).fetch_one(&db).await?;
-        let paid: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE event_id = $1 AND status = 'PAID'").bind(&event_id).fetch_one(&db).await?;
+        let done: i64 = sqlx::query_scalar(with_tickets_sql).bind(event_id).fetch_one(db).await?;
+        let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE event_id = $1 AND status = 'PENDING'").bind(event_id).fetch_one(db).await?;
+        let paid: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE event_id = $1 AND status = 'PAID'").bind(event_id).fetch_one(db).await?;
         if pending == 0 && done == paid {
-            break;
+            return Ok(());
         }
-        if started.elapsed() > Duration::from_secs(600) {
+        if since.elapsed() > Duration::from_secs(600) {
             bail!("orders did not settle within 10 minutes ({placed} placed)");
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let http = reqwest::Client::builder().pool_max_idle_per_host(512).timeout(Duration::from_secs(60)).build()?;
+    let url = args.url.trim_end_matches('/').to_owned();
+    let admin = login(&http, &url, &args.admin_email, &args.admin_password, "10.255.255.254").await?;
+    let db = {
+        sqlx::any::install_default_drivers();
+        sqlx::any::AnyPoolOptions::new().max_connections(2).connect(&args.database_url).await?
+    };
+
+    let (event_id, seat_ids) = on_sale_event(&http, &url, &admin, args.rows, args.seats_per_row).await?;
+    let total_seats = seat_ids.len();
+    println!("event {event_id} with {total_seats} seats; {} buyers, {} attempts, think time {} ms", args.buyers, args.attempts, args.think_ms);
+
+    // Buyers register (each from its own address) before the doors open.
+    let mut tokens = Vec::with_capacity(args.buyers);
+    let run = uuid::Uuid::new_v4().simple().to_string();
+    let mut signups = Vec::new();
+    for i in 0..args.buyers {
+        let http = http.clone();
+        let url = url.clone();
+        let email = format!("rush-{run}-{i}@example.com");
+        signups.push(tokio::spawn(async move {
+            let ip = address(i);
+            http.post(format!("{url}/api/v1/auth/register")).header("x-forwarded-for", &ip)
+                .json(&json!({ "email": email, "display_name": format!("Buyer {i}"), "password": "violet-tram-orbit-42" }))
+                .send().await?.error_for_status()?;
+            login(&http, &url, &email, "violet-tram-orbit-42", &ip).await
+        }));
+    }
+    for s in signups {
+        tokens.push(s.await??);
+    }
+
+    // A smaller on-sale first, not measured: a server that has been up for a while has
+    // its database connections, prepared statements and plans warm, which a freshly
+    // started one does not.
+    if args.warmup_rows > 0 {
+        let (warm_id, warm_seats) = on_sale_event(&http, &url, &admin, args.warmup_rows, args.seats_per_row).await?;
+        let warm = rush(&http, &url, &warm_id, warm_seats, &tokens, args.attempts, args.think_ms).await?;
+        settle(&db, &warm_id, warm.placed).await?;
+        println!("warm-up             {} orders on {} seats (not measured)", warm.placed, args.warmup_rows * args.seats_per_row);
+        // The buyers' hold allowance refills (one a second) as it would between on-sales.
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    }
+
+    let cpu_before = cpu_by_process();
+    let started = Instant::now();
+    let Rush { hold_ms, order_ms, placed: placed_count, refused } = rush(&http, &url, &event_id, seat_ids, &tokens, args.attempts, args.think_ms).await?;
+    let placing = started.elapsed();
+    settle(&db, &event_id, placed_count).await?;
     let settled = started.elapsed();
     let cpu = cpu_between(&cpu_before, &cpu_by_process());
 
@@ -271,9 +311,9 @@ async fn main() -> anyhow::Result<()> {
     let paid: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE event_id = $1 AND status = 'PAID'").bind(&event_id).fetch_one(&db).await?;
     let tickets: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tickets WHERE event_id = $1").bind(&event_id).fetch_one(&db).await?;
 
-    println!("attempts answered   {} (refused holds: {})", hold_ms.lock().await.len(), refused.load(Ordering::Relaxed));
-    let holds = summary("hold latency", hold_ms.lock().await.clone());
-    let orders = summary("order latency", order_ms.lock().await.clone());
+    println!("attempts answered   {} (refused holds: {refused})", hold_ms.len());
+    let holds = summary("hold latency", hold_ms);
+    let orders = summary("order latency", order_ms);
     println!("paid orders         {paid} in {:.2} s placing, {:.2} s until every ticket was issued", placing.as_secs_f64(), settled.as_secs_f64());
     println!("paid orders / s     {:.1} (end to end, tickets issued)", paid as f64 / settled.as_secs_f64());
     println!("seats               sold {sold} + held {held} + available {avail} = {} of {total_seats}; tickets {tickets}", sold + held + avail);
