@@ -143,8 +143,8 @@ async fn on_sale_event(http: &reqwest::Client, url: &str, admin: &str, rows: u32
     let event_id = event["id"].as_str().context("event")?.to_owned();
     http.patch(format!("{url}/api/v1/events/{event_id}")).bearer_auth(admin).json(&json!({ "status": "ON_SALE" })).send().await?.error_for_status()?;
     let seats: Value = http.get(format!("{url}/api/v1/events/{event_id}/seats")).send().await?.json().await?;
-    let seat_ids = seats["items"].as_array().context("seats")?.iter().map(|s| s["id"].as_str().unwrap_or_default().to_owned()).collect();
-    Ok((event_id, seat_ids))
+    let seat_ids = seats["items"].as_array().context("seats")?.iter().map(|s| s["id"].as_str().map(str::to_owned)).collect::<Option<_>>();
+    Ok((event_id, seat_ids.context("a seat without an id")?))
 }
 
 /// What the buyers saw during one on-sale.
@@ -221,17 +221,17 @@ async fn rush(http: &reqwest::Client, url: &str, event_id: &str, seat_ids: Vec<S
 }
 
 /// Waits until every order of `event_id` is paid or refused and every paid one has all
-/// its tickets, asking the database directly.
-async fn settle(db: &sqlx::AnyPool, event_id: &str, placed: usize) -> anyhow::Result<()> {
+/// its tickets, asking the database directly; gives up 10 minutes after `since`. Returns
+/// the number of paid orders.
+async fn settle(db: &sqlx::AnyPool, event_id: &str, placed: usize, since: Instant) -> anyhow::Result<i64> {
     let with_tickets_sql = "SELECT COUNT(*) FROM orders o WHERE o.event_id = $1 AND o.status = 'PAID' AND \
         (SELECT COUNT(*) FROM tickets t WHERE t.order_id = o.id) = (SELECT COUNT(*) FROM order_items i WHERE i.order_id = o.id)";
-    let since = Instant::now();
     loop {
         let done: i64 = sqlx::query_scalar(with_tickets_sql).bind(event_id).fetch_one(db).await?;
         let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE event_id = $1 AND status = 'PENDING'").bind(event_id).fetch_one(db).await?;
         let paid: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE event_id = $1 AND status = 'PAID'").bind(event_id).fetch_one(db).await?;
         if pending == 0 && done == paid {
-            return Ok(());
+            return Ok(paid);
         }
         if since.elapsed() > Duration::from_secs(600) {
             bail!("orders did not settle within 10 minutes ({placed} placed)");
@@ -246,8 +246,10 @@ async fn settle(db: &sqlx::AnyPool, event_id: &str, placed: usize) -> anyhow::Re
 /// `hold_seats` to `seats` by scanning every seat.
 async fn await_statistics(db: &sqlx::AnyPool) -> anyhow::Result<()> {
     let tables = ["seats", "event_seats", "hold_seats", "order_items"];
-    let sql = "SELECT COUNT(*) FROM pg_stat_user_tables WHERE relname IN ('seats', 'event_seats', 'hold_seats', 'order_items') \
-        AND COALESCE(last_autoanalyze, last_analyze) IS NOT NULL";
+    let sql = format!(
+        "SELECT COUNT(*) FROM pg_stat_user_tables WHERE relname IN ('{}') AND COALESCE(last_autoanalyze, last_analyze) IS NOT NULL",
+        tables.join("', '")
+    );
     let autovacuum: String = sqlx::query_scalar("SELECT setting FROM pg_settings WHERE name = 'autovacuum'").fetch_one(db).await?;
     if autovacuum != "on" {
         // Some servers run with autovacuum off (this workplace's does): do its job once.
@@ -257,7 +259,7 @@ async fn await_statistics(db: &sqlx::AnyPool) -> anyhow::Result<()> {
     }
     let since = Instant::now();
     while since.elapsed() < Duration::from_secs(120) {
-        let analysed: i64 = sqlx::query_scalar(sql).fetch_one(db).await?;
+        let analysed: i64 = sqlx::query_scalar(&sql).fetch_one(db).await?;
         if analysed == tables.len() as i64 {
             println!("statistics          analysed by autovacuum after {:.0} s", since.elapsed().as_secs_f64());
             return Ok(());
@@ -308,8 +310,9 @@ async fn main() -> anyhow::Result<()> {
     // started one does not.
     if args.warmup_rows > 0 {
         let (warm_id, warm_seats) = on_sale_event(&http, &url, &admin, args.warmup_rows, args.seats_per_row).await?;
+        let warm_started = Instant::now();
         let warm = rush(&http, &url, &warm_id, warm_seats, &tokens, args.attempts, args.think_ms).await?;
-        settle(&db, &warm_id, warm.placed).await?;
+        settle(&db, &warm_id, warm.placed, warm_started).await?;
         println!("warm-up             {} orders on {} seats (not measured)", warm.placed, args.warmup_rows * args.seats_per_row);
         // The buyers' hold allowance refills (one a second) as it would between on-sales.
         tokio::time::sleep(Duration::from_secs(5)).await;
@@ -322,7 +325,7 @@ async fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let Rush { hold_ms, order_ms, placed: placed_count, refused } = rush(&http, &url, &event_id, seat_ids, &tokens, args.attempts, args.think_ms).await?;
     let placing = started.elapsed();
-    settle(&db, &event_id, placed_count).await?;
+    let paid = settle(&db, &event_id, placed_count, started).await?;
     let settled = started.elapsed();
     let cpu = cpu_between(&cpu_before, &cpu_by_process());
 
@@ -339,7 +342,6 @@ async fn main() -> anyhow::Result<()> {
     .bind(&event_id)
     .fetch_one(&db)
     .await?;
-    let paid: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE event_id = $1 AND status = 'PAID'").bind(&event_id).fetch_one(&db).await?;
     let tickets: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tickets WHERE event_id = $1").bind(&event_id).fetch_one(&db).await?;
 
     println!("attempts answered   {} (refused holds: {refused})", hold_ms.len());
