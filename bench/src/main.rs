@@ -153,6 +153,8 @@ struct Rush {
     order_ms: Vec<f64>,
     placed: usize,
     refused: usize,
+    /// Holds refused by the rate limiter (429), among `refused`.
+    limited: usize,
 }
 
 /// Every buyer tries to buy seats of `event_id` until the attempts run out or no seat is left.
@@ -163,11 +165,12 @@ async fn rush(http: &reqwest::Client, url: &str, event_id: &str, seat_ids: Vec<S
     let order_ms = Arc::new(Mutex::new(Vec::new()));
     let placed = Arc::new(AtomicUsize::new(0));
     let refused = Arc::new(AtomicUsize::new(0));
+    let limited = Arc::new(AtomicUsize::new(0));
     let mut buyers = Vec::new();
     for (i, token) in tokens.iter().cloned().enumerate() {
         let (http, url, event_id) = (http.clone(), url.to_owned(), event_id.to_owned());
-        let (remaining, available, hold_ms, order_ms, placed, refused) =
-            (remaining.clone(), available.clone(), hold_ms.clone(), order_ms.clone(), placed.clone(), refused.clone());
+        let (remaining, available, hold_ms, order_ms, placed, refused, limited) =
+            (remaining.clone(), available.clone(), hold_ms.clone(), order_ms.clone(), placed.clone(), refused.clone(), limited.clone());
         buyers.push(tokio::spawn(async move {
             let ip = address(i);
             while remaining.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok() {
@@ -190,6 +193,9 @@ async fn rush(http: &reqwest::Client, url: &str, event_id: &str, seat_ids: Vec<S
                 let body: Value = res.json().await.unwrap_or(Value::Null);
                 if status != 201 {
                     refused.fetch_add(1, Ordering::Relaxed);
+                    if status == 429 {
+                        limited.fetch_add(1, Ordering::Relaxed);
+                    }
                     if status == 409 {
                         let taken: Vec<String> = serde_json::from_value(body["error"]["details"]["seat_ids"].clone()).unwrap_or_default();
                         available.lock().await.retain(|s| !taken.contains(s));
@@ -217,7 +223,7 @@ async fn rush(http: &reqwest::Client, url: &str, event_id: &str, seat_ids: Vec<S
     }
     let hold_ms = hold_ms.lock().await.clone();
     let order_ms = order_ms.lock().await.clone();
-    Ok(Rush { hold_ms, order_ms, placed: placed.load(Ordering::Relaxed), refused: refused.load(Ordering::Relaxed) })
+    Ok(Rush { hold_ms, order_ms, placed: placed.load(Ordering::Relaxed), refused: refused.load(Ordering::Relaxed), limited: limited.load(Ordering::Relaxed) })
 }
 
 /// Waits until every order of `event_id` is paid or refused and every paid one has all
@@ -323,7 +329,7 @@ async fn main() -> anyhow::Result<()> {
 
     let cpu_before = cpu_by_process();
     let started = Instant::now();
-    let Rush { hold_ms, order_ms, placed: placed_count, refused } = rush(&http, &url, &event_id, seat_ids, &tokens, args.attempts, args.think_ms).await?;
+    let Rush { hold_ms, order_ms, placed: placed_count, refused, limited } = rush(&http, &url, &event_id, seat_ids, &tokens, args.attempts, args.think_ms).await?;
     let placing = started.elapsed();
     let paid = settle(&db, &event_id, placed_count, started).await?;
     let settled = started.elapsed();
@@ -344,7 +350,7 @@ async fn main() -> anyhow::Result<()> {
     .await?;
     let tickets: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tickets WHERE event_id = $1").bind(&event_id).fetch_one(&db).await?;
 
-    println!("attempts answered   {} (refused holds: {refused})", hold_ms.len());
+    println!("attempts answered   {} (refused holds: {refused}, of them by the rate limiter: {limited})", hold_ms.len());
     let holds = summary("hold latency", hold_ms);
     let orders = summary("order latency", order_ms);
     println!("paid orders         {paid} in {:.2} s placing, {:.2} s until every ticket was issued", placing.as_secs_f64(), settled.as_secs_f64());
@@ -356,7 +362,7 @@ async fn main() -> anyhow::Result<()> {
     let report = json!({ "event_id": event_id, "seats": total_seats, "buyers": args.buyers, "attempts": args.attempts, "think_ms": args.think_ms,
         "paid_orders": paid, "tickets": tickets, "placing_s": placing.as_secs_f64(), "settled_s": settled.as_secs_f64(),
         "paid_orders_per_s": paid as f64 / settled.as_secs_f64(), "hold": holds, "order": orders,
-        "sold": sold, "held": held, "available": avail, "oversold": oversold,
+        "refused_holds": refused, "rate_limited_holds": limited, "sold": sold, "held": held, "available": avail, "oversold": oversold,
         "cpu_s_during_rush": cpu.iter().map(|(c, d)| (c.clone(), json!(d))).collect::<serde_json::Map<_, _>>() });
     println!("{report}");
     if oversold != 0 || sold + held + avail != total_seats as i64 || tickets != sold {

@@ -16,91 +16,143 @@ fn uuid(s: String) -> Result<Uuid, AppError> {
     s.parse().map_err(|_| AppError::Internal)
 }
 
+/// The event a hold is asked for, as the hold's answer names it.
+pub(crate) struct HoldEvent {
+    pub id: String,
+    pub title: String,
+    pub slug: String,
+    pub currency: String,
+}
+
+/// What an attempt to hold seats came to.
+pub(crate) enum HoldOutcome {
+    Held { event: HoldEvent, seats: Vec<SeatLine> },
+    NoSuchEvent,
+    NotOnSale,
+    /// Some of the seats are not seats of this event.
+    UnknownSeats,
+    /// Some seats are held or sold already: these.
+    Taken(Vec<String>),
+}
+
+/// One attempt to hold seats, with everything decided before the database is asked.
+pub(crate) struct HoldRequest<'a> {
+    /// The event's id or slug, as the caller named it.
+    pub event: &'a str,
+    pub hold_id: String,
+    pub user_id: String,
+    pub seat_ids: Vec<String>,
+    pub now: i64,
+    pub expires_at: i64,
+}
+
 /// Holds every requested seat for `user`, or none: a 409 names the seats already taken.
 pub async fn create(state: &AppState, user: &User, event_id: &str, seat_ids: &[Uuid]) -> Result<Hold, AppError> {
     check_seat_request(seat_ids).map_err(AppError::Validation)?;
-    let db = &state.db;
     let now = now_ms();
-    let event = sqlx::query("SELECT id, status, starts_at, title, slug, currency FROM events WHERE id = $1 OR slug = $1")
-        .bind(event_id)
+    let request = HoldRequest {
+        event: event_id,
+        hold_id: new_id(),
+        user_id: user.id.to_string(),
+        seat_ids: seat_ids.iter().map(Uuid::to_string).collect(),
+        now,
+        expires_at: now + state.settings.hold_ttl.as_millis() as i64,
+    };
+    let outcome = match state.db.backend {
+        Backend::Postgres => crate::orders::postgres::hold(&state.db, &request).await?,
+        Backend::Sqlite => hold_in_transaction(&state.db, &request).await?,
+    };
+    match outcome {
+        HoldOutcome::Held { event, seats } => {
+            state.outbox_signal.notify_one();
+            Ok(Hold {
+                id: uuid(request.hold_id)?,
+                event_id: uuid(event.id)?,
+                event_title: event.title,
+                event_slug: event.slug,
+                status: HoldStatus::Active,
+                expires_at: from_ms(request.expires_at),
+                total_cents: seats.iter().map(|s| s.price_cents).sum(),
+                seats,
+                currency: event.currency,
+            })
+        }
+        HoldOutcome::NoSuchEvent => Err(AppError::NotFound),
+        HoldOutcome::NotOnSale => Err(AppError::conflict("not_on_sale", "Tickets for this event are not on sale.")),
+        HoldOutcome::UnknownSeats => Err(AppError::field("seat_ids", "Some of these seats do not belong to this event.")),
+        HoldOutcome::Taken(mut taken) => {
+            taken.sort();
+            Err(AppError::Conflict {
+                code: "seats_unavailable".into(),
+                message: "Some of these seats were just taken. Pick others and try again.".into(),
+                details: json!({ "seat_ids": taken }),
+            })
+        }
+    }
+}
+
+/// The portable hold (SQLite): one write transaction of a few statements. SQLite has one
+/// writer at a time (`BEGIN IMMEDIATE`), so a plain conditional update cannot race.
+async fn hold_in_transaction(db: &Db, request: &HoldRequest<'_>) -> Result<HoldOutcome, AppError> {
+    let Some(event) = sqlx::query("SELECT id, status, starts_at, title, slug, currency FROM events WHERE id = $1 OR slug = $1")
+        .bind(request.event)
         .fetch_optional(&db.pool)
         .await?
-        .ok_or(AppError::NotFound)?;
-    let event_id: String = event.try_get("id")?;
+    else {
+        return Ok(HoldOutcome::NoSuchEvent);
+    };
     let status: String = event.try_get("status")?;
     let starts_at: i64 = event.try_get("starts_at")?;
-    if status != "ON_SALE" || starts_at <= now {
-        return Err(AppError::conflict("not_on_sale", "Tickets for this event are not on sale."));
+    if status != "ON_SALE" || starts_at <= request.now {
+        return Ok(HoldOutcome::NotOnSale);
     }
-
-    let ids: Vec<String> = seat_ids.iter().map(Uuid::to_string).collect();
-    let list = (0..ids.len()).map(|i| format!("${}", i + 5)).collect::<Vec<_>>().join(", ");
-    let hold_id = new_id();
-    let expires_at = now + state.settings.hold_ttl.as_millis() as i64;
+    let event = HoldEvent { id: event.try_get("id")?, title: event.try_get("title")?, slug: event.try_get("slug")?, currency: event.try_get("currency")? };
+    let ids = &request.seat_ids;
+    let list = (0..ids.len()).map(|i| format!("${}", i + 4)).collect::<Vec<_>>().join(", ");
 
     let mut tx = db.begin_write().await?;
-    // On PostgreSQL the seats are locked in one order (by id), so that two buyers asking
-    // for overlapping seats wait for each other instead of deadlocking. SQLite has one
-    // writer at a time (`BEGIN IMMEDIATE`), so a plain update is enough there.
-    let sql = match db.backend {
-        Backend::Postgres => format!(
-            "UPDATE event_seats SET status = 'HELD', hold_id = $1, version = version + 1, updated_at = $2 \
-             WHERE event_id = $3 AND seat_id IN (SELECT seat_id FROM event_seats WHERE event_id = $3 AND status = $4 \
-             AND seat_id IN ({list}) ORDER BY seat_id FOR UPDATE)"
-        ),
-        Backend::Sqlite => format!(
-            "UPDATE event_seats SET status = 'HELD', hold_id = $1, version = version + 1, updated_at = $2 \
-             WHERE event_id = $3 AND status = $4 AND seat_id IN ({list})"
-        ),
-    };
-    let mut update = sqlx::query(&sql).bind(&hold_id).bind(now).bind(&event_id).bind("AVAILABLE");
-    for id in &ids {
+    let sql = format!(
+        "UPDATE event_seats SET status = 'HELD', hold_id = $1, version = version + 1, updated_at = $2 \
+         WHERE event_id = $3 AND status = 'AVAILABLE' AND seat_id IN ({list})"
+    );
+    let mut update = sqlx::query(&sql).bind(&request.hold_id).bind(request.now).bind(&event.id);
+    for id in ids {
         update = update.bind(id);
     }
     let held = update.execute(&mut *tx).await?.rows_affected() as usize;
     if held != ids.len() {
         tx.rollback().await?;
-        return Err(refusal(db, &event_id, &ids).await?);
+        return refusal(db, &event.id, ids).await;
     }
     sqlx::query("INSERT INTO holds (id, event_id, user_id, status, expires_at, created_at, updated_at) VALUES ($1, $2, $3, 'ACTIVE', $4, $5, $5)")
-        .bind(&hold_id)
-        .bind(&event_id)
-        .bind(user.id.to_string())
-        .bind(expires_at)
-        .bind(now)
+        .bind(&request.hold_id)
+        .bind(&event.id)
+        .bind(&request.user_id)
+        .bind(request.expires_at)
+        .bind(request.now)
         .execute(&mut *tx)
         .await?;
     sqlx::query(
-        "INSERT INTO hold_seats (hold_id, seat_id, price_cents) \
-         SELECT es.hold_id, es.seat_id, p.price_cents FROM event_seats es \
+        "INSERT INTO hold_seats (hold_id, seat_id, price_cents, section, section_order, row_label, number) \
+         SELECT es.hold_id, es.seat_id, p.price_cents, sc.name, sc.sort_order, st.row_label, st.number FROM event_seats es \
          JOIN event_prices p ON p.event_id = es.event_id AND p.section_id = es.section_id \
+         JOIN venue_sections sc ON sc.id = es.section_id JOIN seats st ON st.id = es.seat_id \
          WHERE es.event_id = $1 AND es.hold_id = $2",
     )
-    .bind(&event_id)
-    .bind(&hold_id)
+    .bind(&event.id)
+    .bind(&request.hold_id)
     .execute(&mut *tx)
     .await?;
     outbox::record(
         &mut tx,
         event_types::SEATS_HELD,
-        &event_id,
-        &json!({ "hold_id": hold_id, "event_id": event_id, "user_id": user.id, "seat_ids": ids, "expires_at_ms": expires_at }),
+        &event.id,
+        &json!({ "hold_id": request.hold_id, "event_id": event.id, "user_id": request.user_id, "seat_ids": ids, "expires_at_ms": request.expires_at }),
     )
     .await?;
-    let seats = seat_lines(&mut *tx, HOLD_SEAT_LINES, &hold_id).await?;
+    let seats = seat_lines(&mut *tx, HOLD_SEAT_LINES, &request.hold_id).await?;
     tx.commit().await?;
-    state.outbox_signal.notify_one();
-    Ok(Hold {
-        id: uuid(hold_id)?,
-        event_id: uuid(event_id)?,
-        event_title: event.try_get("title")?,
-        event_slug: event.try_get("slug")?,
-        status: HoldStatus::Active,
-        expires_at: from_ms(expires_at),
-        total_cents: seats.iter().map(|s| s.price_cents).sum(),
-        seats,
-        currency: event.try_get("currency")?,
-    })
+    Ok(HoldOutcome::Held { event, seats })
 }
 
 /// Holds the best `quantity` available seats of a section (see [`best_seats`]). Tries
@@ -145,8 +197,8 @@ pub async fn create_best(state: &AppState, user: &User, event_id: &str, section_
     Err(AppError::conflict("seats_unavailable", "These seats are selling fast; please try again."))
 }
 
-/// Why a hold was refused: unknown seats are a field error, taken seats a conflict.
-async fn refusal(db: &Db, event_id: &str, ids: &[String]) -> Result<AppError, AppError> {
+/// Why a hold was refused: seats that are not the event's, or seats already taken.
+async fn refusal(db: &Db, event_id: &str, ids: &[String]) -> Result<HoldOutcome, AppError> {
     let list = (0..ids.len()).map(|i| format!("${}", i + 2)).collect::<Vec<_>>().join(", ");
     let sql = format!("SELECT seat_id, status FROM event_seats WHERE event_id = $1 AND seat_id IN ({list})");
     let mut query = sqlx::query(&sql).bind(event_id);
@@ -155,7 +207,7 @@ async fn refusal(db: &Db, event_id: &str, ids: &[String]) -> Result<AppError, Ap
     }
     let rows = query.fetch_all(&db.pool).await?;
     if rows.len() != ids.len() {
-        return Ok(AppError::field("seat_ids", "Some of these seats do not belong to this event."));
+        return Ok(HoldOutcome::UnknownSeats);
     }
     let mut taken = Vec::new();
     for row in rows {
@@ -164,17 +216,11 @@ async fn refusal(db: &Db, event_id: &str, ids: &[String]) -> Result<AppError, Ap
             taken.push(row.try_get::<String, _>("seat_id")?);
         }
     }
-    taken.sort();
-    Ok(AppError::Conflict {
-        code: "seats_unavailable".into(),
-        message: "Some of these seats were just taken. Pick others and try again.".into(),
-        details: json!({ "seat_ids": taken }),
-    })
+    Ok(HoldOutcome::Taken(taken))
 }
 
-const HOLD_SEAT_LINES: &str = "SELECT hs.seat_id, sc.name AS section, st.row_label, st.number, hs.price_cents FROM hold_seats hs \
-    JOIN seats st ON st.id = hs.seat_id JOIN venue_sections sc ON sc.id = st.section_id \
-    WHERE hs.hold_id = $1 ORDER BY sc.sort_order, st.row_label, st.number";
+const HOLD_SEAT_LINES: &str =
+    "SELECT seat_id, section, row_label, number, price_cents FROM hold_seats WHERE hold_id = $1 ORDER BY section_order, row_label, number";
 
 /// A hold as stored, with who holds it and when its event starts.
 pub struct StoredHold {

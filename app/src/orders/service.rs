@@ -7,8 +7,9 @@ use uuid::Uuid;
 
 use crate::audit::{event_types, outbox};
 use crate::catalog::Page;
-use crate::db::{from_ms, new_id, now_ms, Db};
+use crate::db::{from_ms, new_id, now_ms, Backend, Db};
 use crate::orders::holds::{self, release_seats_of_hold};
+use crate::orders::postgres;
 use crate::orders::model::{HoldStatus, Order, OrderStatus, PaymentInput};
 use crate::orders::rules::{self, after_refusal, AfterRefusal, CardOutcome};
 use crate::state::AppState;
@@ -33,6 +34,9 @@ pub async fn place(state: &AppState, user: &User, hold_id: &str, idempotency_key
     }
     let db = &state.db;
     let user_id = user.id.to_string();
+    if db.backend == Backend::Postgres {
+        return place_in_one_statement(state, user, hold_id, key, payment).await;
+    }
     if let Some(existing) = find_by_key(db, &user_id, key).await? {
         return find(db, &existing).await;
     }
@@ -88,8 +92,7 @@ pub async fn place(state: &AppState, user: &User, hold_id: &str, idempotency_key
     .await?;
     sqlx::query(
         "INSERT INTO order_items (order_id, seat_id, section, row_label, number, price_cents) \
-         SELECT $1, hs.seat_id, sc.name, st.row_label, st.number, hs.price_cents FROM hold_seats hs \
-         JOIN seats st ON st.id = hs.seat_id JOIN venue_sections sc ON sc.id = st.section_id WHERE hs.hold_id = $2",
+         SELECT $1, seat_id, section, row_label, number, price_cents FROM hold_seats WHERE hold_id = $2",
     )
     .bind(&order_id)
     .bind(hold_id)
@@ -121,6 +124,71 @@ pub async fn place(state: &AppState, user: &User, hold_id: &str, idempotency_key
         created_at: from_ms(now),
         paid_at: None,
     })
+}
+
+/// [`place`] on PostgreSQL: the first request with a key is answered by one statement
+/// ([`postgres::place`]); only a request that placed nothing asks why (a key used
+/// before, or a hold that is not this user's active one).
+async fn place_in_one_statement(state: &AppState, user: &User, hold_id: &str, key: &str, payment: &PaymentInput) -> Result<Order, AppError> {
+    let db = &state.db;
+    let user_id = user.id.to_string();
+    let card = match rules::check_payment(payment, today()) {
+        Ok(card) => card,
+        Err(errors) => {
+            // A retry of an order already placed gets that order, whatever it sends.
+            if let Some(existing) = find_by_key(db, &user_id, key).await? {
+                return find(db, &existing).await;
+            }
+            return Err(AppError::Validation(errors));
+        }
+    };
+    let order_id = new_id();
+    let token = format!("tok_{}", Uuid::new_v4().simple());
+    let now = now_ms();
+    let request = postgres::PlaceRequest {
+        order_id: &order_id,
+        user_id: &user_id,
+        hold_id,
+        idempotency_key: key,
+        token: &token,
+        outcome: card.outcome.as_str(),
+        last4: &card.last4,
+        now,
+        payment_deadline: now + payment_deadline_ms(state),
+    };
+    match postgres::place(db, &request).await {
+        Ok(Some(placed)) => {
+            state.outbox_signal.notify_one();
+            let parse = |s: &str| s.parse::<Uuid>().map_err(|_| AppError::Internal);
+            return Ok(Order {
+                id: parse(&order_id)?,
+                event_id: parse(&placed.event_id)?,
+                event_title: placed.event_title,
+                event_slug: placed.event_slug,
+                event_starts_at: from_ms(placed.event_starts_at),
+                hold_id: parse(hold_id)?,
+                status: OrderStatus::Pending,
+                total_cents: placed.total_cents,
+                currency: placed.currency,
+                card_last4: card.last4,
+                failure_reason: None,
+                items: placed.items,
+                ticket_ids: Vec::new(),
+                created_at: from_ms(now),
+                paid_at: None,
+            });
+        }
+        Ok(None) => {}
+        // The same key, placed concurrently by a twin request: answered below.
+        Err(e) if e.as_database_error().is_some_and(|d| matches!(d.kind(), sqlx::error::ErrorKind::UniqueViolation)) => {}
+        Err(e) => return Err(e.into()),
+    }
+    if let Some(existing) = find_by_key(db, &user_id, key).await? {
+        return find(db, &existing).await;
+    }
+    // Not found for someone else's hold; otherwise it has ended.
+    holds::find_for(db, user, hold_id).await?;
+    Err(AppError::conflict("hold_not_active", "This hold has ended; pick your seats again."))
 }
 
 async fn find_by_key(db: &Db, user_id: &str, key: &str) -> Result<Option<String>, AppError> {
@@ -226,6 +294,12 @@ pub async fn process_payment(state: &AppState, order_id: &str) -> Result<(), App
     tokio::time::sleep(state.settings.payment_delay).await;
 
     let now = now_ms();
+    if db.backend == Backend::Postgres && outcome.refusal().is_none() {
+        if postgres::approve(db, order_id, now).await? {
+            state.outbox_signal.notify_one();
+        }
+        return Ok(());
+    }
     let mut tx = db.begin_write().await?;
     let (to, reason) = match outcome.refusal() {
         None => ("PAID", None),

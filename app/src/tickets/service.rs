@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::audit::{event_types, outbox};
 use crate::catalog::Page;
-use crate::db::{from_ms, now_ms, Db};
+use crate::db::{from_ms, now_ms, Backend, Db};
 use crate::state::AppState;
 use crate::tickets::{Ticket, TicketStatus};
 use crate::users::User;
@@ -17,11 +17,15 @@ use crate::AppError;
 /// ticket are skipped, so a redelivered `order.paid` issues nothing twice.
 pub async fn issue_for_order(state: &AppState, order_id: &str) -> Result<usize, AppError> {
     let db = &state.db;
-    let order = sqlx::query("SELECT user_id, event_id, status FROM orders WHERE id = $1")
-        .bind(order_id)
-        .fetch_optional(&db.pool)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    // The order, with one row per seat that has no ticket yet (a NULL seat when none).
+    let rows = sqlx::query(
+        "SELECT o.user_id, o.event_id, o.status, i.seat_id FROM orders o LEFT JOIN order_items i ON i.order_id = o.id \
+         AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.order_id = i.order_id AND t.seat_id = i.seat_id) WHERE o.id = $1",
+    )
+    .bind(order_id)
+    .fetch_all(&db.pool)
+    .await?;
+    let order = rows.first().ok_or(AppError::NotFound)?;
     let status: String = order.try_get("status")?;
     if status != "PAID" {
         return Ok(0);
@@ -29,13 +33,8 @@ pub async fn issue_for_order(state: &AppState, order_id: &str) -> Result<usize, 
     let user_id: String = order.try_get("user_id")?;
     let event_id: String = order.try_get("event_id")?;
     let event_uuid: Uuid = event_id.parse().map_err(|_| AppError::Internal)?;
-    let seats: Vec<String> = sqlx::query_scalar(
-        "SELECT i.seat_id FROM order_items i WHERE i.order_id = $1 \
-         AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.order_id = i.order_id AND t.seat_id = i.seat_id)",
-    )
-    .bind(order_id)
-    .fetch_all(&db.pool)
-    .await?;
+    let seats = rows.iter().map(|r| r.try_get::<Option<String>, _>("seat_id")).collect::<Result<Vec<_>, _>>()?;
+    let seats: Vec<String> = seats.into_iter().flatten().collect();
     if seats.is_empty() {
         return Ok(0);
     }
@@ -49,26 +48,49 @@ pub async fn issue_for_order(state: &AppState, order_id: &str) -> Result<usize, 
         .map(|i| format!("(${}, $1, $2, ${}, $3, ${}, 'VALID', $4)", i * 3 + 5, i * 3 + 6, i * 3 + 7))
         .collect::<Vec<_>>()
         .join(", ");
-    let sql = format!(
+    let insert = format!(
         "INSERT INTO tickets (id, order_id, event_id, seat_id, user_id, code, status, issued_at) VALUES {rows} \
          ON CONFLICT (order_id, seat_id) DO NOTHING RETURNING id"
     );
-    let mut insert = sqlx::query_scalar::<_, String>(&sql).bind(order_id).bind(&event_id).bind(&user_id).bind(now);
-    for (id, seat_id, code) in &tickets {
-        insert = insert.bind(id).bind(*seat_id).bind(code);
+    let issued = match db.backend {
+        // One statement: the tickets and their `ticket.issued` events commit together.
+        Backend::Postgres => {
+            let sql = format!(
+                "WITH issued AS ({insert}), announced AS ( \
+                     INSERT INTO domain_events (id, event_type, aggregate_id, payload, occurred_at) \
+                     SELECT gen_random_uuid()::text, '{ticket_issued}', id, json_build_object('event_id', $2::text, \
+                     'order_id', $1::text, 'ticket_id', id, 'user_id', $3::text)::text, $4 FROM issued \
+                 ) SELECT COUNT(*) FROM issued",
+                ticket_issued = event_types::TICKET_ISSUED,
+            );
+            let mut query = sqlx::query_scalar::<_, i64>(&sql).bind(order_id).bind(&event_id).bind(&user_id).bind(now);
+            for (id, seat_id, code) in &tickets {
+                query = query.bind(id).bind(*seat_id).bind(code);
+            }
+            query.fetch_one(&db.pool).await? as usize
+        }
+        Backend::Sqlite => {
+            let mut query = sqlx::query_scalar::<_, String>(&insert).bind(order_id).bind(&event_id).bind(&user_id).bind(now);
+            for (id, seat_id, code) in &tickets {
+                query = query.bind(id).bind(*seat_id).bind(code);
+            }
+            let mut tx = db.begin_write().await?;
+            let issued = query.fetch_all(&mut *tx).await?;
+            let events: Vec<_> = issued
+                .iter()
+                .map(|id| {
+                    (event_types::TICKET_ISSUED, id.as_str(), json!({ "ticket_id": id, "order_id": order_id, "user_id": user_id, "event_id": event_id }))
+                })
+                .collect();
+            outbox::record_all(&mut tx, &events).await?;
+            tx.commit().await?;
+            issued.len()
+        }
+    };
+    if issued > 0 {
+        state.outbox_signal.notify_one();
     }
-    let mut tx = db.begin_write().await?;
-    let issued = insert.fetch_all(&mut *tx).await?;
-    let events: Vec<_> = issued
-        .iter()
-        .map(|id| {
-            (event_types::TICKET_ISSUED, id.as_str(), json!({ "ticket_id": id, "order_id": order_id, "user_id": user_id, "event_id": event_id }))
-        })
-        .collect();
-    outbox::record_all(&mut tx, &events).await?;
-    tx.commit().await?;
-    state.outbox_signal.notify_one();
-    Ok(issued.len())
+    Ok(issued)
 }
 
 const TICKET_COLUMNS: &str = "t.id, t.order_id, t.event_id, e.title, e.starts_at, v.name AS venue, sc.name AS section, \

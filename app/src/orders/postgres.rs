@@ -1,0 +1,251 @@
+//! The box office's busiest writes on PostgreSQL, one statement each.
+//!
+//! A hold, an order and an approved payment each change several tables, and their
+//! outbox event must commit with the change. The portable path (SQLite, in
+//! [`holds`](crate::orders::holds) and [`service`](crate::orders::service)) does that
+//! in a transaction of several statements, which costs nothing in-process. Against a
+//! PostgreSQL server every statement is a round trip and every one of them is paid by
+//! both cores during an on-sale rush, so here each is a single statement of data-
+//! modifying CTEs: it commits on its own, all of it or nothing. The domain rules stay
+//! where they are; only these statements differ, and the test suite runs both paths.
+
+use serde::Deserialize;
+use sqlx::Row;
+
+use crate::audit::event_types;
+use crate::db::{new_id, Db};
+use crate::orders::holds::{HoldEvent, HoldOutcome, HoldRequest};
+use crate::orders::model::SeatLine;
+use crate::AppError;
+
+/// A seat line as the statements below return it (a JSON array of these).
+#[derive(Deserialize)]
+struct LineJson {
+    seat_id: String,
+    section: String,
+    section_order: i64,
+    row: String,
+    number: i64,
+    price_cents: i64,
+}
+
+/// `json_agg` of the seat lines of a CTE with hold_seats' columns.
+fn lines_json(cte: &str) -> String {
+    format!(
+        "(SELECT json_agg(json_build_object('seat_id', seat_id, 'section', section, 'section_order', section_order, \
+         'row', row_label, 'number', number, 'price_cents', price_cents))::text FROM {cte})"
+    )
+}
+
+/// Seat lines from [`lines_json`], in map order (section, row, number).
+fn parse_lines(json: Option<String>) -> Result<Vec<SeatLine>, AppError> {
+    let mut lines: Vec<LineJson> = match json {
+        Some(text) => serde_json::from_str(&text).map_err(|e| {
+            tracing::error!(error = %e, "seat lines did not parse");
+            AppError::Internal
+        })?,
+        None => Vec::new(),
+    };
+    lines.sort_by(|a, b| (a.section_order, &a.row, a.number).cmp(&(b.section_order, &b.row, b.number)));
+    lines
+        .into_iter()
+        .map(|l| {
+            Ok(SeatLine {
+                seat_id: l.seat_id.parse().map_err(|_| AppError::Internal)?,
+                section: l.section,
+                row: l.row,
+                number: l.number,
+                price_cents: l.price_cents,
+            })
+        })
+        .collect()
+}
+
+/// Holds every requested seat or none. The seats are locked in id order (`FOR UPDATE`),
+/// so two buyers asking for overlapping seats wait for each other instead of
+/// deadlocking, and a seat's status is read after its lock is granted: it is the
+/// status no one else can change until this statement commits. Only when every seat is
+/// the event's and available does anything get written.
+pub(crate) async fn hold(db: &Db, request: &HoldRequest<'_>) -> Result<HoldOutcome, AppError> {
+    let ids = &request.seat_ids;
+    let list = (0..ids.len()).map(|i| format!("${}", i + 9)).collect::<Vec<_>>().join(", ");
+    let sql = format!(
+        "WITH ev AS ( \
+             SELECT id, status, starts_at, title, slug, currency FROM events WHERE id = $1 OR slug = $1 LIMIT 1 \
+         ), locked AS ( \
+             SELECT es.seat_id, es.section_id, es.status FROM event_seats es \
+             WHERE es.event_id = (SELECT id FROM ev WHERE status = 'ON_SALE' AND starts_at > $2) AND es.seat_id IN ({list}) \
+             ORDER BY es.seat_id FOR UPDATE \
+         ), verdict AS ( \
+             SELECT COUNT(*) = $3 AND COUNT(*) FILTER (WHERE status <> 'AVAILABLE') = 0 AS ok FROM locked \
+         ), held AS ( \
+             UPDATE event_seats es SET status = 'HELD', hold_id = $4, version = es.version + 1, updated_at = $2 \
+             FROM locked l WHERE (SELECT ok FROM verdict) AND es.event_id = (SELECT id FROM ev) AND es.seat_id = l.seat_id \
+             RETURNING es.seat_id, es.section_id \
+         ), new_hold AS ( \
+             INSERT INTO holds (id, event_id, user_id, status, expires_at, created_at, updated_at) \
+             SELECT $4, ev.id, $5, 'ACTIVE', $6, $2, $2 FROM ev WHERE (SELECT ok FROM verdict) \
+         ), lines AS ( \
+             INSERT INTO hold_seats (hold_id, seat_id, price_cents, section, section_order, row_label, number) \
+             SELECT $4, h.seat_id, p.price_cents, sc.name, sc.sort_order, st.row_label, st.number FROM held h \
+             JOIN seats st ON st.id = h.seat_id JOIN venue_sections sc ON sc.id = h.section_id \
+             JOIN event_prices p ON p.event_id = (SELECT id FROM ev) AND p.section_id = h.section_id \
+             RETURNING seat_id, section, section_order, row_label, number, price_cents \
+         ), announced AS ( \
+             INSERT INTO domain_events (id, event_type, aggregate_id, payload, occurred_at) \
+             SELECT $7, '{seats_held}', ev.id, json_build_object('event_id', ev.id, 'expires_at_ms', $6::bigint, \
+             'hold_id', $4::text, 'seat_ids', $8::json, 'user_id', $5::text)::text, $2 FROM ev WHERE (SELECT ok FROM verdict) \
+         ) \
+         SELECT ev.id, ev.status, ev.starts_at, ev.title, ev.slug, ev.currency, (SELECT ok FROM verdict) AS ok, \
+             (SELECT COUNT(*) FROM locked) AS found, {lines} AS seats, \
+             (SELECT json_agg(seat_id)::text FROM locked WHERE status <> 'AVAILABLE') AS taken \
+         FROM ev",
+        seats_held = event_types::SEATS_HELD,
+        lines = lines_json("lines"),
+    );
+    let seat_ids_json = serde_json::to_string(ids).map_err(|_| AppError::Internal)?;
+    let mut query = sqlx::query(&sql)
+        .bind(request.event)
+        .bind(request.now)
+        .bind(ids.len() as i64)
+        .bind(&request.hold_id)
+        .bind(&request.user_id)
+        .bind(request.expires_at)
+        .bind(new_id())
+        .bind(seat_ids_json);
+    for id in ids {
+        query = query.bind(id);
+    }
+    let Some(row) = query.fetch_optional(&db.pool).await? else {
+        return Ok(HoldOutcome::NoSuchEvent);
+    };
+    let status: String = row.try_get("status")?;
+    let starts_at: i64 = row.try_get("starts_at")?;
+    if status != "ON_SALE" || starts_at <= request.now {
+        return Ok(HoldOutcome::NotOnSale);
+    }
+    if row.try_get::<bool, _>("ok")? {
+        let event = HoldEvent { id: row.try_get("id")?, title: row.try_get("title")?, slug: row.try_get("slug")?, currency: row.try_get("currency")? };
+        return Ok(HoldOutcome::Held { event, seats: parse_lines(row.try_get("seats")?)? });
+    }
+    if row.try_get::<i64, _>("found")? != ids.len() as i64 {
+        return Ok(HoldOutcome::UnknownSeats);
+    }
+    let taken: Option<String> = row.try_get("taken")?;
+    let taken: Vec<String> = taken.map(|t| serde_json::from_str(&t)).transpose().map_err(|_| AppError::Internal)?.unwrap_or_default();
+    Ok(HoldOutcome::Taken(taken))
+}
+
+/// An order about to be placed: everything decided before the database is asked.
+pub(crate) struct PlaceRequest<'a> {
+    pub order_id: &'a str,
+    pub user_id: &'a str,
+    pub hold_id: &'a str,
+    pub idempotency_key: &'a str,
+    pub token: &'a str,
+    pub outcome: &'a str,
+    pub last4: &'a str,
+    pub now: i64,
+    pub payment_deadline: i64,
+}
+
+/// What a placed order needs for its answer.
+pub(crate) struct Placed {
+    pub event_id: String,
+    pub event_title: String,
+    pub event_slug: String,
+    pub event_starts_at: i64,
+    pub total_cents: i64,
+    pub currency: String,
+    pub items: Vec<SeatLine>,
+}
+
+/// Turns the user's active hold into a PENDING order: the hold is converted, the
+/// gateway token, the order, its lines and its `order.placed` event are written and the
+/// seats are marked as the order's, in one statement. `None` when the hold is not this
+/// user's, not active or expired (the caller finds out which). A second order with the
+/// same idempotency key fails on the unique key, and then nothing was written.
+pub(crate) async fn place(db: &Db, request: &PlaceRequest<'_>) -> Result<Option<Placed>, sqlx::Error> {
+    let sql = format!(
+        "WITH converted AS ( \
+             UPDATE holds SET status = 'CONVERTED', updated_at = $1 \
+             WHERE id = $2 AND status = 'ACTIVE' AND expires_at > $1 AND user_id = $3 RETURNING id, event_id \
+         ), lines AS ( \
+             SELECT seat_id, section, section_order, row_label, number, price_cents FROM hold_seats \
+             WHERE hold_id = $2 AND EXISTS (SELECT 1 FROM converted) \
+         ), token AS ( \
+             INSERT INTO gateway_tokens (token, outcome, last4, created_at) SELECT $4, $5, $6, $1 FROM converted \
+         ), placed AS ( \
+             INSERT INTO orders (id, user_id, event_id, hold_id, idempotency_key, status, total_cents, currency, card_last4, \
+             payment_token, payment_deadline, created_at, updated_at) \
+             SELECT $7, $3, c.event_id, c.id, $8, 'PENDING', (SELECT COALESCE(SUM(price_cents), 0) FROM lines), e.currency, \
+             $6, $4, $9, $1, $1 FROM converted c JOIN events e ON e.id = c.event_id \
+             RETURNING id, event_id, total_cents, currency \
+         ), items AS ( \
+             INSERT INTO order_items (order_id, seat_id, section, row_label, number, price_cents) \
+             SELECT p.id, l.seat_id, l.section, l.row_label, l.number, l.price_cents FROM placed p, lines l \
+         ), reserved AS ( \
+             UPDATE event_seats SET order_id = $7, updated_at = $1 \
+             WHERE hold_id = $2 AND status = 'HELD' AND EXISTS (SELECT 1 FROM converted) \
+         ), announced AS ( \
+             INSERT INTO domain_events (id, event_type, aggregate_id, payload, occurred_at) \
+             SELECT $10, '{order_placed}', p.id, json_build_object('hold_id', $2::text, 'order_id', p.id, 'user_id', $3::text)::text, $1 \
+             FROM placed p \
+         ) \
+         SELECT p.event_id, e.title, e.slug, e.starts_at, p.total_cents, p.currency, {lines} AS items \
+         FROM placed p JOIN events e ON e.id = p.event_id",
+        order_placed = event_types::ORDER_PLACED,
+        lines = lines_json("lines"),
+    );
+    let row = sqlx::query(&sql)
+        .bind(request.now)
+        .bind(request.hold_id)
+        .bind(request.user_id)
+        .bind(request.token)
+        .bind(request.outcome)
+        .bind(request.last4)
+        .bind(request.order_id)
+        .bind(request.idempotency_key)
+        .bind(request.payment_deadline)
+        .bind(new_id())
+        .fetch_optional(&db.pool)
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let items = parse_lines(row.try_get("items")?).map_err(|_| sqlx::Error::Decode("seat lines".into()))?;
+    Ok(Some(Placed {
+        event_id: row.try_get("event_id")?,
+        event_title: row.try_get("title")?,
+        event_slug: row.try_get("slug")?,
+        event_starts_at: row.try_get("starts_at")?,
+        total_cents: row.try_get("total_cents")?,
+        currency: row.try_get("currency")?,
+        items,
+    }))
+}
+
+/// Records an approved payment of a PENDING order: the order is PAID, the payment is
+/// stored, its seats are SOLD, and `payment.approved` and `order.paid` are written, in
+/// one statement. Returns false when the order was no longer PENDING (nothing written).
+pub(crate) async fn approve(db: &Db, order_id: &str, now: i64) -> Result<bool, AppError> {
+    let sql = format!(
+        "WITH paid AS ( \
+             UPDATE orders SET status = 'PAID', failure_reason = NULL, paid_at = $1, updated_at = $1 \
+             WHERE id = $2 AND status = 'PENDING' RETURNING id, total_cents \
+         ), payment AS ( \
+             INSERT INTO payments (id, order_id, status, reason, amount_cents, created_at) \
+             SELECT $3, id, 'APPROVED', NULL, total_cents, $1 FROM paid ON CONFLICT (order_id) DO NOTHING \
+         ), sold AS ( \
+             UPDATE event_seats SET status = 'SOLD', version = version + 1, updated_at = $1 \
+             WHERE order_id = $2 AND status = 'HELD' AND EXISTS (SELECT 1 FROM paid) \
+         ), announced AS ( \
+             INSERT INTO domain_events (id, event_type, aggregate_id, payload, occurred_at) \
+             SELECT $4, '{approved}', id, json_build_object('amount_cents', total_cents, 'order_id', id)::text, $1 FROM paid \
+             UNION ALL SELECT $5, '{paid}', id, json_build_object('order_id', id)::text, $1 FROM paid \
+         ) \
+         SELECT COUNT(*) AS n FROM paid",
+        approved = event_types::PAYMENT_APPROVED,
+        paid = event_types::ORDER_PAID,
+    );
+    let n: i64 = sqlx::query_scalar(&sql).bind(now).bind(order_id).bind(new_id()).bind(new_id()).bind(new_id()).fetch_one(&db.pool).await?;
+    Ok(n == 1)
+}
