@@ -11,6 +11,7 @@ use crate::net::TrustedProxies;
 use crate::tickets::signing::TicketSigner;
 use crate::users::password::PasswordHasher;
 use crate::users::ratelimit::RateLimiter;
+use crate::users::session::SessionCache;
 
 /// Settings the domain needs; read from the environment by the server's `Config`.
 #[derive(Debug, Clone)]
@@ -71,6 +72,8 @@ pub struct AppState {
     pub outbox_signal: Arc<tokio::sync::Notify>,
     /// Signs admission codes.
     pub signer: Arc<TicketSigner>,
+    /// Sessions resolved a moment ago.
+    pub sessions: Arc<SessionCache>,
 }
 
 impl AppState {
@@ -83,6 +86,7 @@ impl AppState {
             limiters: Arc::new(Limiters::default()),
             outbox_signal: Arc::new(tokio::sync::Notify::new()),
             signer: Arc::new(TicketSigner::random()),
+            sessions: Arc::new(SessionCache::default()),
         }
     }
 

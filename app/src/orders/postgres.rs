@@ -18,6 +18,16 @@ use crate::orders::holds::{HoldEvent, HoldOutcome, HoldRequest};
 use crate::orders::model::SeatLine;
 use crate::AppError;
 
+/// How often a statement chosen as a deadlock victim is run before the error stands.
+/// Holds lock their seats in id order, but an order or a payment updates its own seats
+/// in whatever order the table gives them, and a buyer's hold may still be waiting to
+/// lock one of them from a snapshot taken just before they were held.
+const DEADLOCK_ATTEMPTS: u32 = 3;
+
+fn is_deadlock(e: &sqlx::Error) -> bool {
+    e.as_database_error().and_then(|d| d.code()).as_deref() == Some("40P01")
+}
+
 /// A seat line as the statements below return it (a JSON array of these).
 #[derive(Deserialize)]
 struct LineJson {
@@ -61,23 +71,31 @@ fn parse_lines(json: Option<String>) -> Result<Vec<SeatLine>, AppError> {
         .collect()
 }
 
-/// Holds every requested seat or none. The seats are locked in id order (`FOR UPDATE`),
-/// so two buyers asking for overlapping seats wait for each other instead of
-/// deadlocking, and a seat's status is read after its lock is granted: it is the
-/// status no one else can change until this statement commits. Only when every seat is
-/// the event's and available does anything get written.
+/// Holds every requested seat or none. When the statement's snapshot already shows a
+/// seat taken, nothing is locked and the refusal writes nothing (no commit to flush,
+/// which is most requests of an on-sale rush). Otherwise the seats are locked in id
+/// order (`FOR UPDATE`), so two buyers asking for overlapping seats wait for each other
+/// instead of deadlocking; a seat another buyer took meanwhile is re-read when its lock
+/// is granted and drops out. Seats already held or sold are never locked, so an order
+/// or a payment changing its own seats never waits for a buyer who asks for them. Only
+/// when every seat was locked available does anything get written; otherwise the seats
+/// that are not available are named.
 pub(crate) async fn hold(db: &Db, request: &HoldRequest<'_>) -> Result<HoldOutcome, AppError> {
     let ids = &request.seat_ids;
     let list = (0..ids.len()).map(|i| format!("${}", i + 9)).collect::<Vec<_>>().join(", ");
     let sql = format!(
         "WITH ev AS ( \
              SELECT id, status, starts_at, title, slug, currency FROM events WHERE id = $1 OR slug = $1 LIMIT 1 \
+         ), free AS ( \
+             SELECT COUNT(*) = $3 AS all_free FROM event_seats es \
+             WHERE es.event_id = (SELECT id FROM ev WHERE status = 'ON_SALE' AND starts_at > $2) \
+             AND es.status = 'AVAILABLE' AND es.seat_id IN ({list}) \
          ), locked AS ( \
-             SELECT es.seat_id, es.section_id, es.status FROM event_seats es \
-             WHERE es.event_id = (SELECT id FROM ev WHERE status = 'ON_SALE' AND starts_at > $2) AND es.seat_id IN ({list}) \
-             ORDER BY es.seat_id FOR UPDATE \
+             SELECT es.seat_id, es.section_id FROM event_seats es \
+             WHERE (SELECT all_free FROM free) AND es.event_id = (SELECT id FROM ev) \
+             AND es.status = 'AVAILABLE' AND es.seat_id IN ({list}) ORDER BY es.seat_id FOR UPDATE \
          ), verdict AS ( \
-             SELECT COUNT(*) = $3 AND COUNT(*) FILTER (WHERE status <> 'AVAILABLE') = 0 AS ok FROM locked \
+             SELECT COUNT(*) = $3 AS ok FROM locked \
          ), held AS ( \
              UPDATE event_seats es SET status = 'HELD', hold_id = $4, version = es.version + 1, updated_at = $2 \
              FROM locked l WHERE (SELECT ok FROM verdict) AND es.event_id = (SELECT id FROM ev) AND es.seat_id = l.seat_id \
@@ -97,26 +115,40 @@ pub(crate) async fn hold(db: &Db, request: &HoldRequest<'_>) -> Result<HoldOutco
              'hold_id', $4::text, 'seat_ids', $8::json, 'user_id', $5::text)::text, $2 FROM ev WHERE (SELECT ok FROM verdict) \
          ) \
          SELECT ev.id, ev.status, ev.starts_at, ev.title, ev.slug, ev.currency, (SELECT ok FROM verdict) AS ok, \
-             (SELECT COUNT(*) FROM locked) AS found, {lines} AS seats, \
-             (SELECT json_agg(seat_id)::text FROM locked WHERE status <> 'AVAILABLE') AS taken \
+             {lines} AS seats, \
+             (SELECT COUNT(*) FROM event_seats es WHERE NOT (SELECT ok FROM verdict) AND es.event_id = ev.id \
+             AND es.seat_id IN ({list})) AS found, \
+             (SELECT json_agg(es.seat_id)::text FROM event_seats es WHERE NOT (SELECT ok FROM verdict) AND es.event_id = ev.id \
+             AND es.seat_id IN ({list}) AND (es.status <> 'AVAILABLE' \
+             OR ((SELECT all_free FROM free) AND es.seat_id NOT IN (SELECT seat_id FROM locked)))) AS taken \
          FROM ev",
         seats_held = event_types::SEATS_HELD,
         lines = lines_json("lines"),
     );
     let seat_ids_json = serde_json::to_string(ids).map_err(|_| AppError::Internal)?;
-    let mut query = sqlx::query(&sql)
-        .bind(request.event)
-        .bind(request.now)
-        .bind(ids.len() as i64)
-        .bind(&request.hold_id)
-        .bind(&request.user_id)
-        .bind(request.expires_at)
-        .bind(new_id())
-        .bind(seat_ids_json);
-    for id in ids {
-        query = query.bind(id);
-    }
-    let Some(row) = query.fetch_optional(&db.pool).await? else {
+    let mut attempt = 1;
+    let row = loop {
+        let mut query = sqlx::query(&sql)
+            .bind(request.event)
+            .bind(request.now)
+            .bind(ids.len() as i64)
+            .bind(&request.hold_id)
+            .bind(&request.user_id)
+            .bind(request.expires_at)
+            .bind(new_id())
+            .bind(&seat_ids_json);
+        for id in ids {
+            query = query.bind(id);
+        }
+        match query.fetch_optional(&db.pool).await {
+            Err(e) if attempt < DEADLOCK_ATTEMPTS && is_deadlock(&e) => {
+                tracing::warn!(attempt, "a hold was chosen as a deadlock victim; trying again");
+                attempt += 1;
+            }
+            other => break other?,
+        }
+    };
+    let Some(row) = row else {
         return Ok(HoldOutcome::NoSuchEvent);
     };
     let status: String = row.try_get("status")?;
@@ -197,19 +229,29 @@ pub(crate) async fn place(db: &Db, request: &PlaceRequest<'_>) -> Result<Option<
         order_placed = event_types::ORDER_PLACED,
         lines = lines_json("lines"),
     );
-    let row = sqlx::query(&sql)
-        .bind(request.now)
-        .bind(request.hold_id)
-        .bind(request.user_id)
-        .bind(request.token)
-        .bind(request.outcome)
-        .bind(request.last4)
-        .bind(request.order_id)
-        .bind(request.idempotency_key)
-        .bind(request.payment_deadline)
-        .bind(new_id())
-        .fetch_optional(&db.pool)
-        .await?;
+    let mut attempt = 1;
+    let row = loop {
+        let placed = sqlx::query(&sql)
+            .bind(request.now)
+            .bind(request.hold_id)
+            .bind(request.user_id)
+            .bind(request.token)
+            .bind(request.outcome)
+            .bind(request.last4)
+            .bind(request.order_id)
+            .bind(request.idempotency_key)
+            .bind(request.payment_deadline)
+            .bind(new_id())
+            .fetch_optional(&db.pool)
+            .await;
+        match placed {
+            Err(e) if attempt < DEADLOCK_ATTEMPTS && is_deadlock(&e) => {
+                tracing::warn!(attempt, "an order was chosen as a deadlock victim; trying again");
+                attempt += 1;
+            }
+            other => break other?,
+        }
+    };
     let Some(row) = row else { return Ok(None) };
     let items = parse_lines(row.try_get("items")?).map_err(|_| sqlx::Error::Decode("seat lines".into()))?;
     Ok(Some(Placed {
@@ -246,6 +288,15 @@ pub(crate) async fn approve(db: &Db, order_id: &str, now: i64) -> Result<bool, A
         approved = event_types::PAYMENT_APPROVED,
         paid = event_types::ORDER_PAID,
     );
-    let n: i64 = sqlx::query_scalar(&sql).bind(now).bind(order_id).bind(new_id()).bind(new_id()).bind(new_id()).fetch_one(&db.pool).await?;
-    Ok(n == 1)
+    let mut attempt = 1;
+    loop {
+        let paid = sqlx::query_scalar::<_, i64>(&sql).bind(now).bind(order_id).bind(new_id()).bind(new_id()).bind(new_id()).fetch_one(&db.pool).await;
+        match paid {
+            Err(e) if attempt < DEADLOCK_ATTEMPTS && is_deadlock(&e) => {
+                tracing::warn!(attempt, "a payment was chosen as a deadlock victim; trying again");
+                attempt += 1;
+            }
+            other => return Ok(other? == 1),
+        }
+    }
 }

@@ -31,7 +31,7 @@ pub mod ssr {
         let state = app_state()?;
         let parts = request_parts()?;
         match session::token_from_headers(&parts.headers) {
-            Some(token) => session::resolve(&state.db, &token).await,
+            Some(token) => session::resolve(&state, &token).await,
             None => Ok(None),
         }
     }
@@ -85,7 +85,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
         service::check_login_rate(&state, ssr::client_ip(&state, &parts), &email)?;
         let user = service::check_credentials(&state, &email, &password).await?;
         if let Some(old) = session::cookie_token(&parts.headers) {
-            session::revoke(&state.db, &old).await?;
+            session::revoke(&state, &old).await?;
         }
         let ttl = state.settings.session_ttl;
         let token = session::create(&state.db, &user.id.to_string(), session::SessionKind::Cookie, ttl).await?;
@@ -122,7 +122,7 @@ pub async fn logout() -> Result<(), AppError> {
         let state = crate::state::app_state()?;
         let parts = ssr::request_parts()?;
         if let Some(token) = session::cookie_token(&parts.headers) {
-            session::revoke(&state.db, &token).await?;
+            session::revoke(&state, &token).await?;
         }
         ssr::set_cookie(&session::clear_cookie(state.settings.secure_cookies));
         leptos_axum::redirect("/");

@@ -203,6 +203,7 @@ pub async fn change(state: &AppState, actor: &User, id: &str, change: UserChange
         }
     }
     tx.commit().await?;
+    state.sessions.forget_user(id);
     state.outbox_signal.notify_one();
     find(&state.db, id).await
 }

@@ -68,7 +68,7 @@ pub async fn login(
 /// Ends the session or revokes the token the request carries. Idempotent.
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
     if let Some(token) = session::token_from_headers(&headers) {
-        session::revoke(&state.db, &token).await?;
+        session::revoke(&state, &token).await?;
     }
     let mut res = StatusCode::NO_CONTENT.into_response();
     if let Ok(v) = HeaderValue::from_str(&session::clear_cookie(state.settings.secure_cookies)) {

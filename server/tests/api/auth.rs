@@ -53,6 +53,18 @@ async fn register_login_me_logout(app: &TestApp) {
     assert_eq!(body["error"]["code"], "unauthorized");
 }
 
+/// A session ended by another web process (here: straight in the database) stops
+/// working in this one within `SESSION_CACHE_FOR`, without any request to this one.
+async fn sessions_revoked_elsewhere_end_here_soon(app: &TestApp) {
+    app.create_user("ana@example.com", GOOD_PASSWORD, Role::Customer).await;
+    let token = app.login("ana@example.com", GOOD_PASSWORD).await;
+    let me = |token: String| async move { reqwest::Client::new().get(app.api("/me")).bearer_auth(token).send().await.unwrap().status() };
+    assert_eq!(me(token.clone()).await, 200);
+    sqlx::query("UPDATE sessions SET revoked_at = $1").bind(app::db::now_ms()).execute(&app.state.db.pool).await.unwrap();
+    tokio::time::sleep(app::users::session::SESSION_CACHE_FOR + std::time::Duration::from_millis(100)).await;
+    assert_eq!(me(token).await, 401);
+}
+
 async fn registration_rules(app: &TestApp) {
     for (body, field) in [
         (json!({ "email": "nope", "display_name": "A", "password": GOOD_PASSWORD }), "email"),
@@ -211,6 +223,7 @@ async fn session_cookie_is_http_only_and_rotates(app: &TestApp) {
 
 on_both_backends!(
     register_login_me_logout,
+    sessions_revoked_elsewhere_end_here_soon,
     registration_rules,
     login_does_not_reveal_accounts,
     login_is_rate_limited_per_account,
