@@ -35,6 +35,33 @@ pub async fn admit(db: &Db, event_id: &str, consumer: &str) -> Result<Admission,
     })
 }
 
+/// A delivery being handled: which event, for which consumer.
+#[derive(Debug, Clone, Copy)]
+pub struct Delivery<'a> {
+    pub event_id: &'a str,
+    pub consumer: &'a str,
+}
+
+/// How a handler finished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Handled {
+    /// Done: the caller records the receipt as processed.
+    Done,
+    /// Done, and the handler's own statement recorded the receipt as processed, in the
+    /// same commit as its change.
+    Recorded,
+}
+
+/// A CTE for a handler's own statement that records its receipt as processed: `$now`,
+/// `$event` and `$consumer` are the placeholders of the time, the event id and the
+/// consumer name.
+pub fn mark_processed_cte(now: &str, event: &str, consumer: &str) -> String {
+    format!(
+        "receipt AS (UPDATE event_receipts SET state = 'PROCESSED', last_error = NULL, updated_at = {now} \
+         WHERE event_id = {event} AND consumer = {consumer})"
+    )
+}
+
 pub async fn mark_processed(db: &Db, event_id: &str, consumer: &str) -> Result<(), AppError> {
     sqlx::query("UPDATE event_receipts SET state = 'PROCESSED', last_error = NULL, updated_at = $1 WHERE event_id = $2 AND consumer = $3")
         .bind(now_ms())

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use sqlx::Row;
 
 use crate::audit::event_types;
+use crate::audit::receipts::{self, Delivery};
 use crate::db::{new_id, Db};
 use crate::orders::holds::{HoldEvent, HoldOutcome, HoldRequest};
 use crate::orders::model::SeatLine;
@@ -266,9 +267,10 @@ pub(crate) async fn place(db: &Db, request: &PlaceRequest<'_>) -> Result<Option<
 }
 
 /// Records an approved payment of a PENDING order: the order is PAID, the payment is
-/// stored, its seats are SOLD, and `payment.approved` and `order.paid` are written, in
-/// one statement. Returns false when the order was no longer PENDING (nothing written).
-pub(crate) async fn approve(db: &Db, order_id: &str, now: i64) -> Result<bool, AppError> {
+/// stored, its seats are SOLD, `payment.approved` and `order.paid` are written and the
+/// payment consumer's receipt is marked processed, in one statement. Returns false when
+/// the order was no longer PENDING (then only the receipt is written).
+pub(crate) async fn approve(db: &Db, order_id: &str, now: i64, delivery: Delivery<'_>) -> Result<bool, AppError> {
     let sql = format!(
         "WITH paid AS ( \
              UPDATE orders SET status = 'PAID', failure_reason = NULL, paid_at = $1, updated_at = $1 \
@@ -283,14 +285,24 @@ pub(crate) async fn approve(db: &Db, order_id: &str, now: i64) -> Result<bool, A
              INSERT INTO domain_events (id, event_type, aggregate_id, payload, occurred_at) \
              SELECT $4, '{approved}', id, json_build_object('amount_cents', total_cents, 'order_id', id)::text, $1 FROM paid \
              UNION ALL SELECT $5, '{paid}', id, json_build_object('order_id', id)::text, $1 FROM paid \
-         ) \
+         ), {receipt} \
          SELECT COUNT(*) AS n FROM paid",
         approved = event_types::PAYMENT_APPROVED,
         paid = event_types::ORDER_PAID,
+        receipt = receipts::mark_processed_cte("$1", "$6", "$7"),
     );
     let mut attempt = 1;
     loop {
-        let paid = sqlx::query_scalar::<_, i64>(&sql).bind(now).bind(order_id).bind(new_id()).bind(new_id()).bind(new_id()).fetch_one(&db.pool).await;
+        let paid = sqlx::query_scalar::<_, i64>(&sql)
+            .bind(now)
+            .bind(order_id)
+            .bind(new_id())
+            .bind(new_id())
+            .bind(new_id())
+            .bind(delivery.event_id)
+            .bind(delivery.consumer)
+            .fetch_one(&db.pool)
+            .await;
         match paid {
             Err(e) if attempt < DEADLOCK_ATTEMPTS && is_deadlock(&e) => {
                 tracing::warn!(attempt, "a payment was chosen as a deadlock victim; trying again");

@@ -5,6 +5,7 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 use uuid::Uuid;
 
+use crate::audit::receipts::{Delivery, Handled};
 use crate::audit::{event_types, outbox};
 use crate::catalog::Page;
 use crate::db::{from_ms, new_id, now_ms, Backend, Db};
@@ -271,7 +272,7 @@ pub async fn list_for(db: &Db, user: &User, page: i64) -> Result<Page<Order>, Ap
 
 /// The payment consumer: asks the simulated gateway about the order's token and records
 /// the answer. Idempotent: an order that is no longer PENDING is left alone.
-pub async fn process_payment(state: &AppState, order_id: &str) -> Result<(), AppError> {
+pub async fn process_payment(state: &AppState, order_id: &str, delivery: Delivery<'_>) -> Result<Handled, AppError> {
     let db = &state.db;
     let row = sqlx::query(
         "SELECT o.status, o.total_cents, o.hold_id, h.expires_at, g.outcome FROM orders o JOIN holds h ON h.id = o.hold_id \
@@ -283,7 +284,7 @@ pub async fn process_payment(state: &AppState, order_id: &str) -> Result<(), App
         .ok_or(AppError::NotFound)?;
     let status: String = row.try_get("status")?;
     if status != "PENDING" {
-        return Ok(());
+        return Ok(Handled::Done);
     }
     let amount: i64 = row.try_get("total_cents")?;
     let hold_id: String = row.try_get("hold_id")?;
@@ -295,10 +296,10 @@ pub async fn process_payment(state: &AppState, order_id: &str) -> Result<(), App
 
     let now = now_ms();
     if db.backend == Backend::Postgres && outcome.refusal().is_none() {
-        if postgres::approve(db, order_id, now).await? {
+        if postgres::approve(db, order_id, now, delivery).await? {
             state.outbox_signal.notify_one();
         }
-        return Ok(());
+        return Ok(Handled::Recorded);
     }
     let mut tx = db.begin_write().await?;
     let (to, reason) = match outcome.refusal() {
@@ -316,7 +317,7 @@ pub async fn process_payment(state: &AppState, order_id: &str) -> Result<(), App
         .rows_affected();
     if changed == 0 {
         tx.rollback().await?;
-        return Ok(());
+        return Ok(Handled::Done);
     }
     sqlx::query("INSERT INTO payments (id, order_id, status, reason, amount_cents, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (order_id) DO NOTHING")
         .bind(new_id())
@@ -367,7 +368,7 @@ pub async fn process_payment(state: &AppState, order_id: &str) -> Result<(), App
     }
     tx.commit().await?;
     state.outbox_signal.notify_one();
-    Ok(())
+    Ok(Handled::Done)
 }
 
 /// Fails orders whose payment never resolved in time and frees their seats.

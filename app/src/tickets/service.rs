@@ -5,6 +5,7 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 use uuid::Uuid;
 
+use crate::audit::receipts::{self, Delivery, Handled};
 use crate::audit::{event_types, outbox};
 use crate::catalog::Page;
 use crate::db::{from_ms, now_ms, Backend, Db};
@@ -14,8 +15,9 @@ use crate::users::User;
 use crate::AppError;
 
 /// Issues one ticket per seat of a paid order. Idempotent: seats that already have a
-/// ticket are skipped, so a redelivered `order.paid` issues nothing twice.
-pub async fn issue_for_order(state: &AppState, order_id: &str) -> Result<usize, AppError> {
+/// ticket are skipped, so a redelivered `order.paid` issues nothing twice. Returns how
+/// many were issued, and whether the receipt of `delivery` was recorded with them.
+pub async fn issue_for_order(state: &AppState, order_id: &str, delivery: Delivery<'_>) -> Result<(usize, Handled), AppError> {
     let db = &state.db;
     // The order, with one row per seat that has no ticket yet (a NULL seat when none).
     let rows = sqlx::query(
@@ -28,7 +30,7 @@ pub async fn issue_for_order(state: &AppState, order_id: &str) -> Result<usize, 
     let order = rows.first().ok_or(AppError::NotFound)?;
     let status: String = order.try_get("status")?;
     if status != "PAID" {
-        return Ok(0);
+        return Ok((0, Handled::Done));
     }
     let user_id: String = order.try_get("user_id")?;
     let event_id: String = order.try_get("event_id")?;
@@ -36,7 +38,7 @@ pub async fn issue_for_order(state: &AppState, order_id: &str) -> Result<usize, 
     let seats = rows.iter().map(|r| r.try_get::<Option<String>, _>("seat_id")).collect::<Result<Vec<_>, _>>()?;
     let seats: Vec<String> = seats.into_iter().flatten().collect();
     if seats.is_empty() {
-        return Ok(0);
+        return Ok((0, Handled::Done));
     }
     let now = now_ms();
     let mut tickets = Vec::with_capacity(seats.len());
@@ -53,21 +55,25 @@ pub async fn issue_for_order(state: &AppState, order_id: &str) -> Result<usize, 
          ON CONFLICT (order_id, seat_id) DO NOTHING RETURNING id"
     );
     let issued = match db.backend {
-        // One statement: the tickets and their `ticket.issued` events commit together.
+        // One statement: the tickets, their `ticket.issued` events and the consumer's
+        // receipt commit together.
         Backend::Postgres => {
+            let next = 5 + tickets.len() * 3;
             let sql = format!(
                 "WITH issued AS ({insert}), announced AS ( \
                      INSERT INTO domain_events (id, event_type, aggregate_id, payload, occurred_at) \
                      SELECT gen_random_uuid()::text, '{ticket_issued}', id, json_build_object('event_id', $2::text, \
                      'order_id', $1::text, 'ticket_id', id, 'user_id', $3::text)::text, $4 FROM issued \
-                 ) SELECT COUNT(*) FROM issued",
+                 ), {receipt} SELECT COUNT(*) FROM issued",
                 ticket_issued = event_types::TICKET_ISSUED,
+                receipt = receipts::mark_processed_cte("$4", &format!("${next}"), &format!("${}", next + 1)),
             );
             let mut query = sqlx::query_scalar::<_, i64>(&sql).bind(order_id).bind(&event_id).bind(&user_id).bind(now);
             for (id, seat_id, code) in &tickets {
                 query = query.bind(id).bind(*seat_id).bind(code);
             }
-            query.fetch_one(&db.pool).await? as usize
+            let issued = query.bind(delivery.event_id).bind(delivery.consumer).fetch_one(&db.pool).await? as usize;
+            (issued, Handled::Recorded)
         }
         Backend::Sqlite => {
             let mut query = sqlx::query_scalar::<_, String>(&insert).bind(order_id).bind(&event_id).bind(&user_id).bind(now);
@@ -84,10 +90,10 @@ pub async fn issue_for_order(state: &AppState, order_id: &str) -> Result<usize, 
                 .collect();
             outbox::record_all(&mut tx, &events).await?;
             tx.commit().await?;
-            issued.len()
+            (issued.len(), Handled::Done)
         }
     };
-    if issued > 0 {
+    if issued.0 > 0 {
         state.outbox_signal.notify_one();
     }
     Ok(issued)

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use app::audit::receipts::{self, Admission};
+use app::audit::receipts::{self, Admission, Delivery, Handled};
 use app::audit::{event_types, outbox, EventEnvelope};
 use app::state::AppState;
 use app::AppError;
@@ -12,7 +12,8 @@ use futures_util::future::BoxFuture;
 use crate::bus::rabbit::{consume_forever, Ack};
 use crate::bus::{relay, Bus};
 
-pub type Handler = fn(AppState, EventEnvelope) -> BoxFuture<'static, Result<(), AppError>>;
+/// Handles one event for the consumer named by the third argument.
+pub type Handler = fn(AppState, EventEnvelope, &'static str) -> BoxFuture<'static, Result<Handled, AppError>>;
 
 #[derive(Clone, Copy)]
 pub struct Consumer {
@@ -38,8 +39,10 @@ pub fn consumers() -> Vec<Consumer> {
             name: "notifier",
             event_types: &[event_types::USER_CREATED],
             concurrency: 64,
-            handler: |state, event| {
-                Box::pin(async move { app::notifications::service::welcome(&state.db, &state.settings.public_url, &event).await })
+            handler: |state, event, _| {
+                Box::pin(async move {
+                    app::notifications::service::welcome(&state.db, &state.settings.public_url, &event).await.map(|_| Handled::Done)
+                })
             },
         },
         Consumer {
@@ -49,17 +52,23 @@ pub fn consumers() -> Vec<Consumer> {
             // many wait at once, or the delay would cap the orders per second (512
             // with the embedded default of 1.5 s: about 340 payments a second).
             concurrency: 512,
-            handler: |state, event| {
-                Box::pin(async move { app::orders::service::process_payment(&state, &payload_id(&event, "order_id")?).await })
+            handler: |state, event, consumer| {
+                Box::pin(async move {
+                    let event_id = event.id.to_string();
+                    let delivery = Delivery { event_id: &event_id, consumer };
+                    app::orders::service::process_payment(&state, &payload_id(&event, "order_id")?, delivery).await
+                })
             },
         },
         Consumer {
             name: "ticket-issuer",
             event_types: &[event_types::ORDER_PAID],
             concurrency: 64,
-            handler: |state, event| {
+            handler: |state, event, consumer| {
                 Box::pin(async move {
-                    app::tickets::service::issue_for_order(&state, &payload_id(&event, "order_id")?).await.map(|_| ())
+                    let event_id = event.id.to_string();
+                    let delivery = Delivery { event_id: &event_id, consumer };
+                    app::tickets::service::issue_for_order(&state, &payload_id(&event, "order_id")?, delivery).await.map(|(_, handled)| handled)
                 })
             },
         },
@@ -84,9 +93,10 @@ pub async fn deliver(state: &AppState, consumer: &Consumer, event: &EventEnvelop
         Ok(Admission::Handle { .. }) => {}
         Err(e) => return Outcome::Failed(format!("recording the receipt: {e}")),
     }
-    let result = (consumer.handler)(state.clone(), event.clone()).await;
+    let result = (consumer.handler)(state.clone(), event.clone(), consumer.name).await;
     let (outcome, recorded) = match result {
-        Ok(()) => (Outcome::Processed, receipts::mark_processed(&state.db, &event_id, consumer.name).await),
+        Ok(Handled::Recorded) => (Outcome::Processed, Ok(())),
+        Ok(Handled::Done) => (Outcome::Processed, receipts::mark_processed(&state.db, &event_id, consumer.name).await),
         Err(e) => {
             let message = e.to_string();
             (Outcome::Failed(message.clone()), receipts::mark_failed(&state.db, &event_id, consumer.name, &message).await)
