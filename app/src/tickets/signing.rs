@@ -88,8 +88,11 @@ mod tests {
         let code = signer.sign(ticket, event);
         assert_eq!(verify(&signer.public_key(), &code), Some((ticket, event)));
         assert_eq!(verify(&TicketSigner::random().public_key(), &code), None, "another key");
+        // One payload character changed, to a character it is not.
         let mut tampered = code.clone();
-        tampered.replace_range(6..8, "AA");
+        let other = if &code[6..7] == "A" { "B" } else { "A" };
+        tampered.replace_range(6..7, other);
+        assert_ne!(tampered, code);
         assert_eq!(verify(&signer.public_key(), &tampered), None);
         assert_eq!(verify(&signer.public_key(), "garbage"), None);
     }
