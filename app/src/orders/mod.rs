@@ -8,6 +8,8 @@ pub mod rules;
 #[cfg(feature = "ssr")]
 pub mod holds;
 #[cfg(feature = "ssr")]
+pub mod payments;
+#[cfg(feature = "ssr")]
 mod postgres;
 #[cfg(feature = "ssr")]
 pub mod service;

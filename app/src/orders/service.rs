@@ -1,18 +1,18 @@
-//! Orders: placing one from a valid hold (idempotent), the payment's outcome, cancelling.
+//! Orders: placing one from a valid hold (idempotent), reading them, cancelling a paid one.
+//! The payment's outcome is [`payments`](crate::orders::payments).
 
 use serde_json::json;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 use uuid::Uuid;
 
-use crate::audit::receipts::{Delivery, Handled};
 use crate::audit::{event_types, outbox};
 use crate::catalog::Page;
 use crate::db::{from_ms, new_id, now_ms, Backend, Db};
-use crate::orders::holds::{self, release_seats_of_hold};
+use crate::orders::holds;
 use crate::orders::postgres;
 use crate::orders::model::{HoldStatus, Order, OrderStatus, PaymentInput};
-use crate::orders::rules::{self, after_refusal, AfterRefusal, CardOutcome};
+use crate::orders::rules;
 use crate::state::AppState;
 use crate::users::User;
 use crate::AppError;
@@ -268,139 +268,6 @@ pub async fn list_for(db: &Db, user: &User, page: i64) -> Result<Page<Order>, Ap
         items.push(order_from_row(db, row).await?);
     }
     Ok(Page { items, total, page, per_page: ORDERS_PER_PAGE })
-}
-
-/// The payment consumer: asks the simulated gateway about the order's token and records
-/// the answer. Idempotent: an order that is no longer PENDING is left alone.
-pub async fn process_payment(state: &AppState, order_id: &str, delivery: Delivery<'_>) -> Result<Handled, AppError> {
-    let db = &state.db;
-    let row = sqlx::query(
-        "SELECT o.status, o.total_cents, o.hold_id, h.expires_at, g.outcome FROM orders o JOIN holds h ON h.id = o.hold_id \
-         LEFT JOIN gateway_tokens g ON g.token = o.payment_token WHERE o.id = $1",
-    )
-        .bind(order_id)
-        .fetch_optional(&db.pool)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let status: String = row.try_get("status")?;
-    if status != "PENDING" {
-        return Ok(Handled::Done);
-    }
-    let amount: i64 = row.try_get("total_cents")?;
-    let hold_id: String = row.try_get("hold_id")?;
-    let hold_expires_at: i64 = row.try_get("expires_at")?;
-    // The gateway's answer for this token, after the gateway's delay.
-    let outcome: Option<String> = row.try_get("outcome")?;
-    let outcome = outcome.and_then(|o| CardOutcome::parse(&o)).unwrap_or(CardOutcome::Decline);
-    tokio::time::sleep(state.settings.payment_delay).await;
-
-    let now = now_ms();
-    if db.backend == Backend::Postgres && outcome.refusal().is_none() {
-        if postgres::approve(db, order_id, now, delivery).await? {
-            state.outbox_signal.notify_one();
-        }
-        return Ok(Handled::Recorded);
-    }
-    let mut tx = db.begin_write().await?;
-    let (to, reason) = match outcome.refusal() {
-        None => ("PAID", None),
-        Some(reason) => ("REJECTED", Some(reason)),
-    };
-    let changed = sqlx::query("UPDATE orders SET status = $1, failure_reason = $2, paid_at = $3, updated_at = $4 WHERE id = $5 AND status = 'PENDING'")
-        .bind(to)
-        .bind(reason)
-        .bind(reason.is_none().then_some(now))
-        .bind(now)
-        .bind(order_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    if changed == 0 {
-        tx.rollback().await?;
-        return Ok(Handled::Done);
-    }
-    sqlx::query("INSERT INTO payments (id, order_id, status, reason, amount_cents, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (order_id) DO NOTHING")
-        .bind(new_id())
-        .bind(order_id)
-        .bind(if reason.is_none() { "APPROVED" } else { "DECLINED" })
-        .bind(reason)
-        .bind(amount)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-    match reason {
-        None => {
-            sqlx::query("UPDATE event_seats SET status = 'SOLD', version = version + 1, updated_at = $1 WHERE order_id = $2 AND status = 'HELD'")
-                .bind(now)
-                .bind(order_id)
-                .execute(&mut *tx)
-                .await?;
-            outbox::record_all(
-                &mut tx,
-                &[
-                    (event_types::PAYMENT_APPROVED, order_id, json!({ "order_id": order_id, "amount_cents": amount })),
-                    (event_types::ORDER_PAID, order_id, json!({ "order_id": order_id })),
-                ],
-            )
-            .await?;
-        }
-        Some(reason) => {
-            match after_refusal(hold_expires_at, now) {
-                AfterRefusal::BackToHold => {
-                    sqlx::query("UPDATE holds SET status = 'ACTIVE', updated_at = $1 WHERE id = $2 AND status = 'CONVERTED'")
-                        .bind(now)
-                        .bind(&hold_id)
-                        .execute(&mut *tx)
-                        .await?;
-                    sqlx::query("UPDATE event_seats SET order_id = NULL, updated_at = $1 WHERE order_id = $2 AND status = 'HELD'")
-                        .bind(now)
-                        .bind(order_id)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                AfterRefusal::Release => {
-                    sqlx::query("UPDATE holds SET status = 'EXPIRED', updated_at = $1 WHERE id = $2").bind(now).bind(&hold_id).execute(&mut *tx).await?;
-                    release_seats_of_hold(&mut tx, &hold_id, now).await?;
-                }
-            }
-            outbox::record(&mut tx, event_types::PAYMENT_REJECTED, order_id, &json!({ "order_id": order_id, "reason": reason })).await?;
-        }
-    }
-    tx.commit().await?;
-    state.outbox_signal.notify_one();
-    Ok(Handled::Done)
-}
-
-/// Fails orders whose payment never resolved in time and frees their seats.
-pub async fn expire_stale_payments(state: &AppState) -> Result<usize, AppError> {
-    let now = now_ms();
-    let stale: Vec<String> = sqlx::query_scalar("SELECT id FROM orders WHERE status = 'PENDING' AND payment_deadline <= $1 LIMIT 200")
-        .bind(now)
-        .fetch_all(&state.db.pool)
-        .await?;
-    let mut expired = 0;
-    for order_id in stale {
-        let mut tx = state.db.begin_write().await?;
-        let changed = sqlx::query("UPDATE orders SET status = 'EXPIRED', failure_reason = $1, updated_at = $2 WHERE id = $3 AND status = 'PENDING'")
-            .bind("The payment did not complete in time.")
-            .bind(now)
-            .bind(&order_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if changed == 1 {
-            let hold_id: String = sqlx::query_scalar("SELECT hold_id FROM orders WHERE id = $1").bind(&order_id).fetch_one(&mut *tx).await?;
-            sqlx::query("UPDATE holds SET status = 'EXPIRED', updated_at = $1 WHERE id = $2").bind(now).bind(&hold_id).execute(&mut *tx).await?;
-            release_seats_of_hold(&mut tx, &hold_id, now).await?;
-            outbox::record(&mut tx, event_types::PAYMENT_REJECTED, &order_id, &json!({ "order_id": order_id, "reason": "timeout" })).await?;
-            expired += 1;
-        }
-        tx.commit().await?;
-    }
-    if expired > 0 {
-        state.outbox_signal.notify_one();
-    }
-    Ok(expired)
 }
 
 /// The customer cancels a paid order before the event starts: seats are released and

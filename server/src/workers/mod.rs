@@ -56,7 +56,7 @@ pub fn consumers() -> Vec<Consumer> {
                 Box::pin(async move {
                     let event_id = event.id.to_string();
                     let delivery = Delivery { event_id: &event_id, consumer };
-                    app::orders::service::process_payment(&state, &payload_id(&event, "order_id")?, delivery).await
+                    app::orders::payments::process_payment(&state, &payload_id(&event, "order_id")?, delivery).await
                 })
             },
         },
@@ -198,7 +198,7 @@ async fn sweeper(state: AppState) {
             Ok(n) => tracing::info!(holds = n, "expired holds released"),
             Err(e) => tracing::warn!(error = %e, "expiring holds failed"),
         }
-        match app::orders::service::expire_stale_payments(&state).await {
+        match app::orders::payments::expire_stale_payments(&state).await {
             Ok(0) => {}
             Ok(n) => tracing::warn!(orders = n, "payments that never resolved were failed"),
             Err(e) => tracing::warn!(error = %e, "failing stale payments failed"),
