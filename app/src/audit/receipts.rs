@@ -36,10 +36,10 @@ pub async fn admit(db: &Db, event_id: &str, consumer: &str) -> Result<Admission,
 }
 
 /// A delivery being handled: which event, for which consumer.
-#[derive(Debug, Clone, Copy)]
-pub struct Delivery<'a> {
-    pub event_id: &'a str,
-    pub consumer: &'a str,
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub event_id: String,
+    pub consumer: &'static str,
 }
 
 /// How a handler finished.

@@ -1,6 +1,7 @@
 //! Seat holds: all-or-nothing, timed, released by their owner or by the sweeper.
 
 use serde_json::json;
+use sqlx::any::AnyRow;
 use sqlx::Row;
 use uuid::Uuid;
 
@@ -22,6 +23,19 @@ pub(crate) struct HoldEvent {
     pub title: String,
     pub slug: String,
     pub currency: String,
+}
+
+impl HoldEvent {
+    /// The event of a row with its id, status, starts_at, title, slug and currency, if
+    /// its tickets are on sale at `now`.
+    pub(crate) fn on_sale(row: &AnyRow, now: i64) -> Result<Option<HoldEvent>, AppError> {
+        let status: String = row.try_get("status")?;
+        let starts_at: i64 = row.try_get("starts_at")?;
+        if status != "ON_SALE" || starts_at <= now {
+            return Ok(None);
+        }
+        Ok(Some(HoldEvent { id: row.try_get("id")?, title: row.try_get("title")?, slug: row.try_get("slug")?, currency: row.try_get("currency")? }))
+    }
 }
 
 /// What an attempt to hold seats came to.
@@ -101,12 +115,9 @@ async fn hold_in_transaction(db: &Db, request: &HoldRequest<'_>) -> Result<HoldO
     else {
         return Ok(HoldOutcome::NoSuchEvent);
     };
-    let status: String = event.try_get("status")?;
-    let starts_at: i64 = event.try_get("starts_at")?;
-    if status != "ON_SALE" || starts_at <= request.now {
+    let Some(event) = HoldEvent::on_sale(&event, request.now)? else {
         return Ok(HoldOutcome::NotOnSale);
-    }
-    let event = HoldEvent { id: event.try_get("id")?, title: event.try_get("title")?, slug: event.try_get("slug")?, currency: event.try_get("currency")? };
+    };
     let ids = &request.seat_ids;
     let list = (0..ids.len()).map(|i| format!("${}", i + 4)).collect::<Vec<_>>().join(", ");
 

@@ -15,7 +15,7 @@ use crate::AppError;
 
 /// The payment consumer: asks the simulated gateway about the order's token and records
 /// the answer. Idempotent: an order that is no longer PENDING is left alone.
-pub async fn process_payment(state: &AppState, order_id: &str, delivery: Delivery<'_>) -> Result<Handled, AppError> {
+pub async fn process_payment(state: &AppState, order_id: &str, delivery: &Delivery) -> Result<Handled, AppError> {
     let db = &state.db;
     let row = sqlx::query(
         "SELECT o.status, o.total_cents, o.hold_id, h.expires_at, g.outcome FROM orders o JOIN holds h ON h.id = o.hold_id \

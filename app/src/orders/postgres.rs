@@ -2,12 +2,15 @@
 //!
 //! A hold, an order and an approved payment each change several tables, and their
 //! outbox event must commit with the change. The portable path (SQLite, in
-//! [`holds`](crate::orders::holds) and [`service`](crate::orders::service)) does that
+//! [`holds`](crate::orders::holds), [`service`](crate::orders::service) and
+//! [`payments`](crate::orders::payments)) does that
 //! in a transaction of several statements, which costs nothing in-process. Against a
 //! PostgreSQL server every statement is a round trip and every one of them is paid by
 //! both cores during an on-sale rush, so here each is a single statement of data-
 //! modifying CTEs: it commits on its own, all of it or nothing. The domain rules stay
 //! where they are; only these statements differ, and the test suite runs both paths.
+
+use std::future::Future;
 
 use serde::Deserialize;
 use sqlx::Row;
@@ -17,6 +20,7 @@ use crate::audit::receipts::{self, Delivery};
 use crate::db::{new_id, Db};
 use crate::orders::holds::{HoldEvent, HoldOutcome, HoldRequest};
 use crate::orders::model::SeatLine;
+use crate::orders::service::Placed;
 use crate::AppError;
 
 /// How often a statement chosen as a deadlock victim is run before the error stands.
@@ -27,6 +31,25 @@ const DEADLOCK_ATTEMPTS: u32 = 3;
 
 fn is_deadlock(e: &sqlx::Error) -> bool {
     e.as_database_error().and_then(|d| d.code()).as_deref() == Some("40P01")
+}
+
+/// Runs `statement` again while PostgreSQL chooses it as a deadlock victim, up to
+/// [`DEADLOCK_ATTEMPTS`] runs in all; `what` names it in the log.
+async fn retrying_deadlocks<T, F, Fut>(what: &str, mut statement: F) -> Result<T, sqlx::Error>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, sqlx::Error>>,
+{
+    let mut attempt = 1;
+    loop {
+        match statement().await {
+            Err(e) if attempt < DEADLOCK_ATTEMPTS && is_deadlock(&e) => {
+                tracing::warn!(attempt, what, "chosen as a deadlock victim; trying again");
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
 }
 
 /// A seat line as the statements below return it (a JSON array of these).
@@ -127,9 +150,9 @@ pub(crate) async fn hold(db: &Db, request: &HoldRequest<'_>) -> Result<HoldOutco
         lines = lines_json("lines"),
     );
     let seat_ids_json = serde_json::to_string(ids).map_err(|_| AppError::Internal)?;
-    let mut attempt = 1;
-    let row = loop {
-        let mut query = sqlx::query(&sql)
+    let (sql, seat_ids_json) = (sql.as_str(), seat_ids_json.as_str());
+    let row = retrying_deadlocks("a hold", move || {
+        let mut query = sqlx::query(sql)
             .bind(request.event)
             .bind(request.now)
             .bind(ids.len() as i64)
@@ -137,28 +160,20 @@ pub(crate) async fn hold(db: &Db, request: &HoldRequest<'_>) -> Result<HoldOutco
             .bind(&request.user_id)
             .bind(request.expires_at)
             .bind(new_id())
-            .bind(&seat_ids_json);
+            .bind(seat_ids_json);
         for id in ids {
             query = query.bind(id);
         }
-        match query.fetch_optional(&db.pool).await {
-            Err(e) if attempt < DEADLOCK_ATTEMPTS && is_deadlock(&e) => {
-                tracing::warn!(attempt, "a hold was chosen as a deadlock victim; trying again");
-                attempt += 1;
-            }
-            other => break other?,
-        }
-    };
+        query.fetch_optional(&db.pool)
+    })
+    .await?;
     let Some(row) = row else {
         return Ok(HoldOutcome::NoSuchEvent);
     };
-    let status: String = row.try_get("status")?;
-    let starts_at: i64 = row.try_get("starts_at")?;
-    if status != "ON_SALE" || starts_at <= request.now {
+    let Some(event) = HoldEvent::on_sale(&row, request.now)? else {
         return Ok(HoldOutcome::NotOnSale);
-    }
+    };
     if row.try_get::<bool, _>("ok")? {
-        let event = HoldEvent { id: row.try_get("id")?, title: row.try_get("title")?, slug: row.try_get("slug")?, currency: row.try_get("currency")? };
         return Ok(HoldOutcome::Held { event, seats: parse_lines(row.try_get("seats")?)? });
     }
     if row.try_get::<i64, _>("found")? != ids.len() as i64 {
@@ -180,17 +195,6 @@ pub(crate) struct PlaceRequest<'a> {
     pub last4: &'a str,
     pub now: i64,
     pub payment_deadline: i64,
-}
-
-/// What a placed order needs for its answer.
-pub(crate) struct Placed {
-    pub event_id: String,
-    pub event_title: String,
-    pub event_slug: String,
-    pub event_starts_at: i64,
-    pub total_cents: i64,
-    pub currency: String,
-    pub items: Vec<SeatLine>,
 }
 
 /// Turns the user's active hold into a PENDING order: the hold is converted, the
@@ -230,9 +234,9 @@ pub(crate) async fn place(db: &Db, request: &PlaceRequest<'_>) -> Result<Option<
         order_placed = event_types::ORDER_PLACED,
         lines = lines_json("lines"),
     );
-    let mut attempt = 1;
-    let row = loop {
-        let placed = sqlx::query(&sql)
+    let sql = sql.as_str();
+    let row = retrying_deadlocks("an order", move || {
+        sqlx::query(sql)
             .bind(request.now)
             .bind(request.hold_id)
             .bind(request.user_id)
@@ -244,15 +248,8 @@ pub(crate) async fn place(db: &Db, request: &PlaceRequest<'_>) -> Result<Option<
             .bind(request.payment_deadline)
             .bind(new_id())
             .fetch_optional(&db.pool)
-            .await;
-        match placed {
-            Err(e) if attempt < DEADLOCK_ATTEMPTS && is_deadlock(&e) => {
-                tracing::warn!(attempt, "an order was chosen as a deadlock victim; trying again");
-                attempt += 1;
-            }
-            other => break other?,
-        }
-    };
+    })
+    .await?;
     let Some(row) = row else { return Ok(None) };
     let items = parse_lines(row.try_get("items")?).map_err(|_| sqlx::Error::Decode("seat lines".into()))?;
     Ok(Some(Placed {
@@ -270,7 +267,7 @@ pub(crate) async fn place(db: &Db, request: &PlaceRequest<'_>) -> Result<Option<
 /// stored, its seats are SOLD, `payment.approved` and `order.paid` are written and the
 /// payment consumer's receipt is marked processed, in one statement. Returns false when
 /// the order was no longer PENDING (then only the receipt is written).
-pub(crate) async fn approve(db: &Db, order_id: &str, now: i64, delivery: Delivery<'_>) -> Result<bool, AppError> {
+pub(crate) async fn approve(db: &Db, order_id: &str, now: i64, delivery: &Delivery) -> Result<bool, AppError> {
     let sql = format!(
         "WITH paid AS ( \
              UPDATE orders SET status = 'PAID', failure_reason = NULL, paid_at = $1, updated_at = $1 \
@@ -291,24 +288,18 @@ pub(crate) async fn approve(db: &Db, order_id: &str, now: i64, delivery: Deliver
         paid = event_types::ORDER_PAID,
         receipt = receipts::mark_processed_cte("$1", "$6", "$7"),
     );
-    let mut attempt = 1;
-    loop {
-        let paid = sqlx::query_scalar::<_, i64>(&sql)
+    let sql = sql.as_str();
+    let paid = retrying_deadlocks("a payment", move || {
+        sqlx::query_scalar::<_, i64>(sql)
             .bind(now)
             .bind(order_id)
             .bind(new_id())
             .bind(new_id())
             .bind(new_id())
-            .bind(delivery.event_id)
+            .bind(delivery.event_id.as_str())
             .bind(delivery.consumer)
             .fetch_one(&db.pool)
-            .await;
-        match paid {
-            Err(e) if attempt < DEADLOCK_ATTEMPTS && is_deadlock(&e) => {
-                tracing::warn!(attempt, "a payment was chosen as a deadlock victim; trying again");
-                attempt += 1;
-            }
-            other => return Ok(other? == 1),
-        }
-    }
+    })
+    .await?;
+    Ok(paid == 1)
 }

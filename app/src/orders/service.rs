@@ -11,7 +11,7 @@ use crate::catalog::Page;
 use crate::db::{from_ms, new_id, now_ms, Backend, Db};
 use crate::orders::holds;
 use crate::orders::postgres;
-use crate::orders::model::{HoldStatus, Order, OrderStatus, PaymentInput};
+use crate::orders::model::{HoldStatus, Order, OrderStatus, PaymentInput, SeatLine};
 use crate::orders::rules;
 use crate::state::AppState;
 use crate::users::User;
@@ -33,11 +33,49 @@ pub async fn place(state: &AppState, user: &User, hold_id: &str, idempotency_key
     if key.is_empty() || key.len() > 200 {
         return Err(AppError::field("idempotency_key", "Send an Idempotency-Key header of 1 to 200 characters."));
     }
+    match state.db.backend {
+        Backend::Postgres => place_in_one_statement(state, user, hold_id, key, payment).await,
+        Backend::Sqlite => place_in_transaction(state, user, hold_id, key, payment).await,
+    }
+}
+
+/// What a placed order's answer takes from its hold and event.
+pub(crate) struct Placed {
+    pub event_id: String,
+    pub event_title: String,
+    pub event_slug: String,
+    pub event_starts_at: i64,
+    pub total_cents: i64,
+    pub currency: String,
+    pub items: Vec<SeatLine>,
+}
+
+/// The answer to a placed order: PENDING, no tickets yet.
+fn pending_order(order_id: &str, hold_id: &str, placed: Placed, card_last4: String, now: i64) -> Result<Order, AppError> {
+    let parse = |s: &str| s.parse::<Uuid>().map_err(|_| AppError::Internal);
+    Ok(Order {
+        id: parse(order_id)?,
+        event_id: parse(&placed.event_id)?,
+        event_title: placed.event_title,
+        event_slug: placed.event_slug,
+        event_starts_at: from_ms(placed.event_starts_at),
+        hold_id: parse(hold_id)?,
+        status: OrderStatus::Pending,
+        total_cents: placed.total_cents,
+        currency: placed.currency,
+        card_last4,
+        failure_reason: None,
+        items: placed.items,
+        ticket_ids: Vec::new(),
+        created_at: from_ms(now),
+        paid_at: None,
+    })
+}
+
+/// [`place`] on SQLite: the portable write transaction of a few statements.
+async fn place_in_transaction(state: &AppState, user: &User, hold_id: &str, key: &str, payment: &PaymentInput) -> Result<Order, AppError> {
     let db = &state.db;
     let user_id = user.id.to_string();
-    if db.backend == Backend::Postgres {
-        return place_in_one_statement(state, user, hold_id, key, payment).await;
-    }
     if let Some(existing) = find_by_key(db, &user_id, key).await? {
         return find(db, &existing).await;
     }
@@ -108,23 +146,17 @@ pub async fn place(state: &AppState, user: &User, hold_id: &str, idempotency_key
     outbox::record(&mut tx, event_types::ORDER_PLACED, &order_id, &json!({ "order_id": order_id, "user_id": user_id, "hold_id": hold_id })).await?;
     tx.commit().await?;
     state.outbox_signal.notify_one();
-    Ok(Order {
-        id: order_id.parse().map_err(|_| AppError::Internal)?,
-        event_id: hold.event_id,
-        event_title: hold.event_title.clone(),
-        event_slug: hold.event_slug.clone(),
-        event_starts_at: from_ms(stored.event_starts_at),
-        hold_id: hold.id,
-        status: OrderStatus::Pending,
+    let hold = stored.hold;
+    let placed = Placed {
+        event_id: hold.event_id.to_string(),
+        event_title: hold.event_title,
+        event_slug: hold.event_slug,
+        event_starts_at: stored.event_starts_at,
         total_cents: hold.total_cents,
-        currency: hold.currency.clone(),
-        card_last4: card.last4,
-        failure_reason: None,
-        items: hold.seats.clone(),
-        ticket_ids: Vec::new(),
-        created_at: from_ms(now),
-        paid_at: None,
-    })
+        currency: hold.currency,
+        items: hold.seats,
+    };
+    pending_order(&order_id, hold_id, placed, card.last4, now)
 }
 
 /// [`place`] on PostgreSQL: the first request with a key is answered by one statement
@@ -160,24 +192,7 @@ async fn place_in_one_statement(state: &AppState, user: &User, hold_id: &str, ke
     match postgres::place(db, &request).await {
         Ok(Some(placed)) => {
             state.outbox_signal.notify_one();
-            let parse = |s: &str| s.parse::<Uuid>().map_err(|_| AppError::Internal);
-            return Ok(Order {
-                id: parse(&order_id)?,
-                event_id: parse(&placed.event_id)?,
-                event_title: placed.event_title,
-                event_slug: placed.event_slug,
-                event_starts_at: from_ms(placed.event_starts_at),
-                hold_id: parse(hold_id)?,
-                status: OrderStatus::Pending,
-                total_cents: placed.total_cents,
-                currency: placed.currency,
-                card_last4: card.last4,
-                failure_reason: None,
-                items: placed.items,
-                ticket_ids: Vec::new(),
-                created_at: from_ms(now),
-                paid_at: None,
-            });
+            return pending_order(&order_id, hold_id, placed, card.last4, now);
         }
         Ok(None) => {}
         // The same key, placed concurrently by a twin request: answered below.

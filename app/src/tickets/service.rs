@@ -17,7 +17,7 @@ use crate::AppError;
 /// Issues one ticket per seat of a paid order. Idempotent: seats that already have a
 /// ticket are skipped, so a redelivered `order.paid` issues nothing twice. Returns how
 /// many were issued, and whether the receipt of `delivery` was recorded with them.
-pub async fn issue_for_order(state: &AppState, order_id: &str, delivery: Delivery<'_>) -> Result<(usize, Handled), AppError> {
+pub async fn issue_for_order(state: &AppState, order_id: &str, delivery: &Delivery) -> Result<(usize, Handled), AppError> {
     let db = &state.db;
     // The order, with one row per seat that has no ticket yet (a NULL seat when none).
     let rows = sqlx::query(
@@ -54,7 +54,7 @@ pub async fn issue_for_order(state: &AppState, order_id: &str, delivery: Deliver
         "INSERT INTO tickets (id, order_id, event_id, seat_id, user_id, code, status, issued_at) VALUES {rows} \
          ON CONFLICT (order_id, seat_id) DO NOTHING RETURNING id"
     );
-    let issued = match db.backend {
+    let (issued, handled) = match db.backend {
         // One statement: the tickets, their `ticket.issued` events and the consumer's
         // receipt commit together.
         Backend::Postgres => {
@@ -72,7 +72,7 @@ pub async fn issue_for_order(state: &AppState, order_id: &str, delivery: Deliver
             for (id, seat_id, code) in &tickets {
                 query = query.bind(id).bind(*seat_id).bind(code);
             }
-            let issued = query.bind(delivery.event_id).bind(delivery.consumer).fetch_one(&db.pool).await? as usize;
+            let issued = query.bind(delivery.event_id.as_str()).bind(delivery.consumer).fetch_one(&db.pool).await? as usize;
             (issued, Handled::Recorded)
         }
         Backend::Sqlite => {
@@ -93,10 +93,10 @@ pub async fn issue_for_order(state: &AppState, order_id: &str, delivery: Deliver
             (issued.len(), Handled::Done)
         }
     };
-    if issued.0 > 0 {
+    if issued > 0 {
         state.outbox_signal.notify_one();
     }
-    Ok(issued)
+    Ok((issued, handled))
 }
 
 const TICKET_COLUMNS: &str = "t.id, t.order_id, t.event_id, e.title, e.starts_at, v.name AS venue, sc.name AS section, \

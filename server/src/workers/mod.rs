@@ -12,8 +12,9 @@ use futures_util::future::BoxFuture;
 use crate::bus::rabbit::{consume_forever, Ack};
 use crate::bus::{relay, Bus};
 
-/// Handles one event for the consumer named by the third argument.
-pub type Handler = fn(AppState, EventEnvelope, &'static str) -> BoxFuture<'static, Result<Handled, AppError>>;
+/// Handles one event; the delivery names it and the consumer, for handlers that record
+/// their receipt in their own statement.
+pub type Handler = fn(AppState, EventEnvelope, Delivery) -> BoxFuture<'static, Result<Handled, AppError>>;
 
 #[derive(Clone, Copy)]
 pub struct Consumer {
@@ -52,23 +53,17 @@ pub fn consumers() -> Vec<Consumer> {
             // many wait at once, or the delay would cap the orders per second (512
             // with the embedded default of 1.5 s: about 340 payments a second).
             concurrency: 512,
-            handler: |state, event, consumer| {
-                Box::pin(async move {
-                    let event_id = event.id.to_string();
-                    let delivery = Delivery { event_id: &event_id, consumer };
-                    app::orders::payments::process_payment(&state, &payload_id(&event, "order_id")?, delivery).await
-                })
+            handler: |state, event, delivery| {
+                Box::pin(async move { app::orders::payments::process_payment(&state, &payload_id(&event, "order_id")?, &delivery).await })
             },
         },
         Consumer {
             name: "ticket-issuer",
             event_types: &[event_types::ORDER_PAID],
             concurrency: 64,
-            handler: |state, event, consumer| {
+            handler: |state, event, delivery| {
                 Box::pin(async move {
-                    let event_id = event.id.to_string();
-                    let delivery = Delivery { event_id: &event_id, consumer };
-                    app::tickets::service::issue_for_order(&state, &payload_id(&event, "order_id")?, delivery).await.map(|(_, handled)| handled)
+                    app::tickets::service::issue_for_order(&state, &payload_id(&event, "order_id")?, &delivery).await.map(|(_, handled)| handled)
                 })
             },
         },
@@ -87,19 +82,20 @@ pub enum Outcome {
 /// Handles one delivery once: records the receipt, runs the handler unless the event was
 /// already processed, and records the result.
 pub async fn deliver(state: &AppState, consumer: &Consumer, event: &EventEnvelope) -> Outcome {
-    let event_id = event.id.to_string();
-    match receipts::admit(&state.db, &event_id, consumer.name).await {
+    let delivery = Delivery { event_id: event.id.to_string(), consumer: consumer.name };
+    let event_id = delivery.event_id.as_str();
+    match receipts::admit(&state.db, event_id, consumer.name).await {
         Ok(Admission::AlreadyProcessed) => return Outcome::Duplicate,
         Ok(Admission::Handle { .. }) => {}
         Err(e) => return Outcome::Failed(format!("recording the receipt: {e}")),
     }
-    let result = (consumer.handler)(state.clone(), event.clone(), consumer.name).await;
+    let result = (consumer.handler)(state.clone(), event.clone(), delivery.clone()).await;
     let (outcome, recorded) = match result {
         Ok(Handled::Recorded) => (Outcome::Processed, Ok(())),
-        Ok(Handled::Done) => (Outcome::Processed, receipts::mark_processed(&state.db, &event_id, consumer.name).await),
+        Ok(Handled::Done) => (Outcome::Processed, receipts::mark_processed(&state.db, event_id, consumer.name).await),
         Err(e) => {
             let message = e.to_string();
-            (Outcome::Failed(message.clone()), receipts::mark_failed(&state.db, &event_id, consumer.name, &message).await)
+            (Outcome::Failed(message.clone()), receipts::mark_failed(&state.db, event_id, consumer.name, &message).await)
         }
     };
     if let Err(e) = recorded {
