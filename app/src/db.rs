@@ -52,7 +52,23 @@ impl Db {
                     .connect_with(options)
                     .await?
             }
-            Backend::Postgres => pool_options.connect_with(options).await?,
+            Backend::Postgres => {
+                pool_options
+                    .after_connect(|conn, _meta| {
+                        Box::pin(async move {
+                            // sqlx prepares each statement once per connection. By default
+                            // PostgreSQL still plans every execution again for its values
+                            // ("custom plans") while it estimates that cheaper, which for the
+                            // box office's many-table statements is always: planning took an
+                            // eighth of the database's CPU in an on-sale rush. The hot
+                            // statements look rows up by key, so one plan serves all values.
+                            conn.execute("SET plan_cache_mode = force_generic_plan").await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(options)
+                    .await?
+            }
         };
         Ok(Db { pool, backend })
     }

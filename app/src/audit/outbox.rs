@@ -59,32 +59,41 @@ fn envelope_from_row(row: &AnyRow) -> Result<(i64, EventEnvelope), AppError> {
     ))
 }
 
-/// Claims up to `limit` unpublished events, oldest first, inside `tx`. On PostgreSQL the
-/// rows stay locked until `tx` ends, so several relays never publish the same batch.
-pub async fn claim_unpublished(db: &Db, tx: &mut Tx, limit: i64) -> Result<Vec<(i64, EventEnvelope)>, AppError> {
-    let lock = match db.backend {
-        Backend::Postgres => " FOR NO KEY UPDATE SKIP LOCKED",
-        Backend::Sqlite => "",
-    };
-    let sql = format!(
-        "SELECT {EVENT_COLUMNS} FROM domain_events WHERE published_at IS NULL ORDER BY seq LIMIT $1{lock}"
-    );
+/// Reads up to `limit` unpublished events, oldest first (SQLite, where one process owns
+/// the file and the relay is the only one reading them).
+pub async fn unpublished(tx: &mut Tx, limit: i64) -> Result<Vec<(i64, EventEnvelope)>, AppError> {
+    let sql = format!("SELECT {EVENT_COLUMNS} FROM domain_events WHERE published_at IS NULL ORDER BY seq LIMIT $1");
     let rows = sqlx::query(&sql).bind(limit).fetch_all(&mut **tx).await?;
     rows.iter().map(envelope_from_row).collect()
 }
 
-/// Marks events as handed to the bus, in one statement.
-pub async fn mark_published(tx: &mut Tx, seqs: &[i64]) -> Result<(), AppError> {
+/// Claims up to `limit` unpublished events, oldest first, and marks them published inside
+/// `tx`, in one statement (PostgreSQL). The rows stay locked until `tx` ends, so relays
+/// in several processes never publish the same batch; the caller commits only once the
+/// bus has accepted the events, and a failed publication rolls the marks back.
+pub async fn claim_for_publishing(tx: &mut Tx, limit: i64) -> Result<Vec<(i64, EventEnvelope)>, AppError> {
+    let sql = format!(
+        "UPDATE domain_events SET published_at = $1 WHERE seq IN (SELECT seq FROM domain_events WHERE published_at IS NULL \
+         ORDER BY seq LIMIT $2 FOR NO KEY UPDATE SKIP LOCKED) RETURNING {EVENT_COLUMNS}"
+    );
+    let rows = sqlx::query(&sql).bind(now_ms()).bind(limit).fetch_all(&mut **tx).await?;
+    let mut batch = rows.iter().map(envelope_from_row).collect::<Result<Vec<_>, _>>()?;
+    batch.sort_by_key(|(seq, _)| *seq);
+    Ok(batch)
+}
+
+/// Marks events as handed to the bus, in one statement whose text does not depend on how
+/// many there are (so it stays prepared).
+pub async fn mark_published(db: &Db, tx: &mut Tx, seqs: &[i64]) -> Result<(), AppError> {
     if seqs.is_empty() {
         return Ok(());
     }
-    let list = (0..seqs.len()).map(|i| format!("${}", i + 2)).collect::<Vec<_>>().join(", ");
-    let sql = format!("UPDATE domain_events SET published_at = $1 WHERE seq IN ({list})");
-    let mut query = sqlx::query(&sql).bind(now_ms());
-    for seq in seqs {
-        query = query.bind(*seq);
-    }
-    query.execute(&mut **tx).await?;
+    let sql = match db.backend {
+        Backend::Postgres => "UPDATE domain_events SET published_at = $1 WHERE seq IN (SELECT value::bigint FROM json_array_elements_text($2::json))",
+        Backend::Sqlite => "UPDATE domain_events SET published_at = $1 WHERE seq IN (SELECT value FROM json_each($2))",
+    };
+    let list = serde_json::to_string(seqs).map_err(|_| AppError::Internal)?;
+    sqlx::query(sql).bind(now_ms()).bind(list).execute(&mut **tx).await?;
     Ok(())
 }
 

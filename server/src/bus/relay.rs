@@ -16,24 +16,23 @@ pub async fn relay_batch(state: &AppState, bus: &Bus) -> anyhow::Result<usize> {
     let db = &state.db;
     match db.backend {
         Backend::Postgres => {
-            // Rows stay locked (SKIP LOCKED) until commit, so relays in several worker
-            // processes never publish the same batch concurrently.
+            // Claimed and marked in one statement; the rows stay locked (SKIP LOCKED)
+            // until commit, so relays in several worker processes never publish the
+            // same batch, and a failed publication rolls the marks back.
             let mut tx = db.pool.begin().await?;
-            let batch = outbox::claim_unpublished(db, &mut tx, BATCH).await?;
+            let batch = outbox::claim_for_publishing(&mut tx, BATCH).await?;
             if batch.is_empty() {
                 return Ok(0);
             }
-            let events: Vec<_> = batch.iter().map(|(_, e)| e.clone()).collect();
+            let events: Vec<_> = batch.into_iter().map(|(_, e)| e).collect();
             bus.publish(&events).await?;
-            let seqs: Vec<i64> = batch.iter().map(|(s, _)| *s).collect();
-            outbox::mark_published(&mut tx, &seqs).await?;
             tx.commit().await?;
-            Ok(seqs.len())
+            Ok(events.len())
         }
         Backend::Sqlite => {
             // One process owns an SQLite file: read, publish, then mark in a short write.
             let mut read = db.pool.begin().await?;
-            let batch = outbox::claim_unpublished(db, &mut read, BATCH).await?;
+            let batch = outbox::unpublished(&mut read, BATCH).await?;
             read.commit().await?;
             if batch.is_empty() {
                 return Ok(0);
@@ -42,7 +41,7 @@ pub async fn relay_batch(state: &AppState, bus: &Bus) -> anyhow::Result<usize> {
             bus.publish(&events).await?;
             let seqs: Vec<i64> = batch.iter().map(|(s, _)| *s).collect();
             let mut tx = db.begin_write().await?;
-            outbox::mark_published(&mut tx, &seqs).await?;
+            outbox::mark_published(db, &mut tx, &seqs).await?;
             tx.commit().await?;
             Ok(seqs.len())
         }
