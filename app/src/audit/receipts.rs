@@ -50,37 +50,57 @@ pub enum Handled {
     /// Done, and the handler's own statement recorded the receipt as processed, in the
     /// same commit as its change.
     Recorded,
+    /// The handler's own statement found the receipt already processed and changed
+    /// nothing (a redelivery).
+    Duplicate,
 }
 
-/// A CTE for a handler's own statement that records its receipt as processed: `$now`,
-/// `$event` and `$consumer` are the placeholders of the time, the event id and the
-/// consumer name.
-pub fn mark_processed_cte(now: &str, event: &str, consumer: &str) -> String {
+/// A CTE for the statement of a handler that admits its delivery itself: it records the
+/// receipt as processed, and `admitted` has a row only when the delivery had not been
+/// processed before, so the handler's changes depend on `EXISTS (SELECT 1 FROM admitted)`
+/// and commit with the receipt. `$now`, `$event` and `$consumer` are placeholders.
+pub fn admit_processed_cte(now: &str, event: &str, consumer: &str) -> String {
     format!(
-        "receipt AS (UPDATE event_receipts SET state = 'PROCESSED', last_error = NULL, updated_at = {now} \
-         WHERE event_id = {event} AND consumer = {consumer})"
+        "admitted AS (INSERT INTO event_receipts (event_id, consumer, state, attempts, received_at, updated_at) \
+         VALUES ({event}, {consumer}, 'PROCESSED', 1, {now}, {now}) ON CONFLICT (event_id, consumer) DO UPDATE \
+         SET state = 'PROCESSED', attempts = event_receipts.attempts + 1, last_error = NULL, updated_at = {now} \
+         WHERE event_receipts.state <> 'PROCESSED' RETURNING attempts)"
     )
 }
 
-pub async fn mark_processed(db: &Db, event_id: &str, consumer: &str) -> Result<(), AppError> {
-    sqlx::query("UPDATE event_receipts SET state = 'PROCESSED', last_error = NULL, updated_at = $1 WHERE event_id = $2 AND consumer = $3")
-        .bind(now_ms())
-        .bind(event_id)
-        .bind(consumer)
-        .execute(&db.pool)
-        .await?;
-    Ok(())
+/// Records the receipt as processed: after [`admit`], or creating it for a handler that
+/// admits its deliveries itself (an attempt more, unless [`admit`] counted it). False when
+/// it already was processed: the delivery was a duplicate.
+pub async fn mark_processed(db: &Db, event_id: &str, consumer: &str) -> Result<bool, AppError> {
+    let newly: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO event_receipts (event_id, consumer, state, attempts, received_at, updated_at) \
+         VALUES ($2, $3, 'PROCESSED', 1, $1, $1) ON CONFLICT (event_id, consumer) DO UPDATE SET state = 'PROCESSED', \
+         attempts = event_receipts.attempts + CASE WHEN event_receipts.state = 'RECEIVED' THEN 0 ELSE 1 END, \
+         last_error = NULL, updated_at = $1 WHERE event_receipts.state <> 'PROCESSED' RETURNING attempts",
+    )
+    .bind(now_ms())
+    .bind(event_id)
+    .bind(consumer)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(newly.is_some())
 }
 
+/// Records the receipt as failed, like [`mark_processed`].
 pub async fn mark_failed(db: &Db, event_id: &str, consumer: &str, error: &str) -> Result<(), AppError> {
     let error: String = error.chars().take(2000).collect();
-    sqlx::query("UPDATE event_receipts SET state = 'FAILED', last_error = $1, updated_at = $2 WHERE event_id = $3 AND consumer = $4")
-        .bind(error)
-        .bind(now_ms())
-        .bind(event_id)
-        .bind(consumer)
-        .execute(&db.pool)
-        .await?;
+    sqlx::query(
+        "INSERT INTO event_receipts (event_id, consumer, state, attempts, last_error, received_at, updated_at) \
+         VALUES ($3, $4, 'FAILED', 1, $1, $2, $2) ON CONFLICT (event_id, consumer) DO UPDATE SET state = 'FAILED', \
+         attempts = event_receipts.attempts + CASE WHEN event_receipts.state = 'RECEIVED' THEN 0 ELSE 1 END, \
+         last_error = $1, updated_at = $2",
+    )
+    .bind(error)
+    .bind(now_ms())
+    .bind(event_id)
+    .bind(consumer)
+    .execute(&db.pool)
+    .await?;
     Ok(())
 }
 

@@ -18,7 +18,8 @@ use crate::AppError;
 pub async fn process_payment(state: &AppState, order_id: &str, delivery: &Delivery) -> Result<Handled, AppError> {
     let db = &state.db;
     let row = sqlx::query(
-        "SELECT o.status, o.total_cents, o.hold_id, h.expires_at, g.outcome FROM orders o JOIN holds h ON h.id = o.hold_id \
+        "SELECT o.status, o.total_cents, o.hold_id, o.event_id, h.expires_at, g.outcome, \
+         (SELECT COUNT(*) FROM order_items i WHERE i.order_id = o.id) AS seats FROM orders o JOIN holds h ON h.id = o.hold_id \
          LEFT JOIN gateway_tokens g ON g.token = o.payment_token WHERE o.id = $1",
     )
         .bind(order_id)
@@ -32,6 +33,8 @@ pub async fn process_payment(state: &AppState, order_id: &str, delivery: &Delive
     let amount: i64 = row.try_get("total_cents")?;
     let hold_id: String = row.try_get("hold_id")?;
     let hold_expires_at: i64 = row.try_get("expires_at")?;
+    let event_id: String = row.try_get("event_id")?;
+    let seats: i64 = row.try_get("seats")?;
     // The gateway's answer for this token, after the gateway's delay.
     let outcome: Option<String> = row.try_get("outcome")?;
     let outcome = outcome.and_then(|o| CardOutcome::parse(&o)).unwrap_or(CardOutcome::Decline);
@@ -39,10 +42,14 @@ pub async fn process_payment(state: &AppState, order_id: &str, delivery: &Delive
 
     let now = now_ms();
     if db.backend == Backend::Postgres && outcome.refusal().is_none() {
-        if postgres::approve(db, order_id, now, delivery).await? {
-            state.outbox_signal.notify_one();
-        }
-        return Ok(Handled::Recorded);
+        return Ok(match postgres::approve(db, order_id, now, delivery).await? {
+            postgres::Approval::Paid => {
+                state.outbox_signal.notify_one();
+                Handled::Recorded
+            }
+            postgres::Approval::NotPending => Handled::Recorded,
+            postgres::Approval::Duplicate => Handled::Duplicate,
+        });
     }
     let mut tx = db.begin_write().await?;
     let (to, reason) = match outcome.refusal() {
@@ -82,7 +89,7 @@ pub async fn process_payment(state: &AppState, order_id: &str, delivery: &Delive
                 &mut tx,
                 &[
                     (event_types::PAYMENT_APPROVED, order_id, json!({ "order_id": order_id, "amount_cents": amount })),
-                    (event_types::ORDER_PAID, order_id, json!({ "order_id": order_id })),
+                    (event_types::ORDER_PAID, order_id, json!({ "order_id": order_id, "event_id": event_id, "seats": seats })),
                 ],
             )
             .await?;

@@ -263,15 +263,25 @@ pub(crate) async fn place(db: &Db, request: &PlaceRequest<'_>) -> Result<Option<
     }))
 }
 
-/// Records an approved payment of a PENDING order: the order is PAID, the payment is
-/// stored, its seats are SOLD, `payment.approved` and `order.paid` are written and the
-/// payment consumer's receipt is marked processed, in one statement. Returns false when
-/// the order was no longer PENDING (then only the receipt is written).
-pub(crate) async fn approve(db: &Db, order_id: &str, now: i64, delivery: &Delivery) -> Result<bool, AppError> {
+/// What an approved payment's statement did.
+pub(crate) enum Approval {
+    /// The order was PENDING and is PAID now.
+    Paid,
+    /// The order was no longer PENDING: only the receipt was written.
+    NotPending,
+    /// The delivery had been processed before: nothing was written.
+    Duplicate,
+}
+
+/// Records an approved payment of a PENDING order: the payment consumer's receipt is
+/// admitted as processed, the order is PAID, the payment is stored, its seats are SOLD,
+/// and `payment.approved` and `order.paid` are written, in one statement. `order.paid`
+/// names the event and the number of seats, so the ticket consumer needs no read.
+pub(crate) async fn approve(db: &Db, order_id: &str, now: i64, delivery: &Delivery) -> Result<Approval, AppError> {
     let sql = format!(
-        "WITH paid AS ( \
+        "WITH {admitted}, paid AS ( \
              UPDATE orders SET status = 'PAID', failure_reason = NULL, paid_at = $1, updated_at = $1 \
-             WHERE id = $2 AND status = 'PENDING' RETURNING id, total_cents \
+             WHERE id = $2 AND status = 'PENDING' AND EXISTS (SELECT 1 FROM admitted) RETURNING id, event_id, total_cents \
          ), payment AS ( \
              INSERT INTO payments (id, order_id, status, reason, amount_cents, created_at) \
              SELECT $3, id, 'APPROVED', NULL, total_cents, $1 FROM paid ON CONFLICT (order_id) DO NOTHING \
@@ -281,16 +291,17 @@ pub(crate) async fn approve(db: &Db, order_id: &str, now: i64, delivery: &Delive
          ), announced AS ( \
              INSERT INTO domain_events (id, event_type, aggregate_id, payload, occurred_at) \
              SELECT $4, '{approved}', id, json_build_object('amount_cents', total_cents, 'order_id', id)::text, $1 FROM paid \
-             UNION ALL SELECT $5, '{paid}', id, json_build_object('order_id', id)::text, $1 FROM paid \
-         ), {receipt} \
-         SELECT COUNT(*) AS n FROM paid",
+             UNION ALL SELECT $5, '{paid}', id, json_build_object('event_id', event_id, 'order_id', id, \
+             'seats', (SELECT COUNT(*) FROM order_items WHERE order_id = $2))::text, $1 FROM paid \
+         ) \
+         SELECT (SELECT COUNT(*) FROM admitted) AS admitted, (SELECT COUNT(*) FROM paid) AS paid",
+        admitted = receipts::admit_processed_cte("$1", "$6", "$7"),
         approved = event_types::PAYMENT_APPROVED,
         paid = event_types::ORDER_PAID,
-        receipt = receipts::mark_processed_cte("$1", "$6", "$7"),
     );
     let sql = sql.as_str();
-    let paid = retrying_deadlocks("a payment", move || {
-        sqlx::query_scalar::<_, i64>(sql)
+    let row = retrying_deadlocks("a payment", move || {
+        sqlx::query(sql)
             .bind(now)
             .bind(order_id)
             .bind(new_id())
@@ -301,5 +312,9 @@ pub(crate) async fn approve(db: &Db, order_id: &str, now: i64, delivery: &Delive
             .fetch_one(&db.pool)
     })
     .await?;
-    Ok(paid == 1)
+    Ok(match (row.try_get::<i64, _>("admitted")?, row.try_get::<i64, _>("paid")?) {
+        (0, _) => Approval::Duplicate,
+        (_, 0) => Approval::NotPending,
+        _ => Approval::Paid,
+    })
 }

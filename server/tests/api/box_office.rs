@@ -395,58 +395,8 @@ async fn lines_name_the_seats_as_the_map_does(app: &TestApp) {
     assert_eq!(res.json::<Value>().await.unwrap()["error"]["code"], "not_on_sale");
 }
 
-/// The payment and ticket consumers record their receipts as processed; a redelivery is
-/// a duplicate, and even one whose receipt was lost (reset to RECEIVED, as after a crash
-/// between the handler's commit and its receipt) changes nothing: one payment, one
-/// ticket per seat.
-async fn redelivered_payment_and_paid_events_change_nothing(app: &TestApp) {
-    use server::workers::{consumers, deliver, Outcome};
-    let (event, seats) = event_with_seats(app, 2).await;
-    let ana = app.customer("ana@example.com").await;
-    let h: Value = hold(app, &ana, &event, &seats).await.json().await.unwrap();
-    let o: Value = order(app, &ana, h["id"].as_str().unwrap(), APPROVED, "redeliver").await.json().await.unwrap();
-    let order_id = o["id"].as_str().unwrap();
-    wait_for_status(app, &ana, order_id, "PAID").await;
-    let db = &app.state.db.pool;
-    for (consumer, event_type) in [("payment-processor", "order.placed"), ("ticket-issuer", "order.paid")] {
-        let event_id: String = sqlx::query_scalar("SELECT id FROM domain_events WHERE event_type = $1 AND aggregate_id = $2")
-            .bind(event_type)
-            .bind(order_id)
-            .fetch_one(db)
-            .await
-            .unwrap();
-        // The receipt may trail the order's state by a moment on the portable path.
-        let mut state = String::new();
-        for _ in 0..100 {
-            state = sqlx::query_scalar("SELECT state FROM event_receipts WHERE event_id = $1 AND consumer = $2")
-                .bind(&event_id)
-                .bind(consumer)
-                .fetch_optional(db)
-                .await
-                .unwrap()
-                .unwrap_or_default();
-            if state == "PROCESSED" {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        assert_eq!(state, "PROCESSED", "{consumer}");
-        let envelope = app::audit::outbox::find(&app.state.db, &event_id).await.unwrap().unwrap();
-        let worker = consumers().into_iter().find(|c| c.name == consumer).unwrap();
-        assert_eq!(deliver(&app.state, &worker, &envelope).await, Outcome::Duplicate, "{consumer}");
-        sqlx::query("UPDATE event_receipts SET state = 'RECEIVED' WHERE event_id = $1 AND consumer = $2").bind(&event_id).bind(consumer).execute(db).await.unwrap();
-        assert_eq!(deliver(&app.state, &worker, &envelope).await, Outcome::Processed, "{consumer}");
-    }
-    let count = |sql: &'static str| async move { sqlx::query_scalar::<_, i64>(sql).bind(order_id).fetch_one(db).await.unwrap() };
-    assert_eq!(count("SELECT COUNT(*) FROM payments WHERE order_id = $1").await, 1);
-    assert_eq!(count("SELECT COUNT(*) FROM tickets WHERE order_id = $1").await, 2);
-    assert_eq!(count("SELECT COUNT(*) FROM domain_events WHERE event_type = 'ticket.issued' AND payload LIKE '%' || $1 || '%'").await, 2);
-    assert_eq!(count("SELECT COUNT(*) FROM domain_events WHERE event_type = 'order.paid' AND aggregate_id = $1").await, 1);
-}
-
 on_both_backends!(
     best_available_seats,
-    redelivered_payment_and_paid_events_change_nothing,
     lines_name_the_seats_as_the_map_does,
     hold_pay_and_get_tickets,
     same_key_same_order,

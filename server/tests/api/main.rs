@@ -7,6 +7,7 @@ mod box_office;
 mod box_office_timing;
 mod bus;
 mod catalog;
+mod consumers;
 mod crash;
 mod cross_cutting;
 mod organizer;
