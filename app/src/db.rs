@@ -63,6 +63,11 @@ impl Db {
                             // eighth of the database's CPU in an on-sale rush. The hot
                             // statements look rows up by key, so one plan serves all values.
                             conn.execute("SET plan_cache_mode = force_generic_plan").await?;
+                            // Just-in-time compilation is for long analytical queries. A
+                            // generic plan's estimates for JSON inputs can pass its cost
+                            // threshold, and then every execution of a one-millisecond
+                            // statement spends tens of milliseconds compiling.
+                            conn.execute("SET jit = off").await?;
                             Ok(())
                         })
                     })

@@ -7,6 +7,7 @@ use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 
 use crate::db::Db;
+use crate::orders::hold_batches::HoldBatcher;
 use crate::net::TrustedProxies;
 use crate::tickets::signing::TicketSigner;
 use crate::users::password::PasswordHasher;
@@ -74,6 +75,8 @@ pub struct AppState {
     pub signer: Arc<TicketSigner>,
     /// Sessions resolved a moment ago.
     pub sessions: Arc<SessionCache>,
+    /// Hold requests waiting for their batch (PostgreSQL).
+    pub hold_batcher: Arc<HoldBatcher>,
 }
 
 impl AppState {
@@ -87,6 +90,7 @@ impl AppState {
             outbox_signal: Arc::new(tokio::sync::Notify::new()),
             signer: Arc::new(TicketSigner::random()),
             sessions: Arc::new(SessionCache::default()),
+            hold_batcher: Arc::new(HoldBatcher::default()),
         }
     }
 

@@ -18,6 +18,7 @@ fn uuid(s: String) -> Result<Uuid, AppError> {
 }
 
 /// The event a hold is asked for, as the hold's answer names it.
+#[derive(Clone)]
 pub(crate) struct HoldEvent {
     pub id: String,
     pub title: String,
@@ -50,9 +51,9 @@ pub(crate) enum HoldOutcome {
 }
 
 /// One attempt to hold seats, with everything decided before the database is asked.
-pub(crate) struct HoldRequest<'a> {
+pub(crate) struct HoldRequest {
     /// The event's id or slug, as the caller named it.
-    pub event: &'a str,
+    pub event: String,
     pub hold_id: String,
     pub user_id: String,
     pub seat_ids: Vec<String>,
@@ -65,27 +66,28 @@ pub async fn create(state: &AppState, user: &User, event_id: &str, seat_ids: &[U
     check_seat_request(seat_ids).map_err(AppError::Validation)?;
     let now = now_ms();
     let request = HoldRequest {
-        event: event_id,
+        event: event_id.to_owned(),
         hold_id: new_id(),
         user_id: user.id.to_string(),
         seat_ids: seat_ids.iter().map(Uuid::to_string).collect(),
         now,
         expires_at: now + state.settings.hold_ttl.as_millis() as i64,
     };
+    let (hold_id, expires_at) = (request.hold_id.clone(), request.expires_at);
     let outcome = match state.db.backend {
-        Backend::Postgres => crate::orders::postgres::hold(&state.db, &request).await?,
+        Backend::Postgres => state.hold_batcher.hold(&state.db, request).await?,
         Backend::Sqlite => hold_in_transaction(&state.db, &request).await?,
     };
     match outcome {
         HoldOutcome::Held { event, seats } => {
             state.outbox_signal.notify_one();
             Ok(Hold {
-                id: uuid(request.hold_id)?,
+                id: uuid(hold_id)?,
                 event_id: uuid(event.id)?,
                 event_title: event.title,
                 event_slug: event.slug,
                 status: HoldStatus::Active,
-                expires_at: from_ms(request.expires_at),
+                expires_at: from_ms(expires_at),
                 total_cents: seats.iter().map(|s| s.price_cents).sum(),
                 seats,
                 currency: event.currency,
@@ -107,9 +109,9 @@ pub async fn create(state: &AppState, user: &User, event_id: &str, seat_ids: &[U
 
 /// The portable hold (SQLite): one write transaction of a few statements. SQLite has one
 /// writer at a time (`BEGIN IMMEDIATE`), so a plain conditional update cannot race.
-async fn hold_in_transaction(db: &Db, request: &HoldRequest<'_>) -> Result<HoldOutcome, AppError> {
+async fn hold_in_transaction(db: &Db, request: &HoldRequest) -> Result<HoldOutcome, AppError> {
     let Some(event) = sqlx::query("SELECT id, status, starts_at, title, slug, currency FROM events WHERE id = $1 OR slug = $1")
-        .bind(request.event)
+        .bind(&request.event)
         .fetch_optional(&db.pool)
         .await?
     else {

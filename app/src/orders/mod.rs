@@ -6,6 +6,8 @@ pub mod pages;
 pub mod rules;
 
 #[cfg(feature = "ssr")]
+pub mod hold_batches;
+#[cfg(feature = "ssr")]
 pub mod holds;
 #[cfg(feature = "ssr")]
 pub mod payments;

@@ -18,7 +18,6 @@ use sqlx::Row;
 use crate::audit::event_types;
 use crate::audit::receipts::{self, Delivery};
 use crate::db::{new_id, Db};
-use crate::orders::holds::{HoldEvent, HoldOutcome, HoldRequest};
 use crate::orders::model::SeatLine;
 use crate::orders::service::Placed;
 use crate::AppError;
@@ -35,7 +34,7 @@ fn is_deadlock(e: &sqlx::Error) -> bool {
 
 /// Runs `statement` again while PostgreSQL chooses it as a deadlock victim, up to
 /// [`DEADLOCK_ATTEMPTS`] runs in all; `what` names it in the log.
-async fn retrying_deadlocks<T, F, Fut>(what: &str, mut statement: F) -> Result<T, sqlx::Error>
+pub(crate) async fn retrying_deadlocks<T, F, Fut>(what: &str, mut statement: F) -> Result<T, sqlx::Error>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, sqlx::Error>>,
@@ -54,7 +53,7 @@ where
 
 /// A seat line as the statements below return it (a JSON array of these).
 #[derive(Deserialize)]
-struct LineJson {
+pub(crate) struct LineJson {
     seat_id: String,
     section: String,
     section_order: i64,
@@ -63,23 +62,29 @@ struct LineJson {
     price_cents: i64,
 }
 
+/// The `json_build_object` of one seat line of a row with hold_seats' columns.
+pub(crate) const LINE_OBJECT: &str = "json_build_object('seat_id', seat_id, 'section', section, 'section_order', section_order, \
+    'row', row_label, 'number', number, 'price_cents', price_cents)";
+
 /// `json_agg` of the seat lines of a CTE with hold_seats' columns.
 fn lines_json(cte: &str) -> String {
-    format!(
-        "(SELECT json_agg(json_build_object('seat_id', seat_id, 'section', section, 'section_order', section_order, \
-         'row', row_label, 'number', number, 'price_cents', price_cents))::text FROM {cte})"
-    )
+    format!("(SELECT json_agg({LINE_OBJECT})::text FROM {cte})")
 }
 
 /// Seat lines from [`lines_json`], in map order (section, row, number).
 fn parse_lines(json: Option<String>) -> Result<Vec<SeatLine>, AppError> {
-    let mut lines: Vec<LineJson> = match json {
+    let lines: Vec<LineJson> = match json {
         Some(text) => serde_json::from_str(&text).map_err(|e| {
             tracing::error!(error = %e, "seat lines did not parse");
             AppError::Internal
         })?,
         None => Vec::new(),
     };
+    sorted_lines(lines)
+}
+
+/// Seat lines in map order (section, row, number).
+pub(crate) fn sorted_lines(mut lines: Vec<LineJson>) -> Result<Vec<SeatLine>, AppError> {
     lines.sort_by(|a, b| (a.section_order, &a.row, a.number).cmp(&(b.section_order, &b.row, b.number)));
     lines
         .into_iter()
@@ -93,95 +98,6 @@ fn parse_lines(json: Option<String>) -> Result<Vec<SeatLine>, AppError> {
             })
         })
         .collect()
-}
-
-/// Holds every requested seat or none. When the statement's snapshot already shows a
-/// seat taken, nothing is locked and the refusal writes nothing (no commit to flush,
-/// which is most requests of an on-sale rush). Otherwise the seats are locked in id
-/// order (`FOR UPDATE`), so two buyers asking for overlapping seats wait for each other
-/// instead of deadlocking; a seat another buyer took meanwhile is re-read when its lock
-/// is granted and drops out. Seats already held or sold are never locked, so an order
-/// or a payment changing its own seats never waits for a buyer who asks for them. Only
-/// when every seat was locked available does anything get written; otherwise the seats
-/// that are not available are named.
-pub(crate) async fn hold(db: &Db, request: &HoldRequest<'_>) -> Result<HoldOutcome, AppError> {
-    let ids = &request.seat_ids;
-    let list = (0..ids.len()).map(|i| format!("${}", i + 9)).collect::<Vec<_>>().join(", ");
-    let sql = format!(
-        "WITH ev AS ( \
-             SELECT id, status, starts_at, title, slug, currency FROM events WHERE id = $1 OR slug = $1 LIMIT 1 \
-         ), free AS ( \
-             SELECT COUNT(*) = $3 AS all_free FROM event_seats es \
-             WHERE es.event_id = (SELECT id FROM ev WHERE status = 'ON_SALE' AND starts_at > $2) \
-             AND es.status = 'AVAILABLE' AND es.seat_id IN ({list}) \
-         ), locked AS ( \
-             SELECT es.seat_id, es.section_id FROM event_seats es \
-             WHERE (SELECT all_free FROM free) AND es.event_id = (SELECT id FROM ev) \
-             AND es.status = 'AVAILABLE' AND es.seat_id IN ({list}) ORDER BY es.seat_id FOR UPDATE \
-         ), verdict AS ( \
-             SELECT COUNT(*) = $3 AS ok FROM locked \
-         ), held AS ( \
-             UPDATE event_seats es SET status = 'HELD', hold_id = $4, version = es.version + 1, updated_at = $2 \
-             FROM locked l WHERE (SELECT ok FROM verdict) AND es.event_id = (SELECT id FROM ev) AND es.seat_id = l.seat_id \
-             RETURNING es.seat_id, es.section_id \
-         ), new_hold AS ( \
-             INSERT INTO holds (id, event_id, user_id, status, expires_at, created_at, updated_at) \
-             SELECT $4, ev.id, $5, 'ACTIVE', $6, $2, $2 FROM ev WHERE (SELECT ok FROM verdict) \
-         ), lines AS ( \
-             INSERT INTO hold_seats (hold_id, seat_id, price_cents, section, section_order, row_label, number) \
-             SELECT $4, h.seat_id, p.price_cents, sc.name, sc.sort_order, st.row_label, st.number FROM held h \
-             JOIN seats st ON st.id = h.seat_id JOIN venue_sections sc ON sc.id = h.section_id \
-             JOIN event_prices p ON p.event_id = (SELECT id FROM ev) AND p.section_id = h.section_id \
-             RETURNING seat_id, section, section_order, row_label, number, price_cents \
-         ), announced AS ( \
-             INSERT INTO domain_events (id, event_type, aggregate_id, payload, occurred_at) \
-             SELECT $7, '{seats_held}', ev.id, json_build_object('event_id', ev.id, 'expires_at_ms', $6::bigint, \
-             'hold_id', $4::text, 'seat_ids', $8::json, 'user_id', $5::text)::text, $2 FROM ev WHERE (SELECT ok FROM verdict) \
-         ) \
-         SELECT ev.id, ev.status, ev.starts_at, ev.title, ev.slug, ev.currency, (SELECT ok FROM verdict) AS ok, \
-             {lines} AS seats, \
-             (SELECT COUNT(*) FROM event_seats es WHERE NOT (SELECT ok FROM verdict) AND es.event_id = ev.id \
-             AND es.seat_id IN ({list})) AS found, \
-             (SELECT json_agg(es.seat_id)::text FROM event_seats es WHERE NOT (SELECT ok FROM verdict) AND es.event_id = ev.id \
-             AND es.seat_id IN ({list}) AND (es.status <> 'AVAILABLE' \
-             OR ((SELECT all_free FROM free) AND es.seat_id NOT IN (SELECT seat_id FROM locked)))) AS taken \
-         FROM ev",
-        seats_held = event_types::SEATS_HELD,
-        lines = lines_json("lines"),
-    );
-    let seat_ids_json = serde_json::to_string(ids).map_err(|_| AppError::Internal)?;
-    let (sql, seat_ids_json) = (sql.as_str(), seat_ids_json.as_str());
-    let row = retrying_deadlocks("a hold", move || {
-        let mut query = sqlx::query(sql)
-            .bind(request.event)
-            .bind(request.now)
-            .bind(ids.len() as i64)
-            .bind(&request.hold_id)
-            .bind(&request.user_id)
-            .bind(request.expires_at)
-            .bind(new_id())
-            .bind(seat_ids_json);
-        for id in ids {
-            query = query.bind(id);
-        }
-        query.fetch_optional(&db.pool)
-    })
-    .await?;
-    let Some(row) = row else {
-        return Ok(HoldOutcome::NoSuchEvent);
-    };
-    let Some(event) = HoldEvent::on_sale(&row, request.now)? else {
-        return Ok(HoldOutcome::NotOnSale);
-    };
-    if row.try_get::<bool, _>("ok")? {
-        return Ok(HoldOutcome::Held { event, seats: parse_lines(row.try_get("seats")?)? });
-    }
-    if row.try_get::<i64, _>("found")? != ids.len() as i64 {
-        return Ok(HoldOutcome::UnknownSeats);
-    }
-    let taken: Option<String> = row.try_get("taken")?;
-    let taken: Vec<String> = taken.map(|t| serde_json::from_str(&t)).transpose().map_err(|_| AppError::Internal)?.unwrap_or_default();
-    Ok(HoldOutcome::Taken(taken))
 }
 
 /// An order about to be placed: everything decided before the database is asked.

@@ -237,7 +237,11 @@ async fn concurrent_holds_never_overlap(app: &TestApp) {
     }
     let mut tasks = Vec::new();
     for (i, token) in tokens.into_iter().enumerate() {
-        let wanted: Vec<String> = (0..4).map(|k| seats[(i * 3 + k * 5) % seats.len()].clone()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+        let mut wanted: Vec<String> = (0..4).map(|k| seats[(i * 3 + k * 5) % seats.len()].clone()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+        if i % 8 == 7 {
+            // Among them, buyers naming a seat that is not the event's.
+            wanted[0] = uuid::Uuid::new_v4().to_string();
+        }
         let url = app.api(&format!("/events/{event}/holds"));
         tasks.push(tokio::spawn(async move {
             let res = reqwest::Client::new().post(url).bearer_auth(token).json(&json!({ "seat_ids": wanted })).send().await.unwrap();
@@ -248,8 +252,14 @@ async fn concurrent_holds_never_overlap(app: &TestApp) {
     }
     let mut granted = 0;
     let mut owner: HashMap<String, String> = HashMap::new();
+    let mut refusals = Vec::new();
     for task in tasks {
         let (status, wanted, body) = task.await.unwrap();
+        let unknown = !seats.contains(&wanted[0]);
+        if unknown {
+            assert_eq!(status, 422, "a seat of no event: {body}");
+            continue;
+        }
         match status {
             201 => {
                 granted += 1;
@@ -259,11 +269,23 @@ async fn concurrent_holds_never_overlap(app: &TestApp) {
                     assert!(owner.insert(seat.to_owned(), body["id"].as_str().unwrap().to_owned()).is_none(), "{seat} held twice");
                 }
             }
-            409 => assert_eq!(body["error"]["code"], "seats_unavailable"),
+            409 => {
+                assert_eq!(body["error"]["code"], "seats_unavailable");
+                refusals.push((wanted, body["error"]["details"]["seat_ids"].clone()));
+            }
             other => panic!("unexpected {other}: {body}"),
         }
     }
     assert!(granted >= 1);
+    // Every seat was available before: a refusal names seats it asked for, each held by
+    // a buyer who got theirs.
+    for (wanted, named) in refusals {
+        let named: Vec<String> = serde_json::from_value(named).unwrap();
+        assert!(!named.is_empty(), "a refusal names the taken seats");
+        for seat in named {
+            assert!(wanted.contains(&seat) && owner.contains_key(&seat), "{seat} named as taken");
+        }
+    }
     // The database agrees: every HELD seat belongs to exactly the hold that got it.
     let rows: Vec<(String, String)> = sqlx::query_as("SELECT seat_id, hold_id FROM event_seats WHERE event_id = $1 AND status = 'HELD'")
         .bind(&event)

@@ -1,0 +1,404 @@
+//! Holds on PostgreSQL, in batches: the hold requests that arrive while earlier ones are
+//! with the database go to it together, in one statement.
+//!
+//! During an on-sale rush most of a hold's cost is the statement, not the seats: the
+//! round trip, starting the plan of a many-table statement, the commit. One statement
+//! for every request waiting at that moment pays those once. Nothing waits on purpose:
+//! a request that finds a free slot ([`BATCHES_AT_ONCE`]) goes at once, alone if it is
+//! alone, so a quiet box office answers as fast as before.
+//!
+//! Each request stays all-or-nothing on its own, exactly as the one-request statement
+//! was: a batch holds the seats of every request whose seats were all available and
+//! refuses the others, naming their taken seats. Two requests for a common seat never
+//! share a batch, nor run in two batches at once: the later one waits. When the earlier
+//! one's batch has held that seat, the later one is refused at once, naming it (the
+//! database committed it to the other hold a moment ago and would refuse it too);
+//! otherwise it goes in a next batch.
+//!
+//! The batches are this process's; the database's row locks keep several web processes
+//! from holding a seat twice, as they keep two batches of one process.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde::Deserialize;
+use sqlx::Row;
+use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
+
+use crate::audit::event_types;
+use crate::db::{new_id, now_ms, Db};
+use crate::orders::holds::{HoldEvent, HoldOutcome, HoldRequest};
+use crate::orders::postgres::{retrying_deadlocks, sorted_lines, LineJson, LINE_OBJECT};
+use crate::AppError;
+
+/// Batch statements in flight at once (the rest of the pool serves everything else).
+const BATCHES_AT_ONCE: usize = 4;
+
+/// The most requests in one statement.
+const MOST_PER_BATCH: usize = 64;
+
+struct Waiting {
+    request: HoldRequest,
+    reply: oneshot::Sender<Result<HoldOutcome, AppError>>,
+}
+
+#[derive(Default)]
+struct Queue {
+    waiting: VecDeque<Waiting>,
+    /// (event, seat) of the requests in the batches being run.
+    in_flight: HashSet<(String, String)>,
+    /// Seats the database answered for as the event's (held or taken), by event as the
+    /// requests named it: a request naming only such seats cannot be refused for naming
+    /// a seat of no event. An event's seats never change.
+    known: HashMap<String, HashSet<String>>,
+}
+
+/// The most seats remembered in [`Queue::known`] before it starts again.
+const MOST_KNOWN: usize = 200_000;
+
+pub struct HoldBatcher {
+    queue: Mutex<Queue>,
+    slots: Arc<Semaphore>,
+}
+
+impl Default for HoldBatcher {
+    fn default() -> Self {
+        HoldBatcher { queue: Mutex::default(), slots: Arc::new(Semaphore::new(BATCHES_AT_ONCE)) }
+    }
+}
+
+impl HoldBatcher {
+    fn lock(&self) -> MutexGuard<'_, Queue> {
+        // The queue holds no invariant a panic could break halfway.
+        self.queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Holds the request's seats, or none, in the next batch.
+    pub(crate) async fn hold(self: &Arc<Self>, db: &Db, request: HoldRequest) -> Result<HoldOutcome, AppError> {
+        let (reply, answer) = oneshot::channel();
+        self.lock().waiting.push_back(Waiting { request, reply });
+        if let Ok(slot) = self.slots.clone().try_acquire_owned() {
+            tokio::spawn(self.clone().run(db.clone(), slot));
+        }
+        answer.await.map_err(|_| {
+            tracing::error!("a hold batch ended without an answer");
+            AppError::Internal
+        })?
+    }
+
+    /// Runs batches while requests wait. A request queued while every slot was taken is
+    /// picked up by one of the runners when it looks again, after its batch or after
+    /// giving its slot back; one waiting for seats in flight, by the runner of that batch.
+    async fn run(self: Arc<Self>, db: Db, mut slot: OwnedSemaphorePermit) {
+        loop {
+            let batch = self.take_batch();
+            if batch.is_empty() {
+                drop(slot);
+                if !self.lock().has_ready() {
+                    return;
+                }
+                match self.slots.clone().try_acquire_owned() {
+                    Ok(again) => slot = again,
+                    // Another runner holds a slot and will look after its batch.
+                    Err(_) => return,
+                }
+                continue;
+            }
+            let seats: Vec<(String, String)> =
+                batch.iter().flat_map(|w| w.request.seat_ids.iter().map(|s| (w.request.event.clone(), s.clone()))).collect();
+            let (requests, replies): (Vec<_>, Vec<_>) = batch.into_iter().map(|w| (w.request, w.reply)).unzip();
+            let started = std::time::Instant::now();
+            let outcomes = hold_batch(&db, &requests).await;
+            tracing::debug!(requests = requests.len(), ms = started.elapsed().as_secs_f64() * 1000.0, "hold batch");
+            let refused = {
+                let mut queue = self.lock();
+                for seat in &seats {
+                    queue.in_flight.remove(seat);
+                }
+                match &outcomes {
+                    Ok(outcomes) => queue.refuse_newly_held(&requests, outcomes),
+                    Err(_) => Vec::new(),
+                }
+            };
+            for (waiting, taken) in refused {
+                let _ = waiting.reply.send(Ok(HoldOutcome::Taken(taken)));
+            }
+            match outcomes {
+                Ok(outcomes) => {
+                    for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                        let _ = reply.send(Ok(outcome));
+                    }
+                }
+                Err(e) => {
+                    for reply in replies {
+                        let _ = reply.send(Err(e.clone()));
+                    }
+                }
+            }
+        }
+    }
+
+    /// The oldest waiting request none of whose seats is in flight and, in arrival order,
+    /// the others for the same event that share no seat with it, with each other or with
+    /// a batch in flight.
+    fn take_batch(&self) -> Vec<Waiting> {
+        let mut queue = self.lock();
+        let Queue { waiting, in_flight, .. } = &mut *queue;
+        let mut batch: Vec<Waiting> = Vec::new();
+        let mut later = VecDeque::new();
+        while let Some(w) = waiting.pop_front() {
+            let fits = batch.len() < MOST_PER_BATCH
+                && batch.first().is_none_or(|first| first.request.event == w.request.event)
+                && is_ready(in_flight, &w.request);
+            if fits {
+                in_flight.extend(w.request.seat_ids.iter().map(|s| (w.request.event.clone(), s.clone())));
+                batch.push(w);
+            } else {
+                later.push_back(w);
+            }
+        }
+        *waiting = later;
+        batch
+    }
+}
+
+/// Whether none of the request's seats is in a batch being run.
+fn is_ready(in_flight: &HashSet<(String, String)>, request: &HoldRequest) -> bool {
+    request.seat_ids.iter().all(|s| !in_flight.contains(&(request.event.clone(), s.clone())))
+}
+
+impl Queue {
+    /// Takes out the waiting requests that asked for seats the batch of `requests` has
+    /// just held, with those seats: the database committed them to another hold a moment
+    /// ago, so it would refuse these too. Only requests whose every seat is known to be
+    /// the event's: the database refuses a seat of no event first.
+    fn refuse_newly_held(&mut self, requests: &[HoldRequest], outcomes: &[HoldOutcome]) -> Vec<(Waiting, Vec<String>)> {
+        if self.known.values().map(HashSet::len).sum::<usize>() > MOST_KNOWN {
+            self.known.clear();
+        }
+        for (r, outcome) in requests.iter().zip(outcomes) {
+            if matches!(outcome, HoldOutcome::Held { .. } | HoldOutcome::Taken(_)) {
+                self.known.entry(r.event.clone()).or_default().extend(r.seat_ids.iter().cloned());
+            }
+        }
+        let held: HashSet<(&str, &str)> = requests
+            .iter()
+            .zip(outcomes)
+            .filter(|(_, outcome)| matches!(outcome, HoldOutcome::Held { .. }))
+            .flat_map(|(r, _)| r.seat_ids.iter().map(|s| (r.event.as_str(), s.as_str())))
+            .collect();
+        if held.is_empty() {
+            return Vec::new();
+        }
+        let mut refused = Vec::new();
+        let mut still = VecDeque::new();
+        let empty = HashSet::new();
+        for w in self.waiting.drain(..) {
+            let taken: Vec<String> = w.request.seat_ids.iter().filter(|s| held.contains(&(w.request.event.as_str(), s.as_str()))).cloned().collect();
+            let known = self.known.get(&w.request.event).unwrap_or(&empty);
+            if taken.is_empty() || !w.request.seat_ids.iter().all(|s| known.contains(s)) {
+                still.push_back(w);
+            } else {
+                refused.push((w, taken));
+            }
+        }
+        self.waiting = still;
+        refused
+    }
+
+    /// Whether a waiting request could go in a batch now.
+    fn has_ready(&self) -> bool {
+        self.waiting.iter().any(|w| is_ready(&self.in_flight, &w.request))
+    }
+}
+
+/// One request's answer in a batch statement's `results`.
+#[derive(Deserialize)]
+struct Answer {
+    i: usize,
+    ok: bool,
+    /// How many of its seats are seats of the event.
+    found: usize,
+    taken: Option<Vec<String>>,
+    seats: Option<Vec<LineJson>>,
+}
+
+/// Holds, for every request of `requests` (all for the same event, no seat in two of
+/// them), all its seats or none, in one statement; the outcomes in the same order.
+///
+/// The statement reads every requested seat from its snapshot first. A request with a
+/// seat already taken is refused without locking anything, so a batch of refusals
+/// writes nothing (no commit to flush). The seats of the other requests are locked in id
+/// order (`FOR UPDATE`), as every hold does, so batches and single buyers asking for
+/// overlapping seats wait for each other instead of deadlocking; a seat taken meanwhile
+/// is re-read when its lock is granted and drops out, and its request is refused. Seats
+/// already held or sold are never locked, so an order or a payment changing its own
+/// seats never waits for a hold.
+pub(crate) async fn hold_batch(db: &Db, requests: &[HoldRequest]) -> Result<Vec<HoldOutcome>, AppError> {
+    let Some(first) = requests.first() else { return Ok(Vec::new()) };
+    let now = now_ms();
+    let json = serde_json::Value::Array(
+        requests
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                serde_json::json!({ "i": i, "hold_id": r.hold_id, "user_id": r.user_id, "expires_at": r.expires_at,
+                                    "announce": new_id(), "seats": r.seat_ids })
+            })
+            .collect(),
+    )
+    .to_string();
+    let sql = format!(
+        "WITH ev AS ( \
+             SELECT id, status, starts_at, title, slug, currency FROM events WHERE id = $1 OR slug = $1 LIMIT 1 \
+         ), req AS ( \
+             SELECT (r->>'i')::int AS i, r->>'hold_id' AS hold_id, r->>'user_id' AS user_id, (r->>'expires_at')::bigint AS expires_at, \
+             r->>'announce' AS announce, r->'seats' AS seats, json_array_length(r->'seats') AS wanted \
+             FROM json_array_elements($3::json) AS r \
+         ), want AS ( \
+             SELECT req.i, s.seat_id FROM req, json_array_elements_text(req.seats) AS s(seat_id) \
+         ), seen AS ( \
+             SELECT w.i, w.seat_id, (SELECT es.status FROM event_seats es WHERE es.event_id = (SELECT id FROM ev) \
+             AND es.seat_id = w.seat_id) AS status FROM want w \
+         ), hopeful AS ( \
+             SELECT i FROM seen GROUP BY i HAVING bool_and(COALESCE(status = 'AVAILABLE', false)) \
+         ), locked AS ( \
+             SELECT es.seat_id FROM event_seats es \
+             WHERE es.event_id = (SELECT id FROM ev WHERE status = 'ON_SALE' AND starts_at > $2) AND es.status = 'AVAILABLE' \
+             AND es.seat_id = ANY (ARRAY(SELECT w.seat_id FROM want w JOIN hopeful h ON h.i = w.i)) ORDER BY es.seat_id FOR UPDATE \
+         ), granted AS ( \
+             SELECT r.i, r.hold_id, r.user_id, r.expires_at, r.announce, r.seats FROM req r \
+             JOIN (SELECT w.i, COUNT(*) AS n FROM want w JOIN locked l ON l.seat_id = w.seat_id GROUP BY w.i) c ON c.i = r.i \
+             WHERE c.n = r.wanted \
+         ), held AS ( \
+             UPDATE event_seats es SET status = 'HELD', hold_id = g.hold_id, version = es.version + 1, updated_at = $2 \
+             FROM want w JOIN granted g ON g.i = w.i \
+             WHERE es.event_id = (SELECT id FROM ev) AND es.seat_id = w.seat_id \
+             AND es.seat_id = ANY (ARRAY(SELECT w.seat_id FROM want w JOIN granted g ON g.i = w.i)) \
+             RETURNING es.seat_id, es.section_id, g.hold_id \
+         ), new_holds AS ( \
+             INSERT INTO holds (id, event_id, user_id, status, expires_at, created_at, updated_at) \
+             SELECT g.hold_id, (SELECT id FROM ev), g.user_id, 'ACTIVE', g.expires_at, $2, $2 FROM granted g \
+         ), lines AS ( \
+             INSERT INTO hold_seats (hold_id, seat_id, price_cents, section, section_order, row_label, number) \
+             SELECT h.hold_id, h.seat_id, p.price_cents, sc.name, sc.sort_order, st.row_label, st.number FROM held h \
+             JOIN seats st ON st.id = h.seat_id JOIN venue_sections sc ON sc.id = h.section_id \
+             JOIN event_prices p ON p.event_id = (SELECT id FROM ev) AND p.section_id = h.section_id \
+             RETURNING hold_id, seat_id, section, section_order, row_label, number, price_cents \
+         ), announced AS ( \
+             INSERT INTO domain_events (id, event_type, aggregate_id, payload, occurred_at) \
+             SELECT g.announce, '{seats_held}', ev.id, json_build_object('event_id', ev.id, 'expires_at_ms', g.expires_at, \
+             'hold_id', g.hold_id, 'seat_ids', g.seats, 'user_id', g.user_id)::text, $2 FROM granted g, ev \
+         ) \
+         SELECT ev.id, ev.status, ev.starts_at, ev.title, ev.slug, ev.currency, ( \
+             SELECT json_agg(json_build_object( \
+                 'i', r.i, \
+                 'ok', EXISTS (SELECT 1 FROM granted g WHERE g.i = r.i), \
+                 'found', (SELECT COUNT(*) FROM seen s WHERE s.i = r.i AND s.status IS NOT NULL), \
+                 'taken', (SELECT json_agg(s.seat_id) FROM seen s WHERE s.i = r.i AND (s.status <> 'AVAILABLE' \
+                     OR (EXISTS (SELECT 1 FROM hopeful h WHERE h.i = r.i) AND s.seat_id NOT IN (SELECT seat_id FROM locked)))), \
+                 'seats', (SELECT json_agg({LINE_OBJECT}) FROM lines l WHERE l.hold_id = r.hold_id) \
+             ))::text FROM req r \
+         ) AS results FROM ev",
+        seats_held = event_types::SEATS_HELD,
+    );
+    let (sql, json) = (sql.as_str(), json.as_str());
+    let row = retrying_deadlocks("a batch of holds", move || {
+        sqlx::query(sql).bind(first.event.as_str()).bind(now).bind(json).fetch_optional(&db.pool)
+    })
+    .await?;
+    let Some(row) = row else {
+        return Ok(requests.iter().map(|_| HoldOutcome::NoSuchEvent).collect());
+    };
+    let Some(event) = HoldEvent::on_sale(&row, now)? else {
+        return Ok(requests.iter().map(|_| HoldOutcome::NotOnSale).collect());
+    };
+    let results: Option<String> = row.try_get("results")?;
+    let answers: Vec<Answer> = serde_json::from_str(results.as_deref().unwrap_or("[]")).map_err(|e| {
+        tracing::error!(error = %e, "the answers of a batch of holds did not parse");
+        AppError::Internal
+    })?;
+    let mut outcomes: Vec<Option<HoldOutcome>> = requests.iter().map(|_| None).collect();
+    for answer in answers {
+        let wanted = requests.get(answer.i).map(|r| r.seat_ids.len()).ok_or(AppError::Internal)?;
+        outcomes[answer.i] = Some(if answer.ok {
+            HoldOutcome::Held { event: event.clone(), seats: sorted_lines(answer.seats.unwrap_or_default())? }
+        } else if answer.found != wanted {
+            HoldOutcome::UnknownSeats
+        } else {
+            HoldOutcome::Taken(answer.taken.unwrap_or_default())
+        });
+    }
+    outcomes.into_iter().map(|o| o.ok_or(AppError::Internal)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(event: &str, seats: &[&str]) -> HoldRequest {
+        HoldRequest {
+            event: event.into(),
+            hold_id: new_id(),
+            user_id: "u".into(),
+            seat_ids: seats.iter().map(|s| s.to_string()).collect(),
+            now: 0,
+            expires_at: 0,
+        }
+    }
+
+    fn queue_of(batcher: &HoldBatcher, requests: Vec<HoldRequest>) -> Vec<oneshot::Receiver<Result<HoldOutcome, AppError>>> {
+        requests
+            .into_iter()
+            .map(|request| {
+                let (reply, answer) = oneshot::channel();
+                batcher.lock().waiting.push_back(Waiting { request, reply });
+                answer
+            })
+            .collect()
+    }
+
+    fn seats_of(batch: &[Waiting]) -> Vec<Vec<String>> {
+        batch.iter().map(|w| w.request.seat_ids.clone()).collect()
+    }
+
+    #[test]
+    fn a_batch_takes_the_requests_for_one_event_that_share_no_seat() {
+        let batcher = HoldBatcher::default();
+        let _answers = queue_of(
+            &batcher,
+            vec![request("e", &["a", "b"]), request("f", &["x"]), request("e", &["b", "c"]), request("e", &["d"]), request("f", &["y"])],
+        );
+        let first = batcher.take_batch();
+        assert_eq!(seats_of(&first), vec![vec!["a", "b"], vec!["d"]]);
+        // The next one starts with the oldest request left: the other event's.
+        let second = batcher.take_batch();
+        assert_eq!(seats_of(&second), vec![vec!["x"], vec!["y"]]);
+        // "b" is still in flight with the first batch: its second asker waits.
+        assert!(batcher.take_batch().is_empty());
+        assert!(!batcher.lock().has_ready());
+    }
+
+    #[test]
+    fn waiting_requests_for_seats_just_held_are_refused_if_all_their_seats_are_known() {
+        let batcher = HoldBatcher::default();
+        let answers = queue_of(&batcher, vec![request("e", &["a", "b"]), request("e", &["b", "c"]), request("e", &["b", "zz"])]);
+        let batch = batcher.take_batch();
+        let requests: Vec<HoldRequest> = batch.into_iter().map(|w| w.request).collect();
+        let held = HoldOutcome::Held {
+            event: HoldEvent { id: "e".into(), title: String::new(), slug: String::new(), currency: "EUR".into() },
+            seats: Vec::new(),
+        };
+        let mut queue = batcher.lock();
+        // "c" was answered for before (taken), "zz" never was.
+        queue.known.entry("e".into()).or_default().insert("c".into());
+        let refused = queue.refuse_newly_held(&requests, &[held]);
+        assert_eq!(refused.len(), 1);
+        assert_eq!(refused[0].0.request.seat_ids, vec!["b", "c"]);
+        assert_eq!(refused[0].1, vec!["b"]);
+        // The one naming a seat the database never answered for goes to the database.
+        assert_eq!(queue.waiting.len(), 1);
+        assert_eq!(queue.waiting[0].request.seat_ids, vec!["b", "zz"]);
+        drop(answers);
+    }
+}
