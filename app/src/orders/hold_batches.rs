@@ -104,21 +104,18 @@ impl HoldBatcher {
                 }
                 continue;
             }
-            let seats: Vec<(String, String)> =
-                batch.iter().flat_map(|w| w.request.seat_ids.iter().map(|s| (w.request.event.clone(), s.clone()))).collect();
+            let in_flight = InFlight {
+                batcher: &self,
+                seats: batch.iter().flat_map(|w| w.request.seat_ids.iter().map(|s| (w.request.event.clone(), s.clone()))).collect(),
+            };
             let (requests, replies): (Vec<_>, Vec<_>) = batch.into_iter().map(|w| (w.request, w.reply)).unzip();
             let started = std::time::Instant::now();
             let outcomes = hold_batch(&db, &requests).await;
             tracing::debug!(requests = requests.len(), ms = started.elapsed().as_secs_f64() * 1000.0, "hold batch");
-            let refused = {
-                let mut queue = self.lock();
-                for seat in &seats {
-                    queue.in_flight.remove(seat);
-                }
-                match &outcomes {
-                    Ok(outcomes) => queue.refuse_newly_held(&requests, outcomes),
-                    Err(_) => Vec::new(),
-                }
+            drop(in_flight);
+            let refused = match &outcomes {
+                Ok(outcomes) => self.lock().refuse_newly_held(&requests, outcomes),
+                Err(_) => Vec::new(),
             };
             for (waiting, taken) in refused {
                 let _ = waiting.reply.send(Ok(HoldOutcome::Taken(taken)));
@@ -159,6 +156,22 @@ impl HoldBatcher {
         }
         *waiting = later;
         batch
+    }
+}
+
+/// The seats of a batch being run. They stop being in flight when this is dropped, also
+/// when the batch ends in a panic, so that no later request for them waits forever.
+struct InFlight<'a> {
+    batcher: &'a HoldBatcher,
+    seats: Vec<(String, String)>,
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        let mut queue = self.batcher.lock();
+        for seat in &self.seats {
+            queue.in_flight.remove(seat);
+        }
     }
 }
 
@@ -377,6 +390,17 @@ mod tests {
         // "b" is still in flight with the first batch: its second asker waits.
         assert!(batcher.take_batch().is_empty());
         assert!(!batcher.lock().has_ready());
+    }
+
+    #[test]
+    fn seats_stop_being_in_flight_when_their_batch_ends() {
+        let batcher = HoldBatcher::default();
+        let _answers = queue_of(&batcher, vec![request("e", &["a"]), request("e", &["a", "b"])]);
+        let batch = batcher.take_batch();
+        assert_eq!(seats_of(&batch), vec![vec!["a"]]);
+        assert!(!batcher.lock().has_ready());
+        drop(InFlight { batcher: &batcher, seats: vec![("e".into(), "a".into())] });
+        assert!(batcher.lock().has_ready());
     }
 
     #[test]
