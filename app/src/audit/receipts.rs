@@ -86,14 +86,15 @@ pub async fn mark_processed(db: &Db, event_id: &str, consumer: &str) -> Result<b
     Ok(newly.is_some())
 }
 
-/// Records the receipt as failed, like [`mark_processed`].
+/// Records the receipt as failed, like [`mark_processed`]; a receipt another delivery
+/// processed meanwhile stays processed.
 pub async fn mark_failed(db: &Db, event_id: &str, consumer: &str, error: &str) -> Result<(), AppError> {
     let error: String = error.chars().take(2000).collect();
     sqlx::query(
         "INSERT INTO event_receipts (event_id, consumer, state, attempts, last_error, received_at, updated_at) \
          VALUES ($3, $4, 'FAILED', 1, $1, $2, $2) ON CONFLICT (event_id, consumer) DO UPDATE SET state = 'FAILED', \
          attempts = event_receipts.attempts + CASE WHEN event_receipts.state = 'RECEIVED' THEN 0 ELSE 1 END, \
-         last_error = $1, updated_at = $2",
+         last_error = $1, updated_at = $2 WHERE event_receipts.state <> 'PROCESSED'",
     )
     .bind(error)
     .bind(now_ms())

@@ -15,8 +15,9 @@
 //! database committed it to the other hold a moment ago and would refuse it too);
 //! otherwise it goes in a next batch.
 //!
-//! The batches are this process's; the database's row locks keep several web processes
-//! from holding a seat twice, as they keep two batches of one process.
+//! The batches are this process's, and they know an event by the name the request gave
+//! it (id or slug). The database's row locks keep several web processes, or a request by
+//! id and one by slug, from holding a seat twice, as they do for any two statements.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -110,7 +111,19 @@ impl HoldBatcher {
             };
             let (requests, replies): (Vec<_>, Vec<_>) = batch.into_iter().map(|w| (w.request, w.reply)).unzip();
             let started = std::time::Instant::now();
-            let outcomes = hold_batch(&db, &requests).await;
+            // In a task of its own, so that a panic ends this batch with an error and the
+            // runner goes on looking after the queue.
+            let statement = tokio::spawn({
+                let db = db.clone();
+                async move {
+                    let outcomes = hold_batch(&db, &requests).await;
+                    (requests, outcomes)
+                }
+            });
+            let (requests, outcomes) = statement.await.unwrap_or_else(|e| {
+                tracing::error!(error = %e, "a batch of holds panicked");
+                (Vec::new(), Err(AppError::Internal))
+            });
             tracing::debug!(requests = requests.len(), ms = started.elapsed().as_secs_f64() * 1000.0, "hold batch");
             drop(in_flight);
             let refused = match &outcomes {
@@ -159,8 +172,7 @@ impl HoldBatcher {
     }
 }
 
-/// The seats of a batch being run. They stop being in flight when this is dropped, also
-/// when the batch ends in a panic, so that no later request for them waits forever.
+/// The seats of a batch being run; they stop being in flight when this is dropped.
 struct InFlight<'a> {
     batcher: &'a HoldBatcher,
     seats: Vec<(String, String)>,

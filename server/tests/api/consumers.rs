@@ -138,7 +138,28 @@ async fn a_failed_delivery_leaves_a_failed_receipt(app: &TestApp) {
     }
 }
 
+/// A duplicate delivery that fails (say, no connection in time) while another one has
+/// processed the event leaves the receipt processed.
+async fn a_late_failure_does_not_undo_a_processed_receipt(app: &TestApp) {
+    let (_, order_id, _) = paid_order(app, "late").await;
+    let event_id: String = sqlx::query_scalar("SELECT id FROM domain_events WHERE event_type = 'order.placed' AND aggregate_id = $1")
+        .bind(&order_id)
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
+    let processed = || async {
+        matches!(
+            app::audit::receipts::find(&app.state.db, &event_id, "payment-processor").await.unwrap(),
+            Some((app::audit::ReceiptState::Processed, _, _))
+        )
+    };
+    assert!(app.eventually(5, processed).await, "the payment's receipt is processed");
+    app::audit::receipts::mark_failed(&app.state.db, &event_id, "payment-processor", "pool timed out").await.unwrap();
+    assert!(processed().await);
+}
+
 on_both_backends!(
+    a_late_failure_does_not_undo_a_processed_receipt,
     redelivered_payment_and_paid_events_change_nothing,
     order_paid_names_the_event_and_the_seats,
     an_order_paid_naming_only_the_order_still_issues_tickets,
