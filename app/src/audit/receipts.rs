@@ -55,34 +55,40 @@ pub enum Handled {
     Duplicate,
 }
 
+/// The statement that records a receipt as processed unless it already was, creating it
+/// when missing; it returns the attempts only when it changed something. `attempts` is
+/// the new count of an existing receipt.
+fn processed_upsert(now: &str, event: &str, consumer: &str, attempts: &str) -> String {
+    format!(
+        "INSERT INTO event_receipts (event_id, consumer, state, attempts, received_at, updated_at) \
+         VALUES ({event}, {consumer}, 'PROCESSED', 1, {now}, {now}) ON CONFLICT (event_id, consumer) DO UPDATE \
+         SET state = 'PROCESSED', attempts = {attempts}, last_error = NULL, updated_at = {now} \
+         WHERE event_receipts.state <> 'PROCESSED' RETURNING attempts"
+    )
+}
+
+/// What an existing receipt's attempts become when [`admit`] did not count this one.
+const ONE_MORE_ATTEMPT: &str = "event_receipts.attempts + 1";
+
+/// What an existing receipt's attempts become when [`admit`] may have counted this one
+/// already (the receipt is then RECEIVED).
+const ONE_MORE_UNLESS_ADMITTED: &str = "event_receipts.attempts + CASE WHEN event_receipts.state = 'RECEIVED' THEN 0 ELSE 1 END";
+
 /// A CTE for the statement of a handler that admits its delivery itself: it records the
 /// receipt as processed, and `admitted` has a row only when the delivery had not been
 /// processed before, so the handler's changes depend on `EXISTS (SELECT 1 FROM admitted)`
 /// and commit with the receipt. `$now`, `$event` and `$consumer` are placeholders.
 pub fn admit_processed_cte(now: &str, event: &str, consumer: &str) -> String {
-    format!(
-        "admitted AS (INSERT INTO event_receipts (event_id, consumer, state, attempts, received_at, updated_at) \
-         VALUES ({event}, {consumer}, 'PROCESSED', 1, {now}, {now}) ON CONFLICT (event_id, consumer) DO UPDATE \
-         SET state = 'PROCESSED', attempts = event_receipts.attempts + 1, last_error = NULL, updated_at = {now} \
-         WHERE event_receipts.state <> 'PROCESSED' RETURNING attempts)"
-    )
+    format!("admitted AS ({})", processed_upsert(now, event, consumer, ONE_MORE_ATTEMPT))
 }
 
 /// Records the receipt as processed: after [`admit`], or creating it for a handler that
 /// admits its deliveries itself (an attempt more, unless [`admit`] counted it). False when
 /// it already was processed: the delivery was a duplicate.
 pub async fn mark_processed(db: &Db, event_id: &str, consumer: &str) -> Result<bool, AppError> {
-    let newly: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO event_receipts (event_id, consumer, state, attempts, received_at, updated_at) \
-         VALUES ($2, $3, 'PROCESSED', 1, $1, $1) ON CONFLICT (event_id, consumer) DO UPDATE SET state = 'PROCESSED', \
-         attempts = event_receipts.attempts + CASE WHEN event_receipts.state = 'RECEIVED' THEN 0 ELSE 1 END, \
-         last_error = NULL, updated_at = $1 WHERE event_receipts.state <> 'PROCESSED' RETURNING attempts",
-    )
-    .bind(now_ms())
-    .bind(event_id)
-    .bind(consumer)
-    .fetch_optional(&db.pool)
-    .await?;
+    let sql = processed_upsert("$1", "$2", "$3", ONE_MORE_UNLESS_ADMITTED);
+    let newly: Option<i64> =
+        sqlx::query_scalar(&sql).bind(now_ms()).bind(event_id).bind(consumer).fetch_optional(&db.pool).await?;
     Ok(newly.is_some())
 }
 
@@ -90,12 +96,11 @@ pub async fn mark_processed(db: &Db, event_id: &str, consumer: &str) -> Result<b
 /// processed meanwhile stays processed.
 pub async fn mark_failed(db: &Db, event_id: &str, consumer: &str, error: &str) -> Result<(), AppError> {
     let error: String = error.chars().take(2000).collect();
-    sqlx::query(
+    sqlx::query(&format!(
         "INSERT INTO event_receipts (event_id, consumer, state, attempts, last_error, received_at, updated_at) \
          VALUES ($3, $4, 'FAILED', 1, $1, $2, $2) ON CONFLICT (event_id, consumer) DO UPDATE SET state = 'FAILED', \
-         attempts = event_receipts.attempts + CASE WHEN event_receipts.state = 'RECEIVED' THEN 0 ELSE 1 END, \
-         last_error = $1, updated_at = $2 WHERE event_receipts.state <> 'PROCESSED'",
-    )
+         attempts = {ONE_MORE_UNLESS_ADMITTED}, last_error = $1, updated_at = $2 WHERE event_receipts.state <> 'PROCESSED'",
+    ))
     .bind(error)
     .bind(now_ms())
     .bind(event_id)
