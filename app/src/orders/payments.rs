@@ -18,8 +18,7 @@ use crate::AppError;
 pub async fn process_payment(state: &AppState, order_id: &str, delivery: &Delivery) -> Result<Handled, AppError> {
     let db = &state.db;
     let row = sqlx::query(
-        "SELECT o.status, o.total_cents, o.hold_id, o.event_id, h.expires_at, g.outcome, \
-         (SELECT COUNT(*) FROM order_items i WHERE i.order_id = o.id) AS seats FROM orders o JOIN holds h ON h.id = o.hold_id \
+        "SELECT o.status, o.total_cents, o.hold_id, o.event_id, h.expires_at, g.outcome FROM orders o JOIN holds h ON h.id = o.hold_id \
          LEFT JOIN gateway_tokens g ON g.token = o.payment_token WHERE o.id = $1",
     )
         .bind(order_id)
@@ -34,7 +33,6 @@ pub async fn process_payment(state: &AppState, order_id: &str, delivery: &Delive
     let hold_id: String = row.try_get("hold_id")?;
     let hold_expires_at: i64 = row.try_get("expires_at")?;
     let event_id: String = row.try_get("event_id")?;
-    let seats: i64 = row.try_get("seats")?;
     // The gateway's answer for this token, after the gateway's delay.
     let outcome: Option<String> = row.try_get("outcome")?;
     let outcome = outcome.and_then(|o| CardOutcome::parse(&o)).unwrap_or(CardOutcome::Decline);
@@ -85,6 +83,8 @@ pub async fn process_payment(state: &AppState, order_id: &str, delivery: &Delive
                 .bind(order_id)
                 .execute(&mut *tx)
                 .await?;
+            // order.paid names the number of seats, as the one-statement approval does.
+            let seats: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM order_items WHERE order_id = $1").bind(order_id).fetch_one(&mut *tx).await?;
             outbox::record_all(
                 &mut tx,
                 &[
