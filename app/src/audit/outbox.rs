@@ -5,7 +5,7 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use crate::audit::EventEnvelope;
-use crate::db::{from_ms, new_id, now_ms, Backend, Db, Tx};
+use crate::db::{from_ms, new_id, now_ms, Db, Tx};
 use crate::AppError;
 
 /// Records a domain event in the same transaction as the change it describes.
@@ -82,18 +82,19 @@ pub async fn claim_for_publishing(tx: &mut Tx, limit: i64) -> Result<Vec<(i64, E
     Ok(batch)
 }
 
-/// Marks events as handed to the bus, in one statement whose text does not depend on how
-/// many there are (so it stays prepared).
-pub async fn mark_published(db: &Db, tx: &mut Tx, seqs: &[i64]) -> Result<(), AppError> {
+/// Marks events as handed to the bus (SQLite; PostgreSQL marks them as it claims them),
+/// in one statement whose text does not depend on how many there are, so it stays
+/// prepared.
+pub async fn mark_published(tx: &mut Tx, seqs: &[i64]) -> Result<(), AppError> {
     if seqs.is_empty() {
         return Ok(());
     }
-    let sql = match db.backend {
-        Backend::Postgres => "UPDATE domain_events SET published_at = $1 WHERE seq IN (SELECT value::bigint FROM json_array_elements_text($2::json))",
-        Backend::Sqlite => "UPDATE domain_events SET published_at = $1 WHERE seq IN (SELECT value FROM json_each($2))",
-    };
     let list = serde_json::to_string(seqs).map_err(|_| AppError::Internal)?;
-    sqlx::query(sql).bind(now_ms()).bind(list).execute(&mut **tx).await?;
+    sqlx::query("UPDATE domain_events SET published_at = $1 WHERE seq IN (SELECT value FROM json_each($2))")
+        .bind(now_ms())
+        .bind(list)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 

@@ -41,7 +41,7 @@ pub async fn relay_batch(state: &AppState, bus: &Bus) -> anyhow::Result<usize> {
             bus.publish(&events).await?;
             let seqs: Vec<i64> = batch.iter().map(|(s, _)| *s).collect();
             let mut tx = db.begin_write().await?;
-            outbox::mark_published(db, &mut tx, &seqs).await?;
+            outbox::mark_published(&mut tx, &seqs).await?;
             tx.commit().await?;
             Ok(seqs.len())
         }
