@@ -22,14 +22,11 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use serde::Deserialize;
-use sqlx::Row;
 use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
 
-use crate::audit::event_types;
-use crate::db::{new_id, now_ms, Db};
-use crate::orders::holds::{HoldEvent, HoldOutcome, HoldRequest};
-use crate::orders::postgres::{retrying_deadlocks, sorted_lines, LineJson, LINE_OBJECT};
+use crate::db::Db;
+use crate::orders::holds::{HoldOutcome, HoldRequest};
+use crate::orders::postgres::hold_batch;
 use crate::AppError;
 
 /// Batch statements in flight at once (the rest of the pool serves everything else).
@@ -237,129 +234,11 @@ impl Queue {
     }
 }
 
-/// One request's answer in a batch statement's `results`.
-#[derive(Deserialize)]
-struct Answer {
-    i: usize,
-    ok: bool,
-    /// How many of its seats are seats of the event.
-    found: usize,
-    taken: Option<Vec<String>>,
-    seats: Option<Vec<LineJson>>,
-}
-
-/// Holds, for every request of `requests` (all for the same event, no seat in two of
-/// them), all its seats or none, in one statement; the outcomes in the same order.
-///
-/// The statement reads every requested seat from its snapshot first. A request with a
-/// seat already taken is refused without locking anything, so a batch of refusals
-/// writes nothing (no commit to flush). The seats of the other requests are locked in id
-/// order (`FOR UPDATE`), as every hold does, so batches and single buyers asking for
-/// overlapping seats wait for each other instead of deadlocking; a seat taken meanwhile
-/// is re-read when its lock is granted and drops out, and its request is refused. Seats
-/// already held or sold are never locked, so an order or a payment changing its own
-/// seats never waits for a hold.
-pub(crate) async fn hold_batch(db: &Db, requests: &[HoldRequest]) -> Result<Vec<HoldOutcome>, AppError> {
-    let Some(first) = requests.first() else { return Ok(Vec::new()) };
-    let now = now_ms();
-    let json = serde_json::Value::Array(
-        requests
-            .iter()
-            .enumerate()
-            .map(|(i, r)| {
-                serde_json::json!({ "i": i, "hold_id": r.hold_id, "user_id": r.user_id, "expires_at": r.expires_at,
-                                    "announce": new_id(), "seats": r.seat_ids })
-            })
-            .collect(),
-    )
-    .to_string();
-    let sql = format!(
-        "WITH ev AS ( \
-             SELECT id, status, starts_at, title, slug, currency FROM events WHERE id = $1 OR slug = $1 LIMIT 1 \
-         ), req AS ( \
-             SELECT (r->>'i')::int AS i, r->>'hold_id' AS hold_id, r->>'user_id' AS user_id, (r->>'expires_at')::bigint AS expires_at, \
-             r->>'announce' AS announce, r->'seats' AS seats, json_array_length(r->'seats') AS wanted \
-             FROM json_array_elements($3::json) AS r \
-         ), want AS ( \
-             SELECT req.i, s.seat_id FROM req, json_array_elements_text(req.seats) AS s(seat_id) \
-         ), seen AS ( \
-             SELECT w.i, w.seat_id, (SELECT es.status FROM event_seats es WHERE es.event_id = (SELECT id FROM ev) \
-             AND es.seat_id = w.seat_id) AS status FROM want w \
-         ), hopeful AS ( \
-             SELECT i FROM seen GROUP BY i HAVING bool_and(COALESCE(status = 'AVAILABLE', false)) \
-         ), locked AS ( \
-             SELECT es.seat_id FROM event_seats es \
-             WHERE es.event_id = (SELECT id FROM ev WHERE status = 'ON_SALE' AND starts_at > $2) AND es.status = 'AVAILABLE' \
-             AND es.seat_id = ANY (ARRAY(SELECT w.seat_id FROM want w JOIN hopeful h ON h.i = w.i)) ORDER BY es.seat_id FOR UPDATE \
-         ), granted AS ( \
-             SELECT r.i, r.hold_id, r.user_id, r.expires_at, r.announce, r.seats FROM req r \
-             JOIN (SELECT w.i, COUNT(*) AS n FROM want w JOIN locked l ON l.seat_id = w.seat_id GROUP BY w.i) c ON c.i = r.i \
-             WHERE c.n = r.wanted \
-         ), held AS ( \
-             UPDATE event_seats es SET status = 'HELD', hold_id = g.hold_id, version = es.version + 1, updated_at = $2 \
-             FROM want w JOIN granted g ON g.i = w.i \
-             WHERE es.event_id = (SELECT id FROM ev) AND es.seat_id = w.seat_id \
-             AND es.seat_id = ANY (ARRAY(SELECT w.seat_id FROM want w JOIN granted g ON g.i = w.i)) \
-             RETURNING es.seat_id, es.section_id, g.hold_id \
-         ), new_holds AS ( \
-             INSERT INTO holds (id, event_id, user_id, status, expires_at, created_at, updated_at) \
-             SELECT g.hold_id, (SELECT id FROM ev), g.user_id, 'ACTIVE', g.expires_at, $2, $2 FROM granted g \
-         ), lines AS ( \
-             INSERT INTO hold_seats (hold_id, seat_id, price_cents, section, section_order, row_label, number) \
-             SELECT h.hold_id, h.seat_id, p.price_cents, sc.name, sc.sort_order, st.row_label, st.number FROM held h \
-             JOIN seats st ON st.id = h.seat_id JOIN venue_sections sc ON sc.id = h.section_id \
-             JOIN event_prices p ON p.event_id = (SELECT id FROM ev) AND p.section_id = h.section_id \
-             RETURNING hold_id, seat_id, section, section_order, row_label, number, price_cents \
-         ), announced AS ( \
-             INSERT INTO domain_events (id, event_type, aggregate_id, payload, occurred_at) \
-             SELECT g.announce, '{seats_held}', ev.id, json_build_object('event_id', ev.id, 'expires_at_ms', g.expires_at, \
-             'hold_id', g.hold_id, 'seat_ids', g.seats, 'user_id', g.user_id)::text, $2 FROM granted g, ev \
-         ) \
-         SELECT ev.id, ev.status, ev.starts_at, ev.title, ev.slug, ev.currency, ( \
-             SELECT json_agg(json_build_object( \
-                 'i', r.i, \
-                 'ok', EXISTS (SELECT 1 FROM granted g WHERE g.i = r.i), \
-                 'found', (SELECT COUNT(*) FROM seen s WHERE s.i = r.i AND s.status IS NOT NULL), \
-                 'taken', (SELECT json_agg(s.seat_id) FROM seen s WHERE s.i = r.i AND (s.status <> 'AVAILABLE' \
-                     OR (EXISTS (SELECT 1 FROM hopeful h WHERE h.i = r.i) AND s.seat_id NOT IN (SELECT seat_id FROM locked)))), \
-                 'seats', (SELECT json_agg({LINE_OBJECT}) FROM lines l WHERE l.hold_id = r.hold_id) \
-             ))::text FROM req r \
-         ) AS results FROM ev",
-        seats_held = event_types::SEATS_HELD,
-    );
-    let (sql, json) = (sql.as_str(), json.as_str());
-    let row = retrying_deadlocks("a batch of holds", move || {
-        sqlx::query(sql).bind(first.event.as_str()).bind(now).bind(json).fetch_optional(&db.pool)
-    })
-    .await?;
-    let Some(row) = row else {
-        return Ok(requests.iter().map(|_| HoldOutcome::NoSuchEvent).collect());
-    };
-    let Some(event) = HoldEvent::on_sale(&row, now)? else {
-        return Ok(requests.iter().map(|_| HoldOutcome::NotOnSale).collect());
-    };
-    let results: Option<String> = row.try_get("results")?;
-    let answers: Vec<Answer> = serde_json::from_str(results.as_deref().unwrap_or("[]")).map_err(|e| {
-        tracing::error!(error = %e, "the answers of a batch of holds did not parse");
-        AppError::Internal
-    })?;
-    let mut outcomes: Vec<Option<HoldOutcome>> = requests.iter().map(|_| None).collect();
-    for answer in answers {
-        let wanted = requests.get(answer.i).map(|r| r.seat_ids.len()).ok_or(AppError::Internal)?;
-        outcomes[answer.i] = Some(if answer.ok {
-            HoldOutcome::Held { event: event.clone(), seats: sorted_lines(answer.seats.unwrap_or_default())? }
-        } else if answer.found != wanted {
-            HoldOutcome::UnknownSeats
-        } else {
-            HoldOutcome::Taken(answer.taken.unwrap_or_default())
-        });
-    }
-    outcomes.into_iter().map(|o| o.ok_or(AppError::Internal)).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::new_id;
+    use crate::orders::holds::HoldEvent;
 
     fn request(event: &str, seats: &[&str]) -> HoldRequest {
         HoldRequest {
