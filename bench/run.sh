@@ -18,7 +18,7 @@ target="${CARGO_TARGET_DIR:-target}"
 addr=127.0.0.1:3200
 data="$(mktemp -d)"
 env_common=(TAQUILLA_ADDR="$addr" TAQUILLA_DATA_DIR="$data" TAQUILLA_PAYMENT_DELAY_MS=0 TAQUILLA_DEMO=0
-  TAQUILLA_TRUSTED_PROXIES=127.0.0.1 RUST_LOG=warn LEPTOS_SITE_ROOT="$target/site")
+  TAQUILLA_TRUSTED_PROXIES=127.0.0.1 RUST_LOG="${BENCH_LOG:-warn}" LEPTOS_SITE_ROOT="$target/site")
 case "$mode" in
   sqlite)
     db_url="sqlite://$data/taquilla.db?mode=rwc"
@@ -33,9 +33,11 @@ case "$mode" in
     ;;
   *) echo "usage: bench/run.sh sqlite|postgres" >&2; exit 2 ;;
 esac
+mkdir -p bench/results
+out="bench/results/$(date +%Y%m%d-%H%M%S)-$mode.txt"
 password="bench-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 printf '%s' "$password" | env "${env_common[@]}" "${env_mode[@]}" "$target/release/taquilla" admin create --email bench-admin@taquilla.test --password-stdin >/dev/null
-env "${env_common[@]}" "${env_mode[@]}" "$target/release/taquilla" serve --with-workers >"$data/server.log" 2>&1 &
+env "${env_common[@]}" "${env_mode[@]}" "$target/release/taquilla" serve --with-workers >"${out%.txt}-server.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; [ "$mode" = postgres ] && [ -z "${BENCH_KEEP_DB:-}" ] && dropdb --if-exists --force -h 127.0.0.1 -U postgres "$name" 2>/dev/null; rm -rf "$data"' EXIT
 for _ in $(seq 1 100); do curl -fsS -o /dev/null "http://$addr/health/ready" && break; sleep 0.2; done
@@ -43,9 +45,7 @@ if [ -n "${BENCH_PERF:-}" ]; then
   perf record -F 997 -g ${BENCH_PERF_SCOPE:--p $pid} -o "$BENCH_PERF" >/dev/null 2>&1 &
   perf_pid=$!
 fi
-mkdir -p bench/results
-out="bench/results/$(date +%Y%m%d-%H%M%S)-$mode.txt"
-"$target/release/rush" --url "http://$addr" --database-url "$db_url" --admin-email bench-admin@taquilla.test --admin-password "$password" "${@:2}" | tee "$out"
+"$target/release/rush" --url "http://$addr" --database-url "$db_url" --admin-email bench-admin@taquilla.test --admin-password "$password" --samples "${out%.txt}-samples.csv" "${@:2}" | tee "$out"
 [ -n "${BENCH_PERF:-}" ] && { kill -INT "$perf_pid"; wait "$perf_pid" || true; }
 ticks=$(getconf CLK_TCK)
 read -r utime stime < <(awk '{print $14, $15}' "/proc/$pid/stat")

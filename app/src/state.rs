@@ -98,6 +98,11 @@ impl AppState {
         self.signer = Arc::new(signer);
         self
     }
+
+    /// The same state (caches, limiters, signals, signer) on other database connections.
+    pub fn with_db(&self, db: Db) -> Self {
+        AppState { db, ..self.clone() }
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {

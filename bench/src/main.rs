@@ -44,6 +44,19 @@ struct Args {
     /// measured one meets a warm server (0: none).
     #[arg(long, default_value_t = 4)]
     warmup_rows: u32,
+    /// Writes every measured request as a CSV line (kind, started ms after the doors
+    /// opened, latency ms, status) to this file.
+    #[arg(long)]
+    samples: Option<std::path::PathBuf>,
+}
+
+/// One request of the measured on-sale.
+#[derive(Clone, Copy)]
+struct Sample {
+    /// Milliseconds after the doors opened when it was sent.
+    at_ms: f64,
+    ms: f64,
+    status: u16,
 }
 
 /// A buyer's pause of about `ms` milliseconds (see `--think-ms`).
@@ -149,8 +162,8 @@ async fn on_sale_event(http: &reqwest::Client, url: &str, admin: &str, rows: u32
 
 /// What the buyers saw during one on-sale.
 struct Rush {
-    hold_ms: Vec<f64>,
-    order_ms: Vec<f64>,
+    holds: Vec<Sample>,
+    orders: Vec<Sample>,
     placed: usize,
     refused: usize,
     /// Holds refused by the rate limiter (429), among `refused`.
@@ -161,8 +174,9 @@ struct Rush {
 async fn rush(http: &reqwest::Client, url: &str, event_id: &str, seat_ids: Vec<String>, tokens: &[String], attempts: usize, think_ms: u64) -> anyhow::Result<Rush> {
     let remaining = Arc::new(AtomicUsize::new(attempts));
     let available = Arc::new(Mutex::new(seat_ids));
-    let hold_ms = Arc::new(Mutex::new(Vec::new()));
-    let order_ms = Arc::new(Mutex::new(Vec::new()));
+    let opened = Instant::now();
+    let hold_ms: Arc<Mutex<Vec<Sample>>> = Arc::new(Mutex::new(Vec::new()));
+    let order_ms: Arc<Mutex<Vec<Sample>>> = Arc::new(Mutex::new(Vec::new()));
     let placed = Arc::new(AtomicUsize::new(0));
     let refused = Arc::new(AtomicUsize::new(0));
     let limited = Arc::new(AtomicUsize::new(0));
@@ -189,7 +203,7 @@ async fn rush(http: &reqwest::Client, url: &str, event_id: &str, seat_ids: Vec<S
                     .json(&json!({ "seat_ids": want })).send().await;
                 let Ok(res) = res else { continue };
                 let status = res.status().as_u16();
-                hold_ms.lock().await.push(t.elapsed().as_secs_f64() * 1000.0);
+                hold_ms.lock().await.push(sample(opened, t, status));
                 let body: Value = res.json().await.unwrap_or(Value::Null);
                 if status != 201 {
                     refused.fetch_add(1, Ordering::Relaxed);
@@ -210,7 +224,7 @@ async fn rush(http: &reqwest::Client, url: &str, event_id: &str, seat_ids: Vec<S
                     .json(&json!({ "hold_id": body["id"], "payment": { "card_number": "4242424242424242", "exp_month": 12, "exp_year": 2035, "cvc": "123", "name": "Rush Buyer" } }))
                     .send().await;
                 if let Ok(res) = res {
-                    order_ms.lock().await.push(t.elapsed().as_secs_f64() * 1000.0);
+                    order_ms.lock().await.push(sample(opened, t, res.status().as_u16()));
                     if res.status().as_u16() == 202 {
                         placed.fetch_add(1, Ordering::Relaxed);
                     }
@@ -221,9 +235,37 @@ async fn rush(http: &reqwest::Client, url: &str, event_id: &str, seat_ids: Vec<S
     for b in buyers {
         b.await?;
     }
-    let hold_ms = hold_ms.lock().await.clone();
-    let order_ms = order_ms.lock().await.clone();
-    Ok(Rush { hold_ms, order_ms, placed: placed.load(Ordering::Relaxed), refused: refused.load(Ordering::Relaxed), limited: limited.load(Ordering::Relaxed) })
+    let holds = hold_ms.lock().await.clone();
+    let orders = order_ms.lock().await.clone();
+    Ok(Rush { holds, orders, placed: placed.load(Ordering::Relaxed), refused: refused.load(Ordering::Relaxed), limited: limited.load(Ordering::Relaxed) })
+}
+
+/// A request sent at `sent`, answered now with `status`.
+fn sample(opened: Instant, sent: Instant, status: u16) -> Sample {
+    Sample { at_ms: (sent - opened).as_secs_f64() * 1000.0, ms: sent.elapsed().as_secs_f64() * 1000.0, status }
+}
+
+/// The holds' p99 by when they were sent, in tenths of the on-sale: where the slow ones are.
+fn timeline(holds: &[Sample]) -> String {
+    let end = holds.iter().map(|s| s.at_ms).fold(0.0, f64::max).max(1.0);
+    let parts: Vec<String> = (0..10)
+        .map(|tenth| {
+            let mut ms: Vec<f64> = holds.iter().filter(|s| ((s.at_ms / end * 10.0) as usize).min(9) == tenth).map(|s| s.ms).collect();
+            ms.sort_by(|a, b| a.total_cmp(b));
+            format!("{}:{:.0}", ms.len(), percentile(&ms, 99.0))
+        })
+        .collect();
+    format!("{} (count:p99 ms per tenth of {:.0} ms)", parts.join(" "), end)
+}
+
+fn write_samples(path: &std::path::Path, holds: &[Sample], orders: &[Sample]) -> anyhow::Result<()> {
+    let mut csv = String::from("kind,at_ms,ms,status\n");
+    for (kind, list) in [("hold", holds), ("order", orders)] {
+        for s in list {
+            csv.push_str(&format!("{kind},{:.2},{:.2},{}\n", s.at_ms, s.ms, s.status));
+        }
+    }
+    std::fs::write(path, csv).with_context(|| format!("writing {}", path.display()))
 }
 
 /// Waits until every order of `event_id` is paid or refused and every paid one has all
@@ -329,7 +371,7 @@ async fn main() -> anyhow::Result<()> {
 
     let cpu_before = cpu_by_process();
     let started = Instant::now();
-    let Rush { hold_ms, order_ms, placed: placed_count, refused, limited } = rush(&http, &url, &event_id, seat_ids, &tokens, args.attempts, args.think_ms).await?;
+    let Rush { holds: hold_samples, orders: order_samples, placed: placed_count, refused, limited } = rush(&http, &url, &event_id, seat_ids, &tokens, args.attempts, args.think_ms).await?;
     let placing = started.elapsed();
     let paid = settle(&db, &event_id, placed_count, started).await?;
     let settled = started.elapsed();
@@ -350,9 +392,13 @@ async fn main() -> anyhow::Result<()> {
     .await?;
     let tickets: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tickets WHERE event_id = $1").bind(&event_id).fetch_one(&db).await?;
 
-    println!("attempts answered   {} (refused holds: {refused}, of them by the rate limiter: {limited})", hold_ms.len());
-    let holds = summary("hold latency", hold_ms);
-    let orders = summary("order latency", order_ms);
+    println!("attempts answered   {} (refused holds: {refused}, of them by the rate limiter: {limited})", hold_samples.len());
+    let holds = summary("hold latency", hold_samples.iter().map(|s| s.ms).collect());
+    let orders = summary("order latency", order_samples.iter().map(|s| s.ms).collect());
+    println!("holds over time     {}", timeline(&hold_samples));
+    if let Some(path) = &args.samples {
+        write_samples(path, &hold_samples, &order_samples)?;
+    }
     println!("paid orders         {paid} in {:.2} s placing, {:.2} s until every ticket was issued", placing.as_secs_f64(), settled.as_secs_f64());
     println!("paid orders / s     {:.1} (end to end, tickets issued)", paid as f64 / settled.as_secs_f64());
     println!("seats               sold {sold} + held {held} + available {avail} = {} of {total_seats}; tickets {tickets}", sold + held + avail);

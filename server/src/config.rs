@@ -31,6 +31,10 @@ pub struct Config {
     /// Database connections per process (default: 8 on SQLite, 16 on PostgreSQL).
     #[arg(long, env = "TAQUILLA_DB_POOL", global = true)]
     pub db_pool: Option<u32>,
+    /// PostgreSQL connections of the relay and consumers in a process that also serves
+    /// the web (`serve --with-workers`; default a quarter of `TAQUILLA_DB_POOL`, at least 2).
+    #[arg(long, env = "TAQUILLA_WORKER_DB_POOL", global = true)]
+    pub worker_db_pool: Option<u32>,
     /// Seat hold lifetime in seconds.
     #[arg(long, env = "TAQUILLA_HOLD_TTL_SECS", default_value_t = 600, global = true)]
     pub hold_ttl_secs: u64,
@@ -56,6 +60,16 @@ impl Config {
     /// Embedded mode: no external database.
     pub fn embedded(&self) -> bool {
         self.database_url.as_deref().is_none_or(|u| u.starts_with("sqlite"))
+    }
+
+    /// Database connections of the web (or of a worker process).
+    pub fn db_pool_size(&self) -> u32 {
+        self.db_pool.unwrap_or(if self.database_url().starts_with("sqlite") { 8 } else { 16 }).clamp(1, 500)
+    }
+
+    /// Connections of the relay and consumers in a process that also serves the web.
+    pub fn worker_db_pool_size(&self) -> u32 {
+        self.worker_db_pool.unwrap_or((self.db_pool_size() / 4).max(2)).clamp(1, 500)
     }
 
     pub fn database_url(&self) -> String {

@@ -17,10 +17,23 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
     }
-    let max = config.db_pool.unwrap_or(if url.starts_with("sqlite") { 8 } else { 16 }).clamp(1, 500);
-    let db = Db::connect(&url, max).await.context("connecting to the database")?;
+    let db = Db::connect(&url, config.db_pool_size()).await.context("connecting to the database")?;
     db.migrate().await.context("applying migrations")?;
     Ok(db)
+}
+
+/// The state the relay, the consumers and the sweeper of a process that also serves the
+/// web run with. On PostgreSQL they get `max` connections of their own
+/// (`TAQUILLA_WORKER_DB_POOL`), so that the background work of an on-sale (hundreds of
+/// payments and ticket issues at once) never queues in front of a buyer's hold or order
+/// for a connection, and runs at most that many statements at a time beside them. SQLite
+/// has one writer whatever the pools: there they share the web's.
+pub async fn worker_state(web: &AppState, url: &str, max: u32) -> anyhow::Result<AppState> {
+    if web.db.backend != app::db::Backend::Postgres {
+        return Ok(web.clone());
+    }
+    let db = Db::connect(url, max).await.context("connecting the workers to the database")?;
+    Ok(web.with_db(db))
 }
 
 /// Leptos' options, built from our configuration rather than cargo-leptos' variables so
@@ -55,7 +68,8 @@ pub async fn serve(config: &Config, with_workers: bool) -> anyhow::Result<()> {
     }
     let bus = Bus::connect(config.amqp_url.as_deref(), &state).await?;
     if with_workers {
-        crate::workers::spawn_all(&state, &bus).await?;
+        let workers = worker_state(&state, &config.database_url(), config.worker_db_pool_size()).await?;
+        crate::workers::spawn_all(&workers, &bus).await?;
     }
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await

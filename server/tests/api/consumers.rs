@@ -158,6 +158,42 @@ async fn a_late_failure_does_not_undo_a_processed_receipt(app: &TestApp) {
     assert!(processed().await);
 }
 
+/// On PostgreSQL the workers beside the web have connections of their own: while every
+/// one of them is busy (a burst of payments and ticket issues), a buyer's hold and order
+/// are still answered at once, and the payment goes through when the workers have a
+/// connection again. (On SQLite they share the web's: one writer either way.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn busy_workers_keep_no_buyer_waiting_on_postgres() {
+    let Some(app) = TestApp::spawn(Backend::Postgres).await else {
+        eprintln!("TEST_DATABASE_URL is not set: not run");
+        return;
+    };
+    let (event, seats) = event_with_seats(&app, 2).await;
+    let ana = app.customer("busy@example.com").await;
+    let mut busy = Vec::new();
+    while let Ok(Ok(conn)) = tokio::time::timeout(Duration::from_millis(300), app.workers.db.pool.acquire()).await {
+        busy.push(conn);
+    }
+    assert_eq!(busy.len(), 4, "every connection of the workers is taken");
+    let answered = tokio::time::timeout(Duration::from_secs(5), async {
+        let h = hold(&app, &ana, &event, &seats).await;
+        assert_eq!(h.status(), 201);
+        let h: Value = h.json().await.unwrap();
+        let o = order(&app, &ana, h["id"].as_str().unwrap(), APPROVED, "busy").await;
+        assert_eq!(o.status(), 202);
+        o.json::<Value>().await.unwrap()
+    })
+    .await
+    .expect("the hold and the order are answered while the workers are busy");
+    let order_id = answered["id"].as_str().unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let pending: Value = app.client.get(app.api(&format!("/orders/{order_id}"))).bearer_auth(&ana).send().await.unwrap().json().await.unwrap();
+    assert_eq!(pending["status"], "PENDING", "no worker could take the payment yet");
+    drop(busy);
+    wait_for_status(&app, &ana, order_id, "PAID").await;
+    app.cleanup().await;
+}
+
 on_both_backends!(
     a_late_failure_does_not_undo_a_processed_receipt,
     redelivered_payment_and_paid_events_change_nothing,

@@ -20,6 +20,8 @@ pub enum Backend {
 pub struct TestApp {
     pub address: String,
     pub state: AppState,
+    /// The relay's and the consumers' state: on PostgreSQL with connections of its own.
+    pub workers: AppState,
     pub bus: Bus,
     pub client: reqwest::Client,
     #[allow(dead_code)]
@@ -97,11 +99,13 @@ impl TestApp {
         } else {
             Bus::InProcess(InProcessBus::default())
         };
-        server::workers::spawn_all(&state, &bus).await.expect("starting workers");
+        // On PostgreSQL the workers have connections of their own, as in `serve --with-workers`.
+        let workers = server::startup::worker_state(&state, &url, 4).await.expect("connecting the workers");
+        server::workers::spawn_all(&workers, &bus).await.expect("starting workers");
         tokio::spawn(server::startup::serve_on(listener, state.clone(), bus.clone()));
 
         let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
-        Some(TestApp { address: format!("http://{addr}"), state, bus, client, backend, cleanup })
+        Some(TestApp { address: format!("http://{addr}"), state, workers, bus, client, backend, cleanup })
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -152,6 +156,7 @@ impl TestApp {
     /// Drops the PostgreSQL test database.
     pub async fn cleanup(mut self) {
         self.state.db.pool.close().await;
+        self.workers.db.pool.close().await;
         if let Some((base, name)) = self.cleanup.take() {
             drop_postgres(&base, &name).await;
         }
