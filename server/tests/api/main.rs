@@ -12,3 +12,4 @@ mod crash;
 mod cross_cutting;
 mod organizer;
 mod rate_limits;
+mod seat_selection;
