@@ -122,11 +122,13 @@ impl HoldBatcher {
                 (Vec::new(), Err(AppError::Internal))
             });
             tracing::debug!(requests = requests.len(), ms = started.elapsed().as_secs_f64() * 1000.0, "hold batch");
-            drop(in_flight);
+            // Before the seats stop being in flight: no other runner can then take a
+            // request for a seat just held into a batch of its own first.
             let refused = match &outcomes {
                 Ok(outcomes) => self.lock().refuse_newly_held(&requests, outcomes),
                 Err(_) => Vec::new(),
             };
+            drop(in_flight);
             for (waiting, taken) in refused {
                 let _ = waiting.reply.send(Ok(HoldOutcome::Taken(taken)));
             }
