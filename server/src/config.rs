@@ -28,7 +28,8 @@ pub struct Config {
     /// Comma-separated CIDRs whose X-Forwarded-For is believed.
     #[arg(long, env = "TAQUILLA_TRUSTED_PROXIES", default_value = "", global = true)]
     pub trusted_proxies: String,
-    /// Database connections per process (default: 8 on SQLite, 16 on PostgreSQL).
+    /// Database connections per process, of the web in a process that also runs the
+    /// workers (default: 8 on SQLite, 16 on PostgreSQL).
     #[arg(long, env = "TAQUILLA_DB_POOL", global = true)]
     pub db_pool: Option<u32>,
     /// PostgreSQL connections of the relay and consumers in a process that also serves
