@@ -11,9 +11,16 @@
 //! was: a batch holds the seats of every request whose seats were all available and
 //! refuses the others, naming their taken seats. Two requests for a common seat never
 //! share a batch, nor run in two batches at once: the later one waits. When the earlier
-//! one's batch has held that seat, the later one is refused at once, naming it (the
-//! database committed it to the other hold a moment ago and would refuse it too);
-//! otherwise it goes in a next batch.
+//! one's batch has held that seat, or found it taken, the later one is refused at once,
+//! naming it (the database committed it to a hold a moment ago and would refuse it too);
+//! otherwise it goes in a next batch. The same goes for every request still waiting for a
+//! slot. This matters most when the doors open: hundreds of buyers who have not seen each
+//! other's choices ask at once, and most of their requests share a seat with another one.
+//!
+//! A refusal without the database must not hide a worse answer: a request naming a seat
+//! of no event gets 422 from the database, not 409. So each event's seats are read once
+//! (they never change) and a request is refused at once only if all its seats are the
+//! event's.
 //!
 //! The batches are this process's, and they know an event by the name the request gave
 //! it (id or slug). The database's row locks keep several web processes, or a request by
@@ -22,11 +29,11 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{oneshot, OnceCell, OwnedSemaphorePermit, Semaphore};
 
 use crate::db::Db;
 use crate::orders::holds::{HoldOutcome, HoldRequest};
-use crate::orders::postgres::hold_batch;
+use crate::orders::postgres::{event_seat_ids, hold_batch};
 use crate::AppError;
 
 /// Batch statements in flight at once (the rest of the pool serves everything else).
@@ -37,6 +44,8 @@ const MOST_PER_BATCH: usize = 64;
 
 struct Waiting {
     request: HoldRequest,
+    /// Whether every seat it names is a seat of the event (see [`EventSeats`]).
+    all_known: bool,
     reply: oneshot::Sender<Result<HoldOutcome, AppError>>,
 }
 
@@ -45,23 +54,31 @@ struct Queue {
     waiting: VecDeque<Waiting>,
     /// (event, seat) of the requests in the batches being run.
     in_flight: HashSet<(String, String)>,
-    /// Seats the database answered for as the event's (held or taken), by event as the
-    /// requests named it: a request naming only such seats cannot be refused for naming
-    /// a seat of no event. An event's seats never change.
-    known: HashMap<String, HashSet<String>>,
 }
 
-/// The most seats remembered in [`Queue::known`] before it starts again.
+/// The seats of each event, by the name requests gave the event (id or slug), each read
+/// once from the database. An event's seats are made with it and never change, nor does
+/// the event an id or a slug names; a name that names no event is not remembered, since
+/// an event may take it later.
+#[derive(Default)]
+struct EventSeats {
+    by_name: HashMap<String, Arc<OnceCell<Arc<HashSet<String>>>>>,
+    /// Seats remembered in all.
+    count: usize,
+}
+
+/// The most seats [`EventSeats`] remembers before it starts again.
 const MOST_KNOWN: usize = 200_000;
 
 pub struct HoldBatcher {
     queue: Mutex<Queue>,
     slots: Arc<Semaphore>,
+    event_seats: Mutex<EventSeats>,
 }
 
 impl Default for HoldBatcher {
     fn default() -> Self {
-        HoldBatcher { queue: Mutex::default(), slots: Arc::new(Semaphore::new(BATCHES_AT_ONCE)) }
+        HoldBatcher { queue: Mutex::default(), slots: Arc::new(Semaphore::new(BATCHES_AT_ONCE)), event_seats: Mutex::default() }
     }
 }
 
@@ -73,8 +90,12 @@ impl HoldBatcher {
 
     /// Holds the request's seats, or none, in the next batch.
     pub(crate) async fn hold(self: &Arc<Self>, db: &Db, request: HoldRequest) -> Result<HoldOutcome, AppError> {
+        let all_known = match self.seats_of(db, &request.event).await {
+            Some(seats) => request.seat_ids.iter().all(|s| seats.contains(s)),
+            None => false,
+        };
         let (reply, answer) = oneshot::channel();
-        self.lock().waiting.push_back(Waiting { request, reply });
+        self.lock().waiting.push_back(Waiting { request, all_known, reply });
         if let Ok(slot) = self.slots.clone().try_acquire_owned() {
             tokio::spawn(self.clone().run(db.clone(), slot));
         }
@@ -82,6 +103,40 @@ impl HoldBatcher {
             tracing::error!("a hold batch ended without an answer");
             AppError::Internal
         })?
+    }
+
+    /// The seats of the event a request names, read once; `None` while the name names no
+    /// event with seats, or when they could not be read (the database decides then).
+    async fn seats_of(&self, db: &Db, event: &str) -> Option<Arc<HashSet<String>>> {
+        let cell = {
+            let mut known = self.event_seats.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            if let Some(seats) = known.by_name.get(event).and_then(|cell| cell.get()) {
+                return Some(seats.clone());
+            }
+            if known.count > MOST_KNOWN {
+                *known = EventSeats::default();
+            }
+            known.by_name.entry(event.to_owned()).or_default().clone()
+        };
+        // One read per event, however many requests arrive for it at once.
+        let seats = cell
+            .get_or_try_init(|| async {
+                match event_seat_ids(db, event).await {
+                    Ok(ids) if !ids.is_empty() => {
+                        self.event_seats.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).count += ids.len();
+                        Ok(Arc::new(ids.into_iter().collect::<HashSet<String>>()))
+                    }
+                    Ok(_) => Err(()),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "could not read an event's seats; its holds go to the database");
+                        Err(())
+                    }
+                }
+            })
+            .await
+            .ok()?
+            .clone();
+        Some(seats)
     }
 
     /// Runs batches while requests wait. A request queued while every slot was taken is
@@ -125,7 +180,7 @@ impl HoldBatcher {
             // Before the seats stop being in flight: no other runner can then take a
             // request for a seat just held into a batch of its own first.
             let refused = match &outcomes {
-                Ok(outcomes) => self.lock().refuse_newly_held(&requests, outcomes),
+                Ok(outcomes) => self.lock().refuse_unavailable(&requests, outcomes),
                 Err(_) => Vec::new(),
             };
             drop(in_flight);
@@ -193,34 +248,27 @@ fn is_ready(in_flight: &HashSet<(String, String)>, request: &HoldRequest) -> boo
 
 impl Queue {
     /// Takes out the waiting requests that asked for seats the batch of `requests` has
-    /// just held, with those seats: the database committed them to another hold a moment
-    /// ago, so it would refuse these too. Only requests whose every seat is known to be
-    /// the event's: the database refuses a seat of no event first.
-    fn refuse_newly_held(&mut self, requests: &[HoldRequest], outcomes: &[HoldOutcome]) -> Vec<(Waiting, Vec<String>)> {
-        if self.known.values().map(HashSet::len).sum::<usize>() > MOST_KNOWN {
-            self.known.clear();
-        }
+    /// just held or found taken, with those seats: the database committed them to a hold
+    /// a moment ago, so it would refuse these too. Only requests whose every seat is the
+    /// event's: the database refuses a seat of no event first.
+    fn refuse_unavailable(&mut self, requests: &[HoldRequest], outcomes: &[HoldOutcome]) -> Vec<(Waiting, Vec<String>)> {
+        let mut unavailable: HashSet<(&str, &str)> = HashSet::new();
         for (r, outcome) in requests.iter().zip(outcomes) {
-            if matches!(outcome, HoldOutcome::Held { .. } | HoldOutcome::Taken(_)) {
-                self.known.entry(r.event.clone()).or_default().extend(r.seat_ids.iter().cloned());
+            match outcome {
+                HoldOutcome::Held { .. } => unavailable.extend(r.seat_ids.iter().map(|s| (r.event.as_str(), s.as_str()))),
+                HoldOutcome::Taken(taken) => unavailable.extend(taken.iter().map(|s| (r.event.as_str(), s.as_str()))),
+                HoldOutcome::NoSuchEvent | HoldOutcome::NotOnSale | HoldOutcome::UnknownSeats => {}
             }
         }
-        let held: HashSet<(&str, &str)> = requests
-            .iter()
-            .zip(outcomes)
-            .filter(|(_, outcome)| matches!(outcome, HoldOutcome::Held { .. }))
-            .flat_map(|(r, _)| r.seat_ids.iter().map(|s| (r.event.as_str(), s.as_str())))
-            .collect();
-        if held.is_empty() {
+        if unavailable.is_empty() {
             return Vec::new();
         }
         let mut refused = Vec::new();
         let mut still = VecDeque::new();
-        let empty = HashSet::new();
         for w in self.waiting.drain(..) {
-            let taken: Vec<String> = w.request.seat_ids.iter().filter(|s| held.contains(&(w.request.event.as_str(), s.as_str()))).cloned().collect();
-            let known = self.known.get(&w.request.event).unwrap_or(&empty);
-            if taken.is_empty() || !w.request.seat_ids.iter().all(|s| known.contains(s)) {
+            let taken: Vec<String> =
+                w.request.seat_ids.iter().filter(|s| unavailable.contains(&(w.request.event.as_str(), s.as_str()))).cloned().collect();
+            if taken.is_empty() || !w.all_known {
                 still.push_back(w);
             } else {
                 refused.push((w, taken));
@@ -258,7 +306,9 @@ mod tests {
             .into_iter()
             .map(|request| {
                 let (reply, answer) = oneshot::channel();
-                batcher.lock().waiting.push_back(Waiting { request, reply });
+                // A seat named "zz…" is no seat of the event.
+                let all_known = request.seat_ids.iter().all(|s| !s.starts_with("zz"));
+                batcher.lock().waiting.push_back(Waiting { request, all_known, reply });
                 answer
             })
             .collect()
@@ -296,26 +346,41 @@ mod tests {
         assert!(batcher.lock().has_ready());
     }
 
-    #[test]
-    fn waiting_requests_for_seats_just_held_are_refused_if_all_their_seats_are_known() {
-        let batcher = HoldBatcher::default();
-        let answers = queue_of(&batcher, vec![request("e", &["a", "b"]), request("e", &["b", "c"]), request("e", &["b", "zz"])]);
-        let batch = batcher.take_batch();
-        let requests: Vec<HoldRequest> = batch.into_iter().map(|w| w.request).collect();
-        let held = HoldOutcome::Held {
+    fn held() -> HoldOutcome {
+        HoldOutcome::Held {
             event: HoldEvent { id: "e".into(), title: String::new(), slug: String::new(), currency: "EUR".into() },
             seats: Vec::new(),
-        };
+        }
+    }
+
+    #[test]
+    fn waiting_requests_for_seats_just_held_or_taken_are_refused_if_all_their_seats_are_the_events() {
+        let batcher = HoldBatcher::default();
+        let answers = queue_of(
+            &batcher,
+            vec![request("e", &["a", "b"]), request("e", &["b", "c"]), request("e", &["b", "zz"]), request("f", &["b"]), request("e", &["c"])],
+        );
+        let batch = batcher.take_batch();
+        let requests: Vec<HoldRequest> = batch.into_iter().map(|w| w.request).collect();
+        assert_eq!(requests.len(), 2, "the first request and the one for c alone");
         let mut queue = batcher.lock();
-        // "c" was answered for before (taken), "zz" never was.
-        queue.known.entry("e".into()).or_default().insert("c".into());
-        let refused = queue.refuse_newly_held(&requests, &[held]);
-        assert_eq!(refused.len(), 1);
-        assert_eq!(refused[0].0.request.seat_ids, vec!["b", "c"]);
-        assert_eq!(refused[0].1, vec!["b"]);
-        // The one naming a seat the database never answered for goes to the database.
-        assert_eq!(queue.waiting.len(), 1);
-        assert_eq!(queue.waiting[0].request.seat_ids, vec!["b", "zz"]);
+        let refused = queue.refuse_unavailable(&requests, &[held(), HoldOutcome::Taken(vec!["c".into()])]);
+        let refused: Vec<(Vec<String>, Vec<String>)> = refused.into_iter().map(|(w, taken)| (w.request.seat_ids, taken)).collect();
+        assert_eq!(refused, vec![(vec!["b".to_string(), "c".to_string()], vec!["b".to_string(), "c".to_string()])]);
+        // The one naming a seat of no event goes to the database, which answers 422; "b"
+        // of another event is another seat.
+        let left: Vec<(String, Vec<String>)> = queue.waiting.iter().map(|w| (w.request.event.clone(), w.request.seat_ids.clone())).collect();
+        assert_eq!(left, vec![("e".to_string(), vec!["b".to_string(), "zz".to_string()]), ("f".to_string(), vec!["b".to_string()])]);
         drop(answers);
+    }
+
+    #[test]
+    fn a_batch_that_held_nothing_and_found_nothing_taken_refuses_no_one() {
+        let batcher = HoldBatcher::default();
+        let _answers = queue_of(&batcher, vec![request("e", &["a"]), request("e", &["a"])]);
+        let requests: Vec<HoldRequest> = batcher.take_batch().into_iter().map(|w| w.request).collect();
+        let refused = batcher.lock().refuse_unavailable(&requests, &[HoldOutcome::NotOnSale]);
+        assert!(refused.is_empty());
+        assert_eq!(batcher.lock().waiting.len(), 1);
     }
 }

@@ -223,6 +223,14 @@ pub(crate) async fn hold_batch(db: &Db, requests: &[HoldRequest]) -> Result<Vec<
     outcomes.into_iter().map(|o| o.ok_or(AppError::Internal)).collect()
 }
 
+/// The seats of the event named by id or slug (none when no event has that name).
+pub(crate) async fn event_seat_ids(db: &Db, event: &str) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT es.seat_id FROM event_seats es JOIN events e ON e.id = es.event_id WHERE e.id = $1 OR e.slug = $1")
+        .bind(event)
+        .fetch_all(&db.pool)
+        .await
+}
+
 /// An order about to be placed: everything decided before the database is asked.
 pub(crate) struct PlaceRequest<'a> {
     pub order_id: &'a str,
