@@ -34,48 +34,50 @@ impl Db {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("postgres") { Backend::Postgres } else { Backend::Sqlite };
         let options = AnyConnectOptions::from_str(url)?;
+        let pool = Self::pool_options(backend, max_connections).connect_with(options).await?;
+        Ok(Db { pool, backend })
+    }
+
+    /// Up to `max_connections` more connections to the same database, set up alike, for
+    /// work that must not wait for a connection behind everything else; each is made on
+    /// first use.
+    pub fn more_connections(&self, max_connections: u32) -> Db {
+        let options = (*self.pool.connect_options()).clone();
+        Db { pool: Self::pool_options(self.backend, max_connections).connect_lazy_with(options), backend: self.backend }
+    }
+
+    fn pool_options(backend: Backend, max_connections: u32) -> AnyPoolOptions {
         let pool_options = AnyPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(10));
-        let pool = match backend {
-            Backend::Sqlite => {
-                pool_options
-                    .after_connect(|conn, _meta| {
-                        Box::pin(async move {
-                            conn.execute("PRAGMA journal_mode = WAL").await?;
-                            conn.execute("PRAGMA foreign_keys = ON").await?;
-                            conn.execute("PRAGMA busy_timeout = 10000").await?;
-                            conn.execute("PRAGMA synchronous = NORMAL").await?;
-                            Ok(())
-                        })
-                    })
-                    .connect_with(options)
-                    .await?
-            }
-            Backend::Postgres => {
-                pool_options
-                    .after_connect(|conn, _meta| {
-                        Box::pin(async move {
-                            // sqlx prepares each statement once per connection. By default
-                            // PostgreSQL still plans every execution again for its values
-                            // ("custom plans") while it estimates that cheaper, which for the
-                            // box office's many-table statements is always: planning took an
-                            // eighth of the database's CPU in an on-sale rush. The hot
-                            // statements look rows up by key, so one plan serves all values.
-                            conn.execute("SET plan_cache_mode = force_generic_plan").await?;
-                            // Just-in-time compilation is for long analytical queries. A
-                            // generic plan's estimates for JSON inputs can pass its cost
-                            // threshold, and then every execution of a one-millisecond
-                            // statement spends tens of milliseconds compiling.
-                            conn.execute("SET jit = off").await?;
-                            Ok(())
-                        })
-                    })
-                    .connect_with(options)
-                    .await?
-            }
-        };
-        Ok(Db { pool, backend })
+        match backend {
+            Backend::Sqlite => pool_options.after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    conn.execute("PRAGMA journal_mode = WAL").await?;
+                    conn.execute("PRAGMA foreign_keys = ON").await?;
+                    conn.execute("PRAGMA busy_timeout = 10000").await?;
+                    conn.execute("PRAGMA synchronous = NORMAL").await?;
+                    Ok(())
+                })
+            }),
+            Backend::Postgres => pool_options.after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    // sqlx prepares each statement once per connection. By default
+                    // PostgreSQL still plans every execution again for its values
+                    // ("custom plans") while it estimates that cheaper, which for the
+                    // box office's many-table statements is always: planning took an
+                    // eighth of the database's CPU in an on-sale rush. The hot
+                    // statements look rows up by key, so one plan serves all values.
+                    conn.execute("SET plan_cache_mode = force_generic_plan").await?;
+                    // Just-in-time compilation is for long analytical queries. A
+                    // generic plan's estimates for JSON inputs can pass its cost
+                    // threshold, and then every execution of a one-millisecond
+                    // statement spends tens of milliseconds compiling.
+                    conn.execute("SET jit = off").await?;
+                    Ok(())
+                })
+            }),
+        }
     }
 
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {

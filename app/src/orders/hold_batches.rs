@@ -22,12 +22,17 @@
 //! (they never change) and a request is refused at once only if all its seats are the
 //! event's.
 //!
+//! The batches have [`BATCHES_AT_ONCE`] connections of their own, so a batch never waits
+//! for a connection behind the orders and pages of an on-sale: a shared pool hands its
+//! connections out in turn, and during a rush far more orders wait than there are
+//! connections.
+//!
 //! The batches are this process's, and they know an event by the name the request gave
 //! it (id or slug). The database's row locks keep several web processes, or a request by
 //! id and one by slug, from holding a seat twice, as they do for any two statements.
 
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use tokio::sync::{oneshot, OnceCell, OwnedSemaphorePermit, Semaphore};
 
@@ -74,11 +79,13 @@ pub struct HoldBatcher {
     queue: Mutex<Queue>,
     slots: Arc<Semaphore>,
     event_seats: Mutex<EventSeats>,
+    /// The batches' own connections, made from the first database handed in.
+    connections: OnceLock<Db>,
 }
 
 impl Default for HoldBatcher {
     fn default() -> Self {
-        HoldBatcher { queue: Mutex::default(), slots: Arc::new(Semaphore::new(BATCHES_AT_ONCE)), event_seats: Mutex::default() }
+        HoldBatcher { queue: Mutex::default(), slots: Arc::new(Semaphore::new(BATCHES_AT_ONCE)), event_seats: Mutex::default(), connections: OnceLock::new() }
     }
 }
 
@@ -90,6 +97,7 @@ impl HoldBatcher {
 
     /// Holds the request's seats, or none, in the next batch.
     pub(crate) async fn hold(self: &Arc<Self>, db: &Db, request: HoldRequest) -> Result<HoldOutcome, AppError> {
+        let db = self.connections.get_or_init(|| db.more_connections(BATCHES_AT_ONCE as u32));
         let all_known = match self.seats_of(db, &request.event).await {
             Some(seats) => request.seat_ids.iter().all(|s| seats.contains(s)),
             None => false,
@@ -137,6 +145,13 @@ impl HoldBatcher {
             .ok()?
             .clone();
         Some(seats)
+    }
+
+    /// Closes the batches' own connections, if they were made.
+    pub async fn close(&self) {
+        if let Some(db) = self.connections.get() {
+            db.pool.close().await;
+        }
     }
 
     /// Runs batches while requests wait. A request queued while every slot was taken is

@@ -157,6 +157,7 @@ impl TestApp {
     pub async fn cleanup(mut self) {
         self.state.db.pool.close().await;
         self.workers.db.pool.close().await;
+        self.state.hold_batcher.close().await;
         if let Some((base, name)) = self.cleanup.take() {
             drop_postgres(&base, &name).await;
         }

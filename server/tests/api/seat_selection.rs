@@ -1,4 +1,7 @@
-//! Picking seats: the best N of a section, and the lines a hold and its order name.
+//! Picking seats: the best N of a section, the lines a hold and its order name, and holds
+//! answered while every other connection is busy.
+
+use std::time::Duration;
 
 use serde_json::{json, Value};
 
@@ -107,3 +110,38 @@ async fn lines_name_the_seats_as_the_map_does(app: &TestApp) {
 }
 
 on_both_backends!(best_available_seats, lines_name_the_seats_as_the_map_does);
+
+/// On PostgreSQL the hold batches have connections of their own: a buyer's hold is
+/// answered, and a second buyer's refused, while orders and pages hold every connection
+/// of the web's pool.
+#[tokio::test]
+async fn holds_are_answered_while_the_web_pool_is_busy_on_postgres() {
+    let Some(app) = TestApp::spawn(Backend::Postgres).await else {
+        eprintln!("TEST_DATABASE_URL is not set: not run");
+        return;
+    };
+    let (event, seats) = event_with_seats(&app, 3).await;
+    let ana = app.customer("ana@example.com").await;
+    let ben = app.customer("ben@example.com").await;
+    // Signed in a moment ago: their sessions are believed without a query.
+    for token in [&ana, &ben] {
+        assert_eq!(app.client.get(app.api("/me")).bearer_auth(token).send().await.unwrap().status(), 200);
+    }
+    let mut busy = Vec::new();
+    while let Ok(Ok(conn)) = tokio::time::timeout(Duration::from_millis(200), app.state.db.pool.acquire()).await {
+        busy.push(conn);
+    }
+    assert!(!busy.is_empty() && app.state.db.pool.num_idle() == 0, "every connection of the web is taken");
+    let (first, second) = tokio::time::timeout(Duration::from_secs(5), async {
+        let first = hold(&app, &ana, &event, &seats[..2]).await;
+        let second = hold(&app, &ben, &event, &seats[1..]).await;
+        (first.status(), second.json::<Value>().await.unwrap())
+    })
+    .await
+    .expect("holds are answered while the web's connections are busy");
+    assert_eq!(first, 201);
+    assert_eq!(second["error"]["code"], "seats_unavailable");
+    assert_eq!(second["error"]["details"]["seat_ids"], json!([seats[1]]));
+    drop(busy);
+    app.cleanup().await;
+}
