@@ -41,7 +41,7 @@ use crate::orders::holds::{HoldOutcome, HoldRequest};
 use crate::orders::postgres::{event_seat_ids, hold_batch};
 use crate::AppError;
 
-/// Batch statements in flight at once (the rest of the pool serves everything else).
+/// Batch statements in flight at once, each on a connection of the batches' own.
 const BATCHES_AT_ONCE: usize = 4;
 
 /// The most requests in one statement.
@@ -127,24 +127,28 @@ impl HoldBatcher {
             known.by_name.entry(event.to_owned()).or_default().clone()
         };
         // One read per event, however many requests arrive for it at once.
-        let seats = cell
-            .get_or_try_init(|| async {
-                match event_seat_ids(db, event).await {
-                    Ok(ids) if !ids.is_empty() => {
-                        self.event_seats.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).count += ids.len();
-                        Ok(Arc::new(ids.into_iter().collect::<HashSet<String>>()))
-                    }
-                    Ok(_) => Err(()),
-                    Err(e) => {
-                        tracing::warn!(error = %e, "could not read an event's seats; its holds go to the database");
-                        Err(())
-                    }
+        let seats = cell.get_or_try_init(|| async {
+            match event_seat_ids(db, event).await {
+                Ok(ids) if !ids.is_empty() => {
+                    self.event_seats.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).count += ids.len();
+                    Ok(Arc::new(ids.into_iter().collect::<HashSet<String>>()))
                 }
-            })
-            .await
-            .ok()?
-            .clone();
-        Some(seats)
+                Ok(_) => Err(()),
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not read an event's seats; its holds go to the database");
+                    Err(())
+                }
+            }
+        })
+        .await;
+        if seats.is_err() {
+            // Not remembered: names of no event must not fill the map.
+            let mut known = self.event_seats.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            if known.by_name.get(event).is_some_and(|c| Arc::ptr_eq(c, &cell) && !c.initialized()) {
+                known.by_name.remove(event);
+            }
+        }
+        seats.ok().cloned()
     }
 
     /// Closes the batches' own connections, if they were made.
@@ -300,102 +304,4 @@ impl Queue {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::db::new_id;
-    use crate::orders::holds::HoldEvent;
-
-    fn request(event: &str, seats: &[&str]) -> HoldRequest {
-        HoldRequest {
-            event: event.into(),
-            hold_id: new_id(),
-            user_id: "u".into(),
-            seat_ids: seats.iter().map(|s| s.to_string()).collect(),
-            now: 0,
-            expires_at: 0,
-        }
-    }
-
-    fn queue_of(batcher: &HoldBatcher, requests: Vec<HoldRequest>) -> Vec<oneshot::Receiver<Result<HoldOutcome, AppError>>> {
-        requests
-            .into_iter()
-            .map(|request| {
-                let (reply, answer) = oneshot::channel();
-                // A seat named "zz…" is no seat of the event.
-                let all_known = request.seat_ids.iter().all(|s| !s.starts_with("zz"));
-                batcher.lock().waiting.push_back(Waiting { request, all_known, reply });
-                answer
-            })
-            .collect()
-    }
-
-    fn seats_of(batch: &[Waiting]) -> Vec<Vec<String>> {
-        batch.iter().map(|w| w.request.seat_ids.clone()).collect()
-    }
-
-    #[test]
-    fn a_batch_takes_the_requests_for_one_event_that_share_no_seat() {
-        let batcher = HoldBatcher::default();
-        let _answers = queue_of(
-            &batcher,
-            vec![request("e", &["a", "b"]), request("f", &["x"]), request("e", &["b", "c"]), request("e", &["d"]), request("f", &["y"])],
-        );
-        let first = batcher.take_batch();
-        assert_eq!(seats_of(&first), vec![vec!["a", "b"], vec!["d"]]);
-        // The next one starts with the oldest request left: the other event's.
-        let second = batcher.take_batch();
-        assert_eq!(seats_of(&second), vec![vec!["x"], vec!["y"]]);
-        // "b" is still in flight with the first batch: its second asker waits.
-        assert!(batcher.take_batch().is_empty());
-        assert!(!batcher.lock().has_ready());
-    }
-
-    #[test]
-    fn seats_stop_being_in_flight_when_their_batch_ends() {
-        let batcher = HoldBatcher::default();
-        let _answers = queue_of(&batcher, vec![request("e", &["a"]), request("e", &["a", "b"])]);
-        let batch = batcher.take_batch();
-        assert_eq!(seats_of(&batch), vec![vec!["a"]]);
-        assert!(!batcher.lock().has_ready());
-        drop(InFlight { batcher: &batcher, seats: vec![("e".into(), "a".into())] });
-        assert!(batcher.lock().has_ready());
-    }
-
-    fn held() -> HoldOutcome {
-        HoldOutcome::Held {
-            event: HoldEvent { id: "e".into(), title: String::new(), slug: String::new(), currency: "EUR".into() },
-            seats: Vec::new(),
-        }
-    }
-
-    #[test]
-    fn waiting_requests_for_seats_just_held_or_taken_are_refused_if_all_their_seats_are_the_events() {
-        let batcher = HoldBatcher::default();
-        let answers = queue_of(
-            &batcher,
-            vec![request("e", &["a", "b"]), request("e", &["b", "c"]), request("e", &["b", "zz"]), request("f", &["b"]), request("e", &["c"])],
-        );
-        let batch = batcher.take_batch();
-        let requests: Vec<HoldRequest> = batch.into_iter().map(|w| w.request).collect();
-        assert_eq!(requests.len(), 2, "the first request and the one for c alone");
-        let mut queue = batcher.lock();
-        let refused = queue.refuse_unavailable(&requests, &[held(), HoldOutcome::Taken(vec!["c".into()])]);
-        let refused: Vec<(Vec<String>, Vec<String>)> = refused.into_iter().map(|(w, taken)| (w.request.seat_ids, taken)).collect();
-        assert_eq!(refused, vec![(vec!["b".to_string(), "c".to_string()], vec!["b".to_string(), "c".to_string()])]);
-        // The one naming a seat of no event goes to the database, which answers 422; "b"
-        // of another event is another seat.
-        let left: Vec<(String, Vec<String>)> = queue.waiting.iter().map(|w| (w.request.event.clone(), w.request.seat_ids.clone())).collect();
-        assert_eq!(left, vec![("e".to_string(), vec!["b".to_string(), "zz".to_string()]), ("f".to_string(), vec!["b".to_string()])]);
-        drop(answers);
-    }
-
-    #[test]
-    fn a_batch_that_held_nothing_and_found_nothing_taken_refuses_no_one() {
-        let batcher = HoldBatcher::default();
-        let _answers = queue_of(&batcher, vec![request("e", &["a"]), request("e", &["a"])]);
-        let requests: Vec<HoldRequest> = batcher.take_batch().into_iter().map(|w| w.request).collect();
-        let refused = batcher.lock().refuse_unavailable(&requests, &[HoldOutcome::NotOnSale]);
-        assert!(refused.is_empty());
-        assert_eq!(batcher.lock().waiting.len(), 1);
-    }
-}
+mod tests;
