@@ -95,6 +95,11 @@ impl HoldBatcher {
         self.queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    fn event_seats(&self) -> MutexGuard<'_, EventSeats> {
+        // A map of read-only sets: a panic cannot leave it halfway either.
+        self.event_seats.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     /// Holds the request's seats, or none, in the next batch.
     pub(crate) async fn hold(self: &Arc<Self>, db: &Db, request: HoldRequest) -> Result<HoldOutcome, AppError> {
         let db = self.connections.get_or_init(|| db.more_connections(BATCHES_AT_ONCE as u32));
@@ -117,7 +122,7 @@ impl HoldBatcher {
     /// event with seats, or when they could not be read (the database decides then).
     async fn seats_of(&self, db: &Db, event: &str) -> Option<Arc<HashSet<String>>> {
         let cell = {
-            let mut known = self.event_seats.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut known = self.event_seats();
             if let Some(seats) = known.by_name.get(event).and_then(|cell| cell.get()) {
                 return Some(seats.clone());
             }
@@ -130,7 +135,7 @@ impl HoldBatcher {
         let seats = cell.get_or_try_init(|| async {
             match event_seat_ids(db, event).await {
                 Ok(ids) if !ids.is_empty() => {
-                    self.event_seats.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).count += ids.len();
+                    self.event_seats().count += ids.len();
                     Ok(Arc::new(ids.into_iter().collect::<HashSet<String>>()))
                 }
                 Ok(_) => Err(()),
@@ -143,7 +148,7 @@ impl HoldBatcher {
         .await;
         if seats.is_err() {
             // Not remembered: names of no event must not fill the map.
-            let mut known = self.event_seats.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut known = self.event_seats();
             if known.by_name.get(event).is_some_and(|c| Arc::ptr_eq(c, &cell) && !c.initialized()) {
                 known.by_name.remove(event);
             }
@@ -197,7 +202,7 @@ impl HoldBatcher {
             });
             tracing::debug!(requests = requests.len(), ms = started.elapsed().as_secs_f64() * 1000.0, "hold batch");
             // Before the seats stop being in flight: no other runner can then take a
-            // request for a seat just held into a batch of its own first.
+            // request for a seat just held or found taken into a batch of its own first.
             let refused = match &outcomes {
                 Ok(outcomes) => self.lock().refuse_unavailable(&requests, outcomes),
                 Err(_) => Vec::new(),

@@ -5,7 +5,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::box_office::{event_with_seats, hold, order, wait_for_status, APPROVED};
-use crate::helpers::{Backend, TestApp};
+use crate::helpers::{take_every_connection, Backend, TestApp};
 use crate::on_both_backends;
 use server::workers::{consumers, deliver, Outcome};
 
@@ -170,10 +170,7 @@ async fn busy_workers_keep_no_buyer_waiting_on_postgres() {
     };
     let (event, seats) = event_with_seats(&app, 2).await;
     let ana = app.customer("busy@example.com").await;
-    let mut busy = Vec::new();
-    while let Ok(Ok(conn)) = tokio::time::timeout(Duration::from_millis(300), app.workers.db.pool.acquire()).await {
-        busy.push(conn);
-    }
+    let busy = take_every_connection(&app.workers.db.pool).await;
     assert_eq!(busy.len(), 4, "every connection of the workers is taken");
     let answered = tokio::time::timeout(Duration::from_secs(5), async {
         let h = hold(&app, &ana, &event, &seats).await;

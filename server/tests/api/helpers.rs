@@ -165,6 +165,16 @@ impl TestApp {
 }
 
 /// Drops a database made by [`fresh_postgres`].
+/// Takes every connection `pool` will hand out (until one is not handed out within
+/// 300 ms), to stand for work that keeps them all busy.
+pub async fn take_every_connection(pool: &sqlx::AnyPool) -> Vec<sqlx::pool::PoolConnection<sqlx::Any>> {
+    let mut busy = Vec::new();
+    while let Ok(Ok(conn)) = tokio::time::timeout(Duration::from_millis(300), pool.acquire()).await {
+        busy.push(conn);
+    }
+    busy
+}
+
 pub async fn drop_postgres(base: &str, name: &str) {
     if let Ok(admin) = Db::connect(base, 1).await {
         let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&admin.pool).await;

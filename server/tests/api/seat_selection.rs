@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::box_office::{event_with_seats, get, hold, order, APPROVED};
-use crate::helpers::{Backend, TestApp};
+use crate::helpers::{take_every_connection, Backend, TestApp};
 use crate::on_both_backends;
 
 async fn best_available_seats(app: &TestApp) {
@@ -127,10 +127,7 @@ async fn holds_are_answered_while_the_web_pool_is_busy_on_postgres() {
     for token in [&ana, &ben] {
         assert_eq!(app.client.get(app.api("/me")).bearer_auth(token).send().await.unwrap().status(), 200);
     }
-    let mut busy = Vec::new();
-    while let Ok(Ok(conn)) = tokio::time::timeout(Duration::from_millis(200), app.state.db.pool.acquire()).await {
-        busy.push(conn);
-    }
+    let busy = take_every_connection(&app.state.db.pool).await;
     assert!(!busy.is_empty() && app.state.db.pool.num_idle() == 0, "every connection of the web is taken");
     let (first, second) = tokio::time::timeout(Duration::from_secs(5), async {
         let first = hold(&app, &ana, &event, &seats[..2]).await;
