@@ -97,7 +97,11 @@ async fn on_sale_event(http: &reqwest::Client, url: &str, admin: &str, rows: u32
         .bearer_auth(admin)
         .json(&json!({ "title": format!("Rush {}", uuid::Uuid::new_v4().simple()), "category": "benchmark", "venue_id": venue["id"],
                        "starts_at": starts.format(fmt)?, "ends_at": (starts + time::Duration::hours(2)).format(fmt)?,
-                       "prices": [{ "section_id": section, "price_cents": 2500 }] }))
+                       "prices": [{ "section_id": section, "price_cents": 2500 }],
+                       // Each simulated buyer stands for a queue of people who buy again and
+                       // again without waiting for their payments; the limit is still checked
+                       // on every hold, at the same cost.
+                       "max_seats_per_buyer": 50 }))
         .send()
         .await?
         .json()

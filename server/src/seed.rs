@@ -148,6 +148,7 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<Option<Vec<DemoAccoun
             let starts_at = (today + Duration::days(*days)).with_time(Time::from_hms(19 + (i % 3) as u8, 0, 0)?).assume_utc();
             let prices = created[*venue].section_ids.iter().cloned().zip(PRICES[*venue].iter().copied()).collect();
             let event = NewEvent {
+                max_seats_per_buyer: app::catalog::rules::DEFAULT_SEATS_PER_BUYER,
                 title: title.to_string(),
                 description: description.to_string(),
                 category: category.to_string(),

@@ -23,5 +23,7 @@ pub mod event_types {
     pub const PAYMENT_REJECTED: &str = "payment.rejected";
     pub const ORDER_PAID: &str = "order.paid";
     pub const ORDER_CANCELLED: &str = "order.cancelled";
+    pub const ORDER_REFUNDED: &str = "order.refunded";
+    pub const EVENT_CANCELLED: &str = "event.cancelled";
     pub const TICKET_ISSUED: &str = "ticket.issued";
 }

@@ -131,6 +131,8 @@ pub struct NewEvent {
     pub status: EventStatus,
     pub featured: bool,
     pub currency: String,
+    /// The most seats one buyer may hold, or have in orders waiting for payment.
+    pub max_seats_per_buyer: i64,
     /// (section id, price in minor units) for every section of the venue.
     pub prices: Vec<(String, i64)>,
 }
@@ -153,8 +155,8 @@ pub async fn create_event(db: &Db, e: &NewEvent) -> Result<String, AppError> {
     }
     sqlx::query(
         "INSERT INTO events (id, slug, title, description, category, venue_id, organizer_id, starts_at, ends_at, \
-         image_url, status, featured, currency, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)",
+         image_url, status, featured, currency, created_at, updated_at, max_seats_per_buyer) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15)",
     )
     .bind(&id)
     .bind(&slug)
@@ -170,6 +172,7 @@ pub async fn create_event(db: &Db, e: &NewEvent) -> Result<String, AppError> {
     .bind(e.featured)
     .bind(&e.currency)
     .bind(now)
+    .bind(e.max_seats_per_buyer)
     .execute(&mut *tx)
     .await?;
     for (section_id, cents) in &e.prices {

@@ -107,6 +107,8 @@ pub struct EventDetail {
     pub description: String,
     pub venue: Venue,
     pub prices: Vec<SectionPrice>,
+    /// The most seats one buyer may hold, or have in orders waiting for payment, at once.
+    pub max_seats_per_buyer: i64,
 }
 
 /// One seat of an event's map, with its current status and price.

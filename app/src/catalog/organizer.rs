@@ -104,10 +104,17 @@ pub struct EventInput {
     pub image_url: Option<String>,
     #[serde(default)]
     pub featured: bool,
+    /// The most seats one buyer may hold, or have in orders waiting for payment.
+    #[serde(default = "default_seat_limit")]
+    pub max_seats_per_buyer: i64,
 }
 
 fn euro() -> String {
     "EUR".into()
+}
+
+fn default_seat_limit() -> i64 {
+    crate::catalog::rules::DEFAULT_SEATS_PER_BUYER
 }
 
 /// Checks an event against its venue's sections (every section needs a price).
@@ -131,6 +138,9 @@ pub fn check_event(e: &EventInput, sections: &[String], now: OffsetDateTime) -> 
     }
     if e.currency.len() != 3 || !e.currency.bytes().all(|b| b.is_ascii_uppercase()) {
         errors.insert("currency".into(), "Use a three-letter currency code like EUR.".into());
+    }
+    if let Some(message) = crate::catalog::rules::check_seats_per_buyer(e.max_seats_per_buyer) {
+        errors.insert("max_seats_per_buyer".into(), message);
     }
     if e.image_url.as_deref().is_some_and(|u| !(u.starts_with("https://") || u.starts_with('/')) || u.len() > 500) {
         errors.insert("image_url".into(), "Use an https:// or site-relative image address.".into());
@@ -170,6 +180,7 @@ pub async fn new_event(state: &AppState, user: &User, input: &EventInput) -> Res
         status: EventStatus::Draft,
         featured: input.featured && user.is_admin(),
         currency: input.currency.clone(),
+        max_seats_per_buyer: input.max_seats_per_buyer,
         prices: input.prices.iter().map(|p| (p.section_id.clone(), p.price_cents)).collect(),
     };
     let id = create_event(&state.db, &event).await?;
@@ -178,7 +189,7 @@ pub async fn new_event(state: &AppState, user: &User, input: &EventInput) -> Res
 
 /// Events are managed by the organizer who created them, or an administrator; anyone
 /// else is told the event does not exist.
-async fn require_owner(db: &Db, user: &User, event_id: &str) -> Result<String, AppError> {
+pub async fn require_owner(db: &Db, user: &User, event_id: &str) -> Result<String, AppError> {
     require_organizer(user)?;
     let row = sqlx::query("SELECT id, organizer_id FROM events WHERE id = $1 OR slug = $1")
         .bind(event_id)
@@ -202,6 +213,8 @@ pub struct EventPatch {
     pub title: Option<String>,
     #[serde(default)]
     pub description: Option<String>,
+    #[serde(default)]
+    pub max_seats_per_buyer: Option<i64>,
 }
 
 /// Which status changes an organizer may make.
@@ -227,11 +240,15 @@ pub async fn update_event(state: &AppState, user: &User, event_id: &str, patch: 
     if patch.description.as_deref().is_some_and(|d| d.chars().count() > 4000) {
         errors.insert("description".into(), "Keep the description under 4000 characters.".into());
     }
+    if let Some(message) = patch.max_seats_per_buyer.and_then(crate::catalog::rules::check_seats_per_buyer) {
+        errors.insert("max_seats_per_buyer".into(), message);
+    }
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
     let mut tx = state.db.begin_write().await?;
     let now = now_ms();
+    let cancelled = patch.status == Some(EventStatus::Cancelled) && current != EventStatus::Cancelled;
     if let Some(to) = patch.status {
         sqlx::query("UPDATE events SET status = $1, version = version + 1, updated_at = $2 WHERE id = $3")
             .bind(to.as_str())
@@ -240,13 +257,25 @@ pub async fn update_event(state: &AppState, user: &User, event_id: &str, patch: 
             .execute(&mut *tx)
             .await?;
     }
+    if cancelled {
+        // The box office closes the event's sales when it hears of this (holds end,
+        // orders are cancelled or refunded, tickets become void).
+        let payload = serde_json::json!({ "event_id": id, "cancelled_by": user.id });
+        crate::audit::outbox::record(&mut tx, crate::audit::event_types::EVENT_CANCELLED, &id, &payload).await?;
+    }
     if let Some(title) = &patch.title {
         sqlx::query("UPDATE events SET title = $1, updated_at = $2 WHERE id = $3").bind(title.trim()).bind(now).bind(&id).execute(&mut *tx).await?;
+    }
+    if let Some(limit) = patch.max_seats_per_buyer {
+        sqlx::query("UPDATE events SET max_seats_per_buyer = $1, updated_at = $2 WHERE id = $3").bind(limit).bind(now).bind(&id).execute(&mut *tx).await?;
     }
     if let Some(description) = &patch.description {
         sqlx::query("UPDATE events SET description = $1, updated_at = $2 WHERE id = $3").bind(description.trim()).bind(now).bind(&id).execute(&mut *tx).await?;
     }
     tx.commit().await?;
+    if cancelled {
+        state.outbox_signal.notify_one();
+    }
     crate::catalog::service::find_any(&state.db, &id).await
 }
 
@@ -360,6 +389,7 @@ mod tests {
             prices: vec![PriceInput { section_id: "a".into(), price_cents: 1000 }, PriceInput { section_id: "b".into(), price_cents: 500 }],
             image_url: None,
             featured: false,
+            max_seats_per_buyer: 8,
         }
     }
 

@@ -158,6 +158,14 @@ fn EventForm(venues: Vec<VenueView>) -> impl IntoView {
                         </select>
                         {err("currency")}
                     </div>
+                    <div class="field">
+                        <label for="event-seat-limit">"Most seats per buyer"</label>
+                        <input id="event-seat-limit" name="max_seats_per_buyer" type="number" inputmode="numeric"
+                            min="1" max=crate::catalog::rules::MOST_SEATS_PER_BUYER value=crate::catalog::rules::DEFAULT_SEATS_PER_BUYER
+                            aria-describedby="event-seat-limit-help"/>
+                        <small id="event-seat-limit-help" class="muted">"Held or waiting for payment at once."</small>
+                        {err("max_seats_per_buyer")}
+                    </div>
                 </div>
                 <div class="field">
                     <label for="event-description">"Description"</label>

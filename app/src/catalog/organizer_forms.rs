@@ -104,6 +104,7 @@ pub async fn new_event_form(
     starts_at: String,
     ends_at: String,
     #[server(default)] currency: String,
+    #[server(default)] max_seats_per_buyer: String,
     #[server(default)] prices: Vec<PriceForm>,
 ) -> Result<String, AppError> {
     use crate::catalog::organizer::{EventInput, PriceInput};
@@ -117,6 +118,13 @@ pub async fn new_event_form(
         }
         if ends.is_none() {
             errors.insert("ends_at".into(), "Give the date and time the event ends.".into());
+        }
+        let seat_limit = match max_seats_per_buyer.trim() {
+            "" => Some(crate::catalog::rules::DEFAULT_SEATS_PER_BUYER),
+            text => text.parse::<i64>().ok(),
+        };
+        if seat_limit.is_none() {
+            errors.insert("max_seats_per_buyer".into(), "Give the most seats one buyer may take, as a whole number.".into());
         }
         let mut parsed = Vec::with_capacity(prices.len());
         for p in &prices {
@@ -143,6 +151,7 @@ pub async fn new_event_form(
             prices: parsed,
             image_url: None,
             featured: false,
+            max_seats_per_buyer: seat_limit.unwrap_or_default(),
         };
         let event = crate::catalog::organizer::new_event(&state, &user, &input).await?;
         leptos_axum::redirect("/organizer");

@@ -8,6 +8,17 @@ use crate::error::FieldErrors;
 pub const EVENTS_PER_PAGE: i64 = 12;
 pub const QUERY_MAX: usize = 100;
 
+/// How many seats of an event one buyer may hold, or have in orders waiting for
+/// payment, unless its organizer says otherwise.
+pub const DEFAULT_SEATS_PER_BUYER: i64 = 8;
+/// The most an organizer may allow one buyer.
+pub const MOST_SEATS_PER_BUYER: i64 = 50;
+
+/// Why a per-buyer seat limit is not acceptable, if it is not.
+pub fn check_seats_per_buyer(limit: i64) -> Option<String> {
+    (!(1..=MOST_SEATS_PER_BUYER).contains(&limit)).then(|| format!("Allow each buyer between 1 and {MOST_SEATS_PER_BUYER} seats."))
+}
+
 /// A filter checked and turned into bounds the database can use.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckedFilter {
@@ -251,5 +262,20 @@ mod layout_tests {
         let second_front = places.iter().filter(|p| p.section == 1).map(|p| p.y).min().unwrap();
         assert!(second_front > first_back);
         assert_eq!(places.iter().filter(|p| p.accessible).count(), 4);
+    }
+}
+
+#[cfg(test)]
+mod seat_limit_tests {
+    use super::*;
+
+    #[test]
+    fn organizers_allow_between_one_and_fifty_seats_a_buyer() {
+        assert!(check_seats_per_buyer(DEFAULT_SEATS_PER_BUYER).is_none());
+        assert!(check_seats_per_buyer(1).is_none());
+        assert!(check_seats_per_buyer(MOST_SEATS_PER_BUYER).is_none());
+        assert!(check_seats_per_buyer(0).is_some());
+        assert!(check_seats_per_buyer(-3).is_some());
+        assert!(check_seats_per_buyer(MOST_SEATS_PER_BUYER + 1).is_some());
     }
 }

@@ -172,7 +172,7 @@ pub async fn find_any(db: &Db, id_or_slug: &str) -> Result<EventDetail, AppError
 
 async fn find_where(db: &Db, id_or_slug: &str, extra: &str) -> Result<EventDetail, AppError> {
     let sql = format!(
-        "SELECT {SUMMARY_COLUMNS}, e.description, v.id AS venue_id, v.address FROM events e \
+        "SELECT {SUMMARY_COLUMNS}, e.description, e.max_seats_per_buyer, v.id AS venue_id, v.address FROM events e \
          JOIN venues v ON v.id = e.venue_id WHERE (e.id = $1 OR e.slug = $1){extra}"
     );
     let row = sqlx::query(&sql).bind(id_or_slug).fetch_optional(&db.pool).await?.ok_or(AppError::NotFound)?;
@@ -201,7 +201,7 @@ async fn find_where(db: &Db, id_or_slug: &str, extra: &str) -> Result<EventDetai
         })
     })
     .collect::<Result<_, AppError>>()?;
-    Ok(EventDetail { description: row.try_get("description")?, venue, prices, summary })
+    Ok(EventDetail { description: row.try_get("description")?, venue, prices, max_seats_per_buyer: row.try_get("max_seats_per_buyer")?, summary })
 }
 
 /// Every seat of an event with its status and price.

@@ -15,8 +15,8 @@ pub async fn hold_seats(event_id: String, #[server(default)] seat_ids: Vec<Strin
             .iter()
             .map(|s| s.parse().map_err(|_| AppError::field("seat_ids", "Some of these seats do not exist.")))
             .collect::<Result<Vec<uuid::Uuid>, _>>()?;
-        state.limiters.hold_user.admit(&user.id.to_string())?;
-        let hold = crate::orders::holds::create(&state, &user, &event_id, &ids).await?;
+        let ip = crate::users::api::ssr::client_ip(&state, &crate::users::api::ssr::request_parts()?);
+        let hold = crate::orders::holds::create(&state, &user, ip, &event_id, &ids).await?;
         leptos_axum::redirect(&format!("/checkout/{}", hold.id));
         Ok(hold)
     }
@@ -28,8 +28,8 @@ pub async fn hold_best(event_id: String, section_id: String, quantity: String) -
     crate::error::respond(async move {
         let (state, user) = crate::users::api::ssr::signed_in().await?;
         let quantity = quantity.trim().parse::<usize>().map_err(|_| AppError::field("quantity", "Ask for 1 to 8 seats."))?;
-        state.limiters.hold_user.admit(&user.id.to_string())?;
-        let hold = crate::orders::holds::create_best(&state, &user, &event_id, &section_id, quantity).await?;
+        let ip = crate::users::api::ssr::client_ip(&state, &crate::users::api::ssr::request_parts()?);
+        let hold = crate::orders::holds::create_best(&state, &user, ip, &event_id, &section_id, quantity).await?;
         leptos_axum::redirect(&format!("/checkout/{}", hold.id));
         Ok(hold)
     }

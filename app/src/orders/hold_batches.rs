@@ -281,7 +281,7 @@ impl Queue {
             match outcome {
                 HoldOutcome::Held { .. } => unavailable.extend(r.seat_ids.iter().map(|s| (r.event.as_str(), s.as_str()))),
                 HoldOutcome::Taken(taken) => unavailable.extend(taken.iter().map(|s| (r.event.as_str(), s.as_str()))),
-                HoldOutcome::NoSuchEvent | HoldOutcome::NotOnSale | HoldOutcome::UnknownSeats => {}
+                HoldOutcome::NoSuchEvent | HoldOutcome::NotOnSale | HoldOutcome::UnknownSeats | HoldOutcome::OverLimit { .. } | HoldOutcome::Retry => {}
             }
         }
         if unavailable.is_empty() {

@@ -6,9 +6,13 @@ pub mod pages;
 pub mod rules;
 
 #[cfg(feature = "ssr")]
+pub mod cancellations;
+#[cfg(feature = "ssr")]
 pub mod hold_batches;
 #[cfg(feature = "ssr")]
 pub mod holds;
+#[cfg(feature = "ssr")]
+mod idempotency;
 #[cfg(feature = "ssr")]
 pub mod payments;
 #[cfg(feature = "ssr")]

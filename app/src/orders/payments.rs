@@ -17,8 +17,12 @@ use crate::AppError;
 /// the answer. Idempotent: an order that is no longer PENDING is left alone.
 pub async fn process_payment(state: &AppState, order_id: &str, delivery: &Delivery) -> Result<Handled, AppError> {
     let db = &state.db;
+    // The gateway answers after its delay; the order and its event are read as they are
+    // then, so an event cancelled meanwhile is seen.
+    tokio::time::sleep(state.settings.payment_delay).await;
     let row = sqlx::query(
-        "SELECT o.status, o.total_cents, o.hold_id, o.event_id, h.expires_at, g.outcome FROM orders o JOIN holds h ON h.id = o.hold_id \
+        "SELECT o.status, o.total_cents, o.hold_id, o.event_id, h.expires_at, g.outcome, e.status AS event_status FROM orders o \
+         JOIN holds h ON h.id = o.hold_id JOIN events e ON e.id = o.event_id \
          LEFT JOIN gateway_tokens g ON g.token = o.payment_token WHERE o.id = $1",
     )
         .bind(order_id)
@@ -33,13 +37,18 @@ pub async fn process_payment(state: &AppState, order_id: &str, delivery: &Delive
     let hold_id: String = row.try_get("hold_id")?;
     let hold_expires_at: i64 = row.try_get("expires_at")?;
     let event_id: String = row.try_get("event_id")?;
-    // The gateway's answer for this token, after the gateway's delay.
+    // The gateway's answer for this token.
     let outcome: Option<String> = row.try_get("outcome")?;
     let outcome = outcome.and_then(|o| CardOutcome::parse(&o)).unwrap_or(CardOutcome::Decline);
-    tokio::time::sleep(state.settings.payment_delay).await;
+    // Nothing is charged for a cancelled event (its sales are being closed: the order is
+    // cancelled with them, or here if it comes first).
+    let refusal = match row.try_get::<String, _>("event_status")?.as_str() {
+        "CANCELLED" => Some(EVENT_CANCELLED),
+        _ => outcome.refusal(),
+    };
 
     let now = now_ms();
-    if db.backend == Backend::Postgres && outcome.refusal().is_none() {
+    if db.backend == Backend::Postgres && refusal.is_none() {
         return Ok(match postgres::approve(db, order_id, now, delivery).await? {
             postgres::Approval::Paid => {
                 state.outbox_signal.notify_one();
@@ -50,11 +59,15 @@ pub async fn process_payment(state: &AppState, order_id: &str, delivery: &Delive
         });
     }
     let mut tx = db.begin_write().await?;
-    let (to, reason) = match outcome.refusal() {
+    let (to, reason) = match refusal {
         None => ("PAID", None),
         Some(reason) => ("REJECTED", Some(reason)),
     };
-    let changed = sqlx::query("UPDATE orders SET status = $1, failure_reason = $2, paid_at = $3, updated_at = $4 WHERE id = $5 AND status = 'PENDING'")
+    // An order is paid only while its event is not cancelled.
+    let changed = sqlx::query(
+        "UPDATE orders SET status = $1, failure_reason = $2, paid_at = $3, updated_at = $4 WHERE id = $5 AND status = 'PENDING' \
+         AND ($1 <> 'PAID' OR EXISTS (SELECT 1 FROM events e WHERE e.id = orders.event_id AND e.status <> 'CANCELLED'))",
+    )
         .bind(to)
         .bind(reason)
         .bind(reason.is_none().then_some(now))
@@ -120,6 +133,9 @@ pub async fn process_payment(state: &AppState, order_id: &str, delivery: &Delive
     state.outbox_signal.notify_one();
     Ok(Handled::Done)
 }
+
+/// Why a payment is refused when its event was cancelled before it was approved.
+pub const EVENT_CANCELLED: &str = "The event was cancelled; nothing was charged.";
 
 /// Fails orders whose payment never resolved in time and frees their seats.
 pub async fn expire_stale_payments(state: &AppState) -> Result<usize, AppError> {

@@ -10,6 +10,7 @@ use crate::audit::{event_types, outbox};
 use crate::catalog::Page;
 use crate::db::{from_ms, new_id, now_ms, Backend, Db};
 use crate::orders::holds;
+use crate::orders::idempotency::{placed_with_key, request_fingerprint, OrderRequest};
 use crate::orders::postgres;
 use crate::orders::model::{HoldStatus, Order, OrderStatus, PaymentInput, SeatLine};
 use crate::orders::rules;
@@ -27,17 +28,44 @@ fn today() -> (i32, u8) {
     (now.year(), now.month() as u8)
 }
 
-/// Places an order from `hold_id`. The same idempotency key returns the first order.
+/// Places an order from `hold_id`. The same idempotency key returns the first order, if
+/// it is asked for the same hold with the same card; otherwise it is refused (422).
 pub async fn place(state: &AppState, user: &User, hold_id: &str, idempotency_key: &str, payment: &PaymentInput) -> Result<Order, AppError> {
     let key = idempotency_key.trim();
     if key.is_empty() || key.len() > 200 {
         return Err(AppError::field("idempotency_key", "Send an Idempotency-Key header of 1 to 200 characters."));
     }
+    let request = OrderRequest { hold_id, key, fingerprint: request_fingerprint(hold_id, payment) };
     match state.db.backend {
-        Backend::Postgres => place_in_one_statement(state, user, hold_id, key, payment).await,
-        Backend::Sqlite => place_in_transaction(state, user, hold_id, key, payment).await,
+        Backend::Postgres => place_in_one_statement(state, user, &request, payment).await,
+        Backend::Sqlite => place_in_transaction(state, user, &request, payment).await,
     }
 }
+
+/// Why an order could not be placed on `hold_id`: not this user's hold (not found), its
+/// event cancelled or started, or the hold ended.
+async fn not_placed(db: &Db, user: &User, hold_id: &str) -> AppError {
+    let stored = match holds::find_for(db, user, hold_id).await {
+        Ok(stored) => stored,
+        Err(e) => return e,
+    };
+    let status: Result<Option<String>, _> =
+        sqlx::query_scalar("SELECT status FROM events WHERE id = $1").bind(stored.hold.event_id.to_string()).fetch_optional(&db.pool).await;
+    match status {
+        Ok(Some(status)) if status == "CANCELLED" => {
+            AppError::conflict("event_cancelled", "This event has been cancelled. Nothing was charged.")
+        }
+        Ok(_) if stored.event_starts_at <= now_ms() => {
+            AppError::conflict("event_started", "This event has started; its tickets are no longer sold.")
+        }
+        Ok(_) => AppError::conflict("hold_not_active", "This hold has ended; pick your seats again."),
+        Err(e) => e.into(),
+    }
+}
+
+/// The condition, on a hold row named `holds`, that its event still sells tickets at `$1`.
+pub(crate) const EVENT_SELLS: &str =
+    "EXISTS (SELECT 1 FROM events e WHERE e.id = holds.event_id AND e.status IN ('ON_SALE', 'SOLD_OUT') AND e.starts_at > $1)";
 
 /// What a placed order's answer takes from its hold and event.
 pub(crate) struct Placed {
@@ -73,25 +101,31 @@ fn pending_order(order_id: &str, hold_id: &str, placed: Placed, card_last4: Stri
 }
 
 /// [`place`] on SQLite: the portable write transaction of a few statements.
-async fn place_in_transaction(state: &AppState, user: &User, hold_id: &str, key: &str, payment: &PaymentInput) -> Result<Order, AppError> {
+async fn place_in_transaction(state: &AppState, user: &User, request: &OrderRequest<'_>, payment: &PaymentInput) -> Result<Order, AppError> {
     let db = &state.db;
+    let (hold_id, key) = (request.hold_id, request.key);
     let user_id = user.id.to_string();
-    if let Some(existing) = find_by_key(db, &user_id, key).await? {
-        return find(db, &existing).await;
+    if let Some(existing) = placed_with_key(db, &user_id, request).await? {
+        return Ok(existing);
     }
     let card = rules::check_payment(payment, today()).map_err(AppError::Validation)?;
     let stored = holds::find_for(db, user, hold_id).await?;
     let hold = &stored.hold;
     let now = now_ms();
     if !rules::hold_is_valid(hold.status == HoldStatus::Active, crate::db::to_ms(hold.expires_at), now) {
-        return Err(AppError::conflict("hold_not_active", "This hold has ended; pick your seats again."));
+        return Err(not_placed(db, user, hold_id).await);
     }
 
     let order_id = new_id();
     let token = format!("tok_{}", Uuid::new_v4().simple());
     let mut tx = db.begin_write().await?;
-    // Re-check inside the write transaction: the hold must still be ours and active.
-    let converted = sqlx::query("UPDATE holds SET status = 'CONVERTED', updated_at = $1 WHERE id = $2 AND status = 'ACTIVE' AND expires_at > $1 AND user_id = $3")
+    // Re-check inside the write transaction: the hold must still be ours and active, and
+    // its event still selling.
+    let convert = format!(
+        "UPDATE holds SET status = 'CONVERTED', updated_at = $1 WHERE id = $2 AND status = 'ACTIVE' AND expires_at > $1 AND user_id = $3 \
+         AND {EVENT_SELLS}"
+    );
+    let converted = sqlx::query(&convert)
         .bind(now)
         .bind(hold_id)
         .bind(&user_id)
@@ -100,10 +134,10 @@ async fn place_in_transaction(state: &AppState, user: &User, hold_id: &str, key:
         .rows_affected();
     if converted == 0 {
         tx.rollback().await?;
-        if let Some(existing) = find_by_key(db, &user_id, key).await? {
-            return find(db, &existing).await;
+        if let Some(existing) = placed_with_key(db, &user_id, request).await? {
+            return Ok(existing);
         }
-        return Err(AppError::conflict("hold_not_active", "This hold has ended; pick your seats again."));
+        return Err(not_placed(db, user, hold_id).await);
     }
     sqlx::query("INSERT INTO gateway_tokens (token, outcome, last4, created_at) VALUES ($1, $2, $3, $4)")
         .bind(&token)
@@ -114,7 +148,8 @@ async fn place_in_transaction(state: &AppState, user: &User, hold_id: &str, key:
         .await?;
     sqlx::query(
         "INSERT INTO orders (id, user_id, event_id, hold_id, idempotency_key, status, total_cents, currency, card_last4, \
-         payment_token, payment_deadline, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'PENDING', $6, $7, $8, $9, $10, $11, $11)",
+         payment_token, payment_deadline, created_at, updated_at, request_fingerprint) \
+         VALUES ($1, $2, $3, $4, $5, 'PENDING', $6, $7, $8, $9, $10, $11, $11, $12)",
     )
     .bind(&order_id)
     .bind(&user_id)
@@ -127,6 +162,7 @@ async fn place_in_transaction(state: &AppState, user: &User, hold_id: &str, key:
     .bind(&token)
     .bind(now + payment_deadline_ms(state))
     .bind(now)
+    .bind(&request.fingerprint)
     .execute(&mut *tx)
     .await?;
     sqlx::query(
@@ -162,15 +198,16 @@ async fn place_in_transaction(state: &AppState, user: &User, hold_id: &str, key:
 /// [`place`] on PostgreSQL: the first request with a key is answered by one statement
 /// ([`postgres::place`]); only a request that placed nothing asks why (a key used
 /// before, or a hold that is not this user's active one).
-async fn place_in_one_statement(state: &AppState, user: &User, hold_id: &str, key: &str, payment: &PaymentInput) -> Result<Order, AppError> {
+async fn place_in_one_statement(state: &AppState, user: &User, order: &OrderRequest<'_>, payment: &PaymentInput) -> Result<Order, AppError> {
     let db = &state.db;
+    let (hold_id, key) = (order.hold_id, order.key);
     let user_id = user.id.to_string();
     let card = match rules::check_payment(payment, today()) {
         Ok(card) => card,
         Err(errors) => {
-            // A retry of an order already placed gets that order, whatever it sends.
-            if let Some(existing) = find_by_key(db, &user_id, key).await? {
-                return find(db, &existing).await;
+            // A retry of an order already placed gets that order.
+            if let Some(existing) = placed_with_key(db, &user_id, order).await? {
+                return Ok(existing);
             }
             return Err(AppError::Validation(errors));
         }
@@ -188,6 +225,7 @@ async fn place_in_one_statement(state: &AppState, user: &User, hold_id: &str, ke
         last4: &card.last4,
         now,
         payment_deadline: now + payment_deadline_ms(state),
+        fingerprint: &order.fingerprint,
     };
     match postgres::place(db, &request).await {
         Ok(Some(placed)) => {
@@ -199,20 +237,10 @@ async fn place_in_one_statement(state: &AppState, user: &User, hold_id: &str, ke
         Err(e) if e.as_database_error().is_some_and(|d| matches!(d.kind(), sqlx::error::ErrorKind::UniqueViolation)) => {}
         Err(e) => return Err(e.into()),
     }
-    if let Some(existing) = find_by_key(db, &user_id, key).await? {
-        return find(db, &existing).await;
+    if let Some(existing) = placed_with_key(db, &user_id, order).await? {
+        return Ok(existing);
     }
-    // Not found for someone else's hold; otherwise it has ended.
-    holds::find_for(db, user, hold_id).await?;
-    Err(AppError::conflict("hold_not_active", "This hold has ended; pick your seats again."))
-}
-
-async fn find_by_key(db: &Db, user_id: &str, key: &str) -> Result<Option<String>, AppError> {
-    Ok(sqlx::query_scalar("SELECT id FROM orders WHERE user_id = $1 AND idempotency_key = $2")
-        .bind(user_id)
-        .bind(key)
-        .fetch_optional(&db.pool)
-        .await?)
+    Err(not_placed(db, user, hold_id).await)
 }
 
 const ORDER_COLUMNS: &str = "o.id, o.event_id, e.title, e.slug, e.starts_at, o.hold_id, o.status, o.total_cents, o.currency, \
@@ -312,7 +340,7 @@ pub async fn cancel(state: &AppState, user: &User, order_id: &str) -> Result<Ord
             .bind(order_id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("UPDATE tickets SET status = 'VOID' WHERE order_id = $1").bind(order_id).execute(&mut *tx).await?;
+        crate::tickets::service::void_for_order(&mut tx, order_id, now).await?;
         outbox::record(&mut tx, event_types::ORDER_CANCELLED, order_id, &json!({ "order_id": order_id, "user_id": user.id })).await?;
     }
     tx.commit().await?;

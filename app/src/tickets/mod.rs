@@ -32,10 +32,23 @@ pub struct Ticket {
     pub number: i64,
     pub holder: String,
     pub status: TicketStatus,
-    /// The signed admission code the QR encodes.
-    pub code: String,
-    /// The QR code as an SVG document (single-ticket answers only).
+    /// The signed admission code the QR encodes; a void ticket has none.
+    pub code: Option<String>,
+    /// The QR code as an SVG document (single-ticket answers of valid tickets only).
     pub qr_svg: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
     pub issued_at: OffsetDateTime,
+    /// When the ticket became void (its order was cancelled or refunded).
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub voided_at: Option<OffsetDateTime>,
+}
+
+/// A void ticket, as door devices learn of it: its code (which still verifies, being
+/// signed) must be turned away.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Revocation {
+    pub ticket_id: Uuid,
+    pub seat_id: Uuid,
+    #[serde(with = "time::serde::rfc3339")]
+    pub voided_at: OffsetDateTime,
 }

@@ -56,20 +56,31 @@ pub fn TicketPage() -> impl IntoView {
 #[component]
 fn TicketView(ticket: Ticket) -> impl IntoView {
     let void = ticket.status == TicketStatus::Void;
-    let qr = ticket.qr_svg.clone().unwrap_or_default();
+    // A void ticket shows no code: its signature would still verify at a door that has
+    // not fetched the event's revocations yet.
+    let admission = match (ticket.code.clone(), ticket.qr_svg.clone()) {
+        (Some(code), Some(qr)) if !void => view! {
+            <div class="qr" role="img" aria-label="Ticket QR code" inner_html=qr></div>
+            <p class="ticket-code"><code>{code}</code></p>
+            <a class="btn" href=format!("/api/v1/tickets/{}/qr.svg", ticket.id) download>"Download QR code"</a>
+        }
+        .into_any(),
+        _ => view! {
+            <p class="notice notice-warn" role="status">"This ticket is void: its order was cancelled or refunded, and it will not be let in."</p>
+        }
+        .into_any(),
+    };
     view! {
         <article class="card ticket" class:void=void>
             <h1>{ticket.event_title.clone()}</h1>
             <p class="event-when">{event_datetime(ticket.event_starts_at)}</p>
             <p class="muted">{ticket.venue.clone()}</p>
-            <div class="qr" role="img" aria-label="Ticket QR code" inner_html=qr></div>
             <dl class="facts">
                 <dt>"Seat"</dt><dd>{format!("{}, row {}, seat {}", ticket.section, ticket.row, ticket.number)}</dd>
                 <dt>"Holder"</dt><dd>{ticket.holder.clone()}</dd>
                 <dt>"Status"</dt><dd>{if void { "Void" } else { "Valid" }}</dd>
             </dl>
-            <p class="ticket-code"><code>{ticket.code.clone()}</code></p>
-            <a class="btn" href=format!("/api/v1/tickets/{}/qr.svg", ticket.id) download>"Download QR code"</a>
+            {admission}
         </article>
     }
 }

@@ -10,7 +10,7 @@ use crate::audit::{event_types, outbox};
 use crate::catalog::Page;
 use crate::db::{from_ms, now_ms, Backend, Db};
 use crate::state::AppState;
-use crate::tickets::{Ticket, TicketStatus};
+use crate::tickets::{Revocation, Ticket, TicketStatus};
 use crate::users::User;
 use crate::AppError;
 
@@ -61,16 +61,23 @@ fn new_tickets(state: &AppState, event_id: &str, n: usize) -> Result<Vec<(String
 /// signed first, then one statement admits the delivery (the receipt, processed), gives
 /// each seat without a ticket one of them and writes the `ticket.issued` events, so they
 /// all commit together.
+///
+/// The order is read `FOR SHARE`: a cancellation or a refund changing its status at the
+/// same moment either commits first, and then the order is re-read as no longer PAID and
+/// nothing is issued, or waits for these tickets and then voids them with the others.
+/// Without the lock the statement would issue tickets from its snapshot of a PAID order
+/// that a cancellation had just ended, and the cancellation would not see them.
 async fn issue_in_one_statement(state: &AppState, order_id: &str, event_id: &str, seats: usize, delivery: &Delivery) -> Result<(usize, Handled), AppError> {
     let tickets = new_tickets(state, event_id, seats)?;
     let tickets = serde_json::to_string(&tickets.iter().map(|(id, code)| json!({ "id": id, "code": code })).collect::<Vec<_>>())
         .map_err(|_| AppError::Internal)?;
     let sql = format!(
-        "WITH {admitted}, todo AS ( \
+        "WITH {admitted}, paid AS ( \
+             SELECT id, event_id, user_id FROM orders WHERE id = $1 AND status = 'PAID' AND EXISTS (SELECT 1 FROM admitted) FOR SHARE \
+         ), todo AS ( \
              SELECT i.seat_id, o.event_id, o.user_id, row_number() OVER (ORDER BY i.seat_id) AS n \
-             FROM orders o JOIN order_items i ON i.order_id = o.id \
-             WHERE o.id = $1 AND o.status = 'PAID' AND EXISTS (SELECT 1 FROM admitted) \
-             AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.order_id = o.id AND t.seat_id = i.seat_id) \
+             FROM paid o JOIN order_items i ON i.order_id = o.id \
+             WHERE NOT EXISTS (SELECT 1 FROM tickets t WHERE t.order_id = o.id AND t.seat_id = i.seat_id) \
          ), given AS ( \
              SELECT value->>'id' AS id, value->>'code' AS code, n FROM json_array_elements($2::json) WITH ORDINALITY AS g(value, n) \
          ), issued AS ( \
@@ -107,7 +114,10 @@ async fn issue_in_one_statement(state: &AppState, order_id: &str, event_id: &str
 }
 
 /// The portable path (SQLite, and events that name only the order): reads the order's
-/// seats without a ticket, then writes the tickets and their events in one transaction.
+/// seats without a ticket, then writes the tickets and their events in one transaction
+/// that checks again that the order is PAID (on SQLite it is the one writer, so a
+/// cancellation commits either before it or after it; on PostgreSQL the check reads the
+/// order `FOR SHARE`, as the one-statement issue does).
 async fn issue_after_reading(state: &AppState, order_id: &str) -> Result<(usize, Handled), AppError> {
     let db = &state.db;
     // The order, with one row per seat that has no ticket yet (a NULL seat when none).
@@ -144,6 +154,17 @@ async fn issue_after_reading(state: &AppState, order_id: &str) -> Result<(usize,
         query = query.bind(id).bind(seat_id).bind(code);
     }
     let mut tx = db.begin_write().await?;
+    // The order is still PAID now, or a cancellation committed since the read above and
+    // nothing is issued.
+    let check = match db.backend {
+        Backend::Sqlite => "SELECT id FROM orders WHERE id = $1 AND status = 'PAID'",
+        Backend::Postgres => "SELECT id FROM orders WHERE id = $1 AND status = 'PAID' FOR SHARE",
+    };
+    let still_paid: Option<String> = sqlx::query_scalar(check).bind(order_id).fetch_optional(&mut *tx).await?;
+    if still_paid.is_none() {
+        tx.rollback().await?;
+        return Ok((0, Handled::Done));
+    }
     let issued = query.fetch_all(&mut *tx).await?;
     let events: Vec<_> = issued
         .iter()
@@ -155,13 +176,13 @@ async fn issue_after_reading(state: &AppState, order_id: &str) -> Result<(usize,
 }
 
 const TICKET_COLUMNS: &str = "t.id, t.order_id, t.event_id, e.title, e.starts_at, v.name AS venue, sc.name AS section, \
-    st.row_label, st.number, u.display_name, t.status, t.code, t.issued_at, t.user_id";
+    st.row_label, st.number, u.display_name, t.status, t.code, t.issued_at, t.voided_at, t.user_id";
 const TICKET_JOINS: &str = "FROM tickets t JOIN events e ON e.id = t.event_id JOIN venues v ON v.id = e.venue_id \
     JOIN seats st ON st.id = t.seat_id JOIN venue_sections sc ON sc.id = st.section_id JOIN users u ON u.id = t.user_id";
 
 fn ticket_from_row(row: &AnyRow) -> Result<Ticket, AppError> {
     let parse = |s: String| s.parse::<Uuid>().map_err(|_| AppError::Internal);
-    let status: String = row.try_get("status")?;
+    let status = if row.try_get::<String, _>("status")? == "VALID" { TicketStatus::Valid } else { TicketStatus::Void };
     Ok(Ticket {
         id: parse(row.try_get("id")?)?,
         order_id: parse(row.try_get("order_id")?)?,
@@ -173,10 +194,12 @@ fn ticket_from_row(row: &AnyRow) -> Result<Ticket, AppError> {
         row: row.try_get("row_label")?,
         number: row.try_get("number")?,
         holder: row.try_get("display_name")?,
-        status: if status == "VALID" { TicketStatus::Valid } else { TicketStatus::Void },
-        code: row.try_get("code")?,
+        status,
+        // A void ticket's code still carries a valid signature: it is never shown again.
+        code: if status == TicketStatus::Valid { Some(row.try_get("code")?) } else { None },
         qr_svg: None,
         issued_at: from_ms(row.try_get("issued_at")?),
+        voided_at: row.try_get::<Option<i64>, _>("voided_at")?.map(from_ms),
     })
 }
 
@@ -204,8 +227,59 @@ pub async fn find_for(db: &Db, user: &User, ticket_id: &str) -> Result<Ticket, A
         return Err(AppError::NotFound);
     }
     let mut ticket = ticket_from_row(&row)?;
-    ticket.qr_svg = Some(qr_svg(&ticket.code)?);
+    ticket.qr_svg = ticket.code.as_deref().map(qr_svg).transpose()?;
     Ok(ticket)
+}
+
+/// The QR code of a ticket `user` may see; a void ticket has none.
+pub async fn qr_for(db: &Db, user: &User, ticket_id: &str) -> Result<(Ticket, String), AppError> {
+    let mut ticket = find_for(db, user, ticket_id).await?;
+    match ticket.qr_svg.take() {
+        Some(svg) => Ok((ticket, svg)),
+        None => Err(AppError::conflict("ticket_void", "This ticket is void: it has no code and will not be let in.")),
+    }
+}
+
+pub const REVOCATIONS_PER_PAGE: i64 = 1000;
+
+/// The void tickets of an event, oldest first, voided at or after `since` (ms) when
+/// given, for its organizer and administrators: door devices verify codes offline, and
+/// turn these away.
+pub async fn revocations(db: &Db, user: &User, event_id: &str, since: Option<i64>, page: i64) -> Result<Page<Revocation>, AppError> {
+    let event_id = crate::catalog::organizer::require_owner(db, user, event_id).await?;
+    let page = page.max(1);
+    let since = since.unwrap_or(0);
+    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tickets WHERE event_id = $1 AND status = 'VOID' AND voided_at >= $2")
+        .bind(&event_id)
+        .bind(since)
+        .fetch_one(&db.pool)
+        .await?;
+    let rows = sqlx::query(
+        "SELECT id, seat_id, voided_at FROM tickets WHERE event_id = $1 AND status = 'VOID' AND voided_at >= $2 \
+         ORDER BY voided_at, id LIMIT $3 OFFSET $4",
+    )
+    .bind(&event_id)
+    .bind(since)
+    .bind(REVOCATIONS_PER_PAGE)
+    .bind((page - 1) * REVOCATIONS_PER_PAGE)
+    .fetch_all(&db.pool)
+    .await?;
+    let parse = |s: String| s.parse::<Uuid>().map_err(|_| AppError::Internal);
+    let items = rows
+        .iter()
+        .map(|r| Ok(Revocation { ticket_id: parse(r.try_get("id")?)?, seat_id: parse(r.try_get("seat_id")?)?, voided_at: from_ms(r.try_get("voided_at")?) }))
+        .collect::<Result<_, AppError>>()?;
+    Ok(Page { items, total, page, per_page: REVOCATIONS_PER_PAGE })
+}
+
+/// Voids the valid tickets of `order_id` inside the caller's transaction.
+pub async fn void_for_order(tx: &mut crate::db::Tx, order_id: &str, now: i64) -> Result<u64, AppError> {
+    let done = sqlx::query("UPDATE tickets SET status = 'VOID', voided_at = $1 WHERE order_id = $2 AND status = 'VALID'")
+        .bind(now)
+        .bind(order_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected())
 }
 
 /// The QR code of an admission code as a standalone SVG document.

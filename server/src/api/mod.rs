@@ -38,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .route("/venues", get(organizer::list_venues).post(organizer::create_venue))
         .route("/events/{id}/seats", get(events::seats))
         .route("/events/{id}/holds", post(orders::create_hold))
+        .route("/events/{id}/revocations", get(orders::revocations))
         .route("/holds/{id}", get(orders::get_hold).delete(orders::release_hold))
         .route("/orders", get(orders::list_orders).post(orders::place_order))
         .route("/orders/{id}", get(orders::get_order))

@@ -188,7 +188,7 @@ fn document_without_body_errors() -> Value {
                 "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
                 "requestBody": body("HoldRequest"),
                 "responses": { "201": ok("The hold", json!({ "$ref": "#/components/schemas/Hold" })), "400": bad, "401": unauthorized,
-                               "404": not_found, "409": error_ref("Seats taken (error.details.seat_ids) or not on sale"), "422": invalid, "429": limited }
+                               "404": not_found, "409": error_ref("Seats taken (`seats_unavailable`, error.details.seat_ids), not on sale, or the buyer's limit of seats for the event reached (`seat_limit_reached`, error.details.limit)"), "422": invalid, "429": limited }
             }},
             "/holds/{id}": {
                 "get": { "summary": "One of my holds", "tags": ["box office"], "security": [{ "bearer": [] }, { "cookie": [] }],
@@ -205,7 +205,7 @@ fn document_without_body_errors() -> Value {
                     "parameters": [{ "name": "Idempotency-Key", "in": "header", "required": true, "schema": { "type": "string", "minLength": 1, "maxLength": 200 } }],
                     "requestBody": body("OrderRequest"),
                     "responses": { "202": ok("The order as it stands (PENDING); the same key returns the first order", json!({ "$ref": "#/components/schemas/Order" })),
-                                   "400": bad, "401": unauthorized, "404": not_found, "409": error_ref("The hold is no longer active"), "422": invalid }
+                                   "400": bad, "401": unauthorized, "404": not_found, "409": error_ref("The hold is no longer active (`hold_not_active`), or its event was cancelled (`event_cancelled`) or has started (`event_started`)"), "422": error_ref("Field errors, or the Idempotency-Key was used before for another hold or card (details.idempotency_key)") }
                 },
                 "get": {
                     "summary": "My orders, newest first", "tags": ["box office"], "security": [{ "bearer": [] }, { "cookie": [] }],
@@ -243,7 +243,17 @@ fn document_without_body_errors() -> Value {
                 "summary": "Download the ticket's QR code", "tags": ["tickets"], "security": [{ "bearer": [] }, { "cookie": [] }],
                 "parameters": [id_param()],
                 "responses": { "200": { "description": "SVG image", "content": { "image/svg+xml": { "schema": { "type": "string" } } } },
-                               "401": unauthorized, "404": not_found }
+                               "401": unauthorized, "404": not_found, "409": error_ref("The ticket is void (`ticket_void`): it has no code") }
+            }},
+            "/events/{id}/revocations": { "get": {
+                "summary": "The event's void tickets, for door devices that verify codes offline (the event's organizer)", "tags": ["tickets"],
+                "security": [{ "bearer": [] }, { "cookie": [] }],
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } },
+                               { "name": "since", "in": "query", "required": false, "schema": { "type": "string", "format": "date-time" },
+                                 "description": "Only tickets voided at or after this time" },
+                               { "name": "page", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1, "maximum": 100000 } }],
+                "responses": { "200": ok("Void tickets, oldest first", page_of("Revocation")), "400": bad, "401": unauthorized,
+                               "403": forbidden, "404": not_found, "422": invalid }
             }},
             "/events/{id}/seats": { "get": {
                 "summary": "Every seat of an event with status and price", "tags": ["catalog"],

@@ -11,7 +11,7 @@ use app::catalog::Page;
 use app::orders::model::{Hold, Order, PaymentInput};
 use app::orders::{holds, service};
 use app::state::AppState;
-use app::tickets::{service as tickets, Ticket};
+use app::tickets::{service as tickets, Revocation, Ticket};
 use app::AppError;
 
 use crate::api::error::ApiResult;
@@ -36,12 +36,10 @@ pub async fn create_hold(
     Path(event_id): Path<String>,
     ApiJson(body): ApiJson<HoldBody>,
 ) -> ApiResult<(StatusCode, Json<Hold>)> {
-    state.limiters.hold_user.admit(&user.id.to_string())?;
-    state.limiters.hold_ip.admit(&ip.to_string())?;
     let event_id = event_ref(&event_id)?;
     let hold = match (body.seat_ids, body.section_id, body.quantity) {
-        (Some(seat_ids), None, None) => holds::create(&state, &user, event_id, &seat_ids).await?,
-        (None, Some(section), Some(quantity)) => holds::create_best(&state, &user, event_id, &section.to_string(), quantity).await?,
+        (Some(seat_ids), None, None) => holds::create(&state, &user, ip, event_id, &seat_ids).await?,
+        (None, Some(section), Some(quantity)) => holds::create_best(&state, &user, ip, event_id, &section.to_string(), quantity).await?,
         _ => return Err(AppError::field("seat_ids", "Send either seat_ids, or section_id with quantity.").into()),
     };
     Ok((StatusCode::CREATED, Json(hold)))
@@ -111,10 +109,30 @@ pub async fn get_ticket(State(state): State<AppState>, AuthUser(user): AuthUser,
 
 /// The ticket's QR code as a downloadable SVG file.
 pub async fn ticket_qr(State(state): State<AppState>, AuthUser(user): AuthUser, Path(id): Path<String>) -> ApiResult<Response> {
-    let ticket = tickets::find_for(&state.db, &user, &parse_id(&id)?).await?;
-    let svg = ticket.qr_svg.unwrap_or_default();
+    let (ticket, svg) = tickets::qr_for(&state.db, &user, &parse_id(&id)?).await?;
     let disposition = format!("attachment; filename=\"taquilla-ticket-{}.svg\"", ticket.id);
     Ok(([(header::CONTENT_TYPE, "image/svg+xml".to_string()), (header::CONTENT_DISPOSITION, disposition)], svg).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct RevocationQuery {
+    #[serde(default)]
+    page: Option<i64>,
+    /// Only tickets voided at or after this time (RFC 3339), for a device's next fetch.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    since: Option<time::OffsetDateTime>,
+}
+
+/// The event's void tickets, for its organizer's door devices.
+pub async fn revocations(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<RevocationQuery>,
+) -> ApiResult<Json<Page<Revocation>>> {
+    let page = page_of(&PageQuery { page: q.page })?;
+    let event = event_ref(&id)?;
+    Ok(Json(tickets::revocations(&state.db, &user, event, q.since.map(app::db::to_ms), page).await?))
 }
 
 /// The public key door devices verify admission codes with.

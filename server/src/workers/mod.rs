@@ -65,6 +65,17 @@ pub fn consumers() -> Vec<Consumer> {
             },
         },
         Consumer {
+            name: "box-office",
+            event_types: &[event_types::EVENT_CANCELLED],
+            concurrency: 4,
+            admits_itself: false,
+            handler: |state, event, _| {
+                Box::pin(async move {
+                    app::orders::cancellations::close_sales(&state, &payload_id(&event, "event_id")?).await.map(|_| Handled::Done)
+                })
+            },
+        },
+        Consumer {
             name: "ticket-issuer",
             event_types: &[event_types::ORDER_PAID],
             concurrency: 64,

@@ -130,18 +130,20 @@ async fn same_key_same_order(app: &TestApp) {
     // Another key on the converted hold is refused.
     let res = order(app, &ana, hold_id, APPROVED, "other-key").await;
     assert_eq!(res.status(), 409);
-    // The same key with another hold (a client bug) answers the first order and leaves
-    // the other hold untouched.
+    // The same key with another hold (a client bug) is refused and leaves the other hold
+    // untouched; so is the same key with the same hold and another card.
     let (_, more) = event_with_seats(app, 3).await;
     let other: Value = hold(app, &ana, &event, &more[2..]).await.json().await.unwrap();
     let res = order(app, &ana, other["id"].as_str().unwrap(), APPROVED, "same-key").await;
-    assert_eq!(res.status(), 202);
-    let again: Value = res.json().await.unwrap();
-    assert_eq!(again["id"], first["id"]);
+    assert_eq!(res.status(), 422);
+    let body: Value = res.json().await.unwrap();
+    assert!(body["error"]["details"]["idempotency_key"].is_string(), "{body}");
     let status: String = sqlx::query_scalar("SELECT status FROM holds WHERE id = $1").bind(other["id"].as_str().unwrap()).fetch_one(&app.state.db.pool).await.unwrap();
     assert_eq!(status, "ACTIVE");
-    // A hold that does not exist, with a key already used, also answers the first order.
-    let res = order(app, &ana, &uuid::Uuid::new_v4().to_string(), APPROVED, "same-key").await;
+    assert_eq!(order(app, &ana, hold_id, "5555 5555 5555 4444", "same-key").await.status(), 422);
+    assert_eq!(order(app, &ana, &uuid::Uuid::new_v4().to_string(), APPROVED, "same-key").await.status(), 422);
+    // The same request again still answers the first order.
+    let res = order(app, &ana, hold_id, APPROVED, "same-key").await;
     assert_eq!(res.json::<Value>().await.unwrap()["id"], first["id"]);
     let res = reqwest::Client::new()
         .post(app.api("/orders"))

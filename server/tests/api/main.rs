@@ -6,6 +6,8 @@ mod auth;
 mod box_office;
 mod box_office_timing;
 mod bus;
+mod buyer_limits;
+mod cancellations;
 mod catalog;
 mod consumers;
 mod crash;

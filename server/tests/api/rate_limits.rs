@@ -43,4 +43,28 @@ async fn holds_are_rate_limited_per_buyer_and_per_address(app: &TestApp) {
     assert!(limited > 0, "133 attempts from one address within a few seconds hit the address's limit");
 }
 
-on_both_backends!(holds_are_rate_limited_per_buyer_and_per_address);
+/// The event page's hold (a server function) counts against the same limits as the API.
+async fn page_holds_are_rate_limited_per_address(app: &TestApp) {
+    let (event, seats) = event_with_seats(app, 1).await;
+    let body = format!("event_id={event}&seat_ids[0]={}", seats[0]);
+    let mut limited = 0;
+    for i in 0..7 {
+        let token = app.customer(&format!("buyer{i}@example.com")).await;
+        for _ in 0..19 {
+            let res = reqwest::Client::new()
+                .post(app.url("/api/hold_seats"))
+                .bearer_auth(&token)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body.clone())
+                .send()
+                .await
+                .unwrap();
+            if res.status() == 429 {
+                limited += 1;
+            }
+        }
+    }
+    assert!(limited > 0, "133 page holds from one address within a few seconds hit the address's limit");
+}
+
+on_both_backends!(holds_are_rate_limited_per_buyer_and_per_address, page_holds_are_rate_limited_per_address);

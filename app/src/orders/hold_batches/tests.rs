@@ -62,7 +62,7 @@ fn seats_stop_being_in_flight_when_their_batch_ends() {
 
 fn held() -> HoldOutcome {
     HoldOutcome::Held {
-        event: HoldEvent { id: "e".into(), title: String::new(), slug: String::new(), currency: "EUR".into() },
+        event: HoldEvent { id: "e".into(), title: String::new(), slug: String::new(), currency: "EUR".into(), seat_limit: 8 },
         seats: Vec::new(),
     }
 }

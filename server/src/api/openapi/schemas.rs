@@ -94,8 +94,9 @@ pub fn all() -> Value {
         "EventDetail": {
             "allOf": [
                 { "$ref": "#/components/schemas/EventSummary" },
-                { "type": "object", "required": ["description", "venue", "prices"], "properties": {
+                { "type": "object", "required": ["description", "venue", "prices", "max_seats_per_buyer"], "properties": {
                     "description": { "type": "string" },
+                    "max_seats_per_buyer": { "type": "integer", "minimum": 1, "maximum": 50 },
                     "venue": { "$ref": "#/components/schemas/Venue" },
                     "prices": { "type": "array", "items": { "$ref": "#/components/schemas/SectionPrice" } } } }
             ]
@@ -153,16 +154,23 @@ pub fn all() -> Value {
         "Ticket": {
             "type": "object",
             "required": ["id", "order_id", "event_id", "event_title", "event_starts_at", "venue", "section", "row", "number", "holder",
-                         "status", "code", "qr_svg", "issued_at"],
+                         "status", "code", "qr_svg", "issued_at", "voided_at"],
             "properties": {
                 "id": { "type": "string", "format": "uuid" }, "order_id": { "type": "string", "format": "uuid" },
                 "event_id": { "type": "string", "format": "uuid" }, "event_title": { "type": "string" },
                 "event_starts_at": { "type": "string", "format": "date-time" }, "venue": { "type": "string" },
                 "section": { "type": "string" }, "row": { "type": "string" }, "number": { "type": "integer" },
                 "holder": { "type": "string" }, "status": { "type": "string", "enum": ["VALID", "VOID"] },
-                "code": { "type": "string" }, "qr_svg": { "type": ["string", "null"] },
-                "issued_at": { "type": "string", "format": "date-time" }
+                "code": { "type": ["string", "null"], "description": "The signed admission code; null for a void ticket" },
+                "qr_svg": { "type": ["string", "null"] },
+                "issued_at": { "type": "string", "format": "date-time" },
+                "voided_at": { "type": ["string", "null"], "format": "date-time" }
             }
+        },
+        "Revocation": {
+            "type": "object", "required": ["ticket_id", "seat_id", "voided_at"],
+            "properties": { "ticket_id": { "type": "string", "format": "uuid" }, "seat_id": { "type": "string", "format": "uuid" },
+                            "voided_at": { "type": "string", "format": "date-time" } }
         },
         "NewVenue": {
             "type": "object", "required": ["name", "city", "sections"],
@@ -188,13 +196,15 @@ pub fn all() -> Value {
                 "category": { "type": "string", "minLength": 1, "maxLength": 40 }, "venue_id": { "type": "string", "format": "uuid" },
                 "starts_at": { "type": "string", "format": "date-time" }, "ends_at": { "type": "string", "format": "date-time" },
                 "currency": { "type": "string", "pattern": "^[A-Z]{3}$" }, "image_url": { "type": ["string", "null"] }, "featured": { "type": "boolean" },
+                "max_seats_per_buyer": { "type": "integer", "minimum": 1, "maximum": 50, "default": 8 },
                 "prices": { "type": "array", "items": { "type": "object", "required": ["section_id", "price_cents"],
                     "properties": { "section_id": { "type": "string", "format": "uuid" }, "price_cents": { "type": "integer", "minimum": 0 } } } }
             }
         },
         "EventPatch": {
             "type": "object", "additionalProperties": false,
-            "properties": { "status": { "$ref": "#/components/schemas/EventStatus" }, "title": { "type": "string" }, "description": { "type": "string" } }
+            "properties": { "status": { "$ref": "#/components/schemas/EventStatus" }, "title": { "type": "string" }, "description": { "type": "string" },
+                            "max_seats_per_buyer": { "type": "integer", "minimum": 1, "maximum": 50 } }
         },
         "SalesReport": {
             "type": "object",

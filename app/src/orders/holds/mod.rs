@@ -1,5 +1,9 @@
 //! Seat holds: all-or-nothing, timed, released by their owner or by the sweeper.
 
+mod portable;
+
+use std::net::IpAddr;
+
 use serde_json::json;
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -24,20 +28,36 @@ pub(crate) struct HoldEvent {
     pub title: String,
     pub slug: String,
     pub currency: String,
+    /// The most seats one buyer may hold, or have in orders waiting for payment.
+    pub seat_limit: i64,
 }
 
+/// The columns [`HoldEvent::on_sale`] reads, of the `events` table.
+pub(crate) const HOLD_EVENT_COLUMNS: &str = "id, status, starts_at, title, slug, currency, max_seats_per_buyer";
+
 impl HoldEvent {
-    /// The event of a row with its id, status, starts_at, title, slug and currency, if
-    /// its tickets are on sale at `now`.
+    /// The event of a row with [`HOLD_EVENT_COLUMNS`], if its tickets are on sale at `now`.
     pub(crate) fn on_sale(row: &AnyRow, now: i64) -> Result<Option<HoldEvent>, AppError> {
         let status: String = row.try_get("status")?;
         let starts_at: i64 = row.try_get("starts_at")?;
         if status != "ON_SALE" || starts_at <= now {
             return Ok(None);
         }
-        Ok(Some(HoldEvent { id: row.try_get("id")?, title: row.try_get("title")?, slug: row.try_get("slug")?, currency: row.try_get("currency")? }))
+        Ok(Some(HoldEvent {
+            id: row.try_get("id")?,
+            title: row.try_get("title")?,
+            slug: row.try_get("slug")?,
+            currency: row.try_get("currency")?,
+            seat_limit: row.try_get("max_seats_per_buyer")?,
+        }))
     }
 }
+
+/// The seats `$1` (a user) holds for `$2` (an event) at `$3` (now), or has in orders
+/// waiting for their payment: seats still HELD by an unexpired active hold or by a hold
+/// turned into an order (a paid order's seats are SOLD, a refused one's are released).
+pub(crate) const SEATS_OF_BUYER: &str = "SELECT COUNT(*) FROM holds h JOIN event_seats es ON es.hold_id = h.id AND es.status = 'HELD' \
+    WHERE h.user_id = $1 AND h.event_id = $2 AND (h.status = 'CONVERTED' OR (h.status = 'ACTIVE' AND h.expires_at > $3))";
 
 /// What an attempt to hold seats came to.
 pub(crate) enum HoldOutcome {
@@ -48,6 +68,11 @@ pub(crate) enum HoldOutcome {
     UnknownSeats,
     /// Some seats are held or sold already: these.
     Taken(Vec<String>),
+    /// The buyer would hold more seats of the event than its limit allows.
+    OverLimit { limit: i64 },
+    /// Another hold of the same buyer committed while this one was decided: it must be
+    /// decided again, seeing that one (PostgreSQL).
+    Retry,
 }
 
 /// One attempt to hold seats, with everything decided before the database is asked.
@@ -61,22 +86,46 @@ pub(crate) struct HoldRequest {
     pub expires_at: i64,
 }
 
+/// How often a hold decided while another hold of the same buyer committed is decided
+/// again before the buyer is asked to try again.
+const RETRIES: usize = 4;
+
+/// Counts a hold attempt of `user` from `ip` against the rate limits (429 past them).
+pub fn admit_attempt(state: &AppState, user: &User, ip: IpAddr) -> Result<(), AppError> {
+    state.limiters.hold_user.admit(&user.id.to_string())?;
+    state.limiters.hold_ip.admit(&ip.to_string())
+}
+
 /// Holds every requested seat for `user`, or none: a 409 names the seats already taken.
-pub async fn create(state: &AppState, user: &User, event_id: &str, seat_ids: &[Uuid]) -> Result<Hold, AppError> {
+/// The attempt counts against the rate limits of the user and of `ip`.
+pub async fn create(state: &AppState, user: &User, ip: IpAddr, event_id: &str, seat_ids: &[Uuid]) -> Result<Hold, AppError> {
+    admit_attempt(state, user, ip)?;
+    hold_seats(state, user, event_id, seat_ids).await
+}
+
+async fn hold_seats(state: &AppState, user: &User, event_id: &str, seat_ids: &[Uuid]) -> Result<Hold, AppError> {
     check_seat_request(seat_ids).map_err(AppError::Validation)?;
-    let now = now_ms();
-    let request = HoldRequest {
-        event: event_id.to_owned(),
-        hold_id: new_id(),
-        user_id: user.id.to_string(),
-        seat_ids: seat_ids.iter().map(Uuid::to_string).collect(),
-        now,
-        expires_at: now + state.settings.hold_ttl.as_millis() as i64,
-    };
-    let (hold_id, expires_at) = (request.hold_id.clone(), request.expires_at);
-    let outcome = match state.db.backend {
-        Backend::Postgres => state.hold_batcher.hold(&state.db, request).await?,
-        Backend::Sqlite => hold_in_transaction(&state.db, &request).await?,
+    let mut tries = 0;
+    let (hold_id, expires_at, outcome) = loop {
+        let now = now_ms();
+        let request = HoldRequest {
+            event: event_id.to_owned(),
+            hold_id: new_id(),
+            user_id: user.id.to_string(),
+            seat_ids: seat_ids.iter().map(Uuid::to_string).collect(),
+            now,
+            expires_at: now + state.settings.hold_ttl.as_millis() as i64,
+        };
+        let (hold_id, expires_at) = (request.hold_id.clone(), request.expires_at);
+        let outcome = match state.db.backend {
+            Backend::Postgres => state.hold_batcher.hold(&state.db, request).await?,
+            Backend::Sqlite => portable::hold_in_transaction(&state.db, &request).await?,
+        };
+        tries += 1;
+        match outcome {
+            HoldOutcome::Retry if tries < RETRIES => continue,
+            outcome => break (hold_id, expires_at, outcome),
+        }
     };
     match outcome {
         HoldOutcome::Held { event, seats } => {
@@ -96,6 +145,14 @@ pub async fn create(state: &AppState, user: &User, event_id: &str, seat_ids: &[U
         HoldOutcome::NoSuchEvent => Err(AppError::NotFound),
         HoldOutcome::NotOnSale => Err(AppError::conflict("not_on_sale", "Tickets for this event are not on sale.")),
         HoldOutcome::UnknownSeats => Err(AppError::field("seat_ids", "Some of these seats do not belong to this event.")),
+        HoldOutcome::OverLimit { limit } => Err(AppError::Conflict {
+            code: "seat_limit_reached".into(),
+            message: format!(
+                "You can hold or buy at most {limit} seats of this event at a time, counting your holds and the orders waiting for payment."
+            ),
+            details: json!({ "limit": limit }),
+        }),
+        HoldOutcome::Retry => Err(AppError::conflict("try_again", "Your other holds for this event were being decided; please try again.")),
         HoldOutcome::Taken(mut taken) => {
             taken.sort();
             Err(AppError::Conflict {
@@ -107,70 +164,11 @@ pub async fn create(state: &AppState, user: &User, event_id: &str, seat_ids: &[U
     }
 }
 
-/// The portable hold (SQLite): one write transaction of a few statements. SQLite has one
-/// writer at a time (`BEGIN IMMEDIATE`), so a plain conditional update cannot race.
-async fn hold_in_transaction(db: &Db, request: &HoldRequest) -> Result<HoldOutcome, AppError> {
-    let Some(event) = sqlx::query("SELECT id, status, starts_at, title, slug, currency FROM events WHERE id = $1 OR slug = $1")
-        .bind(&request.event)
-        .fetch_optional(&db.pool)
-        .await?
-    else {
-        return Ok(HoldOutcome::NoSuchEvent);
-    };
-    let Some(event) = HoldEvent::on_sale(&event, request.now)? else {
-        return Ok(HoldOutcome::NotOnSale);
-    };
-    let ids = &request.seat_ids;
-    let list = (0..ids.len()).map(|i| format!("${}", i + 4)).collect::<Vec<_>>().join(", ");
-
-    let mut tx = db.begin_write().await?;
-    let sql = format!(
-        "UPDATE event_seats SET status = 'HELD', hold_id = $1, version = version + 1, updated_at = $2 \
-         WHERE event_id = $3 AND status = 'AVAILABLE' AND seat_id IN ({list})"
-    );
-    let mut update = sqlx::query(&sql).bind(&request.hold_id).bind(request.now).bind(&event.id);
-    for id in ids {
-        update = update.bind(id);
-    }
-    let held = update.execute(&mut *tx).await?.rows_affected() as usize;
-    if held != ids.len() {
-        tx.rollback().await?;
-        return refusal(db, &event.id, ids).await;
-    }
-    sqlx::query("INSERT INTO holds (id, event_id, user_id, status, expires_at, created_at, updated_at) VALUES ($1, $2, $3, 'ACTIVE', $4, $5, $5)")
-        .bind(&request.hold_id)
-        .bind(&event.id)
-        .bind(&request.user_id)
-        .bind(request.expires_at)
-        .bind(request.now)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(
-        "INSERT INTO hold_seats (hold_id, seat_id, price_cents, section, section_order, row_label, number) \
-         SELECT es.hold_id, es.seat_id, p.price_cents, sc.name, sc.sort_order, st.row_label, st.number FROM event_seats es \
-         JOIN event_prices p ON p.event_id = es.event_id AND p.section_id = es.section_id \
-         JOIN venue_sections sc ON sc.id = es.section_id JOIN seats st ON st.id = es.seat_id \
-         WHERE es.event_id = $1 AND es.hold_id = $2",
-    )
-    .bind(&event.id)
-    .bind(&request.hold_id)
-    .execute(&mut *tx)
-    .await?;
-    outbox::record(
-        &mut tx,
-        event_types::SEATS_HELD,
-        &event.id,
-        &json!({ "hold_id": request.hold_id, "event_id": event.id, "user_id": request.user_id, "seat_ids": ids, "expires_at_ms": request.expires_at }),
-    )
-    .await?;
-    let seats = seat_lines(&mut *tx, HOLD_SEAT_LINES, &request.hold_id).await?;
-    tx.commit().await?;
-    Ok(HoldOutcome::Held { event, seats })
-}
-
 /// Holds the best `quantity` available seats of a section (see [`best_seats`]). Tries
-/// again when a concurrent buyer took one of them first.
-pub async fn create_best(state: &AppState, user: &User, event_id: &str, section_id: &str, quantity: usize) -> Result<Hold, AppError> {
+/// again when a concurrent buyer took one of them first. The request counts once against
+/// the rate limits of the user and of `ip`.
+pub async fn create_best(state: &AppState, user: &User, ip: IpAddr, event_id: &str, section_id: &str, quantity: usize) -> Result<Hold, AppError> {
+    admit_attempt(state, user, ip)?;
     if !(1..=crate::orders::rules::MAX_SEATS_PER_HOLD).contains(&quantity) {
         return Err(AppError::field("quantity", format!("Ask for 1 to {} seats.", crate::orders::rules::MAX_SEATS_PER_HOLD)));
     }
@@ -202,7 +200,7 @@ pub async fn create_best(state: &AppState, user: &User, event_id: &str, section_
                 details: json!({ "seat_ids": [] }),
             });
         };
-        match create(state, user, event_id, &choice).await {
+        match hold_seats(state, user, event_id, &choice).await {
             Err(AppError::Conflict { code, .. }) if code == "seats_unavailable" => continue,
             other => return other,
         }
@@ -210,29 +208,7 @@ pub async fn create_best(state: &AppState, user: &User, event_id: &str, section_
     Err(AppError::conflict("seats_unavailable", "These seats are selling fast; please try again."))
 }
 
-/// Why a hold was refused: seats that are not the event's, or seats already taken.
-async fn refusal(db: &Db, event_id: &str, ids: &[String]) -> Result<HoldOutcome, AppError> {
-    let list = (0..ids.len()).map(|i| format!("${}", i + 2)).collect::<Vec<_>>().join(", ");
-    let sql = format!("SELECT seat_id, status FROM event_seats WHERE event_id = $1 AND seat_id IN ({list})");
-    let mut query = sqlx::query(&sql).bind(event_id);
-    for id in ids {
-        query = query.bind(id);
-    }
-    let rows = query.fetch_all(&db.pool).await?;
-    if rows.len() != ids.len() {
-        return Ok(HoldOutcome::UnknownSeats);
-    }
-    let mut taken = Vec::new();
-    for row in rows {
-        let status: String = row.try_get("status")?;
-        if status != "AVAILABLE" {
-            taken.push(row.try_get::<String, _>("seat_id")?);
-        }
-    }
-    Ok(HoldOutcome::Taken(taken))
-}
-
-const HOLD_SEAT_LINES: &str =
+pub(crate) const HOLD_SEAT_LINES: &str =
     "SELECT seat_id, section, row_label, number, price_cents FROM hold_seats WHERE hold_id = $1 ORDER BY section_order, row_label, number";
 
 /// A hold as stored, with who holds it and when its event starts.

@@ -9,8 +9,12 @@
 //! both cores during an on-sale rush, so here each is a single statement of data-
 //! modifying CTEs: it commits on its own, all of it or nothing. The domain rules stay
 //! where they are; only these statements differ, and the test suite runs both paths.
-//! The hold statement serves a whole batch of requests, which
+//! The hold statement ([`holds`]) serves a whole batch of requests, which
 //! [`hold_batches`](crate::orders::hold_batches) gathers.
+
+mod holds;
+
+pub(crate) use holds::{event_seat_ids, hold_batch};
 
 use std::future::Future;
 
@@ -19,8 +23,7 @@ use sqlx::Row;
 
 use crate::audit::event_types;
 use crate::audit::receipts::{self, Delivery};
-use crate::db::{new_id, now_ms, Db};
-use crate::orders::holds::{HoldEvent, HoldOutcome, HoldRequest};
+use crate::db::{new_id, Db};
 use crate::orders::model::SeatLine;
 use crate::orders::service::Placed;
 use crate::AppError;
@@ -37,7 +40,7 @@ fn is_deadlock(e: &sqlx::Error) -> bool {
 
 /// Runs `statement` again while PostgreSQL chooses it as a deadlock victim, up to
 /// [`DEADLOCK_ATTEMPTS`] runs in all; `what` names it in the log.
-async fn retrying_deadlocks<T, F, Fut>(what: &str, mut statement: F) -> Result<T, sqlx::Error>
+pub(super) async fn retrying_deadlocks<T, F, Fut>(what: &str, mut statement: F) -> Result<T, sqlx::Error>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, sqlx::Error>>,
@@ -56,7 +59,7 @@ where
 
 /// A seat line as the statements below return it (a JSON array of these).
 #[derive(Deserialize)]
-struct LineJson {
+pub(super) struct LineJson {
     seat_id: String,
     section: String,
     section_order: i64,
@@ -66,7 +69,7 @@ struct LineJson {
 }
 
 /// The `json_build_object` of one seat line of a row with hold_seats' columns.
-const LINE_OBJECT: &str = "json_build_object('seat_id', seat_id, 'section', section, 'section_order', section_order, \
+pub(super) const LINE_OBJECT: &str = "json_build_object('seat_id', seat_id, 'section', section, 'section_order', section_order, \
     'row', row_label, 'number', number, 'price_cents', price_cents)";
 
 /// `json_agg` of the seat lines of a CTE with hold_seats' columns.
@@ -87,7 +90,7 @@ fn parse_lines(json: Option<String>) -> Result<Vec<SeatLine>, AppError> {
 }
 
 /// Seat lines in map order (section, row, number).
-fn sorted_lines(mut lines: Vec<LineJson>) -> Result<Vec<SeatLine>, AppError> {
+pub(super) fn sorted_lines(mut lines: Vec<LineJson>) -> Result<Vec<SeatLine>, AppError> {
     lines.sort_by(|a, b| (a.section_order, &a.row, a.number).cmp(&(b.section_order, &b.row, b.number)));
     lines
         .into_iter()
@@ -103,134 +106,6 @@ fn sorted_lines(mut lines: Vec<LineJson>) -> Result<Vec<SeatLine>, AppError> {
         .collect()
 }
 
-/// One request's answer in a batch statement's `results`.
-#[derive(Deserialize)]
-struct Answer {
-    i: usize,
-    ok: bool,
-    /// How many of its seats are seats of the event.
-    found: usize,
-    taken: Option<Vec<String>>,
-    seats: Option<Vec<LineJson>>,
-}
-
-/// Holds, for every request of `requests` (all for the same event, no seat in two of
-/// them), all its seats or none, in one statement; the outcomes in the same order.
-///
-/// The statement reads every requested seat from its snapshot first. A request with a
-/// seat already taken is refused without locking anything, so a batch of refusals
-/// writes nothing (no commit to flush). The seats of the other requests are locked in id
-/// order (`FOR UPDATE`), as every hold does, so batches and single buyers asking for
-/// overlapping seats wait for each other instead of deadlocking; a seat taken meanwhile
-/// is re-read when its lock is granted and drops out, and its request is refused. Seats
-/// already held or sold are never locked, so an order or a payment changing its own
-/// seats never waits for a hold.
-pub(crate) async fn hold_batch(db: &Db, requests: &[HoldRequest]) -> Result<Vec<HoldOutcome>, AppError> {
-    let Some(first) = requests.first() else { return Ok(Vec::new()) };
-    let now = now_ms();
-    let json = serde_json::Value::Array(
-        requests
-            .iter()
-            .enumerate()
-            .map(|(i, r)| {
-                serde_json::json!({ "i": i, "hold_id": r.hold_id, "user_id": r.user_id, "expires_at": r.expires_at,
-                                    "announce": new_id(), "seats": r.seat_ids })
-            })
-            .collect(),
-    )
-    .to_string();
-    let sql = format!(
-        "WITH ev AS ( \
-             SELECT id, status, starts_at, title, slug, currency FROM events WHERE id = $1 OR slug = $1 LIMIT 1 \
-         ), req AS ( \
-             SELECT (r->>'i')::int AS i, r->>'hold_id' AS hold_id, r->>'user_id' AS user_id, (r->>'expires_at')::bigint AS expires_at, \
-             r->>'announce' AS announce, r->'seats' AS seats, json_array_length(r->'seats') AS wanted \
-             FROM json_array_elements($3::json) AS r \
-         ), want AS ( \
-             SELECT req.i, s.seat_id FROM req, json_array_elements_text(req.seats) AS s(seat_id) \
-         ), seen AS ( \
-             SELECT w.i, w.seat_id, (SELECT es.status FROM event_seats es WHERE es.event_id = (SELECT id FROM ev) \
-             AND es.seat_id = w.seat_id) AS status FROM want w \
-         ), hopeful AS ( \
-             SELECT i FROM seen GROUP BY i HAVING bool_and(COALESCE(status = 'AVAILABLE', false)) \
-         ), locked AS ( \
-             SELECT es.seat_id FROM event_seats es \
-             WHERE es.event_id = (SELECT id FROM ev WHERE status = 'ON_SALE' AND starts_at > $2) AND es.status = 'AVAILABLE' \
-             AND es.seat_id = ANY (ARRAY(SELECT w.seat_id FROM want w JOIN hopeful h ON h.i = w.i)) ORDER BY es.seat_id FOR UPDATE \
-         ), granted AS ( \
-             SELECT r.i, r.hold_id, r.user_id, r.expires_at, r.announce, r.seats FROM req r \
-             JOIN (SELECT w.i, COUNT(*) AS n FROM want w JOIN locked l ON l.seat_id = w.seat_id GROUP BY w.i) c ON c.i = r.i \
-             WHERE c.n = r.wanted \
-         ), held AS ( \
-             UPDATE event_seats es SET status = 'HELD', hold_id = g.hold_id, version = es.version + 1, updated_at = $2 \
-             FROM want w JOIN granted g ON g.i = w.i \
-             WHERE es.event_id = (SELECT id FROM ev) AND es.seat_id = w.seat_id \
-             AND es.seat_id = ANY (ARRAY(SELECT w.seat_id FROM want w JOIN granted g ON g.i = w.i)) \
-             RETURNING es.seat_id, es.section_id, g.hold_id \
-         ), new_holds AS ( \
-             INSERT INTO holds (id, event_id, user_id, status, expires_at, created_at, updated_at) \
-             SELECT g.hold_id, (SELECT id FROM ev), g.user_id, 'ACTIVE', g.expires_at, $2, $2 FROM granted g \
-         ), lines AS ( \
-             INSERT INTO hold_seats (hold_id, seat_id, price_cents, section, section_order, row_label, number) \
-             SELECT h.hold_id, h.seat_id, p.price_cents, sc.name, sc.sort_order, st.row_label, st.number FROM held h \
-             JOIN seats st ON st.id = h.seat_id JOIN venue_sections sc ON sc.id = h.section_id \
-             JOIN event_prices p ON p.event_id = (SELECT id FROM ev) AND p.section_id = h.section_id \
-             RETURNING hold_id, seat_id, section, section_order, row_label, number, price_cents \
-         ), announced AS ( \
-             INSERT INTO domain_events (id, event_type, aggregate_id, payload, occurred_at) \
-             SELECT g.announce, '{seats_held}', ev.id, json_build_object('event_id', ev.id, 'expires_at_ms', g.expires_at, \
-             'hold_id', g.hold_id, 'seat_ids', g.seats, 'user_id', g.user_id)::text, $2 FROM granted g, ev \
-         ) \
-         SELECT ev.id, ev.status, ev.starts_at, ev.title, ev.slug, ev.currency, ( \
-             SELECT json_agg(json_build_object( \
-                 'i', r.i, \
-                 'ok', EXISTS (SELECT 1 FROM granted g WHERE g.i = r.i), \
-                 'found', (SELECT COUNT(*) FROM seen s WHERE s.i = r.i AND s.status IS NOT NULL), \
-                 'taken', (SELECT json_agg(s.seat_id) FROM seen s WHERE s.i = r.i AND (s.status <> 'AVAILABLE' \
-                     OR (EXISTS (SELECT 1 FROM hopeful h WHERE h.i = r.i) AND s.seat_id NOT IN (SELECT seat_id FROM locked)))), \
-                 'seats', (SELECT json_agg({LINE_OBJECT}) FROM lines l WHERE l.hold_id = r.hold_id) \
-             ))::text FROM req r \
-         ) AS results FROM ev",
-        seats_held = event_types::SEATS_HELD,
-    );
-    let (sql, json) = (sql.as_str(), json.as_str());
-    let row = retrying_deadlocks("a batch of holds", move || {
-        sqlx::query(sql).bind(first.event.as_str()).bind(now).bind(json).fetch_optional(&db.pool)
-    })
-    .await?;
-    let Some(row) = row else {
-        return Ok(requests.iter().map(|_| HoldOutcome::NoSuchEvent).collect());
-    };
-    let Some(event) = HoldEvent::on_sale(&row, now)? else {
-        return Ok(requests.iter().map(|_| HoldOutcome::NotOnSale).collect());
-    };
-    let results: Option<String> = row.try_get("results")?;
-    let answers: Vec<Answer> = serde_json::from_str(results.as_deref().unwrap_or("[]")).map_err(|e| {
-        tracing::error!(error = %e, "the answers of a batch of holds did not parse");
-        AppError::Internal
-    })?;
-    let mut outcomes: Vec<Option<HoldOutcome>> = requests.iter().map(|_| None).collect();
-    for answer in answers {
-        let wanted = requests.get(answer.i).map(|r| r.seat_ids.len()).ok_or(AppError::Internal)?;
-        outcomes[answer.i] = Some(if answer.ok {
-            HoldOutcome::Held { event: event.clone(), seats: sorted_lines(answer.seats.unwrap_or_default())? }
-        } else if answer.found != wanted {
-            HoldOutcome::UnknownSeats
-        } else {
-            HoldOutcome::Taken(answer.taken.unwrap_or_default())
-        });
-    }
-    outcomes.into_iter().map(|o| o.ok_or(AppError::Internal)).collect()
-}
-
-/// The seats of the event named by id or slug (none when no event has that name).
-pub(crate) async fn event_seat_ids(db: &Db, event: &str) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT es.seat_id FROM event_seats es JOIN events e ON e.id = es.event_id WHERE e.id = $1 OR e.slug = $1")
-        .bind(event)
-        .fetch_all(&db.pool)
-        .await
-}
-
 /// An order about to be placed: everything decided before the database is asked.
 pub(crate) struct PlaceRequest<'a> {
     pub order_id: &'a str,
@@ -242,6 +117,8 @@ pub(crate) struct PlaceRequest<'a> {
     pub last4: &'a str,
     pub now: i64,
     pub payment_deadline: i64,
+    /// What the request asked for (see `service::request_fingerprint`).
+    pub fingerprint: &'a str,
 }
 
 /// Turns the user's active hold into a PENDING order: the hold is converted, the
@@ -253,7 +130,7 @@ pub(crate) async fn place(db: &Db, request: &PlaceRequest<'_>) -> Result<Option<
     let sql = format!(
         "WITH converted AS ( \
              UPDATE holds SET status = 'CONVERTED', updated_at = $1 \
-             WHERE id = $2 AND status = 'ACTIVE' AND expires_at > $1 AND user_id = $3 RETURNING id, event_id \
+             WHERE id = $2 AND status = 'ACTIVE' AND expires_at > $1 AND user_id = $3 AND {event_sells} RETURNING id, event_id \
          ), lines AS ( \
              SELECT seat_id, section, section_order, row_label, number, price_cents FROM hold_seats \
              WHERE hold_id = $2 AND EXISTS (SELECT 1 FROM converted) \
@@ -261,9 +138,9 @@ pub(crate) async fn place(db: &Db, request: &PlaceRequest<'_>) -> Result<Option<
              INSERT INTO gateway_tokens (token, outcome, last4, created_at) SELECT $4, $5, $6, $1 FROM converted \
          ), placed AS ( \
              INSERT INTO orders (id, user_id, event_id, hold_id, idempotency_key, status, total_cents, currency, card_last4, \
-             payment_token, payment_deadline, created_at, updated_at) \
+             payment_token, payment_deadline, created_at, updated_at, request_fingerprint) \
              SELECT $7, $3, c.event_id, c.id, $8, 'PENDING', (SELECT COALESCE(SUM(price_cents), 0) FROM lines), e.currency, \
-             $6, $4, $9, $1, $1 FROM converted c JOIN events e ON e.id = c.event_id \
+             $6, $4, $9, $1, $1, $11 FROM converted c JOIN events e ON e.id = c.event_id \
              RETURNING id, event_id, total_cents, currency \
          ), items AS ( \
              INSERT INTO order_items (order_id, seat_id, section, row_label, number, price_cents) \
@@ -280,6 +157,7 @@ pub(crate) async fn place(db: &Db, request: &PlaceRequest<'_>) -> Result<Option<
          FROM placed p JOIN events e ON e.id = p.event_id",
         order_placed = event_types::ORDER_PLACED,
         lines = lines_json("lines"),
+        event_sells = crate::orders::service::EVENT_SELLS,
     );
     let sql = sql.as_str();
     let row = retrying_deadlocks("an order", move || {
@@ -294,6 +172,7 @@ pub(crate) async fn place(db: &Db, request: &PlaceRequest<'_>) -> Result<Option<
             .bind(request.idempotency_key)
             .bind(request.payment_deadline)
             .bind(new_id())
+            .bind(request.fingerprint)
             .fetch_optional(&db.pool)
     })
     .await?;
@@ -328,7 +207,9 @@ pub(crate) async fn approve(db: &Db, order_id: &str, now: i64, delivery: &Delive
     let sql = format!(
         "WITH {admitted}, paid AS ( \
              UPDATE orders SET status = 'PAID', failure_reason = NULL, paid_at = $1, updated_at = $1 \
-             WHERE id = $2 AND status = 'PENDING' AND EXISTS (SELECT 1 FROM admitted) RETURNING id, event_id, total_cents \
+             WHERE id = $2 AND status = 'PENDING' AND EXISTS (SELECT 1 FROM admitted) \
+             AND EXISTS (SELECT 1 FROM events e WHERE e.id = orders.event_id AND e.status <> 'CANCELLED') \
+             RETURNING id, event_id, total_cents \
          ), payment AS ( \
              INSERT INTO payments (id, order_id, status, reason, amount_cents, created_at) \
              SELECT $3, id, 'APPROVED', NULL, total_cents, $1 FROM paid ON CONFLICT (order_id) DO NOTHING \
