@@ -12,6 +12,9 @@ use server_fn::error::{FromServerFnError, ServerFnErrorErr};
 /// Field name → human-readable message.
 pub type FieldErrors = BTreeMap<String, String>;
 
+/// The message of the unique-email constraint.
+pub const EMAIL_TAKEN: &str = "An account with this email already exists.";
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
 #[serde(tag = "kind", content = "data", rename_all = "snake_case")]
 pub enum AppError {
@@ -86,6 +89,12 @@ impl AppError {
         }
     }
 
+    /// True for the refusal of a second account with the same email (staff see it;
+    /// self-registration hides it).
+    pub fn is_email_taken(&self) -> bool {
+        matches!(self, AppError::Validation(errors) if errors.get("email").map(String::as_str) == Some(EMAIL_TAKEN))
+    }
+
     /// Field errors, if this is a validation error.
     pub fn field_errors(&self) -> Option<&FieldErrors> {
         match self {
@@ -146,7 +155,7 @@ mod ssr {
     /// Maps database constraint names to domain conflicts. SQLite reports the columns of a
     /// failed UNIQUE constraint rather than its name; both are listed here, in one place.
     const CONSTRAINTS: &[(&str, &str, &str, &str)] = &[
-        ("users_email_key", "users.email_norm", "email", "An account with this email already exists."),
+        ("users_email_key", "users.email_norm", "email", super::EMAIL_TAKEN),
         ("events_slug_key", "events.slug", "slug", "Another event already uses this slug."),
         ("venue_sections_name_key", "venue_sections.venue_id, venue_sections.name", "sections", "Section names must be unique within a venue."),
         ("seats_position_key", "seats.section_id, seats.row_label, seats.number", "sections", "A seat position appears twice."),

@@ -10,6 +10,7 @@ use crate::db::Db;
 use crate::orders::hold_batches::HoldBatcher;
 use crate::net::TrustedProxies;
 use crate::tickets::signing::TicketSigner;
+use crate::users::login_throttle::LoginThrottle;
 use crate::users::password::PasswordHasher;
 use crate::users::ratelimit::RateLimiter;
 use crate::users::session::SessionCache;
@@ -40,8 +41,10 @@ impl Default for Settings {
 
 /// Rate limiters, one per concern.
 pub struct Limiters {
+    /// Every login attempt, per address.
     pub login_ip: RateLimiter,
-    pub login_account: RateLimiter,
+    /// Failed logins, per account and address and per account.
+    pub login_failures: LoginThrottle,
     pub register_ip: RateLimiter,
     pub hold_user: RateLimiter,
     pub hold_ip: RateLimiter,
@@ -52,8 +55,8 @@ impl Default for Limiters {
         Limiters {
             // 30 attempts per address, refilled one every 2 s.
             login_ip: RateLimiter::new(30, Duration::from_secs(2)),
-            // 10 attempts per account, refilled one every 30 s.
-            login_account: RateLimiter::new(10, Duration::from_secs(30)),
+            // Failures only: see `login_throttle`.
+            login_failures: LoginThrottle::default(),
             register_ip: RateLimiter::new(20, Duration::from_secs(6)),
             // Holds: 20 at once per buyer, then one a second; 120 per address, then four a second.
             hold_user: RateLimiter::new(20, Duration::from_secs(1)),

@@ -2,7 +2,7 @@
 //! each section of the chosen venue.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
+use crate::ui::PageTitle;
 use leptos_router::components::A;
 
 use crate::catalog::organizer_forms::{organizer_venues, NewEventForm, NewVenueForm};
@@ -14,7 +14,7 @@ pub fn OrganizerVenuesPage() -> impl IntoView {
     let create = ServerAction::<NewVenueForm>::new();
     let venues = Resource::new(move || create.version().get(), |_| organizer_venues());
     view! {
-        <Title text="Venues"/>
+        <PageTitle text="Venues"/>
         <p class="breadcrumbs"><A href="/organizer">"Your events"</A></p>
         <h1>"Venues"</h1>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
@@ -111,7 +111,7 @@ fn NewVenue(create: ServerAction<NewVenueForm>) -> impl IntoView {
 pub fn NewEventPage() -> impl IntoView {
     let venues = Resource::new(|| (), |_| organizer_venues());
     view! {
-        <Title text="New event"/>
+        <PageTitle text="New event"/>
         <p class="breadcrumbs"><A href="/organizer">"Your events"</A></p>
         <h1>"New event"</h1>
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>

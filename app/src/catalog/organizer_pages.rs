@@ -2,7 +2,7 @@
 //! available, revenue, the CSV export, and the on-sale switch.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
+use crate::ui::PageTitle;
 use leptos_router::components::A;
 
 use crate::catalog::{EventStatus, SalesReport};
@@ -52,7 +52,7 @@ pub fn OrganizerPage() -> impl IntoView {
     let set_status = ServerAction::<SetEventStatus>::new();
     let events = Resource::new(move || set_status.version().get(), |_| organizer_dashboard());
     view! {
-        <Title text="Organizer"/>
+        <PageTitle text="Organizer"/>
         <div class="page-head">
             <h1>"Your events"</h1>
             <div class="actions">

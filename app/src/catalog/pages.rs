@@ -1,7 +1,7 @@
 //! Home, event list and event pages.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
+use crate::ui::PageTitle;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use uuid::Uuid;
@@ -53,7 +53,7 @@ pub fn EventCard(event: EventSummary) -> impl IntoView {
 pub fn HomePage() -> impl IntoView {
     let events = Resource::new(|| (), |_| load_home());
     view! {
-        <Title text=""/>
+        <PageTitle text=""/>
         <section class="hero">
             <h1>"Live events, the best seats, no queues."</h1>
             <p>"Concerts, theatre, sport and more. Pick your seats on the map, pay in seconds, and keep your tickets on your phone — even offline."</p>
@@ -107,7 +107,7 @@ pub fn EventListPage() -> impl IntoView {
     let options = Resource::new(|| (), |_| load_facets());
     let value = move |f: fn(&EventFilter) -> &Option<String>| move || f(&filter.get()).clone().unwrap_or_default();
     view! {
-        <Title text="Events"/>
+        <PageTitle text="Events"/>
         <h1>"Events"</h1>
         <form method="get" action="/events" class="filters card" role="search" aria-label="Filter events">
             <div class="field field-wide">
@@ -206,7 +206,7 @@ fn EventDetails(detail: EventDetail, seats: Resource<Result<Vec<SeatView>, crate
     let event_id = e.id.to_string();
     let slug = e.slug.clone();
     view! {
-        <Title text=e.title.clone()/>
+        <PageTitle text=e.title.clone()/>
         <article class="event-page">
             <header class="event-hero">
                 <EventArt event=e.clone()/>

@@ -1,7 +1,7 @@
 //! Checkout (hold countdown and payment), order status, my orders.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
+use crate::ui::PageTitle;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
@@ -16,7 +16,7 @@ pub fn CheckoutPage() -> impl IntoView {
     let params = use_params_map();
     let hold = Resource::new(move || params.read().get("id").unwrap_or_default(), get_hold);
     view! {
-        <Title text="Checkout"/>
+        <PageTitle text="Checkout"/>
         <Suspense fallback=|| view! { <p class="muted">"Loading your seats…"</p> }>
             {move || hold.get().map(|result| match result {
                 Ok(hold) => view! { <Checkout hold/> }.into_any(),
@@ -153,7 +153,7 @@ pub fn OrderPage() -> impl IntoView {
         }
     });
     view! {
-        <Title text="Your order"/>
+        <PageTitle text="Your order"/>
         <Transition fallback=|| view! { <p class="muted">"Loading your order…"</p> }>
             {move || order.get().map(|result| match result {
                 Ok(o) => view! { <OrderView order=o cancel/> }.into_any(),
@@ -211,7 +211,7 @@ fn OrderView(order: Order, cancel: ServerAction<CancelOrder>) -> impl IntoView {
 pub fn MyOrdersPage() -> impl IntoView {
     let orders = Resource::new(|| (), |_| my_orders(1));
     view! {
-        <Title text="My orders"/>
+        <PageTitle text="My orders"/>
         <h1>"My orders"</h1>
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || orders.get().map(|result| match result {

@@ -1,7 +1,7 @@
 //! My tickets, and one ticket with its QR code.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
+use crate::ui::PageTitle;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
@@ -14,7 +14,7 @@ use crate::ui::Failure;
 pub fn MyTicketsPage() -> impl IntoView {
     let tickets = Resource::new(|| (), |_| my_tickets(1));
     view! {
-        <Title text="My tickets"/>
+        <PageTitle text="My tickets"/>
         <h1>"My tickets"</h1>
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || tickets.get().map(|result| match result {
@@ -43,7 +43,7 @@ pub fn TicketPage() -> impl IntoView {
     let params = use_params_map();
     let ticket = Resource::new(move || params.read().get("id").unwrap_or_default(), get_ticket);
     view! {
-        <Title text="Ticket"/>
+        <PageTitle text="Ticket"/>
         <Suspense fallback=|| view! { <p class="muted">"Loading ticket…"</p> }>
             {move || ticket.get().map(|result| match result {
                 Ok(t) => view! { <TicketView ticket=t/> }.into_any(),

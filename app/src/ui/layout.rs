@@ -1,7 +1,7 @@
 //! Header, footer and the not-found page.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
+use crate::ui::PageTitle;
 use leptos_router::components::A;
 
 use crate::users::session_ui::use_session;
@@ -60,7 +60,7 @@ pub fn NotFound() -> impl IntoView {
         response.set_status(http::StatusCode::NOT_FOUND);
     }
     view! {
-        <Title text="Not found"/>
+        <PageTitle text="Not found"/>
         <section class="card empty">
             <h1>"Page not found"</h1>
             <p>"We could not find that page. It may have moved, or the link may be wrong."</p>

@@ -3,6 +3,9 @@
 pub mod clock;
 pub mod layout;
 pub mod pwa;
+pub mod title;
+
+pub use title::PageTitle;
 
 use leptos::prelude::*;
 use leptos_router::components::A;

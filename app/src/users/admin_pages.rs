@@ -1,7 +1,7 @@
 //! Administration of accounts: list, change role, deactivate.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
+use crate::ui::PageTitle;
 use leptos_router::hooks::use_query_map;
 
 use crate::ui::{ErrorNotice, Pager};
@@ -33,7 +33,7 @@ pub fn AdminUsersPage() -> impl IntoView {
         a.or(b)
     };
     view! {
-        <Title text="Users"/>
+        <PageTitle text="Users"/>
         <h1>"Users"</h1>
         <form method="get" action="/admin/users" class="toolbar" role="search">
             <label for="user-search">"Search users"</label>

@@ -60,13 +60,35 @@ pub mod ssr {
     }
 }
 
-/// Only same-site paths are followed after login.
+/// Where to go after login: only a path on this site. Anything else goes home: another
+/// origin (`//host`, `/\host` — browsers read `\` as `/` — or a scheme), and anything with
+/// a control or invisible character (browsers drop tabs and newlines inside URLs, so
+/// `/<tab>/host` would become `//host`; a newline cannot be put in a header). Bytes outside
+/// printable ASCII are percent-encoded, so the answer is always a valid `Location`.
 pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
-        _ => "/".to_owned(),
+    let Some(next) = next else { return "/".to_owned() };
+    let mut chars = next.chars();
+    let same_site_path = chars.next() == Some('/')
+        && !matches!(chars.next(), Some('/' | '\\'))
+        && !next.contains('\\')
+        && !next.chars().any(crate::users::rules::is_hidden_or_control);
+    if !same_site_path {
+        return "/".to_owned();
     }
+    let mut out = String::with_capacity(next.len());
+    for byte in next.bytes() {
+        if (0x21..=0x7e).contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
 }
+
+/// Where the sign-up form leads, whether or not the email was new: the login page, which
+/// then goes to the account page.
+pub const AFTER_SIGN_UP: &str = "/login?registered=1&next=%2Faccount";
 
 #[server(endpoint = "me")]
 pub async fn me() -> Result<Option<User>, AppError> {
@@ -82,8 +104,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
         use crate::users::{service, session};
         let state = crate::state::app_state()?;
         let parts = ssr::request_parts()?;
-        service::check_login_rate(&state, ssr::client_ip(&state, &parts), &email)?;
-        let user = service::check_credentials(&state, &email, &password).await?;
+        let user = service::log_in(&state, ssr::client_ip(&state, &parts), &email, &password).await?;
         if let Some(old) = session::cookie_token(&parts.headers) {
             session::revoke(&state, &old).await?;
         }
@@ -96,21 +117,20 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     .await)
 }
 
+/// Signs up and leads to the login page. It answers the same whether or not the email
+/// already had an account (see `service::sign_up`), so it never signs in by itself.
 #[server(endpoint = "register")]
-pub async fn register(email: String, display_name: String, password: String) -> Result<User, AppError> {
+pub async fn register(email: String, display_name: String, password: String) -> Result<(), AppError> {
     crate::error::respond(async move {
-        use crate::users::{service, session, Role};
+        use crate::users::{service, Role};
         let state = crate::state::app_state()?;
         let parts = ssr::request_parts()?;
         let ip = ssr::client_ip(&state, &parts);
         state.limiters.register_ip.admit(&ip.to_string())?;
         let new = service::NewUser { email, display_name, password, role: Role::Customer, skills: vec![] };
-        let user = service::register(&state, new).await?;
-        let ttl = state.settings.session_ttl;
-        let token = session::create(&state.db, &user.id.to_string(), session::SessionKind::Cookie, ttl).await?;
-        ssr::set_cookie(&session::session_cookie(&token, state.settings.secure_cookies, ttl));
-        leptos_axum::redirect("/account");
-        Ok(user)
+        service::sign_up(&state, new).await?;
+        leptos_axum::redirect(AFTER_SIGN_UP);
+        Ok(())
     }
     .await)
 }
@@ -171,9 +191,27 @@ mod tests {
     #[test]
     fn only_local_paths_are_followed() {
         assert_eq!(safe_next(Some("/admin/users")), "/admin/users");
+        assert_eq!(safe_next(Some("/events?q=jazz&page=2#map")), "/events?q=jazz&page=2#map");
         assert_eq!(safe_next(Some("//evil.example")), "/");
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(Some("/\\evil")), "/");
+        assert_eq!(safe_next(Some("/a\\b")), "/");
+        assert_eq!(safe_next(Some("")), "/");
         assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn control_and_invisible_characters_send_home() {
+        for hostile in ["/\t/evil.example/phish", "/\n/evil.example", "/\r/evil.example", "/a\nb", "/a\u{0}b", "/\u{7f}", "/a\u{202E}b", " //evil.example", "\t//evil.example"] {
+            assert_eq!(safe_next(Some(hostile)), "/", "{hostile:?}");
+        }
+    }
+
+    #[test]
+    fn the_answer_is_always_a_valid_location_header() {
+        assert_eq!(safe_next(Some("/eventos/café concierto")), "/eventos/caf%C3%A9%20concierto");
+        for next in ["/eventos/café", "/a b", "/ok"] {
+            assert!(http::HeaderValue::from_str(&safe_next(Some(next))).is_ok(), "{next}");
+        }
     }
 }

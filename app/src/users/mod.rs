@@ -8,6 +8,8 @@ pub mod rules;
 pub mod session_ui;
 
 #[cfg(feature = "ssr")]
+pub mod login_throttle;
+#[cfg(feature = "ssr")]
 pub mod password;
 #[cfg(feature = "ssr")]
 pub mod ratelimit;

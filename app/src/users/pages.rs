@@ -1,7 +1,7 @@
 //! Sign-in, registration and account pages.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
+use crate::ui::PageTitle;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
@@ -13,12 +13,23 @@ pub fn LoginPage() -> impl IntoView {
     let session = use_session();
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
+    // Set by the sign-up form, which says the same whether or not the email was new.
+    let registered = move || query.read().get("registered").is_some();
     let pending = session.login.pending();
     view! {
-        <Title text="Log in"/>
+        <PageTitle text="Log in"/>
         <section class="auth-card card">
             <h1>"Log in"</h1>
-            <p class="muted">"Welcome back. Your tickets are waiting."</p>
+            {move || if registered() {
+                view! {
+                    <p class="notice notice-success" role="status">
+                        "Thanks for signing up. Log in with your email and password to continue. "
+                        "If you already had an account with this email, use the password you chose for it."
+                    </p>
+                }.into_any()
+            } else {
+                view! { <p class="muted">"Welcome back. Your tickets are waiting."</p> }.into_any()
+            }}
             <ActionForm action=session.login>
                 <input type="hidden" name="next" value=next/>
                 <div class="field">
@@ -48,7 +59,7 @@ pub fn RegisterPage() -> impl IntoView {
         move || field_error(result.get(), field).map(|m| view! { <p class="field-error" id=format!("register-{field}-error")>{m}</p> })
     };
     view! {
-        <Title text="Create an account"/>
+        <PageTitle text="Create an account"/>
         <section class="auth-card card">
             <h1>"Create an account"</h1>
             <p class="muted">"Buy tickets, keep them on your phone, and get help when you need it."</p>
@@ -82,7 +93,7 @@ pub fn RegisterPage() -> impl IntoView {
 pub fn AccountPage() -> impl IntoView {
     let session = use_session();
     view! {
-        <Title text="My account"/>
+        <PageTitle text="My account"/>
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || session.user.get().map(|result| match result {
                 Ok(Some(user)) => view! {

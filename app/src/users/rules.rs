@@ -7,9 +7,53 @@ pub const PASSWORD_MAX: usize = 128;
 pub const DISPLAY_NAME_MAX: usize = 80;
 pub const EMAIL_MAX: usize = 254;
 
-/// Emails are unique regardless of case and surrounding space.
+/// The key that makes emails unique: regardless of case, Unicode composition (NFC, on
+/// the server) and surrounding space.
 pub fn normalize_email(email: &str) -> String {
-    email.trim().to_lowercase()
+    nfc(email.trim()).to_lowercase()
+}
+
+/// An email as it is stored and shown: trimmed, NFC, the domain in lower case (the local
+/// part keeps the case it was typed in; uniqueness ignores it, see [`normalize_email`]).
+pub fn canonical_email(email: &str) -> String {
+    let email = nfc(email.trim());
+    match email.rsplit_once('@') {
+        Some((local, domain)) => format!("{local}@{}", domain.to_lowercase()),
+        None => email,
+    }
+}
+
+/// Unicode canonical composition, so "é" typed as e + combining accent is the same "é".
+/// Server only (the browser's copy of the rules only uses emails for hints).
+fn nfc(text: &str) -> String {
+    #[cfg(feature = "ssr")]
+    {
+        use unicode_normalization::UnicodeNormalization;
+        text.nfc().collect()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        text.to_owned()
+    }
+}
+
+/// Characters that are invisible or change the direction of the text around them: control
+/// characters, bidirectional controls (U+202A–202E, U+2066–2069, U+200E/200F, U+061C),
+/// zero-width characters (U+200B–200D, U+2060, U+FEFF) and other invisible formatting
+/// (U+2061–2064, U+206A–206F, U+180E, line and paragraph separators, U+FFF9–FFFB). They let
+/// a name or an address look like another one, or reorder the text shown after it.
+pub fn is_hidden_or_control(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}'
+                | '\u{180E}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{2028}'..='\u{202E}'
+                | '\u{2060}'..='\u{206F}'
+                | '\u{FEFF}'
+                | '\u{FFF9}'..='\u{FFFB}'
+        )
 }
 
 pub fn check_email(email: &str) -> Result<(), String> {
@@ -27,7 +71,7 @@ pub fn check_email(email: &str) -> Result<(), String> {
         && !domain.starts_with('.')
         && !domain.ends_with('.')
         && domain.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '-');
-    if local.is_empty() || !domain_ok || email.chars().any(char::is_whitespace) {
+    if local.is_empty() || !domain_ok || email.chars().any(|c| c.is_whitespace() || is_hidden_or_control(c)) {
         return Err("Enter a valid email address, like name@example.com.".into());
     }
     Ok(())
@@ -41,7 +85,7 @@ pub fn check_display_name(name: &str) -> Result<(), String> {
     if name.chars().count() > DISPLAY_NAME_MAX {
         return Err(format!("Keep the name under {DISPLAY_NAME_MAX} characters."));
     }
-    if name.chars().any(char::is_control) {
+    if name.chars().any(is_hidden_or_control) {
         return Err("The name contains characters we cannot show.".into());
     }
     Ok(())
@@ -106,6 +150,40 @@ mod tests {
         for bad in ["", "ana", "ana@", "@example.com", "ana@example", "a na@example.com", "ana@exa_mple.com"] {
             assert!(check_email(bad).is_err(), "{bad} should be refused");
         }
+    }
+
+    #[test]
+    fn stored_emails_keep_the_local_part_and_lower_the_domain() {
+        assert_eq!(canonical_email("  Ana.Perez@Example.COM "), "Ana.Perez@example.com");
+        assert_eq!(canonical_email("no-at-sign"), "no-at-sign");
+        assert_eq!(normalize_email(&canonical_email("Ana@Example.com")), normalize_email("ana@example.COM"));
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn emails_are_compared_after_unicode_composition() {
+        let composed = "jos\u{e9}@example.com";
+        let decomposed = "jose\u{301}@example.com";
+        assert_eq!(normalize_email(decomposed), normalize_email(composed));
+        assert_eq!(canonical_email(decomposed), composed);
+    }
+
+    #[test]
+    fn invisible_and_direction_characters_are_refused() {
+        for c in [
+            '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}',
+            '\u{200E}', '\u{200F}', '\u{061C}', '\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}', '\u{FEFF}', '\u{0000}',
+            '\u{0007}', '\n', '\t', '\u{007F}', '\u{0085}', '\u{2028}', '\u{2029}',
+        ] {
+            assert!(is_hidden_or_control(c), "U+{:04X}", c as u32);
+            assert!(check_display_name(&format!("Ana{c}Admin")).is_err(), "name with U+{:04X}", c as u32);
+            assert!(check_email(&format!("ana{c}x@example.com")).is_err(), "email with U+{:04X}", c as u32);
+        }
+        for fine in ["José Pérez", "Zoë O'Brien", "李小龍", "محمد", "Ana 🎸"] {
+            assert!(check_display_name(fine).is_ok(), "{fine}");
+        }
+        assert!(check_display_name("  Ana  ").is_ok(), "surrounding space is trimmed, not refused");
+        assert!(check_display_name(" \u{200B} ").is_err());
     }
 
     #[test]

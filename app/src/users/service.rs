@@ -9,7 +9,7 @@ use crate::db::{from_ms, new_id, now_ms, Db};
 use crate::error::FieldErrors;
 use crate::state::AppState;
 use crate::users::model::UserPage;
-use crate::users::rules::{self, normalize_email};
+use crate::users::rules::{self, canonical_email, normalize_email};
 use crate::users::{Role, User};
 use crate::AppError;
 
@@ -41,7 +41,8 @@ pub struct NewUser {
     pub skills: Vec<String>,
 }
 
-/// Creates an account and emits `user.created` in the same transaction.
+/// Creates an account and emits `user.created` in the same transaction. For staff (an
+/// administrator, the command line): a taken email is a field error.
 pub async fn register(state: &AppState, new: NewUser) -> Result<User, AppError> {
     let errors = rules::check_registration(&new.email, &new.display_name, &new.password);
     if !errors.is_empty() {
@@ -53,11 +54,52 @@ pub async fn register(state: &AppState, new: NewUser) -> Result<User, AppError> 
     Ok(user)
 }
 
+/// The answer to a sign-up.
+pub struct SignUp {
+    /// The new account; for a taken email, a look-alike that was not stored.
+    pub user: User,
+    /// False when the email already had an account, which was left as it was.
+    pub created: bool,
+}
+
+/// Self-registration, which must not tell whether an email is registered (login does
+/// not either): a taken email gets the same answer as a new one, after the same argon2
+/// work, and nothing changes. Neither signs in; the person logs in next, with the
+/// password of the account that has the email.
+pub async fn sign_up(state: &AppState, new: NewUser) -> Result<SignUp, AppError> {
+    let errors = rules::check_registration(&new.email, &new.display_name, &new.password);
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let hash = state.hasher.hash(&new.password).await?;
+    match insert_user(&state.db, &new, &hash).await {
+        Ok(user) => {
+            state.outbox_signal.notify_one();
+            Ok(SignUp { user, created: true })
+        }
+        Err(e) if e.is_email_taken() => Ok(SignUp { user: unsaved_user(&new)?, created: false }),
+        Err(e) => Err(e),
+    }
+}
+
+/// What [`insert_user`] would have answered for `new`.
+fn unsaved_user(new: &NewUser) -> Result<User, AppError> {
+    Ok(User {
+        id: new_id().parse().map_err(|_| AppError::Internal)?,
+        email: canonical_email(&new.email),
+        display_name: new.display_name.trim().to_owned(),
+        role: new.role,
+        active: true,
+        skills: new.skills.clone(),
+        created_at: from_ms(now_ms()),
+    })
+}
+
 /// Inserts a user whose password is already hashed (registration, seeding, CLI).
 pub async fn insert_user(db: &Db, new: &NewUser, password_hash: &str) -> Result<User, AppError> {
     let id = new_id();
     let now = now_ms();
-    let email = new.email.trim().to_owned();
+    let email = canonical_email(&new.email);
     let display_name = new.display_name.trim().to_owned();
     let mut tx = db.begin_write().await?;
     sqlx::query(
@@ -114,10 +156,24 @@ pub async fn check_credentials(state: &AppState, email: &str, password: &str) ->
     Ok(user)
 }
 
-/// Applies the login rate limits (per address and per account) before any work.
-pub fn check_login_rate(state: &AppState, ip: std::net::IpAddr, email: &str) -> Result<(), AppError> {
+/// A login from `ip`, for both doors: the per-address limit on every attempt, then the
+/// throttle on failures (refusal for this account from this address, or a wait that grows
+/// with the account's failures from anywhere), then the password check.
+pub async fn log_in(state: &AppState, ip: std::net::IpAddr, email: &str, password: &str) -> Result<User, AppError> {
     state.limiters.login_ip.admit(&ip.to_string())?;
-    state.limiters.login_account.admit(&normalize_email(email))
+    let account = normalize_email(email);
+    let throttle = &state.limiters.login_failures;
+    let delay = throttle.before_attempt(&account, ip)?;
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    let result = check_credentials(state, email, password).await;
+    match &result {
+        Ok(_) => throttle.succeeded(&account, ip),
+        Err(AppError::InvalidCredentials) => throttle.failed(&account, ip),
+        Err(_) => {}
+    }
+    result
 }
 
 pub async fn find(db: &Db, id: &str) -> Result<User, AppError> {

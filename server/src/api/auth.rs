@@ -22,6 +22,9 @@ pub struct RegisterBody {
     password: String,
 }
 
+/// 201 with the user. An email that already has an account gets the same answer (a user
+/// that was not stored; the account is left as it was), so registration does not tell
+/// who is registered; see `service::sign_up`.
 pub async fn register(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -35,8 +38,8 @@ pub async fn register(
         role: Role::Customer,
         skills: vec![],
     };
-    let user = service::register(&state, new).await?;
-    Ok((StatusCode::CREATED, Json(user)))
+    let sign_up = service::sign_up(&state, new).await?;
+    Ok((StatusCode::CREATED, Json(sign_up.user)))
 }
 
 #[derive(Deserialize)]
@@ -53,8 +56,7 @@ pub async fn login(
     ClientIp(ip): ClientIp,
     ApiJson(body): ApiJson<LoginBody>,
 ) -> ApiResult<Response> {
-    service::check_login_rate(&state, ip, &body.email)?;
-    let user = service::check_credentials(&state, &body.email, &body.password).await?;
+    let user = service::log_in(&state, ip, &body.email, &body.password).await?;
     let ttl = state.settings.session_ttl;
     let token = session::create(&state.db, &user.id.to_string(), session::SessionKind::Api, ttl).await?;
     let cookie = session::session_cookie(&token, state.settings.secure_cookies, ttl);

@@ -81,6 +81,7 @@ fn document_without_body_errors() -> Value {
         "paths": {
             "/auth/register": { "post": {
                 "summary": "Create a customer account", "tags": ["auth"], "requestBody": body("RegisterRequest"),
+                "description": "An email that already has an account gets the same answer, but nothing is stored and that account is left as it was, so registration does not tell who is registered. It does not sign in; log in next.",
                 "responses": { "201": ok("The new account", json!({ "$ref": "#/components/schemas/User" })),
                                "400": bad, "422": invalid, "429": limited }
             }},

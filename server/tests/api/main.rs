@@ -12,6 +12,8 @@ mod catalog;
 mod consumers;
 mod crash;
 mod cross_cutting;
+mod hostile_text;
+mod login_abuse;
 mod organizer;
 mod rate_limits;
 mod seat_selection;
