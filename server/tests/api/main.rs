@@ -10,6 +10,7 @@ mod catalog;
 mod consumers;
 mod crash;
 mod cross_cutting;
+mod hardening;
 mod organizer;
 mod rate_limits;
 mod seat_selection;
