@@ -11,6 +11,7 @@ mod consumers;
 mod crash;
 mod cross_cutting;
 mod hardening;
+mod headers;
 mod organizer;
 mod rate_limits;
 mod seat_selection;
