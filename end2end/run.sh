@@ -94,7 +94,8 @@ server_env=(
   LEPTOS_HASH_FILES="${LEPTOS_HASH_FILES:-false}"
   RUST_LOG="${RUST_LOG:-info}"
 )
-[ -n "${E2E_DATABASE_URL:-}" ] && server_env+=(DATABASE_URL="$E2E_DATABASE_URL")
+[ -n "${E2E_DATABASE_URL:-}" ] && server_env+=(DATABASE_URL="$E2E_DATABASE_URL"
+  TAQUILLA_SIGNING_KEY="${TAQUILLA_SIGNING_KEY:-$(head -c 32 /dev/urandom | base64)}")
 [ -n "${E2E_AMQP_URL:-}" ] && server_env+=(AMQP_URL="$E2E_AMQP_URL")
 
 # The first administrator, created the production way (CLI, password on stdin).

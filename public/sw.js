@@ -7,12 +7,20 @@
  * Caches (all prefixed "taquilla-", suffixed with VERSION):
  *   precache  the offline page, the manifest and the icons, fetched on install
  *   static    /pkg/ (JS, WASM, CSS from cargo-leptos) and /icons/, filled on demand
- *   pages     copies of HTML pages the user opened, for offline navigation
+ *   pages     copies of public HTML pages the user opened, for offline navigation
+ *
+ * Never stored, by any strategy: an answer whose Cache-Control says no-store or
+ * private. The server sends no-store on every /api/ answer, on the personal pages
+ * (account, orders, tickets, checkout, organizer, admin) and on every page rendered
+ * for a signed-in visitor, so a signed-in user's pages never land in a cache (the
+ * worker cannot read the HttpOnly session cookie; the header is what it goes by).
+ * Navigations to the personal paths are not stored even without the header.
  *
  * Strategies:
  *   /api/ and anything not GET or not same-origin: not handled (network only)
- *   navigations: network first; a good answer is copied to "pages"; offline
- *     answers the cached copy of that page, else /offline.html
+ *   navigations: network first; a good, storable answer is copied to "pages"
+ *     (an unstorable one removes any older copy of that page); offline answers
+ *     the cached copy of that page, else /offline.html
  *   /pkg/ files whose name carries a content hash (cargo-leptos hash-files) and
  *     /icons/: cache first, stored on a miss
  *   /pkg/ files without a hash: network first, cache as fallback (their URL
@@ -20,7 +28,7 @@
  *   other same-origin GETs: network, cache as fallback
  *
  * Bump VERSION when this file or the precache list changes; activate removes
- * every other "taquilla-" cache.
+ * every other "taquilla-" cache. (v2: caches of v1 may hold signed-in pages.)
  *
  * Messages the page may post to the worker:
  *   { type: 'SKIP_WAITING' }  activate a waiting worker now
@@ -29,7 +37,7 @@
  */
 'use strict';
 
-const VERSION = 'v1';
+const VERSION = 'v2';
 const PREFIX = 'taquilla-';
 const PRECACHE = `${PREFIX}precache-${VERSION}`;
 const STATIC_CACHE = `${PREFIX}static-${VERSION}`;
@@ -51,6 +59,9 @@ const PRECACHE_URLS = [
 
 // Most pages kept in the pages cache; the oldest are dropped first.
 const MAX_PAGES = 60;
+
+// Pages that belong to one person: never stored, whatever their headers say.
+const PERSONAL_PREFIXES = ['/account', '/orders', '/tickets', '/checkout', '/organizer', '/admin'];
 
 // Paths never answered by the worker, whatever the method.
 const NETWORK_ONLY_PREFIXES = ['/api/', '/health/', '/metrics', '/stream'];
@@ -140,9 +151,11 @@ async function navigate(event) {
   try {
     const preloaded = await event.preloadResponse;
     const response = preloaded || (await fetch(request));
-    if (isCacheablePage(response)) {
+    if (isCacheablePage(request, response)) {
       const copy = response.clone();
       event.waitUntil(storePage(request, copy));
+    } else if (response && response.ok) {
+      event.waitUntil(forgetPage(request));
     }
     return response;
   } catch (_) {
@@ -153,10 +166,20 @@ async function navigate(event) {
   }
 }
 
-function isCacheablePage(response) {
-  if (!response || !response.ok || response.type !== 'basic' || response.redirected) return false;
+/** Whether a response may be kept in any cache: not no-store, not private. */
+function isStorable(response) {
+  if (!response || !response.ok || response.type !== 'basic') return false;
   const cc = (response.headers.get('cache-control') || '').toLowerCase();
-  if (cc.includes('no-store')) return false;
+  return !/(^|[\s,])(no-store|private)([\s,=]|$)/.test(cc);
+}
+
+function isPersonalPath(pathname) {
+  return PERSONAL_PREFIXES.some((p) => pathname === p || pathname.startsWith(p + '/'));
+}
+
+function isCacheablePage(request, response) {
+  if (!isStorable(response) || response.redirected) return false;
+  if (isPersonalPath(new URL(request.url).pathname)) return false;
   const ct = (response.headers.get('content-type') || '').toLowerCase();
   return ct.includes('text/html');
 }
@@ -184,6 +207,16 @@ async function storePage(request, response) {
   }
 }
 
+/** Drops the stored copy of a page the server now says must not be kept. */
+async function forgetPage(request) {
+  try {
+    const cache = await caches.open(PAGES_CACHE);
+    await cache.delete(pageKey(request));
+  } catch (_) {
+    /* nothing stored */
+  }
+}
+
 /** Cache first, stored on a miss. */
 async function cacheFirst(request, cacheName) {
   const cache = await caches.open(cacheName);
@@ -192,7 +225,7 @@ async function cacheFirst(request, cacheName) {
   const precached = await caches.match(request, { cacheName: PRECACHE });
   if (precached) return precached;
   const response = await fetch(request);
-  if (response.ok && response.type === 'basic') {
+  if (isStorable(response)) {
     try {
       await cache.put(request, response.clone());
     } catch (_) {
@@ -207,7 +240,7 @@ async function networkFirst(request, cacheName) {
   const cache = await caches.open(cacheName);
   try {
     const response = await fetch(request);
-    if (response.ok && response.type === 'basic') {
+    if (isStorable(response)) {
       try {
         await cache.put(request, response.clone());
       } catch (_) {

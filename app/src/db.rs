@@ -56,7 +56,11 @@ impl Db {
                     conn.execute("PRAGMA journal_mode = WAL").await?;
                     conn.execute("PRAGMA foreign_keys = ON").await?;
                     conn.execute("PRAGMA busy_timeout = 10000").await?;
-                    conn.execute("PRAGMA synchronous = NORMAL").await?;
+                    // FULL: a transaction is on disk (the WAL synced) when its commit
+                    // returns. With NORMAL a power loss or an OS crash (not a killed
+                    // process) can lose the last commits, such as an order already
+                    // answered 202.
+                    conn.execute("PRAGMA synchronous = FULL").await?;
                     Ok(())
                 })
             }),

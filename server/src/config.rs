@@ -92,16 +92,44 @@ impl Config {
         self.public_url.clone().unwrap_or_else(|| format!("http://{}", self.addr))
     }
 
-    /// The ticket signer: from `TAQUILLA_SIGNING_KEY`, else `<data dir>/ticket-signing.key`.
+    /// The ticket signer: from `TAQUILLA_SIGNING_KEY`, else (embedded mode only)
+    /// `<data dir>/ticket-signing.key`. Outside the embedded mode several processes sign
+    /// tickets, so a key of its own per process would make the others' codes invalid at
+    /// the door: there the shared key is required.
     pub fn signer(&self) -> anyhow::Result<app::tickets::signing::TicketSigner> {
         use app::tickets::signing::TicketSigner;
         match self.signing_key.as_deref().filter(|k| !k.trim().is_empty()) {
-            Some(key) => TicketSigner::from_base64(key).map_err(anyhow::Error::msg),
+            Some(key) => TicketSigner::from_base64(key).map_err(|e| anyhow::anyhow!("TAQUILLA_SIGNING_KEY: {e}")),
+            None if !self.embedded() => anyhow::bail!(
+                "TAQUILLA_SIGNING_KEY is required when DATABASE_URL is PostgreSQL: every process must sign with the same key \
+                 (base64 of 32 random bytes, e.g. `head -c 32 /dev/urandom | base64`)"
+            ),
             None => {
-                std::fs::create_dir_all(&self.data_dir)?;
+                self.prepare_data_dir()?;
                 Ok(TicketSigner::load_or_create(&self.data_dir.join("ticket-signing.key"))?)
             }
         }
+    }
+
+    /// Creates the data directory if needed and keeps it the owner's only (0700, an
+    /// existing one is tightened): it holds the SQLite database, the signing key and the
+    /// mail files. A shared sticky directory (such as /tmp) is left as it is.
+    pub fn prepare_data_dir(&self) -> anyhow::Result<()> {
+        use anyhow::Context;
+        let dir = &self.data_dir;
+        std::fs::create_dir_all(dir).with_context(|| format!("creating the data directory {}", dir.display()))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir)?.permissions().mode();
+            if mode & 0o1000 != 0 {
+                tracing::warn!(dir = %dir.display(), "the data directory is a shared sticky directory; its permissions are left alone");
+            } else if mode & 0o077 != 0 {
+                std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+                    .with_context(|| format!("making the data directory {} private (0700)", dir.display()))?;
+            }
+        }
+        Ok(())
     }
 
     pub fn settings(&self) -> anyhow::Result<Settings> {

@@ -1,6 +1,7 @@
 //! Start-up: database and migrations, state, bus and workers, the HTTP server.
 
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use app::db::Db;
@@ -10,16 +11,68 @@ use leptos::prelude::LeptosOptions;
 use crate::bus::Bus;
 use crate::config::Config;
 
-/// Connects to the configured database and applies migrations.
+/// Connects to the configured database and applies migrations. A SQLite database and
+/// its `-wal` and `-shm` files are the owner's only (0600), in a private data directory.
 pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
     let url = config.database_url();
+    let sqlite_file = sqlite_file(&url);
     if url.starts_with("sqlite") {
-        std::fs::create_dir_all(&config.data_dir)
-            .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
+        config.prepare_data_dir()?;
+        if let Some(file) = sqlite_file.as_deref().filter(|_| url.contains("mode=rwc")) {
+            create_private_file(file).with_context(|| format!("creating the database file {}", file.display()))?;
+        }
     }
     let db = Db::connect(&url, config.db_pool_size()).await.context("connecting to the database")?;
     db.migrate().await.context("applying migrations")?;
+    if let Some(file) = &sqlite_file {
+        make_sqlite_files_private(file)?;
+    }
     Ok(db)
+}
+
+/// The file of a `sqlite://` URL (none for an in-memory database).
+fn sqlite_file(url: &str) -> Option<PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    (!path.is_empty() && path != ":memory:" && !url.contains("mode=memory")).then(|| PathBuf::from(path))
+}
+
+/// Creates an empty file with mode 0600 unless it exists. SQLite then creates the
+/// `-wal` and `-shm` files with the database file's permissions.
+fn create_private_file(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Tightens the database, WAL and shared-memory files of an existing installation.
+fn make_sqlite_files_private(file: &Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for suffix in ["", "-wal", "-shm"] {
+            let mut name = file.as_os_str().to_owned();
+            name.push(suffix);
+            let path = PathBuf::from(name);
+            match std::fs::metadata(&path) {
+                Ok(meta) if meta.permissions().mode() & 0o077 != 0 => std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+                    .with_context(|| format!("making {} private (0600)", path.display()))?,
+                _ => {}
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = file;
+    Ok(())
 }
 
 /// The state the relay, the consumers and the sweeper of a process that also serves the
@@ -54,13 +107,19 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
 }
 
 pub fn state_for(config: &Config, db: Db) -> anyhow::Result<AppState> {
-    Ok(AppState::new(leptos_options(config), db, config.settings()?).with_signer(config.signer()?))
+    state_with(config, db, config.signer()?)
+}
+
+fn state_with(config: &Config, db: Db, signer: app::tickets::signing::TicketSigner) -> anyhow::Result<AppState> {
+    Ok(AppState::new(leptos_options(config), db, config.settings()?).with_signer(signer))
 }
 
 /// Serves the web app; with `with_workers`, also the relay and the consumers.
 pub async fn serve(config: &Config, with_workers: bool) -> anyhow::Result<()> {
+    // First: a process that would not sign tickets as the others do does not start.
+    let signer = config.signer()?;
     let db = open_database(config).await?;
-    let state = state_for(config, db)?;
+    let state = state_with(config, db, signer)?;
     if config.demo_enabled() {
         if let Some(accounts) = crate::seed::seed_demo(&state).await.context("seeding demo data")? {
             crate::seed::print_accounts(&accounts);
@@ -89,8 +148,9 @@ pub async fn serve_on(listener: tokio::net::TcpListener, state: AppState, bus: B
 
 /// Runs the relay and consumers only, until stopped.
 pub async fn run_workers(config: &Config) -> anyhow::Result<()> {
+    let signer = config.signer()?;
     let db = open_database(config).await?;
-    let state = state_for(config, db)?;
+    let state = state_with(config, db, signer)?;
     let bus = Bus::connect(config.amqp_url.as_deref(), &state).await?;
     crate::workers::spawn_all(&state, &bus).await?;
     tracing::info!("worker running");

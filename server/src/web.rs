@@ -19,7 +19,10 @@ use crate::api::error::ApiError;
 use crate::bus::Bus;
 
 pub fn router(state: AppState, bus: Bus) -> Router {
-    let hashed_assets = state.leptos_options.hash_files;
+    let policy = HeaderPolicy {
+        hashed_assets: state.leptos_options.hash_files,
+        https: state.settings.public_url.to_ascii_lowercase().starts_with("https://"),
+    };
     let routes = generate_route_list(App);
     let health = Router::new()
         .route("/health/live", get(live))
@@ -42,7 +45,7 @@ pub fn router(state: AppState, bus: Bus) -> Router {
         .merge(health)
         .layer(middleware::from_fn(server_fn_error_status))
         .layer(middleware::from_fn_with_state(state, same_origin_writes))
-        .layer(middleware::from_fn_with_state(hashed_assets, security_headers))
+        .layer(middleware::from_fn_with_state(policy, security_headers))
         .layer(CatchPanicLayer::custom(|_| ApiError(app::AppError::Internal).into_response()))
         .layer(
             TraceLayer::new_for_http()
@@ -69,18 +72,30 @@ async fn ready(State((state, bus)): State<(AppState, Bus)>) -> Response {
 }
 
 /// Refuses state-changing requests sent by another origin (CSRF defence in depth on top
-/// of SameSite=Lax cookies). Requests without `Origin` (curl, REST clients) pass.
+/// of SameSite=Lax cookies). Requests without `Origin` (curl, REST clients) pass. The
+/// whole origin counts, scheme and port included: it must be the public URL's, or the
+/// request's own (its `Host` with the public URL's scheme, or the `X-Forwarded-Proto` of
+/// a trusted proxy).
 async fn same_origin_writes(State(state): State<AppState>, req: Request, next: Next) -> Response {
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(req).await;
     }
     let headers = req.headers();
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
-    let public_host = state.settings.public_url.split("://").nth(1).unwrap_or_default().trim_end_matches('/');
-    let cross_site = match headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
+    let cross_site = match headers.get(header::ORIGIN) {
         Some(origin) => {
-            let origin_host = origin.split("://").nth(1).unwrap_or("");
-            origin == "null" || (origin_host != host && origin_host != public_host)
+            let public_url = &state.settings.public_url;
+            let public_scheme = public_url.split_once("://").map(|(scheme, _)| scheme).unwrap_or("http");
+            let peer = app::net::peer_ip(req.extensions());
+            let forwarded_proto = headers
+                .get("x-forwarded-proto")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+                .map(str::trim)
+                .filter(|_| state.settings.trusted_proxies.trusts(peer));
+            let scheme = forwarded_proto.unwrap_or(public_scheme);
+            let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+            let own = [app::net::origin_of(public_url), host.and_then(|h| app::net::origin_of(&format!("{scheme}://{h}")))];
+            !origin.to_str().is_ok_and(|o| app::net::is_own_origin(o, &own))
         }
         None => headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site"),
     };
@@ -119,20 +134,42 @@ const DEFAULT_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'sel
     img-src 'self' data:; connect-src 'self'; manifest-src 'self'; worker-src 'self'; \
     frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'";
 
-/// Security headers on every response; `/pkg/` files are immutable when their names carry
-/// content hashes, revalidated otherwise.
-async fn security_headers(State(hashed_assets): State<bool>, req: Request, next: Next) -> Response {
-    let is_pkg = req.uri().path().starts_with("/pkg/");
+/// What the security headers depend on, fixed at start-up.
+#[derive(Clone, Copy)]
+struct HeaderPolicy {
+    /// `/pkg/` file names carry content hashes (cargo-leptos `hash-files`).
+    hashed_assets: bool,
+    /// The public URL is https: browsers are told to use nothing else (HSTS).
+    https: bool,
+}
+
+/// Security headers on every response. `/pkg/` files are immutable when their names
+/// carry content hashes, revalidated otherwise; answers that are someone's own (see
+/// [`app::net::must_not_store`]) are never stored.
+async fn security_headers(State(policy): State<HeaderPolicy>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_owned();
+    let is_pkg = path.starts_with("/pkg/");
+    let signed_in = app::users::session::cookie_token(req.headers()).is_some();
     let mut res = next.run(req).await;
     let pkg_ok = is_pkg && res.status().is_success();
+    let is_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.to_ascii_lowercase().starts_with("text/html"));
     let h = res.headers_mut();
     h.entry(header::X_CONTENT_TYPE_OPTIONS).or_insert(HeaderValue::from_static("nosniff"));
     h.entry(header::REFERRER_POLICY).or_insert(HeaderValue::from_static("strict-origin-when-cross-origin"));
     h.entry(header::X_FRAME_OPTIONS).or_insert(HeaderValue::from_static("DENY"));
     h.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(DEFAULT_CSP));
+    if policy.https {
+        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+    }
     if pkg_ok {
-        let policy = if hashed_assets { "public, max-age=31536000, immutable" } else { "no-cache" };
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+        let cache = if policy.hashed_assets { "public, max-age=31536000, immutable" } else { "no-cache" };
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    } else if app::net::must_not_store(&path, signed_in, is_html) || h.contains_key(header::SET_COOKIE) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     res
 }

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use crate::catalog::rules::{layout_sections, slugify};
+use crate::catalog::rules::{layout_sections, slug_reads_as_id, slugify};
 use crate::catalog::EventStatus;
 use crate::db::{new_id, now_ms, to_ms, Db, Tx};
 use crate::error::FieldErrors;
@@ -34,24 +34,48 @@ pub struct CreatedVenue {
 
 pub const MAX_ROWS: u32 = 60;
 pub const MAX_SEATS_PER_ROW: u32 = 80;
+pub const MAX_VENUE_NAME: usize = 120;
+pub const MAX_CITY: usize = 80;
+pub const MAX_ADDRESS: usize = 200;
+pub const MAX_SECTION_NAME: usize = 60;
+
+/// Text a person typed on one line: no control characters (newlines, tabs, escapes).
+fn has_control(text: &str) -> bool {
+    text.chars().any(char::is_control)
+}
 
 pub fn check_venue(v: &NewVenue) -> FieldErrors {
     let mut errors = FieldErrors::new();
-    if v.name.trim().is_empty() || v.name.len() > 120 {
-        errors.insert("name".into(), "Give the venue a name (up to 120 characters).".into());
+    if v.name.trim().is_empty() || v.name.chars().count() > MAX_VENUE_NAME {
+        errors.insert("name".into(), format!("Give the venue a name (up to {MAX_VENUE_NAME} characters)."));
+    } else if has_control(&v.name) {
+        errors.insert("name".into(), "The name cannot contain control characters.".into());
     }
-    if v.city.trim().is_empty() || v.city.len() > 80 {
-        errors.insert("city".into(), "Give the venue's city.".into());
+    if v.city.trim().is_empty() || v.city.chars().count() > MAX_CITY {
+        errors.insert("city".into(), format!("Give the venue's city (up to {MAX_CITY} characters)."));
+    } else if has_control(&v.city) {
+        errors.insert("city".into(), "The city cannot contain control characters.".into());
+    }
+    if v.address.chars().count() > MAX_ADDRESS {
+        errors.insert("address".into(), format!("Keep the address under {MAX_ADDRESS} characters."));
+    } else if has_control(&v.address) {
+        errors.insert("address".into(), "Write the address on one line, without control characters.".into());
     }
     if v.sections.is_empty() || v.sections.len() > 20 {
         errors.insert("sections".into(), "A venue needs between 1 and 20 sections.".into());
     }
+    let mut names = std::collections::HashSet::new();
     for s in &v.sections {
-        if s.name.trim().is_empty() || !(1..=MAX_ROWS).contains(&s.rows) || !(1..=MAX_SEATS_PER_ROW).contains(&s.seats_per_row) {
+        let name = s.name.trim();
+        if name.is_empty() || name.chars().count() > MAX_SECTION_NAME || !(1..=MAX_ROWS).contains(&s.rows) || !(1..=MAX_SEATS_PER_ROW).contains(&s.seats_per_row) {
             errors.insert(
                 "sections".into(),
-                format!("Each section needs a name, 1–{MAX_ROWS} rows and 1–{MAX_SEATS_PER_ROW} seats per row."),
+                format!("Each section needs a name of up to {MAX_SECTION_NAME} characters, 1–{MAX_ROWS} rows and 1–{MAX_SEATS_PER_ROW} seats per row."),
             );
+        } else if has_control(&s.name) {
+            errors.insert("sections".into(), "Section names cannot contain control characters.".into());
+        } else if !names.insert(name.to_lowercase()) {
+            errors.insert("sections".into(), "Give every section a name of its own.".into());
         }
     }
     errors
@@ -140,8 +164,10 @@ pub struct NewEvent {
 /// Creates an event, its prices and its seat inventory (every seat AVAILABLE).
 pub async fn create_event(db: &Db, e: &NewEvent) -> Result<String, AppError> {
     let id = new_id();
+    // Lookups read `id = $1 OR slug = $1`: a slug must never read as another event's id.
+    // (`check_event` refuses such titles; the event's own id is the fallback here.)
     let mut slug = slugify(&e.title);
-    if slug.is_empty() {
+    if slug.is_empty() || slug_reads_as_id(&slug) {
         slug = id.clone();
     }
     let now = now_ms();
@@ -199,4 +225,47 @@ async fn create_inventory(tx: &mut Tx, event_id: &str, venue_id: &str, now: i64)
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn venue() -> NewVenue {
+        NewVenue {
+            name: "Sala Nueva".into(),
+            city: "Bilbao".into(),
+            address: "Calle 1".into(),
+            sections: vec![NewSection { name: "Front".into(), rows: 2, seats_per_row: 5 }, NewSection { name: "Back".into(), rows: 1, seats_per_row: 4 }],
+        }
+    }
+
+    #[test]
+    fn venue_texts_have_limits() {
+        assert!(check_venue(&venue()).is_empty());
+        assert!(check_venue(&NewVenue { address: "a".repeat(MAX_ADDRESS), ..venue() }).is_empty());
+        assert!(check_venue(&NewVenue { address: "a".repeat(5000), ..venue() }).contains_key("address"));
+        assert!(check_venue(&NewVenue { name: "é".repeat(MAX_VENUE_NAME), ..venue() }).is_empty(), "characters, not bytes");
+        assert!(check_venue(&NewVenue { city: "c".repeat(MAX_CITY + 1), ..venue() }).contains_key("city"));
+        let mut long_section = venue();
+        long_section.sections[0].name = "s".repeat(MAX_SECTION_NAME + 1);
+        assert!(check_venue(&long_section).contains_key("sections"));
+    }
+
+    #[test]
+    fn venue_texts_refuse_control_characters() {
+        assert!(check_venue(&NewVenue { name: "Sala\u{1b}[31m".into(), ..venue() }).contains_key("name"));
+        assert!(check_venue(&NewVenue { city: "Bil\u{0}bao".into(), ..venue() }).contains_key("city"));
+        assert!(check_venue(&NewVenue { address: "Calle 1\nPiso 2".into(), ..venue() }).contains_key("address"));
+        let mut section = venue();
+        section.sections[1].name = "Back\r\nrow".into();
+        assert!(check_venue(&section).contains_key("sections"));
+    }
+
+    #[test]
+    fn section_names_differ() {
+        let mut twins = venue();
+        twins.sections[1].name = " front ".into();
+        assert!(check_venue(&twins).contains_key("sections"));
+    }
 }

@@ -8,6 +8,8 @@ pub mod manage;
 pub mod model;
 #[cfg(feature = "ssr")]
 pub mod organizer;
+#[cfg(feature = "ssr")]
+pub mod orders_export;
 pub mod organizer_form_pages;
 pub mod organizer_forms;
 pub mod organizer_pages;

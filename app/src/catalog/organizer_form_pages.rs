@@ -76,6 +76,7 @@ fn NewVenue(create: ServerAction<NewVenueForm>) -> impl IntoView {
                     <div class="field">
                         <label for="venue-address">"Address (optional)"</label>
                         <input id="venue-address" name="address" maxlength="200"/>
+                        {err("address")}
                     </div>
                 </div>
                 <fieldset class="sections">

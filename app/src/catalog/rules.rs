@@ -132,6 +132,13 @@ pub fn slugify(title: &str) -> String {
     slug.trim_end_matches('-').chars().take(80).collect()
 }
 
+/// Whether a slug would be taken for an event id: event lookups accept either, so such a
+/// slug could name another event. Anything `Uuid::parse_str` accepts counts (with or
+/// without dashes, braces or a `urn:uuid:` prefix).
+pub fn slug_reads_as_id(slug: &str) -> bool {
+    uuid::Uuid::parse_str(slug).is_ok()
+}
+
 /// A category's display name ("stand-up comedy" stays as written, first letter up).
 pub fn category_label(category: &str) -> String {
     let mut chars = category.chars();
@@ -182,6 +189,18 @@ mod tests {
     fn slugs_are_url_safe() {
         assert_eq!(slugify("Noche de Flamenco: ¡Olé!"), "noche-de-flamenco-ole");
         assert_eq!(slugify("  AC/DC -- Live  "), "ac-dc-live");
+    }
+
+    #[test]
+    fn slugs_that_read_as_ids_are_refused() {
+        let id = uuid::Uuid::new_v4();
+        assert!(slug_reads_as_id(&slugify(&id.to_string())));
+        assert!(slug_reads_as_id(&slugify(&id.to_string().to_uppercase())));
+        assert!(slug_reads_as_id(&slugify(&id.simple().to_string())));
+        assert!(slug_reads_as_id(&slugify(&format!("{{{id}}}"))));
+        assert!(!slug_reads_as_id(&slugify(&format!("Tour {id}"))));
+        assert!(!slug_reads_as_id("noche-de-flamenco-ole"));
+        assert!(!slug_reads_as_id(""));
     }
 }
 

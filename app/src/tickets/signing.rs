@@ -30,20 +30,40 @@ impl TicketSigner {
         Ok(TicketSigner { key: SigningKey::from_bytes(&bytes) })
     }
 
-    /// Reads the key file, creating it (mode 0600) with a new key if it does not exist.
+    /// Reads the key file, or creates it with a new key when there is none. The file is
+    /// created with mode 0600 from the start (never readable by others, not even for a
+    /// moment) and only if it does not exist: a key file that cannot be read or parsed
+    /// is an error, never replaced, since every ticket issued carries its signature.
     pub fn load_or_create(path: &Path) -> std::io::Result<Self> {
-        if let Ok(text) = std::fs::read_to_string(path) {
-            return Self::from_base64(&text).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e));
+        use std::io::{Error, ErrorKind, Write};
+        let parse = |bytes: Vec<u8>| {
+            let text = String::from_utf8(bytes).map_err(|_| Error::new(ErrorKind::InvalidData, "the signing key file is not text"))?;
+            Self::from_base64(&text).map_err(|e| Error::new(ErrorKind::InvalidData, e))
+        };
+        match std::fs::read(path) {
+            Ok(bytes) => return parse(bytes),
+            Err(e) if e.kind() == ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
         }
         let signer = Self::random();
         let encoded = base64::engine::general_purpose::STANDARD.encode(signer.key.to_bytes());
-        std::fs::write(path, encoded)?;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
         #[cfg(unix)]
         {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
         }
-        Ok(signer)
+        match options.open(path) {
+            Ok(mut file) => {
+                file.write_all(encoded.as_bytes())?;
+                file.sync_all()?;
+                Ok(signer)
+            }
+            // Another process made it first: use theirs.
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => parse(std::fs::read(path)?),
+            Err(e) => Err(e),
+        }
     }
 
     /// The public key door devices verify with, base64url.
@@ -106,5 +126,21 @@ mod tests {
         let again = TicketSigner::load_or_create(&path).unwrap();
         assert_eq!(first.public_key(), again.public_key());
         assert!(TicketSigner::from_base64("not base64!").is_err());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn an_unreadable_key_file_is_an_error_and_is_kept() {
+        let dir = std::env::temp_dir().join(format!("taquilla-key-{}", Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("ticket-signing.key");
+        let damaged = vec![0xff, 0xfe, 0x00, 0x41];
+        std::fs::write(&path, &damaged).unwrap();
+        assert!(TicketSigner::load_or_create(&path).is_err());
+        assert_eq!(std::fs::read(&path).unwrap(), damaged, "the file is not replaced by a new key");
     }
 }

@@ -22,6 +22,8 @@ use crate::helpers::{drop_postgres, fresh_postgres};
 
 const PASSWORD: &str = "violet-tram-orbit-42";
 const BUYERS: usize = 12;
+/// Base64 of 32 bytes: the key the PostgreSQL variant's processes share.
+const TEST_SIGNING_KEY: &str = "dGFxdWlsbGEtY3Jhc2gtdGVzdC1zaWduaW5nLWtleSE=";
 
 /// Where the server keeps its state between the two runs.
 struct Setup {
@@ -79,6 +81,8 @@ async fn setup(postgres: bool) -> Option<Setup> {
         let base = std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())?;
         let (url, name) = fresh_postgres(&base).await;
         env.push(("DATABASE_URL".into(), url.clone()));
+        // Every non-embedded process signs with the shared key (the same across the restart).
+        env.push(("TAQUILLA_SIGNING_KEY".into(), TEST_SIGNING_KEY.into()));
         if let Some(amqp) = std::env::var("TEST_AMQP_URL").ok().filter(|u| !u.is_empty()) {
             env.push(("AMQP_URL".into(), amqp));
             env.push(("TAQUILLA_AMQP_PREFIX".into(), format!("taquilla-crash-{}", uuid::Uuid::new_v4().simple())));

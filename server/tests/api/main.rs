@@ -12,6 +12,8 @@ mod catalog;
 mod consumers;
 mod crash;
 mod cross_cutting;
+mod hardening;
+mod headers;
 mod hostile_text;
 mod login_abuse;
 mod organizer;
