@@ -16,7 +16,7 @@ test('the organizer dashboard shows every event with its sales and CSV export', 
   const csvHref = await row.getByRole('link', { name: 'Orders CSV' }).getAttribute('href');
   const csv = await page.request.get(csvHref!);
   expect(csv.ok()).toBeTruthy();
-  expect(await csv.text()).toMatch(/^order_id,status,created_at,paid_at,customer_email/);
+  expect(await csv.text()).toMatch(/^"order_id","status","created_at","paid_at","customer_email"/);
   expect(request).toBeTruthy();
 });
 
