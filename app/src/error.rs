@@ -95,6 +95,13 @@ impl AppError {
         matches!(self, AppError::Validation(errors) if errors.get("email").map(String::as_str) == Some(EMAIL_TAKEN))
     }
 
+    /// True when the failure is the database or the broker being out of reach for a
+    /// moment (a restart, a full pool): the same request can succeed later. Consumers
+    /// wait and retry these without using up a delivery's attempts.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, AppError::Unavailable)
+    }
+
     /// Field errors, if this is a validation error.
     pub fn field_errors(&self) -> Option<&FieldErrors> {
         match self {
@@ -161,6 +168,31 @@ mod ssr {
         ("seats_position_key", "seats.section_id, seats.row_label, seats.number", "sections", "A seat position appears twice."),
     ];
 
+    /// SQLSTATEs of a server that is going away or not there yet, or of work the
+    /// server gave up on and that succeeds when tried again: connection exceptions
+    /// (class 08), shutdown and start-up (57P01–57P03), too many connections (53300),
+    /// serialisation failures and deadlocks (40001, 40P01). SQLite's busy and locked
+    /// (5, 6 and their extended codes) mean another writer, for a moment.
+    fn transient_code(code: &str) -> bool {
+        code.starts_with("08")
+            || matches!(code, "57P01" | "57P02" | "57P03" | "53300" | "40001" | "40P01")
+            || matches!(code, "5" | "6" | "261" | "262" | "517")
+    }
+
+    /// A failure that says nothing about the request: the database was out of reach.
+    pub fn is_transient(err: &sqlx::Error) -> bool {
+        match err {
+            sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::Protocol(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed => true,
+            sqlx::Error::Database(db_err) => db_err.code().is_some_and(|code| transient_code(&code)),
+            _ => false,
+        }
+    }
+
     impl From<sqlx::Error> for AppError {
         fn from(err: sqlx::Error) -> Self {
             if let sqlx::Error::RowNotFound = err {
@@ -178,12 +210,35 @@ mod ssr {
                     return AppError::BadRequest("a referenced object does not exist".into());
                 }
             }
-            if matches!(err, sqlx::Error::PoolTimedOut) {
-                tracing::warn!("database pool timed out");
+            if is_transient(&err) {
+                tracing::warn!(error = %err, "the database is out of reach");
                 return AppError::Unavailable;
             }
             tracing::error!(error = %err, "database error");
             AppError::Internal
         }
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::AppError;
+
+    #[test]
+    fn an_unreachable_database_is_unavailable_not_internal() {
+        for err in [
+            sqlx::Error::PoolTimedOut,
+            sqlx::Error::PoolClosed,
+            sqlx::Error::Io(std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused")),
+            sqlx::Error::Io(std::io::Error::new(std::io::ErrorKind::BrokenPipe, "gone")),
+        ] {
+            let e = AppError::from(err);
+            assert_eq!(e, AppError::Unavailable);
+            assert!(e.is_transient());
+            assert_eq!(e.status(), 503);
+        }
+        assert_eq!(AppError::from(sqlx::Error::RowNotFound), AppError::NotFound);
+        assert!(!AppError::Internal.is_transient());
+        assert!(!AppError::NotFound.is_transient());
     }
 }

@@ -57,10 +57,14 @@ impl IntoResponse for ApiError {
             }
         };
         let mut res = error_response(status, e.code(), &message, details);
-        if let AppError::RateLimited { retry_after_secs } = e {
-            if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
-                res.headers_mut().insert(header::RETRY_AFTER, v);
-            }
+        // Unavailable: the database or the broker is restarting; a retry soon succeeds.
+        let retry_after = match e {
+            AppError::RateLimited { retry_after_secs } => Some(retry_after_secs),
+            AppError::Unavailable => Some(2),
+            _ => None,
+        };
+        if let Some(v) = retry_after.and_then(|secs| HeaderValue::from_str(&secs.to_string()).ok()) {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
         }
         res
     }

@@ -36,10 +36,16 @@ fn id_param() -> Value {
 }
 
 /// Every operation that takes a JSON body also answers 413 (over 64 KiB), 415 (not
-/// JSON) and 422 (fields that do not fit): added here once rather than on each operation.
+/// JSON) and 422 (fields that do not fit), and every operation answers 503 while the
+/// database is out of reach: added here once rather than on each operation.
 fn with_body_errors(mut spec: Value) -> Value {
     if let Some(paths) = spec["paths"].as_object_mut() {
         for op in paths.values_mut().filter_map(Value::as_object_mut).flat_map(|ops| ops.values_mut()) {
+            if let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) {
+                responses
+                    .entry("503")
+                    .or_insert_with(|| error_ref("The database is out of reach for a moment (`unavailable`); try again after Retry-After"));
+            }
             if op.get("requestBody").is_some() {
                 if let Some(responses) = op["responses"].as_object_mut() {
                     responses.entry("413").or_insert_with(|| error_ref("The body is over 64 KiB"));
