@@ -60,8 +60,11 @@ async fn live() -> Json<serde_json::Value> {
 }
 
 async fn ready(State((state, bus)): State<(AppState, Bus)>) -> Response {
-    let database = state.db.ping().await.is_ok();
-    let broker = bus.healthy().await;
+    // Both at once and time-boxed: a readiness probe answers even when one hangs.
+    let (database, broker) = tokio::join!(
+        async { matches!(tokio::time::timeout(std::time::Duration::from_secs(2), state.db.ping()).await, Ok(Ok(()))) },
+        bus.healthy(),
+    );
     let ok = database && broker;
     let body = json!({
         "status": if ok { "ok" } else { "unavailable" },

@@ -4,6 +4,8 @@
 pub mod model;
 
 #[cfg(feature = "ssr")]
+pub mod fallen;
+#[cfg(feature = "ssr")]
 pub mod outbox;
 #[cfg(feature = "ssr")]
 pub mod receipts;

@@ -42,9 +42,9 @@ pub async fn record_all(tx: &mut Tx, events: &[(&str, &str, serde_json::Value)])
     Ok(ids)
 }
 
-const EVENT_COLUMNS: &str = "seq, id, event_type, aggregate_id, payload, occurred_at";
+pub(crate) const EVENT_COLUMNS: &str = "seq, id, event_type, aggregate_id, payload, occurred_at";
 
-fn envelope_from_row(row: &AnyRow) -> Result<(i64, EventEnvelope), AppError> {
+pub(crate) fn envelope_from_row(row: &AnyRow) -> Result<(i64, EventEnvelope), AppError> {
     let id: String = row.try_get("id")?;
     let payload: String = row.try_get("payload")?;
     Ok((
@@ -67,14 +67,25 @@ pub async fn unpublished(tx: &mut Tx, limit: i64) -> Result<Vec<(i64, EventEnvel
     rows.iter().map(envelope_from_row).collect()
 }
 
+/// The advisory lock that makes relays in several processes take turns.
+const RELAY_LOCK: i64 = 0x7461_7175_696c_6c61;
+
+/// Takes the relay's turn for the length of `tx` (PostgreSQL): false when a relay in
+/// another process is publishing. One relay at a time keeps publication in sequence
+/// order: with row locks alone, a second relay would skip the first one's locked batch
+/// and publish the events after it first.
+pub async fn take_relay_turn(tx: &mut Tx) -> Result<bool, AppError> {
+    Ok(sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)").bind(RELAY_LOCK).fetch_one(&mut **tx).await?)
+}
+
 /// Claims up to `limit` unpublished events, oldest first, and marks them published inside
-/// `tx`, in one statement (PostgreSQL). The rows stay locked until `tx` ends, so relays
-/// in several processes never publish the same batch; the caller commits only once the
-/// bus has accepted the events, and a failed publication rolls the marks back.
+/// `tx`, in one statement (PostgreSQL), under the relay's turn ([`take_relay_turn`]).
+/// The caller commits only once the bus has accepted the events, and a failed
+/// publication rolls the marks back.
 pub async fn claim_for_publishing(tx: &mut Tx, limit: i64) -> Result<Vec<(i64, EventEnvelope)>, AppError> {
     let sql = format!(
         "UPDATE domain_events SET published_at = $1 WHERE seq IN (SELECT seq FROM domain_events WHERE published_at IS NULL \
-         ORDER BY seq LIMIT $2 FOR NO KEY UPDATE SKIP LOCKED) RETURNING {EVENT_COLUMNS}"
+         ORDER BY seq LIMIT $2 FOR NO KEY UPDATE) RETURNING {EVENT_COLUMNS}"
     );
     let rows = sqlx::query(&sql).bind(now_ms()).bind(limit).fetch_all(&mut **tx).await?;
     let mut batch = rows.iter().map(envelope_from_row).collect::<Result<Vec<_>, _>>()?;

@@ -16,6 +16,21 @@ use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
 use lapin::{BasicProperties, Channel, Connection, ConnectionProperties, ExchangeKind};
 use tokio::sync::Mutex;
 
+/// Connecting and declaring give up after this long.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// A batch's publication and confirms give up after this long.
+pub const CONFIRM_TIMEOUT: Duration = Duration::from_secs(10);
+/// The readiness check gives up after this long (and says unavailable).
+pub const HEALTH_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Runs `work` within `limit`, naming `what` when it takes longer.
+async fn within<T>(limit: Duration, what: &str, work: impl std::future::Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
+    match tokio::time::timeout(limit, work).await {
+        Ok(result) => result,
+        Err(_) => bail!("RabbitMQ did not answer {what} within {} s", limit.as_secs()),
+    }
+}
+
 /// Where and how to talk to the broker.
 #[derive(Debug, Clone)]
 pub struct RabbitOptions {
@@ -71,6 +86,10 @@ impl RabbitBus {
     }
 
     async fn open(&self) -> anyhow::Result<(Connection, Channel)> {
+        within(CONNECT_TIMEOUT, "the connection", self.open_unbounded()).await
+    }
+
+    async fn open_unbounded(&self) -> anyhow::Result<(Connection, Channel)> {
         // Named after the prefix, so an operator (or a test) can tell a deployment's
         // connections apart in `rabbitmqctl list_connections`.
         let properties = ConnectionProperties::default().with_connection_name(LongString::from(self.options.prefix.clone()));
@@ -93,7 +112,7 @@ impl RabbitBus {
             }
         }
         let (conn, channel) = self.open().await?;
-        channel.confirm_select(ConfirmSelectOptions::default()).await?;
+        within(CONNECT_TIMEOUT, "confirm.select", async { Ok::<_, anyhow::Error>(channel.confirm_select(ConfirmSelectOptions::default()).await?) }).await?;
         *guard = Some((conn, channel.clone()));
         Ok(channel)
     }
@@ -101,7 +120,7 @@ impl RabbitBus {
     /// Publishes persistent messages and waits for the broker's confirms.
     pub async fn publish(&self, events: &[EventEnvelope]) -> anyhow::Result<()> {
         let channel = self.publisher_channel().await?;
-        let result = self.publish_on(&channel, events).await;
+        let result = within(CONFIRM_TIMEOUT, "the publication", self.publish_on(&channel, events)).await;
         if result.is_err() {
             // Force a reconnect on the next batch.
             *self.publisher.lock().await = None;
@@ -133,8 +152,10 @@ impl RabbitBus {
         Ok(())
     }
 
+    /// Whether the publisher can reach the broker, answered within [`HEALTH_TIMEOUT`]
+    /// (a reconnection under way counts as not ready).
     pub async fn healthy(&self) -> bool {
-        self.publisher_channel().await.is_ok()
+        matches!(tokio::time::timeout(HEALTH_TIMEOUT, self.publisher_channel()).await, Ok(Ok(_)))
     }
 
     /// Declares a consumer's durable queue, its dead-letter queue and its bindings.
@@ -163,9 +184,13 @@ impl RabbitBus {
     /// reaches the exchange before the queue that must keep it exists.
     pub async fn declare_queues(&self, consumers: &[(&str, &[&str])]) -> anyhow::Result<()> {
         let (conn, channel) = self.open().await?;
-        for (name, event_types) in consumers {
-            self.declare_queue(&channel, name, event_types).await?;
-        }
+        within(CONNECT_TIMEOUT, "the queue declarations", async {
+            for (name, event_types) in consumers {
+                self.declare_queue(&channel, name, event_types).await?;
+            }
+            Ok::<(), anyhow::Error>(())
+        })
+        .await?;
         let _ = conn.close(200, "declared").await;
         Ok(())
     }
@@ -174,12 +199,13 @@ impl RabbitBus {
     /// unacknowledged deliveries.
     pub async fn consumer(&self, name: &str, event_types: &[&str], prefetch: u16) -> anyhow::Result<(Connection, Channel, lapin::Consumer)> {
         let (conn, channel) = self.open().await?;
-        self.declare_queue(&channel, name, event_types).await?;
-        channel.basic_qos(prefetch, BasicQosOptions::default()).await?;
-        let tag = format!("{name}-{}", uuid::Uuid::new_v4());
-        let consumer = channel
-            .basic_consume(&self.options.queue(name), &tag, BasicConsumeOptions::default(), FieldTable::default())
-            .await?;
+        let consumer = within(CONNECT_TIMEOUT, "the consumer's set-up", async {
+            self.declare_queue(&channel, name, event_types).await?;
+            channel.basic_qos(prefetch, BasicQosOptions::default()).await?;
+            let tag = format!("{name}-{}", uuid::Uuid::new_v4());
+            Ok::<_, anyhow::Error>(channel.basic_consume(&self.options.queue(name), &tag, BasicConsumeOptions::default(), FieldTable::default()).await?)
+        })
+        .await?;
         Ok((conn, channel, consumer))
     }
 }
@@ -189,6 +215,9 @@ pub enum Ack {
     Ack,
     /// Send to the dead-letter queue.
     DeadLetter,
+    /// Give back to the queue, for a later delivery (the handler could not reach the
+    /// database for too long).
+    Requeue,
 }
 
 /// Consumes forever, reconnecting with back-off when the broker goes away. Deliveries
@@ -219,6 +248,7 @@ where
                         let outcome = match handle(parsed).await {
                             Ack::Ack => delivery.ack(BasicAckOptions::default()).await,
                             Ack::DeadLetter => delivery.nack(BasicNackOptions { requeue: false, ..Default::default() }).await,
+                            Ack::Requeue => delivery.nack(BasicNackOptions { requeue: true, ..Default::default() }).await,
                         };
                         if let Err(e) = outcome {
                             tracing::warn!(consumer = name, error = %e, "acknowledgement failed; the broker will redeliver");

@@ -11,21 +11,36 @@ use crate::bus::Bus;
 
 const BATCH: i64 = 200;
 
+/// A publication the bus has not accepted within this long is given up and tried
+/// again: a stuck broker must not hold the outbox's rows (and turn) for ever.
+pub const PUBLISH_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Hands `events` to the bus within [`PUBLISH_TIMEOUT`].
+async fn publish(bus: &Bus, events: &[app::audit::EventEnvelope]) -> anyhow::Result<()> {
+    match tokio::time::timeout(PUBLISH_TIMEOUT, bus.publish(events)).await {
+        Ok(result) => result,
+        Err(_) => anyhow::bail!("the bus did not accept {} events within {} s", events.len(), PUBLISH_TIMEOUT.as_secs()),
+    }
+}
+
 /// Publishes one batch; returns how many events were published.
 pub async fn relay_batch(state: &AppState, bus: &Bus) -> anyhow::Result<usize> {
     let db = &state.db;
     match db.backend {
         Backend::Postgres => {
-            // Claimed and marked in one statement; the rows stay locked (SKIP LOCKED)
-            // until commit, so relays in several worker processes never publish the
-            // same batch, and a failed publication rolls the marks back.
+            // One relay at a time, across processes, so events go out in sequence
+            // order; claimed and marked in one statement, committed only once the bus
+            // accepted them, so a failed publication rolls the marks back.
             let mut tx = db.pool.begin().await?;
+            if !outbox::take_relay_turn(&mut tx).await? {
+                return Ok(0);
+            }
             let batch = outbox::claim_for_publishing(&mut tx, BATCH).await?;
             if batch.is_empty() {
                 return Ok(0);
             }
             let events: Vec<_> = batch.into_iter().map(|(_, e)| e).collect();
-            bus.publish(&events).await?;
+            publish(bus, &events).await?;
             tx.commit().await?;
             Ok(events.len())
         }
@@ -38,7 +53,7 @@ pub async fn relay_batch(state: &AppState, bus: &Bus) -> anyhow::Result<usize> {
                 return Ok(0);
             }
             let events: Vec<_> = batch.iter().map(|(_, e)| e.clone()).collect();
-            bus.publish(&events).await?;
+            publish(bus, &events).await?;
             let seqs: Vec<i64> = batch.iter().map(|(s, _)| *s).collect();
             let mut tx = db.begin_write().await?;
             outbox::mark_published(&mut tx, &seqs).await?;

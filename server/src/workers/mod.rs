@@ -14,6 +14,8 @@ use futures_util::future::BoxFuture;
 use crate::bus::rabbit::{consume_forever, Ack};
 use crate::bus::{relay, Bus};
 
+pub mod reconciler;
+
 /// Handles one event; the delivery names it and the consumer, for handlers that record
 /// their receipt in their own statement.
 pub type Handler = fn(AppState, EventEnvelope, Delivery) -> BoxFuture<'static, Result<Handled, AppError>>;
@@ -97,6 +99,10 @@ pub enum Outcome {
     /// Already processed before: a redelivery, nothing done.
     Duplicate,
     Failed(String),
+    /// The database (or what the handler talks to) was out of reach: nothing is known to
+    /// have happened, the receipt is not marked failed, and the delivery is tried again
+    /// without using up an attempt.
+    Unavailable(String),
 }
 
 /// Handles one delivery once: records the receipt, runs the handler unless the event was
@@ -110,6 +116,7 @@ pub async fn deliver(state: &AppState, consumer: &Consumer, event: &EventEnvelop
         match receipts::admit(&state.db, event_id, consumer.name).await {
             Ok(Admission::AlreadyProcessed) => return Outcome::Duplicate,
             Ok(Admission::Handle { .. }) => {}
+            Err(e) if e.is_transient() => return Outcome::Unavailable(format!("recording the receipt: {e}")),
             Err(e) => return Outcome::Failed(format!("recording the receipt: {e}")),
         }
     }
@@ -122,8 +129,12 @@ pub async fn deliver(state: &AppState, consumer: &Consumer, event: &EventEnvelop
         Ok(Handled::Done) => match receipts::mark_processed(&state.db, event_id, consumer.name).await {
             Ok(false) if admits_itself => (Outcome::Duplicate, Ok(())),
             Ok(_) => (Outcome::Processed, Ok(())),
+            // The work is done but not recorded: handled again later, which the handler
+            // takes as a no-op.
+            Err(e) if e.is_transient() => (Outcome::Unavailable(format!("recording the receipt: {e}")), Ok(())),
             Err(e) => (Outcome::Processed, Err(e)),
         },
+        Err(e) if e.is_transient() => (Outcome::Unavailable(e.to_string()), Ok(())),
         Err(e) => {
             let message = e.to_string();
             (Outcome::Failed(message.clone()), receipts::mark_failed(&state.db, event_id, consumer.name, &message).await)
@@ -135,12 +146,35 @@ pub async fn deliver(state: &AppState, consumer: &Consumer, event: &EventEnvelop
     outcome
 }
 
-/// [`deliver`] with retries and back-off; gives up after `max_attempts`.
+/// How long a delivery keeps waiting for the database to come back before it is handed
+/// back to the bus (RabbitMQ requeues it; the reconciler finds it otherwise). Below
+/// RabbitMQ's default `consumer_timeout` (30 minutes), past which the broker would close
+/// the channel of a delivery left unacknowledged.
+pub const OUTAGE_PATIENCE: Duration = Duration::from_secs(20 * 60);
+
+/// The wait before the next try while the database is out of reach: 250 ms, doubling, at
+/// most 5 s.
+fn outage_backoff(waits: u32) -> Duration {
+    Duration::from_millis(250 * 2u64.pow(waits.min(5))).min(Duration::from_secs(5))
+}
+
+/// [`deliver`] with retries and back-off; gives up after `max_attempts` failures. An
+/// outage is not a failure: the delivery waits for the database, up to
+/// [`OUTAGE_PATIENCE`], without counting attempts.
 pub async fn deliver_with_retries(state: &AppState, consumer: &Consumer, event: &EventEnvelope, max_attempts: u32) -> Outcome {
     let mut attempt = 1;
+    let mut waits = 0;
+    let waiting_since = tokio::time::Instant::now();
     loop {
         let outcome = deliver(state, consumer, event).await;
         match &outcome {
+            Outcome::Unavailable(reason) if waiting_since.elapsed() < OUTAGE_PATIENCE => {
+                if waits == 0 {
+                    tracing::warn!(consumer = consumer.name, event_id = %event.id, reason, "database out of reach; waiting for it");
+                }
+                tokio::time::sleep(outage_backoff(waits)).await;
+                waits += 1;
+            }
             Outcome::Failed(reason) if attempt < max_attempts => {
                 tracing::warn!(consumer = consumer.name, event_id = %event.id, attempt, reason, "consumer failed; retrying");
                 tokio::time::sleep(Duration::from_millis(100 * 2u64.pow(attempt))).await;
@@ -150,6 +184,10 @@ pub async fn deliver_with_retries(state: &AppState, consumer: &Consumer, event: 
                 tracing::error!(consumer = consumer.name, event_id = %event.id, attempt, reason, "consumer gave up");
                 return outcome;
             }
+            Outcome::Unavailable(reason) => {
+                tracing::error!(consumer = consumer.name, event_id = %event.id, reason, "database out of reach for too long; handing the delivery back");
+                return outcome;
+            }
             _ => return outcome,
         }
     }
@@ -157,7 +195,7 @@ pub async fn deliver_with_retries(state: &AppState, consumer: &Consumer, event: 
 
 pub const MAX_ATTEMPTS: u32 = 5;
 
-/// Starts the relay and every consumer on the given bus.
+/// Starts the relay, every consumer and the reconciler on the given bus.
 pub async fn spawn_all(state: &AppState, bus: &Bus) -> anyhow::Result<()> {
     if let Bus::Rabbit(rabbit) = bus {
         let queues: Vec<(&str, &[&str])> = consumers().iter().map(|c| (c.name, c.event_types)).collect();
@@ -168,15 +206,21 @@ pub async fn spawn_all(state: &AppState, bus: &Bus) -> anyhow::Result<()> {
             Bus::InProcess(inproc) => {
                 let mut queue = inproc.subscribe(consumer.event_types);
                 let state = state.clone();
-                // Deliveries that never finished before the last stop.
+                // Deliveries that never finished before the last stop, replayed first but
+                // through the same concurrency as new ones.
                 let day_ago = app::db::now_ms() - 24 * 3600 * 1000;
                 let unfinished = outbox::unfinished_for(&state.db, consumer.name, consumer.event_types, day_ago).await?;
                 let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(consumer.concurrency.into()));
                 tokio::spawn(async move {
-                    for event in unfinished {
-                        deliver_with_retries(&state, &consumer, &event, MAX_ATTEMPTS).await;
-                    }
-                    while let Some(event) = queue.recv().await {
+                    let mut unfinished = unfinished.into_iter();
+                    loop {
+                        let event = match unfinished.next() {
+                            Some(event) => event,
+                            None => match queue.recv().await {
+                                Some(event) => event,
+                                None => break,
+                            },
+                        };
                         let Ok(permit) = permits.clone().acquire_owned().await else { break };
                         let state = state.clone();
                         tokio::spawn(async move {
@@ -198,7 +242,9 @@ pub async fn spawn_all(state: &AppState, bus: &Bus) -> anyhow::Result<()> {
                             }
                             Ok(event) => match deliver_with_retries(&state, &consumer, &event, MAX_ATTEMPTS).await {
                                 Outcome::Processed | Outcome::Duplicate => Ack::Ack,
+                                // Its receipt says FAILED: the reconciler drives it again later.
                                 Outcome::Failed(_) => Ack::DeadLetter,
+                                Outcome::Unavailable(_) => Ack::Requeue,
                             },
                         }
                     }
@@ -208,13 +254,14 @@ pub async fn spawn_all(state: &AppState, bus: &Bus) -> anyhow::Result<()> {
     }
     // Last, so that no event is relayed before every in-process consumer subscribed.
     tokio::spawn(relay::run(state.clone(), bus.clone()));
+    tokio::spawn(reconciler::run(state.clone()));
     tokio::spawn(maintenance(state.clone()));
     tokio::spawn(sweeper(state.clone()));
     Ok(())
 }
 
-/// Expires holds on time even when no request arrives, and fails payments that never
-/// resolved, once a second.
+/// Expires holds on time even when no request arrives, once a second. (Payments that
+/// never resolved are the reconciler's.)
 async fn sweeper(state: AppState) {
     let mut tick = tokio::time::interval(Duration::from_millis(1000));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -224,11 +271,6 @@ async fn sweeper(state: AppState) {
             Ok(0) => {}
             Ok(n) => tracing::info!(holds = n, "expired holds released"),
             Err(e) => tracing::warn!(error = %e, "expiring holds failed"),
-        }
-        match app::orders::payments::expire_stale_payments(&state).await {
-            Ok(0) => {}
-            Ok(n) => tracing::warn!(orders = n, "payments that never resolved were failed"),
-            Err(e) => tracing::warn!(error = %e, "failing stale payments failed"),
         }
     }
 }
