@@ -3,7 +3,8 @@
 #   make setup       install the missing build tools (idempotent)
 #   make build       release build with cargo-leptos (server binary + site)
 #   make run         build, then serve on http://127.0.0.1:3000 (TAQUILLA_ADDR overrides)
-#   make test        cargo tests (unit + integration), release build, then the e2e suite
+#   make test        cargo tests (unit + integration), the broker-restart test on its own,
+#                    release build, then the e2e suite
 #   make e2e         Playwright against the already-built server (see end2end/run.sh)
 #   make fmt | clippy | clean
 #
@@ -120,6 +121,10 @@ test: setup-test
 	# Not --workspace: that would unify the frontend's `hydrate` feature into the
 	# server's build of `app`.
 	cargo test -p app -p server $(CARGO_TEST_ARGS)
+	# Restarts this machine's RabbitMQ under a rush: alone, after the parallel tests.
+	if [ -n "$${TEST_AMQP_URL:-}" ] && [ -n "$${TEST_DATABASE_URL:-}" ]; then
+	  cargo test -p server --test api faults::rabbitmq_restart_mid_rush -- --ignored --exact
+	fi
 	$(LEPTOS_BUILD_ENV) cargo leptos build --release
 	$(E2E_CMD)
 

@@ -26,6 +26,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     #[allow(dead_code)]
     pub backend: Backend,
+    /// The test database's URL, for tests that open connections of their own.
+    pub db_url: String,
     cleanup: Option<(String, String)>,
 }
 
@@ -105,7 +107,7 @@ impl TestApp {
         tokio::spawn(server::startup::serve_on(listener, state.clone(), bus.clone()));
 
         let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
-        Some(TestApp { address: format!("http://{addr}"), state, workers, bus, client, backend, cleanup })
+        Some(TestApp { address: format!("http://{addr}"), state, workers, bus, client, backend, db_url: url, cleanup })
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -1,0 +1,65 @@
+//! A TCP proxy that can stall: while stalled it keeps every connection open, accepts new
+//! ones, and forwards nothing, as a broker that hangs without closing its sockets.
+
+use std::sync::Arc;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+
+pub struct StallingProxy {
+    pub port: u16,
+    stalled: watch::Sender<bool>,
+}
+
+impl StallingProxy {
+    /// Listens on a free port and forwards to `upstream` (`host:port`).
+    pub async fn start(upstream: String) -> StallingProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (stalled, watcher) = watch::channel(false);
+        let upstream = Arc::new(upstream);
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let upstream = upstream.clone();
+                let watcher = watcher.clone();
+                tokio::spawn(async move {
+                    let Ok(server) = TcpStream::connect(upstream.as_str()).await else { return };
+                    let (client_read, client_write) = client.into_split();
+                    let (server_read, server_write) = server.into_split();
+                    tokio::spawn(pipe(client_read, server_write, watcher.clone()));
+                    tokio::spawn(pipe(server_read, client_write, watcher));
+                });
+            }
+        });
+        StallingProxy { port, stalled }
+    }
+
+    pub fn stall(&self) {
+        self.stalled.send_replace(true);
+    }
+
+    pub fn resume(&self) {
+        self.stalled.send_replace(false);
+    }
+}
+
+/// Copies bytes one way, holding them back while stalled.
+async fn pipe(mut from: tokio::net::tcp::OwnedReadHalf, mut to: tokio::net::tcp::OwnedWriteHalf, mut stalled: watch::Receiver<bool>) {
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        if stalled.wait_for(|s| !*s).await.is_err() {
+            return;
+        }
+        let n = match from.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        if stalled.wait_for(|s| !*s).await.is_err() {
+            return;
+        }
+        if to.write_all(&buf[..n]).await.is_err() {
+            return;
+        }
+    }
+}
