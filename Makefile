@@ -108,6 +108,7 @@ setup-test: setup
 build: setup
 	cd "$(ROOT)"
 	$(LEPTOS_BUILD_ENV) cargo leptos build --release
+	node tools/precompress.mjs "$(SITE_ROOT)"
 
 run: build
 	cd "$(ROOT)"
@@ -126,6 +127,7 @@ test: setup-test
 	  cargo test -p server --test api faults::rabbitmq_restart_mid_rush -- --ignored --exact
 	fi
 	$(LEPTOS_BUILD_ENV) cargo leptos build --release
+	node tools/precompress.mjs "$(SITE_ROOT)"
 	$(E2E_CMD)
 
 # Runs end2end/run.sh: server on 127.0.0.1:3100 with a fresh data dir, then

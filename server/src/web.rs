@@ -10,6 +10,7 @@ use axum::{Json, Router};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use serde_json::json;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::services::ServeDir;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 
 use app::state::AppState;
@@ -28,7 +29,13 @@ pub fn router(state: AppState, bus: Bus) -> Router {
         .route("/health/live", get(live))
         .route("/health/ready", get(ready))
         .with_state((state.clone(), bus));
+    // The build's JS, WASM and CSS, served as the precompressed copies the build wrote
+    // beside them (Brotli, else gzip, else as they are).
+    let options = &state.leptos_options;
+    let pkg = format!("/{}", options.site_pkg_dir);
+    let assets = ServeDir::new(format!("{}/{}", options.site_root, options.site_pkg_dir)).precompressed_br().precompressed_gzip();
     Router::new()
+        .nest_service(&pkg, assets)
         .nest("/api/v1", crate::api::router())
         .leptos_routes_with_context(&state, routes, || {}, {
             let options = state.leptos_options.clone();

@@ -1,0 +1,30 @@
+import { expect, test } from '@playwright/test';
+import { hydrated } from './helpers';
+
+// A first visit's JS and WASM travel compressed (Brotli over https, gzip over plain
+// http), and the bytes on the wire are measured. The goal is 250 KB; until the WASM is split by route the ceiling guards
+// against a regression of what compression already gives (about 520 KB with Brotli, 740 KB with gzip).
+test('a first visit downloads its JS and WASM compressed', async ({ page }) => {
+  const assets: { url: string; encoding: string; wire: number }[] = [];
+  page.on('requestfinished', async (request) => {
+    const url = request.url();
+    if (!/\.(js|wasm)$/.test(new URL(url).pathname)) return;
+    const response = await request.response();
+    if (!response) return;
+    const sizes = await request.sizes();
+    assets.push({ url, encoding: (await response.allHeaders())['content-encoding'] || 'identity', wire: sizes.responseBodySize });
+  });
+  await page.goto('/');
+  await hydrated(page);
+  await page.waitForLoadState('networkidle');
+  const wasm = assets.filter((a) => a.url.endsWith('.wasm'));
+  expect(wasm.length).toBeGreaterThan(0);
+  for (const a of assets) {
+    // Chromium offers Brotli only to secure origins; the e2e server is plain http.
+    expect(['br', 'gzip'], a.url).toContain(a.encoding);
+  }
+  const total = assets.reduce((sum, a) => sum + a.wire, 0);
+  test.info().annotations.push({ type: 'first-load JS + WASM', description: `${(total / 1024).toFixed(0)} KB on the wire` });
+  console.log(`first load: ${(total / 1024).toFixed(0)} KB of JS + WASM on the wire (${assets.length} files)`);
+  expect(total).toBeLessThan(800 * 1024);
+});
