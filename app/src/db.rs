@@ -4,7 +4,10 @@
 //! accept them). Times are integer milliseconds since the epoch, ids UUID strings.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
+
+use tokio::sync::Notify;
 
 use sqlx::any::{AnyPoolOptions, AnyConnectOptions};
 use sqlx::{AnyPool, Executor};
@@ -23,6 +26,9 @@ pub enum Backend {
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
+    /// Wakes the outbox relay after a commit that wrote events; shared by every handle on
+    /// the same database.
+    relay: Arc<Notify>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -35,7 +41,7 @@ impl Db {
         let backend = if url.starts_with("postgres") { Backend::Postgres } else { Backend::Sqlite };
         let options = AnyConnectOptions::from_str(url)?;
         let pool = Self::pool_options(backend, max_connections).connect_with(options).await?;
-        Ok(Db { pool, backend })
+        Ok(Db { pool, backend, relay: Arc::new(Notify::new()) })
     }
 
     /// Up to `max_connections` more connections to the same database, set up alike, for
@@ -43,7 +49,11 @@ impl Db {
     /// first use.
     pub fn more_connections(&self, max_connections: u32) -> Db {
         let options = (*self.pool.connect_options()).clone();
-        Db { pool: Self::pool_options(self.backend, max_connections).connect_lazy_with(options), backend: self.backend }
+        Db {
+            pool: Self::pool_options(self.backend, max_connections).connect_lazy_with(options),
+            backend: self.backend,
+            relay: self.relay.clone(),
+        }
     }
 
     fn pool_options(backend: Backend, max_connections: u32) -> AnyPoolOptions {
@@ -100,6 +110,22 @@ impl Db {
             Backend::Postgres => self.pool.begin().await?,
         };
         Ok(tx)
+    }
+
+    /// Tells the outbox relay that a transaction which wrote events has committed.
+    pub fn wake_relay(&self) {
+        self.relay.notify_one();
+    }
+
+    /// Resolves when [`Db::wake_relay`] is called (or was, since the last wait).
+    pub async fn relay_woken(&self) {
+        self.relay.notified().await
+    }
+
+    /// This handle's connections, waking the relay of `other`: for a second pool onto the
+    /// same database made on its own.
+    pub fn waking_relay_of(self, other: &Db) -> Db {
+        Db { relay: other.relay.clone(), ..self }
     }
 
     /// Checks that the database answers.

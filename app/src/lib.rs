@@ -8,11 +8,14 @@ pub mod catalog;
 pub mod error;
 pub mod notifications;
 pub mod orders;
+pub mod paging;
 pub mod tickets;
 pub mod time_fmt;
 pub mod ui;
 pub mod users;
 
+#[cfg(feature = "ssr")]
+pub mod context;
 #[cfg(feature = "ssr")]
 pub mod db;
 #[cfg(feature = "ssr")]
@@ -20,6 +23,7 @@ pub mod net;
 #[cfg(feature = "ssr")]
 pub mod state;
 
+mod frame;
 mod routes;
 
 pub use error::AppError;

@@ -5,12 +5,13 @@ use leptos_router::{
     path, SsrMode,
 };
 
-use crate::catalog::organizer_form_pages::{NewEventPage, OrganizerVenuesPage};
-use crate::catalog::organizer_pages::OrganizerPage;
+use crate::catalog::organizer::form_pages::{NewEventPage, OrganizerVenuesPage};
+use crate::catalog::organizer::pages::OrganizerPage;
 use crate::catalog::pages::{EventListPage, EventPage, HomePage};
 use crate::orders::pages::{CheckoutPage, MyOrdersPage, OrderPage};
 use crate::tickets::pages::{MyTicketsPage, TicketPage};
-use crate::ui::layout::{AppHeader, Footer, NotFound};
+use crate::frame::{AppHeader, Footer};
+use crate::ui::not_found::NotFound;
 use crate::users::admin_pages::AdminUsersPage;
 use crate::users::pages::{AccountPage, LoginPage, RegisterPage};
 use crate::users::session_ui::provide_session;
@@ -76,7 +77,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <NotFound/> }>
                     <Route path=path!("") view=HomePage ssr=SsrMode::Async/>
                     <Route path=path!("/events") view=EventListPage ssr=SsrMode::Async/>
-                    <Route path=path!("/events/:id") view=EventPage ssr=SsrMode::Async/>
+                    <Route path=path!("/events/:id") view=|| view! { <EventPage picker=crate::orders::picker::seat_picker/> } ssr=SsrMode::Async/>
                     <Route path=path!("/login") view=LoginPage/>
                     <Route path=path!("/register") view=RegisterPage/>
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>

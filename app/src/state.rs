@@ -1,19 +1,20 @@
-//! What every server-side handler and server function can reach.
+//! The top of the house: every piece a handler, a server function or a worker can reach,
+//! put together once at start-up. Nothing below imports this file: services take the
+//! pieces they use, and server functions find them in the Leptos context
+//! ([`AppState::provide`], [`crate::context::piece`]).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::FromRef;
-use leptos::prelude::LeptosOptions;
+use leptos::prelude::{provide_context, LeptosOptions};
 
 use crate::db::Db;
-use crate::orders::hold_batches::HoldBatcher;
 use crate::net::TrustedProxies;
+use crate::orders::holds::HoldDesk;
+use crate::orders::payments::Gateway;
 use crate::tickets::signing::TicketSigner;
-use crate::users::login_throttle::LoginThrottle;
-use crate::users::password::PasswordHasher;
-use crate::users::ratelimit::RateLimiter;
-use crate::users::session::SessionCache;
+use crate::users::accounts::Accounts;
 
 /// Settings the domain needs; read from the environment by the server's `Config`.
 #[derive(Debug, Clone)]
@@ -26,41 +27,18 @@ pub struct Settings {
     pub trusted_proxies: TrustedProxies,
 }
 
+/// How long a session lasts: two weeks.
+pub const SESSION_TTL: Duration = Duration::from_secs(14 * 24 * 3600);
+
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             public_url: "http://127.0.0.1:3000".into(),
             secure_cookies: false,
-            session_ttl: Duration::from_secs(14 * 24 * 3600),
+            session_ttl: SESSION_TTL,
             hold_ttl: Duration::from_secs(600),
             payment_delay: Duration::from_millis(1500),
             trusted_proxies: TrustedProxies::default(),
-        }
-    }
-}
-
-/// Rate limiters, one per concern.
-pub struct Limiters {
-    /// Every login attempt, per address.
-    pub login_ip: RateLimiter,
-    /// Failed logins, per account and address and per account.
-    pub login_failures: LoginThrottle,
-    pub register_ip: RateLimiter,
-    pub hold_user: RateLimiter,
-    pub hold_ip: RateLimiter,
-}
-
-impl Default for Limiters {
-    fn default() -> Self {
-        Limiters {
-            // 30 attempts per address, refilled one every 2 s.
-            login_ip: RateLimiter::new(30, Duration::from_secs(2)),
-            // Failures only: see `login_throttle`.
-            login_failures: LoginThrottle::default(),
-            register_ip: RateLimiter::new(20, Duration::from_secs(6)),
-            // Holds: 20 at once per buyer, then one a second; 120 per address, then four a second.
-            hold_user: RateLimiter::new(20, Duration::from_secs(1)),
-            hold_ip: RateLimiter::new(120, Duration::from_millis(250)),
         }
     }
 }
@@ -70,30 +48,26 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: Db,
     pub settings: Arc<Settings>,
-    pub hasher: PasswordHasher,
-    pub limiters: Arc<Limiters>,
-    /// Wakes the outbox relay after a commit that wrote events.
-    pub outbox_signal: Arc<tokio::sync::Notify>,
+    /// Passwords, sessions and the limits on logins and sign-ups.
+    pub accounts: Arc<Accounts>,
+    /// How holds last, their limits, and how they are decided on this backend.
+    pub holds: Arc<HoldDesk>,
+    /// The simulated payment gateway.
+    pub gateway: Gateway,
     /// Signs admission codes.
     pub signer: Arc<TicketSigner>,
-    /// Sessions resolved a moment ago.
-    pub sessions: Arc<SessionCache>,
-    /// Hold requests waiting for their batch (PostgreSQL).
-    pub hold_batcher: Arc<HoldBatcher>,
 }
 
 impl AppState {
     pub fn new(leptos_options: LeptosOptions, db: Db, settings: Settings) -> Self {
         AppState {
             leptos_options,
+            accounts: Arc::new(Accounts::new(settings.session_ttl, settings.secure_cookies)),
+            holds: Arc::new(HoldDesk::new(db.backend, settings.hold_ttl)),
+            gateway: Gateway { delay: settings.payment_delay },
             db,
             settings: Arc::new(settings),
-            hasher: PasswordHasher::new(2),
-            limiters: Arc::new(Limiters::default()),
-            outbox_signal: Arc::new(tokio::sync::Notify::new()),
             signer: Arc::new(TicketSigner::random()),
-            sessions: Arc::new(SessionCache::default()),
-            hold_batcher: Arc::new(HoldBatcher::default()),
         }
     }
 
@@ -102,9 +76,20 @@ impl AppState {
         self
     }
 
-    /// The same state (caches, limiters, signals, signer) on other database connections.
+    /// The same state (caches, limiters, signer, the relay's wake-up) on other database
+    /// connections.
     pub fn with_db(&self, db: Db) -> Self {
-        AppState { db, ..self.clone() }
+        AppState { db: db.waking_relay_of(&self.db), ..self.clone() }
+    }
+
+    /// Puts the pieces server functions take into the Leptos context of a request.
+    pub fn provide(&self) {
+        provide_context(self.db.clone());
+        provide_context(self.accounts.clone());
+        provide_context(self.holds.clone());
+        provide_context(self.gateway);
+        provide_context(self.signer.clone());
+        provide_context(self.settings.trusted_proxies.clone());
     }
 }
 
@@ -112,12 +97,4 @@ impl FromRef<AppState> for LeptosOptions {
     fn from_ref(state: &AppState) -> Self {
         state.leptos_options.clone()
     }
-}
-
-/// The server state inside a server function or a server-rendered component.
-pub fn app_state() -> Result<AppState, crate::AppError> {
-    leptos::prelude::use_context::<AppState>().ok_or_else(|| {
-        tracing::error!("AppState missing from the Leptos context");
-        crate::AppError::Internal
-    })
 }

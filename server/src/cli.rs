@@ -65,7 +65,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Seed => {
-            let state = startup::state_for(&config, startup::open_database(&config).await?)?;
+            let state = startup::command_state(&config).await?;
             match crate::seed::seed_demo(&state).await? {
                 Some(accounts) => crate::seed::print_accounts(&accounts),
                 None => println!("the database already has data; nothing seeded"),
@@ -79,9 +79,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let mut password = String::new();
             std::io::stdin().read_to_string(&mut password).context("reading the password")?;
             let password = password.trim_end_matches(['\r', '\n']).to_owned();
-            let state = startup::state_for(&config, startup::open_database(&config).await?)?;
+            let state = startup::command_state(&config).await?;
             let new = NewUser { email, display_name, password, role: Role::Admin, skills: vec![] };
-            match service::register(&state, new).await {
+            match service::register(&state.db, &state.accounts.hasher, new).await {
                 Ok(user) => {
                     println!("created administrator {} ({})", user.email, user.id);
                     Ok(())

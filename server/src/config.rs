@@ -22,6 +22,13 @@ pub struct Config {
     /// `amqp://…` to use RabbitMQ; the in-process bus when unset.
     #[arg(long, env = "AMQP_URL", global = true, hide_env_values = true)]
     pub amqp_url: Option<String>,
+    /// Prefix of the RabbitMQ exchange's and queues' names.
+    #[arg(long, env = "TAQUILLA_AMQP_PREFIX", default_value = "taquilla", global = true)]
+    pub amqp_prefix: String,
+    /// Unused RabbitMQ queues are deleted after this many milliseconds (`x-expires`), for
+    /// throw-away set-ups; never when unset.
+    #[arg(long, env = "TAQUILLA_AMQP_QUEUE_EXPIRES_MS", global = true)]
+    pub amqp_queue_expires_ms: Option<u32>,
     /// Base URL for links; https turns on Secure cookies.
     #[arg(long, env = "TAQUILLA_PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
@@ -88,6 +95,13 @@ impl Config {
         }
     }
 
+    /// The RabbitMQ bus's options, when `AMQP_URL` is set.
+    pub fn rabbit(&self) -> Option<crate::bus::RabbitOptions> {
+        let url = self.amqp_url.as_deref().map(str::trim).filter(|u| !u.is_empty())?;
+        let prefix = if self.amqp_prefix.trim().is_empty() { "taquilla" } else { self.amqp_prefix.trim() };
+        Some(crate::bus::RabbitOptions { url: url.to_owned(), prefix: prefix.to_owned(), queue_expires_ms: self.amqp_queue_expires_ms })
+    }
+
     pub fn public_url(&self) -> String {
         self.public_url.clone().unwrap_or_else(|| format!("http://{}", self.addr))
     }
@@ -137,7 +151,7 @@ impl Config {
         Ok(Settings {
             secure_cookies: public_url.starts_with("https://"),
             public_url,
-            session_ttl: Duration::from_secs(14 * 24 * 3600),
+            session_ttl: app::state::SESSION_TTL,
             hold_ttl: Duration::from_secs(self.hold_ttl_secs.max(1)),
             payment_delay: Duration::from_millis(
                 self.payment_delay_ms.unwrap_or(if self.embedded() { 1500 } else { 0 }),

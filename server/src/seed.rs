@@ -117,7 +117,7 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<Option<Vec<DemoAccoun
         let mut created = Vec::new();
         for (email, name, role, skills) in specs {
             let password = random_password();
-            let hash = state.hasher.hash(&password).await?;
+            let hash = state.accounts.hasher.hash(&password).await?;
             let new = NewUser {
                 email: email.to_string(),
                 display_name: name.to_string(),
@@ -131,7 +131,7 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<Option<Vec<DemoAccoun
             }
             created.push(DemoAccount { email: email.to_string(), role: *role, password });
         }
-        state.outbox_signal.notify_one();
+        db.wake_relay();
         accounts = Some(created);
     }
 

@@ -106,35 +106,63 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
         .build()
 }
 
-pub fn state_for(config: &Config, db: Db) -> anyhow::Result<AppState> {
-    state_with(config, db, config.signer()?)
+/// A process put together from its configuration, ready to serve: the state the web
+/// answers with and the bus. `main` and the test harness both start here.
+pub struct Taquilla {
+    pub state: AppState,
+    pub bus: Bus,
 }
 
-fn state_with(config: &Config, db: Db, signer: app::tickets::signing::TicketSigner) -> anyhow::Result<AppState> {
+impl Taquilla {
+    /// Checks the signing key first (a process that would not sign tickets as the others
+    /// do does not start), opens and migrates the database, seeds the demo data when
+    /// configured, and connects the bus.
+    pub async fn assemble(config: &Config) -> anyhow::Result<Taquilla> {
+        let signer = config.signer()?;
+        let db = open_database(config).await?;
+        let state = AppState::new(leptos_options(config), db, config.settings()?).with_signer(signer);
+        if config.demo_enabled() {
+            if let Some(accounts) = crate::seed::seed_demo(&state).await.context("seeding demo data")? {
+                crate::seed::print_accounts(&accounts);
+            }
+        }
+        let bus = Bus::connect(config.rabbit()).await?;
+        Ok(Taquilla { state, bus })
+    }
+
+    /// Starts the outbox relay, the consumers and the sweepers in the background, beside
+    /// the web (see [`worker_state`]); answers the state they run with.
+    pub async fn start_workers(&self, config: &Config) -> anyhow::Result<AppState> {
+        let workers = worker_state(&self.state, &config.database_url(), config.worker_db_pool_size()).await?;
+        crate::workers::spawn_all(&workers, &self.bus).await?;
+        Ok(workers)
+    }
+
+    /// Serves the web app on an already-bound listener until Ctrl-C / SIGTERM.
+    pub async fn serve_on(self, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
+        serve_on(listener, self.state, self.bus).await
+    }
+}
+
+/// The state of a worker process or a one-off command (seeding, creating an
+/// administrator): the configured database, migrated, and the configured signer.
+pub async fn command_state(config: &Config) -> anyhow::Result<AppState> {
+    let signer = config.signer()?;
+    let db = open_database(config).await?;
     Ok(AppState::new(leptos_options(config), db, config.settings()?).with_signer(signer))
 }
 
 /// Serves the web app; with `with_workers`, also the relay and the consumers.
 pub async fn serve(config: &Config, with_workers: bool) -> anyhow::Result<()> {
-    // First: a process that would not sign tickets as the others do does not start.
-    let signer = config.signer()?;
-    let db = open_database(config).await?;
-    let state = state_with(config, db, signer)?;
-    if config.demo_enabled() {
-        if let Some(accounts) = crate::seed::seed_demo(&state).await.context("seeding demo data")? {
-            crate::seed::print_accounts(&accounts);
-        }
-    }
-    let bus = Bus::connect(config.amqp_url.as_deref(), &state).await?;
+    let taquilla = Taquilla::assemble(config).await?;
     if with_workers {
-        let workers = worker_state(&state, &config.database_url(), config.worker_db_pool_size()).await?;
-        crate::workers::spawn_all(&workers, &bus).await?;
+        taquilla.start_workers(config).await?;
     }
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .with_context(|| format!("listening on {}", config.addr))?;
     tracing::info!(address = %config.addr, embedded = config.embedded(), "Taquilla is serving on http://{}", config.addr);
-    serve_on(listener, state, bus).await
+    taquilla.serve_on(listener).await
 }
 
 /// Serves on an already-bound listener until Ctrl-C / SIGTERM.
@@ -148,10 +176,8 @@ pub async fn serve_on(listener: tokio::net::TcpListener, state: AppState, bus: B
 
 /// Runs the relay and consumers only, until stopped.
 pub async fn run_workers(config: &Config) -> anyhow::Result<()> {
-    let signer = config.signer()?;
-    let db = open_database(config).await?;
-    let state = state_with(config, db, signer)?;
-    let bus = Bus::connect(config.amqp_url.as_deref(), &state).await?;
+    let state = command_state(config).await?;
+    let bus = Bus::connect(config.rabbit()).await?;
     crate::workers::spawn_all(&state, &bus).await?;
     tracing::info!("worker running");
     shutdown_signal().await;

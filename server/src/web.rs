@@ -37,14 +37,14 @@ pub fn router(state: AppState, bus: Bus) -> Router {
     Router::new()
         .nest_service(&pkg, assets)
         .nest("/api/v1", crate::api::router())
-        .leptos_routes_with_context(&state, routes, || {}, {
+        .leptos_routes_with_context(&state, routes, { let state = state.clone(); move || state.provide() }, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
             {
                 let state = state.clone();
-                move || leptos::prelude::provide_context(state.clone())
+                move || state.provide()
             },
             shell,
         ))

@@ -8,8 +8,8 @@ use crate::AppError;
 #[server(endpoint = "catalog_home")]
 pub async fn load_home() -> Result<HomeEvents, AppError> {
     crate::error::respond(async move {
-        let state = crate::state::app_state()?;
-        crate::catalog::service::home(&state.db).await
+        let db = crate::context::piece::<crate::db::Db>()?;
+        crate::catalog::service::home(&db).await
     }
     .await)
 }
@@ -17,8 +17,8 @@ pub async fn load_home() -> Result<HomeEvents, AppError> {
 #[server(endpoint = "catalog_list")]
 pub async fn list_events(#[server(default)] filter: EventFilter) -> Result<Page<EventSummary>, AppError> {
     crate::error::respond(async move {
-        let state = crate::state::app_state()?;
-        crate::catalog::service::list(&state.db, &filter).await
+        let db = crate::context::piece::<crate::db::Db>()?;
+        crate::catalog::service::list(&db, &filter).await
     }
     .await)
 }
@@ -26,8 +26,8 @@ pub async fn list_events(#[server(default)] filter: EventFilter) -> Result<Page<
 #[server(endpoint = "catalog_facets")]
 pub async fn load_facets() -> Result<Facets, AppError> {
     crate::error::respond(async move {
-        let state = crate::state::app_state()?;
-        crate::catalog::service::facets(&state.db).await
+        let db = crate::context::piece::<crate::db::Db>()?;
+        crate::catalog::service::facets(&db).await
     }
     .await)
 }
@@ -35,8 +35,8 @@ pub async fn load_facets() -> Result<Facets, AppError> {
 #[server(endpoint = "catalog_event")]
 pub async fn get_event(id: String) -> Result<EventDetail, AppError> {
     crate::error::respond(async move {
-        let state = crate::state::app_state()?;
-        crate::catalog::service::find(&state.db, &id).await
+        let db = crate::context::piece::<crate::db::Db>()?;
+        crate::catalog::service::find(&db, &id).await
     }
     .await)
 }
@@ -44,8 +44,8 @@ pub async fn get_event(id: String) -> Result<EventDetail, AppError> {
 #[server(endpoint = "catalog_seats")]
 pub async fn get_seats(id: String) -> Result<Vec<SeatView>, AppError> {
     crate::error::respond(async move {
-        let state = crate::state::app_state()?;
-        crate::catalog::service::seats(&state.db, &id).await
+        let db = crate::context::piece::<crate::db::Db>()?;
+        crate::catalog::service::seats(&db, &id).await
     }
     .await)
 }

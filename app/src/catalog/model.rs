@@ -152,20 +152,7 @@ pub struct EventFilter {
     pub page: Option<i64>,
 }
 
-/// A page of a list, as every list of the API answers.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    pub total: i64,
-    pub page: i64,
-    pub per_page: i64,
-}
-
-impl<T> Page<T> {
-    pub fn total_pages(&self) -> i64 {
-        if self.per_page <= 0 { 1 } else { ((self.total + self.per_page - 1) / self.per_page).max(1) }
-    }
-}
+pub use crate::paging::Page;
 
 /// The values the catalog can be filtered by.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

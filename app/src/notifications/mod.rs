@@ -1,21 +1,8 @@
 //! Per-user notifications, created by consumers of domain events (one per source event).
 
-use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
-use uuid::Uuid;
+pub mod model;
 
 #[cfg(feature = "ssr")]
 pub mod service;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Notification {
-    pub id: Uuid,
-    pub kind: String,
-    pub title: String,
-    pub body: String,
-    pub link: Option<String>,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub read_at: Option<OffsetDateTime>,
-}
+pub use model::*;

@@ -2,21 +2,24 @@
 
 use leptos::prelude::*;
 
-use crate::catalog::Page;
 use crate::orders::model::{Hold, Order};
-use crate::tickets::Ticket;
+use crate::paging::Page;
 use crate::AppError;
+
+#[cfg(feature = "ssr")]
+use crate::{context::piece, db::Db, users::signed_in::require_user};
 
 #[server(endpoint = "hold_seats")]
 pub async fn hold_seats(event_id: String, #[server(default)] seat_ids: Vec<String>) -> Result<Hold, AppError> {
     crate::error::respond(async move {
-        let (state, user) = crate::users::api::ssr::signed_in().await?;
+        let user = require_user().await?;
         let ids = seat_ids
             .iter()
             .map(|s| s.parse().map_err(|_| AppError::field("seat_ids", "Some of these seats do not exist.")))
             .collect::<Result<Vec<uuid::Uuid>, _>>()?;
-        let ip = crate::users::api::ssr::client_ip(&state, &crate::users::api::ssr::request_parts()?);
-        let hold = crate::orders::holds::create(&state, &user, ip, &event_id, &ids).await?;
+        let ip = crate::context::client_ip(&crate::context::request_parts()?)?;
+        let desk = piece::<std::sync::Arc<crate::orders::holds::HoldDesk>>()?;
+        let hold = crate::orders::holds::create(&piece::<Db>()?, &desk, &user, ip, &event_id, &ids).await?;
         leptos_axum::redirect(&format!("/checkout/{}", hold.id));
         Ok(hold)
     }
@@ -26,10 +29,11 @@ pub async fn hold_seats(event_id: String, #[server(default)] seat_ids: Vec<Strin
 #[server(endpoint = "hold_best")]
 pub async fn hold_best(event_id: String, section_id: String, quantity: String) -> Result<Hold, AppError> {
     crate::error::respond(async move {
-        let (state, user) = crate::users::api::ssr::signed_in().await?;
+        let user = require_user().await?;
         let quantity = quantity.trim().parse::<usize>().map_err(|_| AppError::field("quantity", "Ask for 1 to 8 seats."))?;
-        let ip = crate::users::api::ssr::client_ip(&state, &crate::users::api::ssr::request_parts()?);
-        let hold = crate::orders::holds::create_best(&state, &user, ip, &event_id, &section_id, quantity).await?;
+        let ip = crate::context::client_ip(&crate::context::request_parts()?)?;
+        let desk = piece::<std::sync::Arc<crate::orders::holds::HoldDesk>>()?;
+        let hold = crate::orders::holds::create_best(&piece::<Db>()?, &desk, &user, ip, &event_id, &section_id, quantity).await?;
         leptos_axum::redirect(&format!("/checkout/{}", hold.id));
         Ok(hold)
     }
@@ -39,8 +43,8 @@ pub async fn hold_best(event_id: String, section_id: String, quantity: String) -
 #[server(endpoint = "get_hold")]
 pub async fn get_hold(id: String) -> Result<Hold, AppError> {
     crate::error::respond(async move {
-        let (state, user) = crate::users::api::ssr::signed_in().await?;
-        crate::orders::holds::find_for(&state.db, &user, &id).await.map(|h| h.hold)
+        let user = require_user().await?;
+        crate::orders::holds::find_for(&piece::<Db>()?, &user, &id).await.map(|h| h.hold)
     }
     .await)
 }
@@ -48,8 +52,8 @@ pub async fn get_hold(id: String) -> Result<Hold, AppError> {
 #[server(endpoint = "release_hold")]
 pub async fn release_hold(id: String, event_slug: String) -> Result<(), AppError> {
     crate::error::respond(async move {
-        let (state, user) = crate::users::api::ssr::signed_in().await?;
-        crate::orders::holds::release(&state, &user, &id).await?;
+        let user = require_user().await?;
+        crate::orders::holds::release(&piece::<Db>()?, &user, &id).await?;
         leptos_axum::redirect(&format!("/events/{}", crate::catalog::rules::encode(&event_slug)));
         Ok(())
     }
@@ -69,7 +73,7 @@ pub async fn place_order(
     name: String,
 ) -> Result<Order, AppError> {
     crate::error::respond(async move {
-        let (state, user) = crate::users::api::ssr::signed_in().await?;
+        let user = require_user().await?;
         let payment = crate::orders::model::PaymentInput {
             card_number,
             exp_month: exp_month.trim().parse().unwrap_or(0),
@@ -77,7 +81,7 @@ pub async fn place_order(
             cvc,
             name,
         };
-        let order = crate::orders::service::place(&state, &user, &hold_id, &idempotency_key, &payment).await?;
+        let order = crate::orders::service::place(&piece::<Db>()?, &piece()?, &user, &hold_id, &idempotency_key, &payment).await?;
         leptos_axum::redirect(&format!("/orders/{}", order.id));
         Ok(order)
     }
@@ -87,8 +91,8 @@ pub async fn place_order(
 #[server(endpoint = "get_order")]
 pub async fn get_order(id: String) -> Result<Order, AppError> {
     crate::error::respond(async move {
-        let (state, user) = crate::users::api::ssr::signed_in().await?;
-        crate::orders::service::find_for(&state.db, &user, &id).await
+        let user = require_user().await?;
+        crate::orders::service::find_for(&piece::<Db>()?, &user, &id).await
     }
     .await)
 }
@@ -96,8 +100,8 @@ pub async fn get_order(id: String) -> Result<Order, AppError> {
 #[server(endpoint = "my_orders")]
 pub async fn my_orders(page: i64) -> Result<Page<Order>, AppError> {
     crate::error::respond(async move {
-        let (state, user) = crate::users::api::ssr::signed_in().await?;
-        crate::orders::service::list_for(&state.db, &user, page).await
+        let user = require_user().await?;
+        crate::orders::service::list_for(&piece::<Db>()?, &user, page).await
     }
     .await)
 }
@@ -105,26 +109,8 @@ pub async fn my_orders(page: i64) -> Result<Page<Order>, AppError> {
 #[server(endpoint = "cancel_order")]
 pub async fn cancel_order(id: String) -> Result<Order, AppError> {
     crate::error::respond(async move {
-        let (state, user) = crate::users::api::ssr::signed_in().await?;
-        crate::orders::service::cancel(&state, &user, &id).await
-    }
-    .await)
-}
-
-#[server(endpoint = "my_tickets")]
-pub async fn my_tickets(page: i64) -> Result<Page<Ticket>, AppError> {
-    crate::error::respond(async move {
-        let (state, user) = crate::users::api::ssr::signed_in().await?;
-        crate::tickets::service::list_for(&state.db, &user, page).await
-    }
-    .await)
-}
-
-#[server(endpoint = "get_ticket")]
-pub async fn get_ticket(id: String) -> Result<Ticket, AppError> {
-    crate::error::respond(async move {
-        let (state, user) = crate::users::api::ssr::signed_in().await?;
-        crate::tickets::service::find_for(&state.db, &user, &id).await
+        let user = require_user().await?;
+        crate::orders::service::cancel(&piece::<Db>()?, &user, &id).await
     }
     .await)
 }

@@ -13,8 +13,7 @@ use serde_json::json;
 use sqlx::Row;
 
 use crate::audit::{event_types, outbox};
-use crate::db::now_ms;
-use crate::state::AppState;
+use crate::db::{now_ms, Db};
 use crate::AppError;
 
 /// Why orders of a cancelled event were cancelled or refunded.
@@ -31,8 +30,8 @@ pub struct Closed {
 
 /// Closes the sales of a cancelled event (a no-op for an event that is not cancelled,
 /// or whose sales are closed already).
-pub async fn close_sales(state: &AppState, event_id: &str) -> Result<Closed, AppError> {
-    let mut tx = state.db.begin_write().await?;
+pub async fn close_sales(db: &Db, event_id: &str) -> Result<Closed, AppError> {
+    let mut tx = db.begin_write().await?;
     let status: Option<String> = sqlx::query_scalar("SELECT status FROM events WHERE id = $1").bind(event_id).fetch_optional(&mut *tx).await?;
     if status.as_deref() != Some("CANCELLED") {
         tx.rollback().await?;
@@ -102,7 +101,7 @@ pub async fn close_sales(state: &AppState, event_id: &str) -> Result<Closed, App
     outbox::record_all(&mut tx, &events).await?;
     tx.commit().await?;
     if !events.is_empty() {
-        state.outbox_signal.notify_one();
+        db.wake_relay();
     }
     Ok(Closed { holds_released: holds.len(), orders_cancelled: cancelled.len(), orders_refunded: refunded.len(), tickets_voided })
 }

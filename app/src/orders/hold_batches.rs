@@ -37,7 +37,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use tokio::sync::{oneshot, OnceCell, OwnedSemaphorePermit, Semaphore};
 
 use crate::db::Db;
-use crate::orders::holds::{HoldOutcome, HoldRequest};
+use crate::orders::holds::stored::{HoldOutcome, HoldRequest};
 use crate::orders::postgres::{event_seat_ids, hold_batch};
 use crate::AppError;
 

@@ -4,8 +4,7 @@
 use sqlx::Row;
 
 use crate::db::Db;
-use crate::orders::model::{Order, PaymentInput};
-use crate::orders::service::find;
+use crate::orders::model::PaymentInput;
 use crate::AppError;
 
 /// What an order request asks for, beside its card.
@@ -27,9 +26,9 @@ pub(crate) fn request_fingerprint(hold_id: &str, payment: &PaymentInput) -> Stri
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
-/// The order first placed with this key, if any; refused when it was asked for another
-/// hold or card.
-pub(crate) async fn placed_with_key(db: &Db, user_id: &str, request: &OrderRequest<'_>) -> Result<Option<Order>, AppError> {
+/// The id of the order first placed with this key, if any; refused when it was asked for
+/// another hold or card.
+pub(crate) async fn placed_with_key(db: &Db, user_id: &str, request: &OrderRequest<'_>) -> Result<Option<String>, AppError> {
     let Some(row) = sqlx::query("SELECT id, request_fingerprint FROM orders WHERE user_id = $1 AND idempotency_key = $2")
         .bind(user_id)
         .bind(request.key)
@@ -45,8 +44,7 @@ pub(crate) async fn placed_with_key(db: &Db, user_id: &str, request: &OrderReque
             "This Idempotency-Key was already used for another hold or card. Send a new key for a new order.",
         ));
     }
-    let id: String = row.try_get("id")?;
-    find(db, &id).await.map(Some)
+    Ok(Some(row.try_get("id")?))
 }
 
 #[cfg(test)]

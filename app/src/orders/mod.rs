@@ -3,7 +3,9 @@
 pub mod api;
 pub mod model;
 pub mod pages;
+pub mod picker;
 pub mod rules;
+pub mod seatmap;
 
 #[cfg(feature = "ssr")]
 pub mod cancellations;
@@ -15,6 +17,8 @@ pub mod holds;
 mod idempotency;
 #[cfg(feature = "ssr")]
 pub mod payments;
+#[cfg(feature = "ssr")]
+mod placed;
 #[cfg(feature = "ssr")]
 mod postgres;
 #[cfg(feature = "ssr")]

@@ -9,7 +9,7 @@ use crate::orders::api::{get_hold, get_order, my_orders, CancelOrder, PlaceOrder
 use crate::orders::model::{Hold, HoldStatus, Order, OrderStatus};
 use crate::time_fmt::{event_datetime, money};
 use crate::ui::clock::{countdown, ticking};
-use crate::ui::{field_error, form_error, ErrorNotice, Failure};
+use crate::ui::{field_error, form_error, ErrorNotice, Failure, MyListPage};
 
 #[component]
 pub fn CheckoutPage() -> impl IntoView {
@@ -209,28 +209,18 @@ fn OrderView(order: Order, cancel: ServerAction<CancelOrder>) -> impl IntoView {
 
 #[component]
 pub fn MyOrdersPage() -> impl IntoView {
-    let orders = Resource::new(|| (), |_| my_orders(1));
     view! {
-        <PageTitle text="My orders"/>
-        <h1>"My orders"</h1>
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || orders.get().map(|result| match result {
-                Ok(page) if page.items.is_empty() => view! {
-                    <section class="card empty"><p>"No orders yet."</p><A href="/events" attr:class="btn btn-primary">"Find an event"</A></section>
-                }.into_any(),
-                Ok(page) => view! {
-                    <ul class="order-list">
-                        {page.items.into_iter().map(|o| view! {
-                            <li class="card">
-                                <A href=format!("/orders/{}", o.id)>{o.event_title.clone()}</A>
-                                <span class="muted">{format!("{} seat(s) · {}", o.items.len(), money(o.total_cents, &o.currency))}</span>
-                                <span class=format!("chip status-{}", o.status.as_str().to_lowercase())>{o.status.label()}</span>
-                            </li>
-                        }).collect_view()}
-                    </ul>
-                }.into_any(),
-                Err(e) => view! { <Failure error=e/> }.into_any(),
-            })}
-        </Suspense>
+        <MyListPage title="My orders" empty="No orders yet." base="/orders" list_class="order-list" load=my_orders item=order_item/>
     }
+}
+
+fn order_item(o: Order) -> AnyView {
+    view! {
+        <li class="card">
+            <A href=format!("/orders/{}", o.id)>{o.event_title.clone()}</A>
+            <span class="muted">{format!("{} seat(s) · {}", o.items.len(), money(o.total_cents, &o.currency))}</span>
+            <span class=format!("chip status-{}", o.status.as_str().to_lowercase())>{o.status.label()}</span>
+        </li>
+    }
+    .into_any()
 }

@@ -1,25 +1,39 @@
 //! Payments: the payment consumer asks the simulated gateway about an order's token and
 //! records the answer; orders whose payment never resolves are failed in bounded time.
 
+use std::time::Duration;
+
 use serde_json::json;
 use sqlx::Row;
 
 use crate::audit::receipts::{Delivery, Handled};
 use crate::audit::{event_types, outbox};
-use crate::db::{new_id, now_ms, Backend};
+use crate::db::{new_id, now_ms, Backend, Db};
 use crate::orders::holds::release_seats_of_hold;
 use crate::orders::postgres;
 use crate::orders::rules::{after_refusal, AfterRefusal, CardOutcome};
-use crate::state::AppState;
 use crate::AppError;
+
+/// The simulated payment gateway: it answers about a card's token after `delay`.
+#[derive(Debug, Clone, Copy)]
+pub struct Gateway {
+    pub delay: Duration,
+}
+
+impl Gateway {
+    /// How long an order may wait for its payment before it is failed and its seats
+    /// freed: ten answers of the gateway, and at least two minutes.
+    pub fn deadline_ms(&self) -> i64 {
+        (self.delay.as_millis() as i64 * 10).max(120_000)
+    }
+}
 
 /// The payment consumer: asks the simulated gateway about the order's token and records
 /// the answer. Idempotent: an order that is no longer PENDING is left alone.
-pub async fn process_payment(state: &AppState, order_id: &str, delivery: &Delivery) -> Result<Handled, AppError> {
-    let db = &state.db;
+pub async fn process_payment(db: &Db, gateway: &Gateway, order_id: &str, delivery: &Delivery) -> Result<Handled, AppError> {
     // The gateway answers after its delay; the order and its event are read as they are
     // then, so an event cancelled meanwhile is seen.
-    tokio::time::sleep(state.settings.payment_delay).await;
+    tokio::time::sleep(gateway.delay).await;
     let row = sqlx::query(
         "SELECT o.status, o.total_cents, o.hold_id, o.event_id, h.expires_at, g.outcome, e.status AS event_status FROM orders o \
          JOIN holds h ON h.id = o.hold_id JOIN events e ON e.id = o.event_id \
@@ -51,7 +65,7 @@ pub async fn process_payment(state: &AppState, order_id: &str, delivery: &Delive
     if db.backend == Backend::Postgres && refusal.is_none() {
         return Ok(match postgres::approve(db, order_id, now, delivery).await? {
             postgres::Approval::Paid => {
-                state.outbox_signal.notify_one();
+                db.wake_relay();
                 Handled::Recorded
             }
             postgres::Approval::NotPending => Handled::Recorded,
@@ -130,7 +144,7 @@ pub async fn process_payment(state: &AppState, order_id: &str, delivery: &Delive
         }
     }
     tx.commit().await?;
-    state.outbox_signal.notify_one();
+    db.wake_relay();
     Ok(Handled::Done)
 }
 
@@ -138,15 +152,15 @@ pub async fn process_payment(state: &AppState, order_id: &str, delivery: &Delive
 pub const EVENT_CANCELLED: &str = "The event was cancelled; nothing was charged.";
 
 /// Fails orders whose payment never resolved in time and frees their seats.
-pub async fn expire_stale_payments(state: &AppState) -> Result<usize, AppError> {
+pub async fn expire_stale_payments(db: &Db) -> Result<usize, AppError> {
     let now = now_ms();
     let stale: Vec<String> = sqlx::query_scalar("SELECT id FROM orders WHERE status = 'PENDING' AND payment_deadline <= $1 LIMIT 200")
         .bind(now)
-        .fetch_all(&state.db.pool)
+        .fetch_all(&db.pool)
         .await?;
     let mut expired = 0;
     for order_id in stale {
-        let mut tx = state.db.begin_write().await?;
+        let mut tx = db.begin_write().await?;
         let changed = sqlx::query("UPDATE orders SET status = 'EXPIRED', failure_reason = $1, updated_at = $2 WHERE id = $3 AND status = 'PENDING'")
             .bind("The payment did not complete in time.")
             .bind(now)
@@ -164,7 +178,7 @@ pub async fn expire_stale_payments(state: &AppState) -> Result<usize, AppError> 
         tx.commit().await?;
     }
     if expired > 0 {
-        state.outbox_signal.notify_one();
+        db.wake_relay();
     }
     Ok(expired)
 }

@@ -7,21 +7,17 @@ use sqlx::Row;
 use uuid::Uuid;
 
 use crate::audit::{event_types, outbox};
-use crate::catalog::Page;
+use crate::paging::Page;
 use crate::db::{from_ms, new_id, now_ms, Backend, Db};
 use crate::orders::holds;
-use crate::orders::idempotency::{placed_with_key, request_fingerprint, OrderRequest};
+use crate::orders::idempotency::{self, request_fingerprint, OrderRequest};
+use crate::orders::model::{HoldStatus, Order, OrderStatus, PaymentInput};
+use crate::orders::payments::Gateway;
+use crate::orders::placed::{Placed, EVENT_SELLS};
 use crate::orders::postgres;
-use crate::orders::model::{HoldStatus, Order, OrderStatus, PaymentInput, SeatLine};
 use crate::orders::rules;
-use crate::state::AppState;
 use crate::users::User;
 use crate::AppError;
-
-/// How long an order may wait for its payment before it is failed and its seats freed.
-pub fn payment_deadline_ms(state: &AppState) -> i64 {
-    (state.settings.payment_delay.as_millis() as i64 * 10).max(120_000)
-}
 
 fn today() -> (i32, u8) {
     let now = time::OffsetDateTime::now_utc();
@@ -30,15 +26,15 @@ fn today() -> (i32, u8) {
 
 /// Places an order from `hold_id`. The same idempotency key returns the first order, if
 /// it is asked for the same hold with the same card; otherwise it is refused (422).
-pub async fn place(state: &AppState, user: &User, hold_id: &str, idempotency_key: &str, payment: &PaymentInput) -> Result<Order, AppError> {
+pub async fn place(db: &Db, gateway: &Gateway, user: &User, hold_id: &str, idempotency_key: &str, payment: &PaymentInput) -> Result<Order, AppError> {
     let key = idempotency_key.trim();
     if key.is_empty() || key.len() > 200 {
         return Err(AppError::field("idempotency_key", "Send an Idempotency-Key header of 1 to 200 characters."));
     }
     let request = OrderRequest { hold_id, key, fingerprint: request_fingerprint(hold_id, payment) };
-    match state.db.backend {
-        Backend::Postgres => place_in_one_statement(state, user, &request, payment).await,
-        Backend::Sqlite => place_in_transaction(state, user, &request, payment).await,
+    match db.backend {
+        Backend::Postgres => place_in_one_statement(db, gateway, user, &request, payment).await,
+        Backend::Sqlite => place_in_transaction(db, gateway, user, &request, payment).await,
     }
 }
 
@@ -63,19 +59,12 @@ async fn not_placed(db: &Db, user: &User, hold_id: &str) -> AppError {
     }
 }
 
-/// The condition, on a hold row named `holds`, that its event still sells tickets at `$1`.
-pub(crate) const EVENT_SELLS: &str =
-    "EXISTS (SELECT 1 FROM events e WHERE e.id = holds.event_id AND e.status IN ('ON_SALE', 'SOLD_OUT') AND e.starts_at > $1)";
-
-/// What a placed order's answer takes from its hold and event.
-pub(crate) struct Placed {
-    pub event_id: String,
-    pub event_title: String,
-    pub event_slug: String,
-    pub event_starts_at: i64,
-    pub total_cents: i64,
-    pub currency: String,
-    pub items: Vec<SeatLine>,
+/// The order first placed with this request's key, if any (see [`idempotency`]).
+async fn placed_with_key(db: &Db, user_id: &str, request: &OrderRequest<'_>) -> Result<Option<Order>, AppError> {
+    match idempotency::placed_with_key(db, user_id, request).await? {
+        Some(order_id) => find(db, &order_id).await.map(Some),
+        None => Ok(None),
+    }
 }
 
 /// The answer to a placed order: PENDING, no tickets yet.
@@ -101,8 +90,7 @@ fn pending_order(order_id: &str, hold_id: &str, placed: Placed, card_last4: Stri
 }
 
 /// [`place`] on SQLite: the portable write transaction of a few statements.
-async fn place_in_transaction(state: &AppState, user: &User, request: &OrderRequest<'_>, payment: &PaymentInput) -> Result<Order, AppError> {
-    let db = &state.db;
+async fn place_in_transaction(db: &Db, gateway: &Gateway, user: &User, request: &OrderRequest<'_>, payment: &PaymentInput) -> Result<Order, AppError> {
     let (hold_id, key) = (request.hold_id, request.key);
     let user_id = user.id.to_string();
     if let Some(existing) = placed_with_key(db, &user_id, request).await? {
@@ -160,7 +148,7 @@ async fn place_in_transaction(state: &AppState, user: &User, request: &OrderRequ
     .bind(&hold.currency)
     .bind(&card.last4)
     .bind(&token)
-    .bind(now + payment_deadline_ms(state))
+    .bind(now + gateway.deadline_ms())
     .bind(now)
     .bind(&request.fingerprint)
     .execute(&mut *tx)
@@ -181,7 +169,7 @@ async fn place_in_transaction(state: &AppState, user: &User, request: &OrderRequ
         .await?;
     outbox::record(&mut tx, event_types::ORDER_PLACED, &order_id, &json!({ "order_id": order_id, "user_id": user_id, "hold_id": hold_id })).await?;
     tx.commit().await?;
-    state.outbox_signal.notify_one();
+    db.wake_relay();
     let hold = stored.hold;
     let placed = Placed {
         event_id: hold.event_id.to_string(),
@@ -198,8 +186,7 @@ async fn place_in_transaction(state: &AppState, user: &User, request: &OrderRequ
 /// [`place`] on PostgreSQL: the first request with a key is answered by one statement
 /// ([`postgres::place`]); only a request that placed nothing asks why (a key used
 /// before, or a hold that is not this user's active one).
-async fn place_in_one_statement(state: &AppState, user: &User, order: &OrderRequest<'_>, payment: &PaymentInput) -> Result<Order, AppError> {
-    let db = &state.db;
+async fn place_in_one_statement(db: &Db, gateway: &Gateway, user: &User, order: &OrderRequest<'_>, payment: &PaymentInput) -> Result<Order, AppError> {
     let (hold_id, key) = (order.hold_id, order.key);
     let user_id = user.id.to_string();
     let card = match rules::check_payment(payment, today()) {
@@ -224,12 +211,12 @@ async fn place_in_one_statement(state: &AppState, user: &User, order: &OrderRequ
         outcome: card.outcome.as_str(),
         last4: &card.last4,
         now,
-        payment_deadline: now + payment_deadline_ms(state),
+        payment_deadline: now + gateway.deadline_ms(),
         fingerprint: &order.fingerprint,
     };
     match postgres::place(db, &request).await {
         Ok(Some(placed)) => {
-            state.outbox_signal.notify_one();
+            db.wake_relay();
             return pending_order(&order_id, hold_id, placed, card.last4, now);
         }
         Ok(None) => {}
@@ -315,8 +302,8 @@ pub async fn list_for(db: &Db, user: &User, page: i64) -> Result<Page<Order>, Ap
 
 /// The customer cancels a paid order before the event starts: seats are released and
 /// the tickets void.
-pub async fn cancel(state: &AppState, user: &User, order_id: &str) -> Result<Order, AppError> {
-    let order = find_for(&state.db, user, order_id).await?;
+pub async fn cancel(db: &Db, user: &User, order_id: &str) -> Result<Order, AppError> {
+    let order = find_for(db, user, order_id).await?;
     if order.status == OrderStatus::Cancelled {
         return Ok(order);
     }
@@ -327,7 +314,7 @@ pub async fn cancel(state: &AppState, user: &User, order_id: &str) -> Result<Ord
     if crate::db::to_ms(order.event_starts_at) <= now {
         return Err(AppError::conflict("event_started", "The event has started; this order can no longer be cancelled."));
     }
-    let mut tx = state.db.begin_write().await?;
+    let mut tx = db.begin_write().await?;
     let changed = sqlx::query("UPDATE orders SET status = 'CANCELLED', cancelled_at = $1, updated_at = $1 WHERE id = $2 AND status = 'PAID'")
         .bind(now)
         .bind(order_id)
@@ -344,6 +331,6 @@ pub async fn cancel(state: &AppState, user: &User, order_id: &str) -> Result<Ord
         outbox::record(&mut tx, event_types::ORDER_CANCELLED, order_id, &json!({ "order_id": order_id, "user_id": user.id })).await?;
     }
     tx.commit().await?;
-    state.outbox_signal.notify_one();
-    find(&state.db, order_id).await
+    db.wake_relay();
+    find(db, order_id).await
 }

@@ -5,37 +5,27 @@ use crate::ui::PageTitle;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
-use crate::orders::api::{get_ticket, my_tickets};
+use crate::tickets::api::{get_ticket, my_tickets};
 use crate::tickets::{Ticket, TicketStatus};
 use crate::time_fmt::event_datetime;
-use crate::ui::Failure;
+use crate::ui::{Failure, MyListPage};
 
 #[component]
 pub fn MyTicketsPage() -> impl IntoView {
-    let tickets = Resource::new(|| (), |_| my_tickets(1));
     view! {
-        <PageTitle text="My tickets"/>
-        <h1>"My tickets"</h1>
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || tickets.get().map(|result| match result {
-                Ok(page) if page.items.is_empty() => view! {
-                    <section class="card empty"><p>"No tickets yet."</p><A href="/events" attr:class="btn btn-primary">"Find an event"</A></section>
-                }.into_any(),
-                Ok(page) => view! {
-                    <ul class="ticket-list">
-                        {page.items.into_iter().map(|t| view! {
-                            <li class="card">
-                                <A href=format!("/tickets/{}", t.id)>{format!("{} — {}, row {}, seat {}", t.event_title, t.section, t.row, t.number)}</A>
-                                <span class="muted">{event_datetime(t.event_starts_at)}</span>
-                                {(t.status == TicketStatus::Void).then(|| view! { <span class="chip chip-warn">"Void"</span> })}
-                            </li>
-                        }).collect_view()}
-                    </ul>
-                }.into_any(),
-                Err(e) => view! { <Failure error=e/> }.into_any(),
-            })}
-        </Suspense>
+        <MyListPage title="My tickets" empty="No tickets yet." base="/tickets" list_class="ticket-list" load=my_tickets item=ticket_item/>
     }
+}
+
+fn ticket_item(t: Ticket) -> AnyView {
+    view! {
+        <li class="card">
+            <A href=format!("/tickets/{}", t.id)>{format!("{} — {}, row {}, seat {}", t.event_title, t.section, t.row, t.number)}</A>
+            <span class="muted">{event_datetime(t.event_starts_at)}</span>
+            {(t.status == TicketStatus::Void).then(|| view! { <span class="chip chip-warn">"Void"</span> })}
+        </li>
+    }
+    .into_any()
 }
 
 #[component]

@@ -7,9 +7,9 @@ use uuid::Uuid;
 
 use crate::audit::receipts::{self, Delivery, Handled};
 use crate::audit::{event_types, outbox};
-use crate::catalog::Page;
+use crate::paging::Page;
 use crate::db::{from_ms, now_ms, Backend, Db};
-use crate::state::AppState;
+use crate::tickets::signing::TicketSigner;
 use crate::tickets::{Revocation, Ticket, TicketStatus};
 use crate::users::User;
 use crate::AppError;
@@ -35,24 +35,24 @@ impl<'a> PaidOrder<'a> {
 /// Issues one ticket per seat of a paid order. Idempotent: seats that already have a
 /// ticket are skipped, so a redelivered `order.paid` issues nothing twice. Returns how
 /// many were issued, and whether the receipt of `delivery` was recorded with them.
-pub async fn issue_for_order(state: &AppState, paid: &PaidOrder<'_>, delivery: &Delivery) -> Result<(usize, Handled), AppError> {
-    let (issued, handled) = match (state.db.backend, paid.event_id, paid.seats) {
-        (Backend::Postgres, Some(event_id), Some(seats)) => issue_in_one_statement(state, paid.order_id, event_id, seats, delivery).await?,
-        _ => issue_after_reading(state, paid.order_id).await?,
+pub async fn issue_for_order(db: &Db, signer: &TicketSigner, paid: &PaidOrder<'_>, delivery: &Delivery) -> Result<(usize, Handled), AppError> {
+    let (issued, handled) = match (db.backend, paid.event_id, paid.seats) {
+        (Backend::Postgres, Some(event_id), Some(seats)) => issue_in_one_statement(db, signer, paid.order_id, event_id, seats, delivery).await?,
+        _ => issue_after_reading(db, signer, paid.order_id).await?,
     };
     if issued > 0 {
-        state.outbox_signal.notify_one();
+        db.wake_relay();
     }
     Ok((issued, handled))
 }
 
 /// `n` new tickets of `event_id`: their ids and signed codes.
-fn new_tickets(state: &AppState, event_id: &str, n: usize) -> Result<Vec<(String, String)>, AppError> {
+fn new_tickets(signer: &TicketSigner, event_id: &str, n: usize) -> Result<Vec<(String, String)>, AppError> {
     let event: Uuid = event_id.parse().map_err(|_| AppError::Internal)?;
     Ok((0..n)
         .map(|_| {
             let id = Uuid::new_v4();
-            (id.to_string(), state.signer.sign(id, event))
+            (id.to_string(), signer.sign(id, event))
         })
         .collect())
 }
@@ -67,8 +67,8 @@ fn new_tickets(state: &AppState, event_id: &str, n: usize) -> Result<Vec<(String
 /// nothing is issued, or waits for these tickets and then voids them with the others.
 /// Without the lock the statement would issue tickets from its snapshot of a PAID order
 /// that a cancellation had just ended, and the cancellation would not see them.
-async fn issue_in_one_statement(state: &AppState, order_id: &str, event_id: &str, seats: usize, delivery: &Delivery) -> Result<(usize, Handled), AppError> {
-    let tickets = new_tickets(state, event_id, seats)?;
+async fn issue_in_one_statement(db: &Db, signer: &TicketSigner, order_id: &str, event_id: &str, seats: usize, delivery: &Delivery) -> Result<(usize, Handled), AppError> {
+    let tickets = new_tickets(signer, event_id, seats)?;
     let tickets = serde_json::to_string(&tickets.iter().map(|(id, code)| json!({ "id": id, "code": code })).collect::<Vec<_>>())
         .map_err(|_| AppError::Internal)?;
     let sql = format!(
@@ -99,7 +99,7 @@ async fn issue_in_one_statement(state: &AppState, order_id: &str, event_id: &str
         .bind(now_ms())
         .bind(delivery.event_id.as_str())
         .bind(delivery.consumer)
-        .fetch_one(&state.db.pool)
+        .fetch_one(&db.pool)
         .await?;
     let (admitted, todo, issued): (i64, i64, i64) = (row.try_get("admitted")?, row.try_get("todo")?, row.try_get("issued")?);
     if todo > seats as i64 {
@@ -107,7 +107,7 @@ async fn issue_in_one_statement(state: &AppState, order_id: &str, event_id: &str
         // committed the tickets it had codes for, with the receipt; the rest are issued
         // the portable way, which reads the seats still without a ticket.
         tracing::error!(order_id, todo, seats, "order.paid named fewer seats than the order has");
-        let (rest, _) = issue_after_reading(state, order_id).await?;
+        let (rest, _) = issue_after_reading(db, signer, order_id).await?;
         return Ok((issued as usize + rest, Handled::Recorded));
     }
     Ok((issued as usize, if admitted == 0 { Handled::Duplicate } else { Handled::Recorded }))
@@ -118,8 +118,7 @@ async fn issue_in_one_statement(state: &AppState, order_id: &str, event_id: &str
 /// that checks again that the order is PAID (on SQLite it is the one writer, so a
 /// cancellation commits either before it or after it; on PostgreSQL the check reads the
 /// order `FOR SHARE`, as the one-statement issue does).
-async fn issue_after_reading(state: &AppState, order_id: &str) -> Result<(usize, Handled), AppError> {
-    let db = &state.db;
+async fn issue_after_reading(db: &Db, signer: &TicketSigner, order_id: &str) -> Result<(usize, Handled), AppError> {
     // The order, with one row per seat that has no ticket yet (a NULL seat when none).
     let rows = sqlx::query(
         "SELECT o.user_id, o.event_id, o.status, i.seat_id FROM orders o LEFT JOIN order_items i ON i.order_id = o.id \
@@ -140,7 +139,7 @@ async fn issue_after_reading(state: &AppState, order_id: &str) -> Result<(usize,
     if seats.is_empty() {
         return Ok((0, Handled::Done));
     }
-    let tickets = new_tickets(state, &event_id, seats.len())?;
+    let tickets = new_tickets(signer, &event_id, seats.len())?;
     let rows = (0..tickets.len())
         .map(|i| format!("(${}, $1, $2, ${}, $3, ${}, 'VALID', $4)", i * 3 + 5, i * 3 + 6, i * 3 + 7))
         .collect::<Vec<_>>()
@@ -246,7 +245,7 @@ pub const REVOCATIONS_PER_PAGE: i64 = 1000;
 /// given, for its organizer and administrators: door devices verify codes offline, and
 /// turn these away.
 pub async fn revocations(db: &Db, user: &User, event_id: &str, since: Option<i64>, page: i64) -> Result<Page<Revocation>, AppError> {
-    let event_id = crate::catalog::organizer::require_owner(db, user, event_id).await?;
+    let event_id = crate::catalog::organizer::service::require_owner(db, user, event_id).await?;
     let page = page.max(1);
     let since = since.unwrap_or(0);
     let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tickets WHERE event_id = $1 AND status = 'VOID' AND voided_at >= $2")

@@ -1,10 +1,12 @@
 //! Pieces of page shared by every domain.
 
 pub mod clock;
-pub mod layout;
+pub mod not_found;
+pub mod list;
 pub mod pwa;
 pub mod title;
 
+pub use list::MyListPage;
 pub use title::PageTitle;
 
 use leptos::prelude::*;
@@ -34,9 +36,21 @@ pub fn form_error<T>(result: Option<Result<T, AppError>>) -> Option<AppError> {
 #[component]
 pub fn Failure(error: AppError) -> impl IntoView {
     match error {
-        AppError::Unauthorized => view! { <crate::users::pages::SignInPrompt/> }.into_any(),
-        AppError::NotFound => view! { <layout::NotFound/> }.into_any(),
+        AppError::Unauthorized => view! { <SignInPrompt/> }.into_any(),
+        AppError::NotFound => view! { <not_found::NotFound/> }.into_any(),
         e => view! { <ErrorNotice error=e/> }.into_any(),
+    }
+}
+
+/// Shown where a page needs a signed-in user.
+#[component]
+pub fn SignInPrompt() -> impl IntoView {
+    view! {
+        <section class="card empty">
+            <h1>"Please log in"</h1>
+            <p>"You need to be signed in to see this page."</p>
+            <A href="/login" attr:class="btn btn-primary">"Log in"</A>
+        </section>
     }
 }
 

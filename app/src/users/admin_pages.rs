@@ -4,11 +4,9 @@ use leptos::prelude::*;
 use crate::ui::PageTitle;
 use leptos_router::hooks::use_query_map;
 
-use crate::ui::{ErrorNotice, Pager};
+use crate::ui::{ErrorNotice, Failure, Pager};
 use crate::users::api::{list_users, SetUserActive, SetUserRole};
-use crate::users::pages::SignInPrompt;
 use crate::users::{Role, User};
-use crate::AppError;
 
 #[component]
 pub fn AdminUsersPage() -> impl IntoView {
@@ -58,8 +56,7 @@ pub fn AdminUsersPage() -> impl IntoView {
                         <Pager base="/admin/users".to_string() page=page.page total_pages/>
                     }.into_any()
                 }
-                Err(AppError::Unauthorized) => view! { <SignInPrompt/> }.into_any(),
-                Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+                Err(e) => view! { <Failure error=e/> }.into_any(),
             })}
         </Transition>
     }

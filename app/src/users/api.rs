@@ -3,62 +3,17 @@
 
 use leptos::prelude::*;
 
-use crate::users::model::UserPage;
+use crate::paging::Page;
 use crate::users::User;
 use crate::AppError;
 
 #[cfg(feature = "ssr")]
-pub mod ssr {
-    use http::header::SET_COOKIE;
-    use http::request::Parts;
-    use http::HeaderValue;
-    use leptos::prelude::*;
-
-    use crate::state::{app_state, AppState};
-    use crate::users::{session, User};
-    use crate::AppError;
-
-    pub fn request_parts() -> Result<Parts, AppError> {
-        use_context::<Parts>().ok_or(AppError::Internal)
-    }
-
-    pub fn client_ip(state: &AppState, parts: &Parts) -> std::net::IpAddr {
-        state.settings.trusted_proxies.client_ip(crate::net::peer_ip(&parts.extensions), &parts.headers)
-    }
-
-    /// The signed-in user of the current request, if any.
-    pub async fn current_user() -> Result<Option<User>, AppError> {
-        let state = app_state()?;
-        let parts = request_parts()?;
-        match session::token_from_headers(&parts.headers) {
-            Some(token) => session::resolve(&state, &token).await,
-            None => Ok(None),
-        }
-    }
-
-    pub async fn require_user() -> Result<User, AppError> {
-        current_user().await?.ok_or(AppError::Unauthorized)
-    }
-
-    /// The server state and the signed-in user, for server functions that need both.
-    pub async fn signed_in() -> Result<(AppState, User), AppError> {
-        let user = require_user().await?;
-        Ok((app_state()?, user))
-    }
-
-    pub async fn require_admin() -> Result<User, AppError> {
-        let user = require_user().await?;
-        if user.is_admin() { Ok(user) } else { Err(AppError::Forbidden) }
-    }
-
-    pub fn set_cookie(value: &str) {
-        if let (Some(response), Ok(value)) =
-            (use_context::<leptos_axum::ResponseOptions>(), HeaderValue::from_str(value))
-        {
-            response.append_header(SET_COOKIE, value);
-        }
-    }
-}
+use crate::{
+    context::{client_ip, piece, request_parts, set_cookie},
+    db::Db,
+    users::accounts::Accounts,
+    users::signed_in::{current_user, require_admin},
+};
 
 /// Where to go after login: only a path on this site. Anything else goes home: another
 /// origin (`//host`, `/\host` — browsers read `\` as `/` — or a scheme), and anything with
@@ -93,7 +48,7 @@ pub const AFTER_SIGN_UP: &str = "/login?registered=1&next=%2Faccount";
 #[server(endpoint = "me")]
 pub async fn me() -> Result<Option<User>, AppError> {
     crate::error::respond(async move {
-        ssr::current_user().await
+        current_user().await
     }
     .await)
 }
@@ -102,17 +57,14 @@ pub async fn me() -> Result<Option<User>, AppError> {
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<User, AppError> {
     crate::error::respond(async move {
         use crate::users::{service, session};
-        let state = crate::state::app_state()?;
-        let parts = ssr::request_parts()?;
-        let user = service::log_in(&state, ssr::client_ip(&state, &parts), &email, &password).await?;
-        if let Some(old) = session::cookie_token(&parts.headers) {
-            session::revoke(&state, &old).await?;
-        }
-        let ttl = state.settings.session_ttl;
-        let token = session::create(&state.db, &user.id.to_string(), session::SessionKind::Cookie, ttl).await?;
-        ssr::set_cookie(&session::session_cookie(&token, state.settings.secure_cookies, ttl));
+        let parts = request_parts()?;
+        let previous = session::cookie_token(&parts.headers);
+        let accounts = piece::<std::sync::Arc<Accounts>>()?;
+        let kind = session::SessionKind::Cookie;
+        let signed_in = service::log_in(&piece::<Db>()?, &accounts, client_ip(&parts)?, &email, &password, kind, previous.as_deref()).await?;
+        set_cookie(&signed_in.cookie);
         leptos_axum::redirect(&safe_next(next.as_deref()));
-        Ok(user)
+        Ok(signed_in.user)
     }
     .await)
 }
@@ -123,12 +75,9 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
 pub async fn register(email: String, display_name: String, password: String) -> Result<(), AppError> {
     crate::error::respond(async move {
         use crate::users::{service, Role};
-        let state = crate::state::app_state()?;
-        let parts = ssr::request_parts()?;
-        let ip = ssr::client_ip(&state, &parts);
-        state.limiters.register_ip.admit(&ip.to_string())?;
+        let ip = client_ip(&request_parts()?)?;
         let new = service::NewUser { email, display_name, password, role: Role::Customer, skills: vec![] };
-        service::sign_up(&state, new).await?;
+        service::sign_up(&piece::<Db>()?, &*piece::<std::sync::Arc<Accounts>>()?, ip, new).await?;
         leptos_axum::redirect(AFTER_SIGN_UP);
         Ok(())
     }
@@ -138,13 +87,10 @@ pub async fn register(email: String, display_name: String, password: String) -> 
 #[server(endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
     crate::error::respond(async move {
-        use crate::users::session;
-        let state = crate::state::app_state()?;
-        let parts = ssr::request_parts()?;
-        if let Some(token) = session::cookie_token(&parts.headers) {
-            session::revoke(&state, &token).await?;
-        }
-        ssr::set_cookie(&session::clear_cookie(state.settings.secure_cookies));
+        use crate::users::{service, session};
+        let token = session::cookie_token(&request_parts()?.headers);
+        let cleared = service::log_out(&piece::<Db>()?, &*piece::<std::sync::Arc<Accounts>>()?, token.as_deref()).await?;
+        set_cookie(&cleared);
         leptos_axum::redirect("/");
         Ok(())
     }
@@ -152,11 +98,10 @@ pub async fn logout() -> Result<(), AppError> {
 }
 
 #[server(endpoint = "admin_list_users")]
-pub async fn list_users(q: String, page: i64) -> Result<UserPage, AppError> {
+pub async fn list_users(q: String, page: i64) -> Result<Page<User>, AppError> {
     crate::error::respond(async move {
-        ssr::require_admin().await?;
-        let state = crate::state::app_state()?;
-        crate::users::service::list(&state.db, &q, page).await
+        require_admin().await?;
+        crate::users::service::list(&piece::<Db>()?, &q, page).await
     }
     .await)
 }
@@ -165,10 +110,9 @@ pub async fn list_users(q: String, page: i64) -> Result<UserPage, AppError> {
 pub async fn set_user_role(id: String, role: String) -> Result<User, AppError> {
     crate::error::respond(async move {
         use crate::users::{service, Role};
-        let actor = ssr::require_admin().await?;
-        let state = crate::state::app_state()?;
+        let actor = require_admin().await?;
         let role = Role::parse(&role).ok_or_else(|| AppError::field("role", "Choose one of the listed roles."))?;
-        service::change(&state, &actor, &id, service::UserChange { role: Some(role), active: None }).await
+        service::change(&piece::<Db>()?, &*piece::<std::sync::Arc<Accounts>>()?, &actor, &id, service::UserChange { role: Some(role), active: None }).await
     }
     .await)
 }
@@ -177,9 +121,8 @@ pub async fn set_user_role(id: String, role: String) -> Result<User, AppError> {
 pub async fn set_user_active(id: String, active: bool) -> Result<User, AppError> {
     crate::error::respond(async move {
         use crate::users::service;
-        let actor = ssr::require_admin().await?;
-        let state = crate::state::app_state()?;
-        service::change(&state, &actor, &id, service::UserChange { role: None, active: Some(active) }).await
+        let actor = require_admin().await?;
+        service::change(&piece::<Db>()?, &*piece::<std::sync::Arc<Accounts>>()?, &actor, &id, service::UserChange { role: None, active: Some(active) }).await
     }
     .await)
 }

@@ -57,12 +57,3 @@ impl User {
         self.role == Role::Admin
     }
 }
-
-/// A page of users for the admin list.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UserPage {
-    pub items: Vec<User>,
-    pub total: i64,
-    pub page: i64,
-    pub per_page: i64,
-}

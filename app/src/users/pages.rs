@@ -107,21 +107,9 @@ pub fn AccountPage() -> impl IntoView {
                         <p><A href="/events">"Find something to see"</A></p>
                     </section>
                 }.into_any(),
-                Ok(None) => view! { <SignInPrompt/> }.into_any(),
+                Ok(None) => view! { <crate::ui::SignInPrompt/> }.into_any(),
                 Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
             })}
         </Suspense>
-    }
-}
-
-/// Shown where a page needs a signed-in user.
-#[component]
-pub fn SignInPrompt() -> impl IntoView {
-    view! {
-        <section class="card empty">
-            <h1>"Please log in"</h1>
-            <p>"You need to be signed in to see this page."</p>
-            <A href="/login" attr:class="btn btn-primary">"Log in"</A>
-        </section>
     }
 }

@@ -1,35 +1,22 @@
 //! Account use cases, shared by server functions, the REST API and the command line.
 
+use std::net::IpAddr;
+
 use serde_json::json;
-use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use crate::audit::{event_types, outbox};
 use crate::db::{from_ms, new_id, now_ms, Db};
 use crate::error::FieldErrors;
-use crate::state::AppState;
-use crate::users::model::UserPage;
+use crate::paging::Page;
+use crate::users::accounts::Accounts;
+use crate::users::password::PasswordHasher;
 use crate::users::rules::{self, canonical_email, normalize_email};
+use crate::users::session::{self, SessionKind};
 use crate::users::{Role, User};
 use crate::AppError;
 
-/// Columns read into a [`User`], from `users` aliased as `u`.
-pub const USER_COLUMNS: &str = "u.id, u.email, u.display_name, u.role, u.active, u.skills, u.created_at";
-
-pub fn user_from_row(row: &AnyRow) -> Result<User, AppError> {
-    let id: String = row.try_get("id")?;
-    let role: String = row.try_get("role")?;
-    let skills: String = row.try_get("skills")?;
-    Ok(User {
-        id: id.parse().map_err(|_| AppError::Internal)?,
-        email: row.try_get("email")?,
-        display_name: row.try_get("display_name")?,
-        role: Role::parse(&role).ok_or(AppError::Internal)?,
-        active: crate::db::flag(row, "active")?,
-        skills: skills.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
-        created_at: from_ms(row.try_get("created_at")?),
-    })
-}
+pub use crate::users::rows::{user_from_row, USER_COLUMNS};
 
 /// A new account, as entered.
 #[derive(Debug, Clone)]
@@ -43,14 +30,14 @@ pub struct NewUser {
 
 /// Creates an account and emits `user.created` in the same transaction. For staff (an
 /// administrator, the command line): a taken email is a field error.
-pub async fn register(state: &AppState, new: NewUser) -> Result<User, AppError> {
+pub async fn register(db: &Db, hasher: &PasswordHasher, new: NewUser) -> Result<User, AppError> {
     let errors = rules::check_registration(&new.email, &new.display_name, &new.password);
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
-    let hash = state.hasher.hash(&new.password).await?;
-    let user = insert_user(&state.db, &new, &hash).await?;
-    state.outbox_signal.notify_one();
+    let hash = hasher.hash(&new.password).await?;
+    let user = insert_user(db, &new, &hash).await?;
+    db.wake_relay();
     Ok(user)
 }
 
@@ -65,16 +52,18 @@ pub struct SignUp {
 /// Self-registration, which must not tell whether an email is registered (login does
 /// not either): a taken email gets the same answer as a new one, after the same argon2
 /// work, and nothing changes. Neither signs in; the person logs in next, with the
-/// password of the account that has the email.
-pub async fn sign_up(state: &AppState, new: NewUser) -> Result<SignUp, AppError> {
+/// password of the account that has the email. Every attempt counts against the limit
+/// of sign-ups from `ip`, whichever door it came through.
+pub async fn sign_up(db: &Db, accounts: &Accounts, ip: IpAddr, new: NewUser) -> Result<SignUp, AppError> {
+    accounts.sign_up_per_address.admit(&ip.to_string())?;
     let errors = rules::check_registration(&new.email, &new.display_name, &new.password);
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
-    let hash = state.hasher.hash(&new.password).await?;
-    match insert_user(&state.db, &new, &hash).await {
+    let hash = accounts.hasher.hash(&new.password).await?;
+    match insert_user(db, &new, &hash).await {
         Ok(user) => {
-            state.outbox_signal.notify_one();
+            db.wake_relay();
             Ok(SignUp { user, created: true })
         }
         Err(e) if e.is_email_taken() => Ok(SignUp { user: unsaved_user(&new)?, created: false }),
@@ -138,15 +127,15 @@ pub async fn insert_user(db: &Db, new: &NewUser, password_hash: &str) -> Result<
 
 /// Checks a login. Unknown emails and wrong passwords get the same answer, after the
 /// same amount of work; a deactivated account is refused only once the password is right.
-pub async fn check_credentials(state: &AppState, email: &str, password: &str) -> Result<User, AppError> {
+pub async fn check_credentials(db: &Db, hasher: &PasswordHasher, email: &str, password: &str) -> Result<User, AppError> {
     let sql = format!("SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.email_norm = $1");
-    let row = sqlx::query(&sql).bind(normalize_email(email)).fetch_optional(&state.db.pool).await?;
+    let row = sqlx::query(&sql).bind(normalize_email(email)).fetch_optional(&db.pool).await?;
     let Some(row) = row else {
-        state.hasher.verify_dummy(password).await?;
+        hasher.verify_dummy(password).await?;
         return Err(AppError::InvalidCredentials);
     };
     let hash: String = row.try_get("password_hash")?;
-    if !state.hasher.verify(password, &hash).await? {
+    if !hasher.verify(password, &hash).await? {
         return Err(AppError::InvalidCredentials);
     }
     let user = user_from_row(&row)?;
@@ -156,24 +145,56 @@ pub async fn check_credentials(state: &AppState, email: &str, password: &str) ->
     Ok(user)
 }
 
+/// A session just started: who, its token, and the `Set-Cookie` value that carries it.
+pub struct SignedIn {
+    pub user: User,
+    pub token: String,
+    pub cookie: String,
+}
+
 /// A login from `ip`, for both doors: the per-address limit on every attempt, then the
 /// throttle on failures (refusal for this account from this address, or a wait that grows
-/// with the account's failures from anywhere), then the password check.
-pub async fn log_in(state: &AppState, ip: std::net::IpAddr, email: &str, password: &str) -> Result<User, AppError> {
-    state.limiters.login_ip.admit(&ip.to_string())?;
+/// with the account's failures from anywhere), then the password check, then a new
+/// session of `kind`. The session the request came with, if any, ends: a login never
+/// leaves the previous one behind.
+pub async fn log_in(
+    db: &Db,
+    accounts: &Accounts,
+    ip: IpAddr,
+    email: &str,
+    password: &str,
+    kind: SessionKind,
+    previous: Option<&str>,
+) -> Result<SignedIn, AppError> {
+    accounts.login_per_address.admit(&ip.to_string())?;
     let account = normalize_email(email);
-    let throttle = &state.limiters.login_failures;
+    let throttle = &accounts.login_failures;
     let delay = throttle.before_attempt(&account, ip)?;
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
-    let result = check_credentials(state, email, password).await;
+    let result = check_credentials(db, &accounts.hasher, email, password).await;
     match &result {
         Ok(_) => throttle.succeeded(&account, ip),
         Err(AppError::InvalidCredentials) => throttle.failed(&account, ip),
         Err(_) => {}
     }
-    result
+    let user = result?;
+    if let Some(previous) = previous {
+        session::revoke(db, &accounts.sessions, previous).await?;
+    }
+    let token = session::create(db, &user.id.to_string(), kind, accounts.session_ttl).await?;
+    let cookie = session::session_cookie(&token, accounts.secure_cookies, accounts.session_ttl);
+    Ok(SignedIn { user, token, cookie })
+}
+
+/// Ends the session of `token`, if any, and answers the `Set-Cookie` value that removes
+/// the cookie. Idempotent.
+pub async fn log_out(db: &Db, accounts: &Accounts, token: Option<&str>) -> Result<String, AppError> {
+    if let Some(token) = token {
+        session::revoke(db, &accounts.sessions, token).await?;
+    }
+    Ok(session::clear_cookie(accounts.secure_cookies))
 }
 
 pub async fn find(db: &Db, id: &str) -> Result<User, AppError> {
@@ -185,7 +206,7 @@ pub async fn find(db: &Db, id: &str) -> Result<User, AppError> {
 pub const USERS_PER_PAGE: i64 = 25;
 
 /// Users matching `q` (email or name), newest first.
-pub async fn list(db: &Db, q: &str, page: i64) -> Result<UserPage, AppError> {
+pub async fn list(db: &Db, q: &str, page: i64) -> Result<Page<User>, AppError> {
     let page = page.max(1);
     let pattern = format!("%{}%", q.trim().to_lowercase());
     let total: i64 = sqlx::query(
@@ -206,7 +227,7 @@ pub async fn list(db: &Db, q: &str, page: i64) -> Result<UserPage, AppError> {
         .fetch_all(&db.pool)
         .await?;
     let items = rows.iter().map(user_from_row).collect::<Result<_, _>>()?;
-    Ok(UserPage { items, total, page, per_page: USERS_PER_PAGE })
+    Ok(Page { items, total, page, per_page: USERS_PER_PAGE })
 }
 
 /// An administrator's change to an account.
@@ -218,18 +239,18 @@ pub struct UserChange {
 
 /// Changes role and/or active flag. Deactivation ends the user's sessions and emits
 /// `user.deactivated`. Administrators cannot lock themselves out.
-pub async fn change(state: &AppState, actor: &User, id: &str, change: UserChange) -> Result<User, AppError> {
+pub async fn change(db: &Db, accounts: &Accounts, actor: &User, id: &str, change: UserChange) -> Result<User, AppError> {
     if !actor.is_admin() {
         return Err(AppError::Forbidden);
     }
-    let target = find(&state.db, id).await?;
+    let target = find(db, id).await?;
     if target.id == actor.id && (change.active == Some(false) || change.role.is_some_and(|r| r != Role::Admin)) {
         let mut errors = FieldErrors::new();
         errors.insert("id".into(), "You cannot deactivate or demote your own account.".into());
         return Err(AppError::Validation(errors));
     }
     let now = now_ms();
-    let mut tx = state.db.begin_write().await?;
+    let mut tx = db.begin_write().await?;
     if let Some(role) = change.role {
         sqlx::query("UPDATE users SET role = $1, updated_at = $2 WHERE id = $3")
             .bind(role.as_str())
@@ -247,7 +268,7 @@ pub async fn change(state: &AppState, actor: &User, id: &str, change: UserChange
                 .execute(&mut *tx)
                 .await?;
             if !active {
-                crate::users::session::revoke_all(&mut tx, id).await?;
+                session::revoke_all(&mut tx, id).await?;
                 outbox::record(
                     &mut tx,
                     event_types::USER_DEACTIVATED,
@@ -259,7 +280,7 @@ pub async fn change(state: &AppState, actor: &User, id: &str, change: UserChange
         }
     }
     tx.commit().await?;
-    state.sessions.forget_user(id);
-    state.outbox_signal.notify_one();
-    find(&state.db, id).await
+    accounts.sessions.forget_user(id);
+    db.wake_relay();
+    find(db, id).await
 }

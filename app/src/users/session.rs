@@ -11,8 +11,7 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use crate::db::{now_ms, Db};
-use crate::state::AppState;
-use crate::users::service::{user_from_row, USER_COLUMNS};
+use crate::users::rows::{user_from_row, USER_COLUMNS};
 use crate::users::User;
 use crate::AppError;
 
@@ -114,35 +113,35 @@ impl SessionCache {
 }
 
 /// The active user behind a token, if the session is valid.
-pub async fn resolve(state: &AppState, token: &str) -> Result<Option<User>, AppError> {
+pub async fn resolve(db: &Db, cache: &SessionCache, token: &str) -> Result<Option<User>, AppError> {
     if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Ok(None);
     }
     let hash = token_hash(token);
     let now = now_ms();
-    if let Some(user) = state.sessions.get(&hash, now) {
+    if let Some(user) = cache.get(&hash, now) {
         return Ok(Some(user));
     }
     let sql = format!(
         "SELECT {USER_COLUMNS}, s.expires_at AS session_expires_at FROM sessions s JOIN users u ON u.id = s.user_id \
          WHERE s.id = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 AND u.active = $3"
     );
-    let row = sqlx::query(&sql).bind(&hash).bind(now).bind(true).fetch_optional(&state.db.pool).await?;
+    let row = sqlx::query(&sql).bind(&hash).bind(now).bind(true).fetch_optional(&db.pool).await?;
     let Some(row) = row else { return Ok(None) };
     let user = user_from_row(&row)?;
-    state.sessions.put(hash, user.clone(), row.try_get("session_expires_at")?);
+    cache.put(hash, user.clone(), row.try_get("session_expires_at")?);
     Ok(Some(user))
 }
 
 /// Ends one session. Unknown tokens are fine: logging out twice is the same as once.
-pub async fn revoke(state: &AppState, token: &str) -> Result<(), AppError> {
+pub async fn revoke(db: &Db, cache: &SessionCache, token: &str) -> Result<(), AppError> {
     let hash = token_hash(token);
     sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
         .bind(now_ms())
         .bind(&hash)
-        .execute(&state.db.pool)
+        .execute(&db.pool)
         .await?;
-    state.sessions.forget(&hash);
+    cache.forget(&hash);
     Ok(())
 }
 

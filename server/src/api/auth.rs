@@ -30,7 +30,6 @@ pub async fn register(
     ClientIp(ip): ClientIp,
     ApiJson(body): ApiJson<RegisterBody>,
 ) -> ApiResult<(StatusCode, Json<User>)> {
-    state.limiters.register_ip.admit(&ip.to_string())?;
     let new = NewUser {
         email: body.email,
         display_name: body.display_name,
@@ -38,7 +37,7 @@ pub async fn register(
         role: Role::Customer,
         skills: vec![],
     };
-    let sign_up = service::sign_up(&state, new).await?;
+    let sign_up = service::sign_up(&state.db, &state.accounts, ip, new).await?;
     Ok((StatusCode::CREATED, Json(sign_up.user)))
 }
 
@@ -56,12 +55,11 @@ pub async fn login(
     ClientIp(ip): ClientIp,
     ApiJson(body): ApiJson<LoginBody>,
 ) -> ApiResult<Response> {
-    let user = service::log_in(&state, ip, &body.email, &body.password).await?;
-    let ttl = state.settings.session_ttl;
-    let token = session::create(&state.db, &user.id.to_string(), session::SessionKind::Api, ttl).await?;
-    let cookie = session::session_cookie(&token, state.settings.secure_cookies, ttl);
-    let mut res = Json(json!({ "token": token, "token_type": "Bearer", "expires_in": ttl.as_secs(), "user": user })).into_response();
-    if let Ok(v) = HeaderValue::from_str(&cookie) {
+    let signed_in = service::log_in(&state.db, &state.accounts, ip, &body.email, &body.password, session::SessionKind::Api, None).await?;
+    let ttl = state.accounts.session_ttl;
+    let body = json!({ "token": signed_in.token, "token_type": "Bearer", "expires_in": ttl.as_secs(), "user": signed_in.user });
+    let mut res = Json(body).into_response();
+    if let Ok(v) = HeaderValue::from_str(&signed_in.cookie) {
         res.headers_mut().insert(header::SET_COOKIE, v);
     }
     Ok(res)
@@ -69,11 +67,10 @@ pub async fn login(
 
 /// Ends the session or revokes the token the request carries. Idempotent.
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
-    if let Some(token) = session::token_from_headers(&headers) {
-        session::revoke(&state, &token).await?;
-    }
+    let token = session::token_from_headers(&headers);
+    let cleared = service::log_out(&state.db, &state.accounts, token.as_deref()).await?;
     let mut res = StatusCode::NO_CONTENT.into_response();
-    if let Ok(v) = HeaderValue::from_str(&session::clear_cookie(state.settings.secure_cookies)) {
+    if let Ok(v) = HeaderValue::from_str(&cleared) {
         res.headers_mut().insert(header::SET_COOKIE, v);
     }
     Ok(res)

@@ -85,7 +85,7 @@ impl FromRequestParts<AppState> for AuthUser {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let token = session::token_from_headers(&parts.headers).ok_or_else(|| ApiError(AppError::Unauthorized).into_response())?;
-        match session::resolve(state, &token).await {
+        match session::resolve(&state.db, &state.accounts.sessions, &token).await {
             Ok(Some(user)) => Ok(AuthUser(user)),
             Ok(None) => Err(ApiError(AppError::Unauthorized).into_response()),
             Err(e) => Err(ApiError(e).into_response()),

@@ -7,7 +7,7 @@ use axum::Json;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use app::catalog::Page;
+use app::paging::Page;
 use app::orders::model::{Hold, Order, PaymentInput};
 use app::orders::{holds, service};
 use app::state::AppState;
@@ -38,8 +38,8 @@ pub async fn create_hold(
 ) -> ApiResult<(StatusCode, Json<Hold>)> {
     let event_id = event_ref(&event_id)?;
     let hold = match (body.seat_ids, body.section_id, body.quantity) {
-        (Some(seat_ids), None, None) => holds::create(&state, &user, ip, event_id, &seat_ids).await?,
-        (None, Some(section), Some(quantity)) => holds::create_best(&state, &user, ip, event_id, &section.to_string(), quantity).await?,
+        (Some(seat_ids), None, None) => holds::create(&state.db, &state.holds, &user, ip, event_id, &seat_ids).await?,
+        (None, Some(section), Some(quantity)) => holds::create_best(&state.db, &state.holds, &user, ip, event_id, &section.to_string(), quantity).await?,
         _ => return Err(AppError::field("seat_ids", "Send either seat_ids, or section_id with quantity.").into()),
     };
     Ok((StatusCode::CREATED, Json(hold)))
@@ -50,7 +50,7 @@ pub async fn get_hold(State(state): State<AppState>, AuthUser(user): AuthUser, P
 }
 
 pub async fn release_hold(State(state): State<AppState>, AuthUser(user): AuthUser, Path(id): Path<String>) -> ApiResult<StatusCode> {
-    holds::release(&state, &user, &parse_id(&id)?).await?;
+    holds::release(&state.db, &user, &parse_id(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -70,7 +70,7 @@ pub async fn place_order(
     ApiJson(body): ApiJson<OrderBody>,
 ) -> ApiResult<(StatusCode, Json<Order>)> {
     let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let order = service::place(&state, &user, &body.hold_id.to_string(), key, &body.payment).await?;
+    let order = service::place(&state.db, &state.gateway, &user, &body.hold_id.to_string(), key, &body.payment).await?;
     Ok((StatusCode::ACCEPTED, Json(order)))
 }
 
@@ -96,7 +96,7 @@ pub async fn get_order(State(state): State<AppState>, AuthUser(user): AuthUser, 
 }
 
 pub async fn cancel_order(State(state): State<AppState>, AuthUser(user): AuthUser, Path(id): Path<String>) -> ApiResult<Json<Order>> {
-    Ok(Json(service::cancel(&state, &user, &parse_id(&id)?).await?))
+    Ok(Json(service::cancel(&state.db, &user, &parse_id(&id)?).await?))
 }
 
 pub async fn list_tickets(State(state): State<AppState>, AuthUser(user): AuthUser, ApiQuery(q): ApiQuery<PageQuery>) -> ApiResult<Json<Page<Ticket>>> {

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 
 use app::catalog::manage::NewVenue;
-use app::catalog::organizer::{self, EventInput, EventPatch, VenueView};
+use app::catalog::organizer::service::{self as organizer, EventInput, EventPatch, VenueView};
 use app::catalog::{EventDetail, Page, SalesReport};
 use app::state::AppState;
 
@@ -21,11 +21,11 @@ pub async fn list_venues(State(state): State<AppState>, AuthUser(user): AuthUser
 }
 
 pub async fn create_venue(State(state): State<AppState>, AuthUser(user): AuthUser, ApiJson(body): ApiJson<NewVenue>) -> ApiResult<(StatusCode, Json<VenueView>)> {
-    Ok((StatusCode::CREATED, Json(organizer::new_venue(&state, &user, &body).await?)))
+    Ok((StatusCode::CREATED, Json(organizer::new_venue(&state.db, &user, &body).await?)))
 }
 
 pub async fn create_event(State(state): State<AppState>, AuthUser(user): AuthUser, ApiJson(body): ApiJson<EventInput>) -> ApiResult<(StatusCode, Json<EventDetail>)> {
-    Ok((StatusCode::CREATED, Json(organizer::new_event(&state, &user, &body).await?)))
+    Ok((StatusCode::CREATED, Json(organizer::new_event(&state.db, &user, &body).await?)))
 }
 
 pub async fn update_event(
@@ -34,7 +34,7 @@ pub async fn update_event(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<EventPatch>,
 ) -> ApiResult<Json<EventDetail>> {
-    Ok(Json(organizer::update_event(&state, &user, event_ref(&id)?, &body).await?))
+    Ok(Json(organizer::update_event(&state.db, &user, event_ref(&id)?, &body).await?))
 }
 
 pub async fn sales(State(state): State<AppState>, AuthUser(user): AuthUser, Path(id): Path<String>) -> ApiResult<Json<SalesReport>> {
@@ -42,7 +42,7 @@ pub async fn sales(State(state): State<AppState>, AuthUser(user): AuthUser, Path
 }
 
 pub async fn orders_csv(State(state): State<AppState>, AuthUser(user): AuthUser, Path(id): Path<String>) -> ApiResult<Response> {
-    let csv = organizer::orders_csv(&state.db, &user, event_ref(&id)?).await?;
+    let csv = app::catalog::organizer::orders_export::orders_csv(&state.db, &user, event_ref(&id)?).await?;
     let disposition = format!("attachment; filename=\"orders-{}.csv\"", id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect::<String>());
     Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, disposition)], csv).into_response())
 }

@@ -6,7 +6,7 @@ use axum::Json;
 use serde::Deserialize;
 
 use app::state::AppState;
-use app::users::model::UserPage;
+use app::paging::Page;
 use app::users::service::{self, NewUser, UserChange};
 use app::users::{Role, User};
 
@@ -21,7 +21,7 @@ pub struct ListQuery {
     page: Option<i64>,
 }
 
-pub async fn list(State(state): State<AppState>, AdminUser(_): AdminUser, ApiQuery(q): ApiQuery<ListQuery>) -> ApiResult<Json<UserPage>> {
+pub async fn list(State(state): State<AppState>, AdminUser(_): AdminUser, ApiQuery(q): ApiQuery<ListQuery>) -> ApiResult<Json<Page<User>>> {
     let page = q.page.unwrap_or(1);
     if page < 1 {
         return Err(app::AppError::field("page", "Pages start at 1.").into());
@@ -52,7 +52,7 @@ pub async fn create(
 ) -> ApiResult<(StatusCode, Json<User>)> {
     let skills = body.skills.into_iter().map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty() && !s.contains(',')).collect();
     let new = NewUser { email: body.email, display_name: body.display_name, password: body.password, role: body.role, skills };
-    let user = service::register(&state, new).await?;
+    let user = service::register(&state.db, &state.accounts.hasher, new).await?;
     Ok((StatusCode::CREATED, Json(user)))
 }
 
@@ -72,6 +72,6 @@ pub async fn update(
     ApiJson(body): ApiJson<PatchBody>,
 ) -> ApiResult<Json<User>> {
     let id = parse_id(&id)?;
-    let user = service::change(&state, &actor, &id, UserChange { role: body.role, active: body.active }).await?;
+    let user = service::change(&state.db, &state.accounts, &actor, &id, UserChange { role: body.role, active: body.active }).await?;
     Ok(Json(user))
 }

@@ -6,7 +6,6 @@ pub mod rabbit;
 pub mod relay;
 
 use app::audit::EventEnvelope;
-use app::state::AppState;
 
 pub use inprocess::InProcessBus;
 pub use rabbit::{RabbitBus, RabbitOptions};
@@ -18,10 +17,10 @@ pub enum Bus {
 }
 
 impl Bus {
-    /// RabbitMQ when `amqp_url` is set, otherwise the in-process dispatcher.
-    pub async fn connect(amqp_url: Option<&str>, _state: &AppState) -> anyhow::Result<Bus> {
-        match amqp_url.map(str::trim).filter(|u| !u.is_empty()) {
-            Some(url) => Ok(Bus::Rabbit(RabbitBus::connect(RabbitOptions::from_env(url)).await?)),
+    /// RabbitMQ with `rabbit`'s options, otherwise the in-process dispatcher.
+    pub async fn connect(rabbit: Option<RabbitOptions>) -> anyhow::Result<Bus> {
+        match rabbit {
+            Some(options) => Ok(Bus::Rabbit(RabbitBus::connect(options).await?)),
             None => Ok(Bus::InProcess(InProcessBus::default())),
         }
     }

@@ -42,14 +42,6 @@ pub struct RabbitOptions {
 }
 
 impl RabbitOptions {
-    pub fn from_env(url: &str) -> Self {
-        RabbitOptions {
-            url: url.to_owned(),
-            prefix: std::env::var("TAQUILLA_AMQP_PREFIX").ok().filter(|p| !p.is_empty()).unwrap_or_else(|| "taquilla".into()),
-            queue_expires_ms: std::env::var("TAQUILLA_AMQP_QUEUE_EXPIRES_MS").ok().and_then(|v| v.parse().ok()),
-        }
-    }
-
     fn exchange(&self) -> String {
         format!("{}.events", self.prefix)
     }

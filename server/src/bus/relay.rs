@@ -81,7 +81,7 @@ pub async fn run(state: AppState, bus: Bus) {
                 if n > 0 {
                     tracing::debug!(published = n, "outbox relayed");
                 }
-                let _ = tokio::time::timeout(Duration::from_millis(250), state.outbox_signal.notified()).await;
+                let _ = tokio::time::timeout(Duration::from_millis(250), state.db.relay_woken()).await;
             }
             Err(e) => {
                 failures += 1;

@@ -63,7 +63,7 @@ pub fn consumers() -> Vec<Consumer> {
             concurrency: 512,
             admits_itself: true,
             handler: |state, event, delivery| {
-                Box::pin(async move { app::orders::payments::process_payment(&state, &payload_id(&event, "order_id")?, &delivery).await })
+                Box::pin(async move { app::orders::payments::process_payment(&state.db, &state.gateway, &payload_id(&event, "order_id")?, &delivery).await })
             },
         },
         Consumer {
@@ -73,7 +73,7 @@ pub fn consumers() -> Vec<Consumer> {
             admits_itself: false,
             handler: |state, event, _| {
                 Box::pin(async move {
-                    app::orders::cancellations::close_sales(&state, &payload_id(&event, "event_id")?).await.map(|_| Handled::Done)
+                    app::orders::cancellations::close_sales(&state.db, &payload_id(&event, "event_id")?).await.map(|_| Handled::Done)
                 })
             },
         },
@@ -85,7 +85,7 @@ pub fn consumers() -> Vec<Consumer> {
             handler: |state, event, delivery| {
                 Box::pin(async move {
                     let paid = PaidOrder::from_payload(&event.payload).ok_or_else(|| AppError::BadRequest(format!("{} without order_id", event.event_type)))?;
-                    app::tickets::service::issue_for_order(&state, &paid, &delivery).await.map(|(_, handled)| handled)
+                    app::tickets::service::issue_for_order(&state.db, &state.signer, &paid, &delivery).await.map(|(_, handled)| handled)
                 })
             },
         },
@@ -267,7 +267,7 @@ async fn sweeper(state: AppState) {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        match app::orders::holds::expire_due(&state).await {
+        match app::orders::holds::expire_due(&state.db).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(holds = n, "expired holds released"),
             Err(e) => tracing::warn!(error = %e, "expiring holds failed"),

@@ -101,7 +101,7 @@ pub async fn reconcile(state: &AppState, scan: bool, expire_payments: bool) -> R
     };
     named(fallen::failed_receipts(db, now, BATCH).await?, &mut work);
     named(fallen::stalled_receipts(db, now, STALLED_MS, BATCH).await?, &mut work);
-    let payment_late = state.settings.payment_delay.as_millis() as i64 + PAYMENT_LATE_MS;
+    let payment_late = state.gateway.delay.as_millis() as i64 + PAYMENT_LATE_MS;
     for event in fallen::unanswered_payments(db, now - payment_late, BATCH).await? {
         work.extend(wanting(&event).into_iter().map(|c| (event.clone(), c)));
     }
@@ -137,7 +137,7 @@ pub async fn reconcile(state: &AppState, scan: bool, expire_payments: bool) -> R
         expired_payments: 0,
     };
     if expire_payments {
-        report.expired_payments = app::orders::payments::expire_stale_payments(state).await?;
+        report.expired_payments = app::orders::payments::expire_stale_payments(&state.db).await?;
     }
     turn.end().await?;
     Ok(report)

@@ -1,112 +1,52 @@
 //! Holds, orders, payments and tickets through the API, on both backends.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::helpers::{Backend, TestApp};
+use crate::helpers::{payment, Backend, TestApp, APPROVED};
 use crate::on_both_backends;
 
-pub(crate) const APPROVED: &str = "4242 4242 4242 4242";
 const DECLINED: &str = "4000 0000 0000 0002";
 
-fn payment(card: &str) -> Value {
-    json!({ "card_number": card, "exp_month": 12, "exp_year": 2031, "cvc": "123", "name": "Ana García" })
-}
-
-/// Seeds the demo catalog; returns (event id, the first `n` seat ids of its map).
-pub(crate) async fn event_with_seats(app: &TestApp, n: usize) -> (String, Vec<String>) {
-    server::seed::seed_demo(&app.state).await.unwrap();
-    let page: Value = app.client.get(app.api("/events?q=Mahler")).send().await.unwrap().json().await.unwrap();
-    let event = page["items"][0]["id"].as_str().unwrap().to_owned();
-    let seats: Value = app.client.get(app.api(&format!("/events/{event}/seats"))).send().await.unwrap().json().await.unwrap();
-    let ids = seats["items"].as_array().unwrap().iter().take(n).map(|s| s["id"].as_str().unwrap().to_owned()).collect();
-    (event, ids)
-}
-
-pub(crate) async fn hold(app: &TestApp, token: &str, event: &str, seats: &[String]) -> reqwest::Response {
-    reqwest::Client::new()
-        .post(app.api(&format!("/events/{event}/holds")))
-        .bearer_auth(token)
-        .json(&json!({ "seat_ids": seats }))
-        .send()
-        .await
-        .unwrap()
-}
-
-pub(crate) async fn order(app: &TestApp, token: &str, hold_id: &str, card: &str, key: &str) -> reqwest::Response {
-    reqwest::Client::new()
-        .post(app.api("/orders"))
-        .bearer_auth(token)
-        .header("idempotency-key", key)
-        .json(&json!({ "hold_id": hold_id, "payment": payment(card) }))
-        .send()
-        .await
-        .unwrap()
-}
-
-pub(crate) async fn get(app: &TestApp, token: &str, path: &str) -> (u16, Value) {
-    let res = reqwest::Client::new().get(app.api(path)).bearer_auth(token).send().await.unwrap();
-    (res.status().as_u16(), res.json().await.unwrap_or(Value::Null))
-}
-
-pub(crate) async fn wait_for_status(app: &TestApp, token: &str, order_id: &str, status: &str) -> Value {
-    let mut last = Value::Null;
-    for _ in 0..200 {
-        let (_, o) = get(app, token, &format!("/orders/{order_id}")).await;
-        if o["status"] == status && (status != "PAID" || !o["ticket_ids"].as_array().unwrap().is_empty()) {
-            return o;
-        }
-        last = o;
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("order never became {status}: {last}");
-}
-
-pub(crate) async fn seat_statuses(app: &TestApp, event: &str) -> HashMap<String, String> {
-    let seats: Value = app.client.get(app.api(&format!("/events/{event}/seats"))).send().await.unwrap().json().await.unwrap();
-    seats["items"].as_array().unwrap().iter().map(|s| (s["id"].as_str().unwrap().to_owned(), s["status"].as_str().unwrap().to_owned())).collect()
-}
-
 async fn hold_pay_and_get_tickets(app: &TestApp) {
-    let (event, seats) = event_with_seats(app, 2).await;
+    let (event, seats) = app.event_with_seats(2).await;
     let ana = app.customer("ana@example.com").await;
-    let res = hold(app, &ana, &event, &seats).await;
+    let res = app.hold(&ana, &event, &seats).await;
     assert_eq!(res.status(), 201);
     let h: Value = res.json().await.unwrap();
     assert_eq!(h["status"], "ACTIVE");
     assert_eq!(h["seats"].as_array().unwrap().len(), 2);
     assert_eq!(h["total_cents"], 13_000);
-    let statuses = seat_statuses(app, &event).await;
+    let statuses = app.seat_statuses(&event).await;
     assert!(seats.iter().all(|s| statuses[s] == "HELD"));
 
-    let res = order(app, &ana, h["id"].as_str().unwrap(), APPROVED, "key-1").await;
+    let res = app.order(&ana, h["id"].as_str().unwrap(), APPROVED, "key-1").await;
     assert_eq!(res.status(), 202);
     let o: Value = res.json().await.unwrap();
     assert_eq!(o["status"], "PENDING");
     assert_eq!(o["card_last4"], "4242");
-    let paid = wait_for_status(app, &ana, o["id"].as_str().unwrap(), "PAID").await;
+    let paid = app.wait_for_status(&ana, o["id"].as_str().unwrap(), "PAID").await;
     assert_eq!(paid["ticket_ids"].as_array().unwrap().len(), 2);
-    let statuses = seat_statuses(app, &event).await;
+    let statuses = app.seat_statuses(&event).await;
     assert!(seats.iter().all(|s| statuses[s] == "SOLD"));
 
     let ticket_id = paid["ticket_ids"][0].as_str().unwrap();
-    let (status, ticket) = get(app, &ana, &format!("/tickets/{ticket_id}")).await;
+    let (status, ticket) = app.get(&ana, &format!("/tickets/{ticket_id}")).await;
     assert_eq!(status, 200);
     assert!(ticket["qr_svg"].as_str().unwrap().contains("<svg"));
     let key: Value = app.client.get(app.api("/tickets/signing-key")).send().await.unwrap().json().await.unwrap();
     let verified = app::tickets::signing::verify(key["public_key"].as_str().unwrap(), ticket["code"].as_str().unwrap());
     assert_eq!(verified.map(|(t, _)| t.to_string()), Some(ticket_id.to_owned()));
-    let (_, mine) = get(app, &ana, "/tickets").await;
+    let (_, mine) = app.get(&ana, "/tickets").await;
     assert_eq!(mine["total"], 2);
 
     // Nobody else sees them.
     let ben = app.customer("ben@example.com").await;
-    assert_eq!(get(app, &ben, &format!("/tickets/{ticket_id}")).await.0, 404);
-    assert_eq!(get(app, &ben, &format!("/orders/{}", paid["id"].as_str().unwrap())).await.0, 404);
-    assert_eq!(get(app, &ben, &format!("/holds/{}", h["id"].as_str().unwrap())).await.0, 404);
-    let (_, none) = get(app, &ben, "/orders").await;
+    assert_eq!(app.get(&ben, &format!("/tickets/{ticket_id}")).await.0, 404);
+    assert_eq!(app.get(&ben, &format!("/orders/{}", paid["id"].as_str().unwrap())).await.0, 404);
+    assert_eq!(app.get(&ben, &format!("/holds/{}", h["id"].as_str().unwrap())).await.0, 404);
+    let (_, none) = app.get(&ben, "/orders").await;
     assert_eq!(none["total"], 0);
     let no_card: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM gateway_tokens WHERE token LIKE '%4242424242424242%'")
         .fetch_one(&app.state.db.pool)
@@ -116,34 +56,34 @@ async fn hold_pay_and_get_tickets(app: &TestApp) {
 }
 
 async fn same_key_same_order(app: &TestApp) {
-    let (event, seats) = event_with_seats(app, 1).await;
+    let (event, seats) = app.event_with_seats(1).await;
     let ana = app.customer("ana@example.com").await;
-    let h: Value = hold(app, &ana, &event, &seats).await.json().await.unwrap();
+    let h: Value = app.hold(&ana, &event, &seats).await.json().await.unwrap();
     let hold_id = h["id"].as_str().unwrap();
-    let first: Value = order(app, &ana, hold_id, APPROVED, "same-key").await.json().await.unwrap();
-    let res = order(app, &ana, hold_id, APPROVED, "same-key").await;
+    let first: Value = app.order(&ana, hold_id, APPROVED, "same-key").await.json().await.unwrap();
+    let res = app.order(&ana, hold_id, APPROVED, "same-key").await;
     assert_eq!(res.status(), 202);
     let second: Value = res.json().await.unwrap();
     assert_eq!(first["id"], second["id"]);
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders").fetch_one(&app.state.db.pool).await.unwrap();
     assert_eq!(n, 1);
     // Another key on the converted hold is refused.
-    let res = order(app, &ana, hold_id, APPROVED, "other-key").await;
+    let res = app.order(&ana, hold_id, APPROVED, "other-key").await;
     assert_eq!(res.status(), 409);
     // The same key with another hold (a client bug) is refused and leaves the other hold
     // untouched; so is the same key with the same hold and another card.
-    let (_, more) = event_with_seats(app, 3).await;
-    let other: Value = hold(app, &ana, &event, &more[2..]).await.json().await.unwrap();
-    let res = order(app, &ana, other["id"].as_str().unwrap(), APPROVED, "same-key").await;
+    let (_, more) = app.event_with_seats(3).await;
+    let other: Value = app.hold(&ana, &event, &more[2..]).await.json().await.unwrap();
+    let res = app.order(&ana, other["id"].as_str().unwrap(), APPROVED, "same-key").await;
     assert_eq!(res.status(), 422);
     let body: Value = res.json().await.unwrap();
     assert!(body["error"]["details"]["idempotency_key"].is_string(), "{body}");
     let status: String = sqlx::query_scalar("SELECT status FROM holds WHERE id = $1").bind(other["id"].as_str().unwrap()).fetch_one(&app.state.db.pool).await.unwrap();
     assert_eq!(status, "ACTIVE");
-    assert_eq!(order(app, &ana, hold_id, "5555 5555 5555 4444", "same-key").await.status(), 422);
-    assert_eq!(order(app, &ana, &uuid::Uuid::new_v4().to_string(), APPROVED, "same-key").await.status(), 422);
+    assert_eq!(app.order(&ana, hold_id, "5555 5555 5555 4444", "same-key").await.status(), 422);
+    assert_eq!(app.order(&ana, &uuid::Uuid::new_v4().to_string(), APPROVED, "same-key").await.status(), 422);
     // The same request again still answers the first order.
-    let res = order(app, &ana, hold_id, APPROVED, "same-key").await;
+    let res = app.order(&ana, hold_id, APPROVED, "same-key").await;
     assert_eq!(res.json::<Value>().await.unwrap()["id"], first["id"]);
     let res = reqwest::Client::new()
         .post(app.api("/orders"))
@@ -156,33 +96,33 @@ async fn same_key_same_order(app: &TestApp) {
 }
 
 async fn declined_then_approved(app: &TestApp) {
-    let (event, seats) = event_with_seats(app, 2).await;
+    let (event, seats) = app.event_with_seats(2).await;
     let ana = app.customer("ana@example.com").await;
-    let h: Value = hold(app, &ana, &event, &seats).await.json().await.unwrap();
+    let h: Value = app.hold(&ana, &event, &seats).await.json().await.unwrap();
     let hold_id = h["id"].as_str().unwrap();
-    let o: Value = order(app, &ana, hold_id, DECLINED, "try-1").await.json().await.unwrap();
-    let rejected = wait_for_status(app, &ana, o["id"].as_str().unwrap(), "REJECTED").await;
+    let o: Value = app.order(&ana, hold_id, DECLINED, "try-1").await.json().await.unwrap();
+    let rejected = app.wait_for_status(&ana, o["id"].as_str().unwrap(), "REJECTED").await;
     assert_eq!(rejected["failure_reason"], "Your card was declined.");
-    let (_, h) = get(app, &ana, &format!("/holds/{hold_id}")).await;
+    let (_, h) = app.get(&ana, &format!("/holds/{hold_id}")).await;
     assert_eq!(h["status"], "ACTIVE", "the seats go back to the running hold");
-    let statuses = seat_statuses(app, &event).await;
+    let statuses = app.seat_statuses(&event).await;
     assert!(seats.iter().all(|s| statuses[s] == "HELD"));
 
-    let o: Value = order(app, &ana, hold_id, APPROVED, "try-2").await.json().await.unwrap();
-    wait_for_status(app, &ana, o["id"].as_str().unwrap(), "PAID").await;
+    let o: Value = app.order(&ana, hold_id, APPROVED, "try-2").await.json().await.unwrap();
+    app.wait_for_status(&ana, o["id"].as_str().unwrap(), "PAID").await;
 
     // Insufficient funds has its own reason.
-    let (_, more) = event_with_seats(app, 4).await;
-    let h: Value = hold(app, &ana, &event, &more[2..]).await.json().await.unwrap();
-    let o: Value = order(app, &ana, h["id"].as_str().unwrap(), "4000 0000 0000 9995", "try-3").await.json().await.unwrap();
-    let rejected = wait_for_status(app, &ana, o["id"].as_str().unwrap(), "REJECTED").await;
+    let (_, more) = app.event_with_seats(4).await;
+    let h: Value = app.hold(&ana, &event, &more[2..]).await.json().await.unwrap();
+    let o: Value = app.order(&ana, h["id"].as_str().unwrap(), "4000 0000 0000 9995", "try-3").await.json().await.unwrap();
+    let rejected = app.wait_for_status(&ana, o["id"].as_str().unwrap(), "REJECTED").await;
     assert_eq!(rejected["failure_reason"], "Your card has insufficient funds.");
 }
 
 async fn bad_payments_create_nothing(app: &TestApp) {
-    let (event, seats) = event_with_seats(app, 1).await;
+    let (event, seats) = app.event_with_seats(1).await;
     let ana = app.customer("ana@example.com").await;
-    let h: Value = hold(app, &ana, &event, &seats).await.json().await.unwrap();
+    let h: Value = app.hold(&ana, &event, &seats).await.json().await.unwrap();
     let bad = json!({ "card_number": "1234 5678", "exp_month": 13, "exp_year": 2020, "cvc": "1", "name": "" });
     let res = reqwest::Client::new()
         .post(app.api("/orders"))
@@ -202,16 +142,16 @@ async fn bad_payments_create_nothing(app: &TestApp) {
 }
 
 async fn taken_seats_are_refused_all_or_nothing(app: &TestApp) {
-    let (event, seats) = event_with_seats(app, 3).await;
+    let (event, seats) = app.event_with_seats(3).await;
     let ana = app.customer("ana@example.com").await;
     let ben = app.customer("ben@example.com").await;
-    assert_eq!(hold(app, &ana, &event, &seats[..2]).await.status(), 201);
-    let res = hold(app, &ben, &event, &seats[1..]).await;
+    assert_eq!(app.hold(&ana, &event, &seats[..2]).await.status(), 201);
+    let res = app.hold(&ben, &event, &seats[1..]).await;
     assert_eq!(res.status(), 409);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["error"]["code"], "seats_unavailable");
     assert_eq!(body["error"]["details"]["seat_ids"], json!([seats[1]]));
-    assert_eq!(seat_statuses(app, &event).await[&seats[2]], "AVAILABLE", "nothing of a refused hold is kept");
+    assert_eq!(app.seat_statuses(&event).await[&seats[2]], "AVAILABLE", "nothing of a refused hold is kept");
 
     for (seat_ids, status) in [(json!([]), 422), (json!([uuid::Uuid::new_v4()]), 422), (json!(["nope"]), 422)] {
         let res = reqwest::Client::new()
@@ -225,14 +165,14 @@ async fn taken_seats_are_refused_all_or_nothing(app: &TestApp) {
     }
     let res = reqwest::Client::new().post(app.api(&format!("/events/{event}/holds"))).json(&json!({ "seat_ids": [seats[2]] })).send().await.unwrap();
     assert_eq!(res.status(), 401);
-    let res = hold(app, &ben, &uuid::Uuid::new_v4().to_string(), &seats[2..]).await;
+    let res = app.hold(&ben, &uuid::Uuid::new_v4().to_string(), &seats[2..]).await;
     assert_eq!(res.status(), 404);
 }
 
 /// Many buyers hold overlapping seats at once: no seat ends up in two holds, and every
 /// hold is complete or absent.
 async fn concurrent_holds_never_overlap(app: &TestApp) {
-    let (event, seats) = event_with_seats(app, 12).await;
+    let (event, seats) = app.event_with_seats(12).await;
     let mut tokens = Vec::new();
     for i in 0..16 {
         tokens.push(app.customer(&format!("buyer{i}@example.com")).await);
@@ -301,19 +241,19 @@ async fn concurrent_holds_never_overlap(app: &TestApp) {
 }
 
 async fn owner_cancels_a_paid_order(app: &TestApp) {
-    let (event, seats) = event_with_seats(app, 2).await;
+    let (event, seats) = app.event_with_seats(2).await;
     let ana = app.customer("ana@example.com").await;
-    let h: Value = hold(app, &ana, &event, &seats).await.json().await.unwrap();
-    let o: Value = order(app, &ana, h["id"].as_str().unwrap(), APPROVED, "c-1").await.json().await.unwrap();
+    let h: Value = app.hold(&ana, &event, &seats).await.json().await.unwrap();
+    let o: Value = app.order(&ana, h["id"].as_str().unwrap(), APPROVED, "c-1").await.json().await.unwrap();
     let id = o["id"].as_str().unwrap();
-    let paid = wait_for_status(app, &ana, id, "PAID").await;
+    let paid = app.wait_for_status(&ana, id, "PAID").await;
     let res = reqwest::Client::new().post(app.api(&format!("/orders/{id}/cancel"))).bearer_auth(&ana).send().await.unwrap();
     assert_eq!(res.status(), 200);
     let cancelled: Value = res.json().await.unwrap();
     assert_eq!(cancelled["status"], "CANCELLED");
-    let statuses = seat_statuses(app, &event).await;
+    let statuses = app.seat_statuses(&event).await;
     assert!(seats.iter().all(|s| statuses[s] == "AVAILABLE"));
-    let (_, ticket) = get(app, &ana, &format!("/tickets/{}", paid["ticket_ids"][0].as_str().unwrap())).await;
+    let (_, ticket) = app.get(&ana, &format!("/tickets/{}", paid["ticket_ids"][0].as_str().unwrap())).await;
     assert_eq!(ticket["status"], "VOID");
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM domain_events WHERE event_type = 'order.cancelled'").fetch_one(&app.state.db.pool).await.unwrap();
     assert_eq!(n, 1);

@@ -27,9 +27,9 @@ async fn user_created_event(app: &TestApp, user_id: &str) -> app::audit::EventEn
 /// A new user gets exactly one welcome notification, even when the event is delivered
 /// again after it was processed.
 async fn welcome_once(app: &TestApp) {
-    app.state.outbox_signal.notify_one();
+    app.state.db.wake_relay();
     let user = app.create_user("welcome@example.com", "violet-tram-orbit-42", Role::Customer).await;
-    app.state.outbox_signal.notify_one();
+    app.state.db.wake_relay();
     assert!(app.eventually(15, || async { notifications_of(app, &user).await == 1 }).await, "welcome notification created");
     let event = user_created_event(app, &user).await;
     assert!(
@@ -90,7 +90,7 @@ async fn in_process_bus_on_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_process_bus_on_postgres() {
     let Some(app) = TestApp::spawn(Backend::Postgres).await else {
-        eprintln!("TEST_DATABASE_URL is not set: not run");
+        crate::helpers::not_run(module_path!(), "TEST_DATABASE_URL is not set");
         return;
     };
     welcome_once(&app).await;
@@ -101,7 +101,7 @@ async fn in_process_bus_on_postgres() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rabbitmq_bus_on_postgres() {
     let Some(app) = TestApp::spawn_with(Backend::Postgres, true).await else {
-        eprintln!("TEST_DATABASE_URL or TEST_AMQP_URL is not set: not run");
+        crate::helpers::not_run(module_path!(), "TEST_DATABASE_URL or TEST_AMQP_URL is not set");
         return;
     };
     assert_eq!(app.bus.kind(), "rabbitmq");
@@ -112,7 +112,7 @@ async fn rabbitmq_bus_on_postgres() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rabbitmq_bus_on_sqlite() {
     let Some(app) = TestApp::spawn_with(Backend::Sqlite, true).await else {
-        eprintln!("TEST_AMQP_URL is not set: not run");
+        crate::helpers::not_run(module_path!(), "TEST_AMQP_URL is not set");
         return;
     };
     welcome_once(&app).await;
@@ -143,22 +143,22 @@ fn drop_broker_connections(name: &str) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rabbitmq_connections_come_back() {
     let Some(app) = TestApp::spawn_with(Backend::Sqlite, true).await else {
-        eprintln!("TEST_AMQP_URL is not set: not run");
+        crate::helpers::not_run(module_path!(), "TEST_AMQP_URL is not set");
         return;
     };
     let server::bus::Bus::Rabbit(rabbit) = &app.bus else { unreachable!() };
     let prefix = rabbit.options().prefix.clone();
     let first = app.create_user("before@example.com", "violet-tram-orbit-42", Role::Customer).await;
-    app.state.outbox_signal.notify_one();
+    app.state.db.wake_relay();
     assert!(app.eventually(15, || async { notifications_of(&app, &first).await == 1 }).await);
 
     if !drop_broker_connections(&prefix) {
-        eprintln!("rabbitmqctl is not available: reconnection not tested");
+        crate::helpers::not_run(module_path!(), "rabbitmqctl is not available");
         app.cleanup().await;
         return;
     }
     let second = app.create_user("after@example.com", "violet-tram-orbit-42", Role::Customer).await;
-    app.state.outbox_signal.notify_one();
+    app.state.db.wake_relay();
     assert!(
         app.eventually(30, || async { notifications_of(&app, &second).await == 1 }).await,
         "the event written after the connections dropped was delivered"

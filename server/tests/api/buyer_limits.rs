@@ -6,12 +6,11 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 
-use app::orders::hold_batches::HoldBatcher;
+use app::orders::holds::HoldDesk;
 use app::state::AppState;
 use app::users::Role;
 
-use crate::box_office::{event_with_seats, hold, order, wait_for_status, APPROVED};
-use crate::helpers::{Backend, TestApp};
+use crate::helpers::{Backend, TestApp, APPROVED};
 use crate::on_both_backends;
 
 async fn error_code(res: reqwest::Response) -> (u16, Value) {
@@ -20,27 +19,27 @@ async fn error_code(res: reqwest::Response) -> (u16, Value) {
 }
 
 async fn a_buyer_holds_at_most_the_events_limit(app: &TestApp) {
-    let (event, seats) = event_with_seats(app, 14).await;
+    let (event, seats) = app.event_with_seats(14).await;
     let ana = app.customer("ana@example.com").await;
-    let first: Value = hold(app, &ana, &event, &seats[0..4]).await.json().await.unwrap();
-    assert_eq!(hold(app, &ana, &event, &seats[4..8]).await.status(), 201, "8 seats are allowed");
-    let (status, body) = error_code(hold(app, &ana, &event, &seats[8..9]).await).await;
+    let first: Value = app.hold(&ana, &event, &seats[0..4]).await.json().await.unwrap();
+    assert_eq!(app.hold(&ana, &event, &seats[4..8]).await.status(), 201, "8 seats are allowed");
+    let (status, body) = error_code(app.hold(&ana, &event, &seats[8..9]).await).await;
     assert_eq!(status, 409, "{body}");
     assert_eq!(body["error"]["code"], "seat_limit_reached");
     assert_eq!(body["error"]["details"]["limit"], 8);
     // Someone else is not concerned.
     let ben = app.customer("ben@example.com").await;
-    assert_eq!(hold(app, &ben, &event, &seats[8..10]).await.status(), 201);
+    assert_eq!(app.hold(&ben, &event, &seats[8..10]).await.status(), 201);
 
     // A released hold no longer counts; an order waiting for its payment still does.
     let res = reqwest::Client::new().delete(app.api(&format!("/holds/{}", first["id"].as_str().unwrap()))).bearer_auth(&ana).send().await.unwrap();
     assert_eq!(res.status(), 204);
-    let h: Value = hold(app, &ana, &event, &seats[10..14]).await.json().await.unwrap();
-    let o: Value = order(app, &ana, h["id"].as_str().unwrap(), APPROVED, "k").await.json().await.unwrap();
-    assert_eq!(hold(app, &ana, &event, &seats[0..1]).await.status(), 409, "8 seats held or waiting for payment");
+    let h: Value = app.hold(&ana, &event, &seats[10..14]).await.json().await.unwrap();
+    let o: Value = app.order(&ana, h["id"].as_str().unwrap(), APPROVED, "k").await.json().await.unwrap();
+    assert_eq!(app.hold(&ana, &event, &seats[0..1]).await.status(), 409, "8 seats held or waiting for payment");
     // Paid seats are bought, not held.
-    wait_for_status(app, &ana, o["id"].as_str().unwrap(), "PAID").await;
-    assert_eq!(hold(app, &ana, &event, &seats[0..4]).await.status(), 201);
+    app.wait_for_status(&ana, o["id"].as_str().unwrap(), "PAID").await;
+    assert_eq!(app.hold(&ana, &event, &seats[0..4]).await.status(), 201);
 
     // The organizer sets the limit per event.
     app.create_user("root@example.com", "violet-tram-orbit-42", Role::Admin).await;
@@ -52,10 +51,10 @@ async fn a_buyer_holds_at_most_the_events_limit(app: &TestApp) {
     assert_eq!(res.status(), 200);
     assert_eq!(res.json::<Value>().await.unwrap()["max_seats_per_buyer"], 2);
     let carla = app.customer("carla@example.com").await;
-    let free: Vec<String> = crate::box_office::seat_statuses(app, &event).await.into_iter().filter(|(_, s)| s == "AVAILABLE").map(|(id, _)| id).take(3).collect();
-    let (status, body) = error_code(hold(app, &carla, &event, &free).await).await;
+    let free: Vec<String> = app.seat_statuses(&event).await.into_iter().filter(|(_, s)| s == "AVAILABLE").map(|(id, _)| id).take(3).collect();
+    let (status, body) = error_code(app.hold(&carla, &event, &free).await).await;
     assert_eq!((status, body["error"]["details"]["limit"].clone()), (409, json!(2)), "{body}");
-    assert_eq!(hold(app, &carla, &event, &free[..2]).await.status(), 201);
+    assert_eq!(app.hold(&carla, &event, &free[..2]).await.status(), 201);
 }
 
 /// The held seats of `user_id` for `event` (HELD, by any of their holds).
@@ -72,13 +71,13 @@ async fn seats_held_by(app: &TestApp, user_id: &str, event: &str) -> i64 {
 }
 
 async fn concurrent_holds_of_one_buyer_cannot_pass_the_limit(app: &TestApp) {
-    let (event, seats) = event_with_seats(app, 36).await;
+    let (event, seats) = app.event_with_seats(36).await;
     app.customer("ana@example.com").await;
     let user_id: String = sqlx::query_scalar("SELECT id FROM users WHERE email = 'ana@example.com'").fetch_one(&app.state.db.pool).await.unwrap();
     let user = app::users::service::find(&app.state.db, &user_id).await.unwrap();
     // Three web processes (each with its own hold batches) take 6 holds of 2 seats each,
     // all at once.
-    let processes: Vec<AppState> = (0..3).map(|_| AppState { hold_batcher: Arc::new(HoldBatcher::default()), ..app.state.clone() }).collect();
+    let processes: Vec<AppState> = (0..3).map(|_| AppState { holds: Arc::new(HoldDesk::new(app.state.db.backend, app.state.holds.ttl)), ..app.state.clone() }).collect();
     let mut attempts = Vec::new();
     for (n, pair) in seats.chunks(2).take(18).enumerate() {
         let state = processes[n % 3].clone();
@@ -87,7 +86,7 @@ async fn concurrent_holds_of_one_buyer_cannot_pass_the_limit(app: &TestApp) {
         let event = event.clone();
         attempts.push(tokio::spawn(async move {
             let ip = IpAddr::V4(Ipv4Addr::new(10, 0, 0, n as u8));
-            app::orders::holds::create(&state, &user, ip, &event, &ids).await
+            app::orders::holds::create(&state.db, &state.holds, &user, ip, &event, &ids).await
         }));
     }
     let mut granted = 0;

@@ -8,17 +8,12 @@ use app::audit::receipts::Delivery;
 use app::tickets::service::PaidOrder;
 use app::users::Role;
 
-use crate::box_office::{event_with_seats, get, hold, order, wait_for_status, APPROVED};
-use crate::helpers::{Backend, TestApp};
+use crate::helpers::{Backend, TestApp, APPROVED};
 use crate::on_both_backends;
 
 /// A customer's paid order of `seats`: (order id, its tickets).
 async fn paid_order(app: &TestApp, token: &str, event: &str, seats: &[String], key: &str) -> (String, Vec<String>) {
-    let res = hold(app, token, event, seats).await;
-    assert_eq!(res.status(), 201);
-    let h: Value = res.json().await.unwrap();
-    let o: Value = order(app, token, h["id"].as_str().unwrap(), APPROVED, key).await.json().await.unwrap();
-    let paid = wait_for_status(app, token, o["id"].as_str().unwrap(), "PAID").await;
+    let paid = app.paid_order(token, event, seats, key).await;
     let tickets = paid["ticket_ids"].as_array().unwrap().iter().map(|t| t.as_str().unwrap().to_owned()).collect();
     (paid["id"].as_str().unwrap().to_owned(), tickets)
 }
@@ -46,7 +41,7 @@ async fn valid_tickets_of_unpaid_orders(app: &TestApp) -> i64 {
 }
 
 async fn a_cancel_and_a_ticket_issue_never_leave_valid_tickets_behind(app: &TestApp) {
-    let (event, seats) = event_with_seats(app, 48).await;
+    let (event, seats) = app.event_with_seats(48).await;
     let event_uuid: String = sqlx::query_scalar("SELECT id FROM events WHERE id = $1 OR slug = $1").bind(&event).fetch_one(&app.state.db.pool).await.unwrap();
     // 24 paid orders of two seats, by three buyers.
     let mut orders = Vec::new();
@@ -71,9 +66,9 @@ async fn a_cancel_and_a_ticket_issue_never_leave_valid_tickets_behind(app: &Test
         let issue = tokio::spawn(async move {
             let paid = PaidOrder { order_id: &order_for_issue, event_id: (n % 2 == 0).then_some(event_id.as_str()), seats: Some(2) };
             let delivery = Delivery { event_id: paid_event, consumer: "ticket-issuer" };
-            app::tickets::service::issue_for_order(&issuer, &paid, &delivery).await.map(|(issued, _)| issued)
+            app::tickets::service::issue_for_order(&issuer.db, &issuer.signer, &paid, &delivery).await.map(|(issued, _)| issued)
         });
-        let cancel = tokio::spawn(async move { app::orders::service::cancel(&canceller, &user, &order_for_cancel).await.map(|o| o.status) });
+        let cancel = tokio::spawn(async move { app::orders::service::cancel(&canceller.db, &user, &order_for_cancel).await.map(|o| o.status) });
         races.push((order_id, issue, cancel));
     }
     for (order_id, issue, cancel) in races {
@@ -108,36 +103,36 @@ async fn set_status(app: &TestApp, token: &str, event: &str, status: &str) -> u1
 }
 
 async fn a_cancelled_event_sells_nothing_and_closes_its_sales(app: &TestApp) {
-    let (event, seats) = event_with_seats(app, 6).await;
+    let (event, seats) = app.event_with_seats(6).await;
     let root = admin(app).await;
     let ana = app.customer("ana@example.com").await;
     let ben = app.customer("ben@example.com").await;
     let (paid, tickets) = paid_order(app, &ana, &event, &seats[0..2], "before").await;
     // Ben holds two seats and has not paid yet.
-    let held: Value = hold(app, &ben, &event, &seats[2..4]).await.json().await.unwrap();
+    let held: Value = app.hold(&ben, &event, &seats[2..4]).await.json().await.unwrap();
     let hold_id = held["id"].as_str().unwrap();
 
     assert_eq!(set_status(app, &root, &event, "CANCELLED").await, 200);
     // Placing an order on the hold is refused, whether or not the sales are closed yet.
-    let res = order(app, &ben, hold_id, APPROVED, "after").await;
+    let res = app.order(&ben, hold_id, APPROVED, "after").await;
     assert_eq!(res.status(), 409);
     let code = res.json::<Value>().await.unwrap()["error"]["code"].as_str().unwrap().to_owned();
     assert!(code == "event_cancelled" || code == "hold_not_active", "{code}");
-    assert_eq!(hold(app, &ana, &event, &seats[4..6]).await.status(), 409, "no new holds");
+    assert_eq!(app.hold(&ana, &event, &seats[4..6]).await.status(), 409, "no new holds");
 
     // The sales close: the hold ends, the paid order is refunded, its tickets void, the
     // seats free; the refund is in the event log.
     let closed = app
         .eventually(10, || async {
-            let (_, o) = get(app, &ana, &format!("/orders/{paid}")).await;
+            let (_, o) = app.get(&ana, &format!("/orders/{paid}")).await;
             o["status"] == "REFUNDED"
         })
         .await;
     assert!(closed, "the paid order was not refunded");
-    let (_, h) = get(app, &ben, &format!("/holds/{hold_id}")).await;
+    let (_, h) = app.get(&ben, &format!("/holds/{hold_id}")).await;
     assert_eq!(h["status"], "RELEASED");
     for ticket in &tickets {
-        let (status, t) = get(app, &ana, &format!("/tickets/{ticket}")).await;
+        let (status, t) = app.get(&ana, &format!("/tickets/{ticket}")).await;
         assert_eq!(status, 200);
         assert_eq!(t["status"], "VOID");
         assert!(t["code"].is_null() && t["qr_svg"].is_null(), "a void ticket has no code: {t}");
@@ -156,35 +151,35 @@ async fn a_cancelled_event_sells_nothing_and_closes_its_sales(app: &TestApp) {
 }
 
 async fn a_payment_for_a_cancelled_event_is_not_taken(app: &TestApp) {
-    let (event, seats) = event_with_seats(app, 2).await;
+    let (event, seats) = app.event_with_seats(2).await;
     let ana = app.customer("ana@example.com").await;
-    let held: Value = hold(app, &ana, &event, &seats).await.json().await.unwrap();
-    let o: Value = order(app, &ana, held["id"].as_str().unwrap(), APPROVED, "k").await.json().await.unwrap();
+    let held: Value = app.hold(&ana, &event, &seats).await.json().await.unwrap();
+    let o: Value = app.order(&ana, held["id"].as_str().unwrap(), APPROVED, "k").await.json().await.unwrap();
     let order_id = o["id"].as_str().unwrap();
     // The event is cancelled while the payment is with the gateway, before its sales
     // are closed (as if the box office had not heard of it yet).
     sqlx::query("UPDATE events SET status = 'CANCELLED' WHERE id = $1").bind(o["event_id"].as_str().unwrap()).execute(&app.state.db.pool).await.unwrap();
-    let rejected = wait_for_status(app, &ana, order_id, "REJECTED").await;
+    let rejected = app.wait_for_status(&ana, order_id, "REJECTED").await;
     assert_eq!(rejected["failure_reason"], app::orders::payments::EVENT_CANCELLED);
     let tickets: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tickets WHERE order_id = $1").bind(order_id).fetch_one(&app.state.db.pool).await.unwrap();
     assert_eq!(tickets, 0);
 }
 
 async fn void_tickets_show_no_code_and_are_revoked(app: &TestApp) {
-    let (event, seats) = event_with_seats(app, 2).await;
+    let (event, seats) = app.event_with_seats(2).await;
     let root = admin(app).await;
     let ana = app.customer("ana@example.com").await;
     let (order_id, tickets) = paid_order(app, &ana, &event, &seats, "k").await;
     let ticket = &tickets[0];
-    let (_, before) = get(app, &root, &format!("/events/{event}/revocations")).await;
+    let (_, before) = app.get(&root, &format!("/events/{event}/revocations")).await;
     assert_eq!(before["total"], 0);
 
     let res = reqwest::Client::new().post(app.api(&format!("/orders/{order_id}/cancel"))).bearer_auth(&ana).send().await.unwrap();
     assert_eq!(res.status(), 200);
-    let (_, t) = get(app, &ana, &format!("/tickets/{ticket}")).await;
+    let (_, t) = app.get(&ana, &format!("/tickets/{ticket}")).await;
     assert_eq!(t["status"], "VOID");
     assert!(t["code"].is_null() && t["qr_svg"].is_null() && t["voided_at"].is_string(), "{t}");
-    let (_, listed) = get(app, &ana, "/tickets").await;
+    let (_, listed) = app.get(&ana, "/tickets").await;
     assert!(listed["items"].as_array().unwrap().iter().all(|t| t["code"].is_null()));
     let res = reqwest::Client::new().get(app.api(&format!("/tickets/{ticket}/qr.svg"))).bearer_auth(&ana).send().await.unwrap();
     assert_eq!(res.status(), 409);
@@ -194,18 +189,18 @@ async fn void_tickets_show_no_code_and_are_revoked(app: &TestApp) {
     assert!(!page.contains(&code), "the ticket page shows a void ticket's code");
 
     // The door's revocation list names both, for the organizer (here an admin) only.
-    let (status, revoked) = get(app, &root, &format!("/events/{event}/revocations")).await;
+    let (status, revoked) = app.get(&root, &format!("/events/{event}/revocations")).await;
     assert_eq!(status, 200);
     assert_eq!(revoked["total"], 2);
     let ids: Vec<&str> = revoked["items"].as_array().unwrap().iter().map(|r| r["ticket_id"].as_str().unwrap()).collect();
     assert!(tickets.iter().all(|t| ids.contains(&t.as_str())));
     assert!(revoked["items"][0]["voided_at"].is_string());
     let later = (time::OffsetDateTime::now_utc() + time::Duration::minutes(1)).format(&time::format_description::well_known::Rfc3339).unwrap();
-    let (_, none) = get(app, &root, &format!("/events/{event}/revocations?since={}", later.replace('+', "%2B"))).await;
+    let (_, none) = app.get(&root, &format!("/events/{event}/revocations?since={}", later.replace('+', "%2B"))).await;
     assert_eq!(none["total"], 0, "since filters out older revocations");
-    assert_eq!(get(app, &ana, &format!("/events/{event}/revocations")).await.0, 403, "customers may not read it");
-    assert_eq!(get(app, &root, "/events/no-such-event/revocations").await.0, 404);
-    assert_eq!(get(app, &root, &format!("/events/{event}/revocations?since=yesterday")).await.0, 400);
+    assert_eq!(app.get(&ana, &format!("/events/{event}/revocations")).await.0, 403, "customers may not read it");
+    assert_eq!(app.get(&root, "/events/no-such-event/revocations").await.0, 404);
+    assert_eq!(app.get(&root, &format!("/events/{event}/revocations?since=yesterday")).await.0, 400);
 }
 
 on_both_backends!(
@@ -219,7 +214,7 @@ mod payment_for_a_cancelled_event {
     use super::*;
 
     async fn slow_gateway(backend: Backend) -> Option<TestApp> {
-        TestApp::spawn_configured(backend, false, |s| s.payment_delay = std::time::Duration::from_millis(1500)).await
+        TestApp::spawn_configured(backend, false, |c| c.payment_delay_ms = Some(1500)).await
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -236,7 +231,7 @@ mod payment_for_a_cancelled_event {
                 a_payment_for_a_cancelled_event_is_not_taken(&app).await;
                 app.cleanup().await;
             }
-            None => eprintln!("TEST_DATABASE_URL is not set: PostgreSQL variant not run"),
+            None => crate::helpers::not_run(module_path!(), "TEST_DATABASE_URL is not set"),
         }
     }
 }

@@ -4,19 +4,15 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::box_office::{event_with_seats, hold, order, wait_for_status, APPROVED};
-use crate::helpers::{take_every_connection, Backend, TestApp};
+use crate::helpers::{take_every_connection, Backend, TestApp, APPROVED};
 use crate::on_both_backends;
 use server::workers::{consumers, deliver, Outcome};
 
 /// A paid order's seats and tickets, and its `order.paid` event.
 async fn paid_order(app: &TestApp, key: &str) -> (String, String, Value) {
-    let (event, seats) = event_with_seats(app, 2).await;
+    let (event, seats) = app.event_with_seats(2).await;
     let ana = app.customer(&format!("{key}@example.com")).await;
-    let h: Value = hold(app, &ana, &event, &seats).await.json().await.unwrap();
-    let o: Value = order(app, &ana, h["id"].as_str().unwrap(), APPROVED, key).await.json().await.unwrap();
-    let order_id = o["id"].as_str().unwrap().to_owned();
-    wait_for_status(app, &ana, &order_id, "PAID").await;
+    let order_id = app.paid_order(&ana, &event, &seats, key).await["id"].as_str().unwrap().to_owned();
     let paid: String = sqlx::query_scalar("SELECT payload FROM domain_events WHERE event_type = 'order.paid' AND aggregate_id = $1")
         .bind(&order_id)
         .fetch_one(&app.state.db.pool)
@@ -30,12 +26,12 @@ async fn paid_order(app: &TestApp, key: &str) -> (String, String, Value) {
 /// between the handler's commit and its receipt) changes nothing: one payment, one
 /// ticket per seat.
 async fn redelivered_payment_and_paid_events_change_nothing(app: &TestApp) {
-    let (event, seats) = event_with_seats(app, 2).await;
+    let (event, seats) = app.event_with_seats(2).await;
     let ana = app.customer("ana@example.com").await;
-    let h: Value = hold(app, &ana, &event, &seats).await.json().await.unwrap();
-    let o: Value = order(app, &ana, h["id"].as_str().unwrap(), APPROVED, "redeliver").await.json().await.unwrap();
+    let h: Value = app.hold(&ana, &event, &seats).await.json().await.unwrap();
+    let o: Value = app.order(&ana, h["id"].as_str().unwrap(), APPROVED, "redeliver").await.json().await.unwrap();
     let order_id = o["id"].as_str().unwrap();
-    wait_for_status(app, &ana, order_id, "PAID").await;
+    app.wait_for_status(&ana, order_id, "PAID").await;
     let db = &app.state.db.pool;
     for (consumer, event_type) in [("payment-processor", "order.placed"), ("ticket-issuer", "order.paid")] {
         let event_id: String = sqlx::query_scalar("SELECT id FROM domain_events WHERE event_type = $1 AND aggregate_id = $2")
@@ -165,18 +161,18 @@ async fn a_late_failure_does_not_undo_a_processed_receipt(app: &TestApp) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn busy_workers_keep_no_buyer_waiting_on_postgres() {
     let Some(app) = TestApp::spawn(Backend::Postgres).await else {
-        eprintln!("TEST_DATABASE_URL is not set: not run");
+        crate::helpers::not_run(module_path!(), "TEST_DATABASE_URL is not set");
         return;
     };
-    let (event, seats) = event_with_seats(&app, 2).await;
+    let (event, seats) = app.event_with_seats(2).await;
     let ana = app.customer("busy@example.com").await;
     let busy = take_every_connection(&app.workers.db.pool).await;
     assert_eq!(busy.len(), 4, "every connection of the workers is taken");
     let answered = tokio::time::timeout(Duration::from_secs(5), async {
-        let h = hold(&app, &ana, &event, &seats).await;
+        let h = app.hold(&ana, &event, &seats).await;
         assert_eq!(h.status(), 201);
         let h: Value = h.json().await.unwrap();
-        let o = order(&app, &ana, h["id"].as_str().unwrap(), APPROVED, "busy").await;
+        let o = app.order(&ana, h["id"].as_str().unwrap(), APPROVED, "busy").await;
         assert_eq!(o.status(), 202);
         o.json::<Value>().await.unwrap()
     })
@@ -187,7 +183,7 @@ async fn busy_workers_keep_no_buyer_waiting_on_postgres() {
     let pending: Value = app.client.get(app.api(&format!("/orders/{order_id}"))).bearer_auth(&ana).send().await.unwrap().json().await.unwrap();
     assert_eq!(pending["status"], "PENDING", "no worker could take the payment yet");
     drop(busy);
-    wait_for_status(&app, &ana, order_id, "PAID").await;
+    app.wait_for_status(&ana, order_id, "PAID").await;
     app.cleanup().await;
 }
 

@@ -45,7 +45,7 @@ async fn sigkill_mid_rush_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_mid_rush_postgres() {
     let Some(base) = std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) else {
-        eprintln!("TEST_DATABASE_URL is not set: PostgreSQL variant not run");
+        crate::helpers::not_run(module_path!(), "TEST_DATABASE_URL is not set");
         return;
     };
     killed_mid_rush_and_restarted(Stack::Postgres { base }).await;

@@ -68,41 +68,57 @@ impl Drop for ThrowawayCluster {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_restart_mid_rush() {
-    if std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()).is_none() {
-        eprintln!("TEST_DATABASE_URL is not set: the PostgreSQL fault test is not run");
-        return;
-    }
-    let cluster = ThrowawayCluster::create().expect("a throwaway PostgreSQL cluster (Debian's pg_createcluster)");
-    let setup = Setup::new(Stack::Postgres { base: cluster.url() }, "pg-fault").await;
+/// A rush on a server of its own against the PostgreSQL of `base`, with `fault` done
+/// once the rush has placed 15 orders; then the rush's checks, and the server is ready
+/// again without a restart of its own.
+async fn rush_through(base: String, name: &str, fault: impl std::future::Future<Output = ()>) {
+    let setup = Setup::new(Stack::Postgres { base }, name).await;
     let http = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap();
     let mut server = setup.start(&http).await;
     let (event_id, seat_ids, tokens) = event_and_buyers(&http, &setup).await;
-    let db = Db::connect(&setup.db_url, 2).await.unwrap();
-
     let rush = Rush::start(&http, &setup, &event_id, &seat_ids, tokens);
+    let db = Db::connect(&setup.db_url, 2).await.unwrap();
     let placed = wait_for_orders(&db, &event_id, 15).await;
-    assert!(placed >= 15, "the rush placed orders before the restart ({placed})");
+    assert!(placed >= 15, "the rush placed orders before the fault ({placed})");
     db.pool.close().await;
-    // Down for longer than a quick restart, with payments and ticket issues under way.
-    cluster.ctl(&["stop", "-m", "fast"]);
-    tokio::time::sleep(DATABASE_OUTAGE).await;
-    cluster.ctl(&["start"]);
-    // The rush goes on for a moment against the restarted database.
+    fault.await;
+    // The rush goes on for a moment after the fault.
     tokio::time::sleep(Duration::from_secs(2)).await;
     let accepted = rush.finish().await;
 
     let db = Db::connect(&setup.db_url, 2).await.unwrap();
     wait_until_settled(&db, &event_id, 90, &setup.log()).await;
     assert_consistent(&db, &event_id, &accepted, seat_ids.len()).await;
-    let ready = http.get(setup.url("/health/ready")).send().await.unwrap();
-    assert_eq!(ready.status(), 200, "the server is ready again without a restart of its own");
+    let mut ready = false;
+    for _ in 0..100 {
+        if http.get(setup.url("/health/ready")).send().await.map(|r| r.status() == 200).unwrap_or(false) {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(ready, "the server is ready again without a restart of its own");
 
     server.start_kill().unwrap();
     server.wait().await.unwrap();
     db.pool.close().await;
     setup.remove().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_restart_mid_rush() {
+    if std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()).is_none() {
+        crate::helpers::not_run(module_path!(), "TEST_DATABASE_URL is not set");
+        return;
+    }
+    let cluster = ThrowawayCluster::create().expect("a throwaway PostgreSQL cluster (Debian's pg_createcluster)");
+    // Down for longer than a quick restart, with payments and ticket issues under way.
+    let outage = async {
+        cluster.ctl(&["stop", "-m", "fast"]);
+        tokio::time::sleep(DATABASE_OUTAGE).await;
+        cluster.ctl(&["start"]);
+    };
+    rush_through(cluster.url(), "pg-fault", outage).await;
     drop(cluster);
 }
 
@@ -127,36 +143,8 @@ async fn rabbitmq_restart_mid_rush() {
         std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()),
         std::env::var("TEST_AMQP_URL").ok().filter(|u| !u.is_empty()),
     ) else {
-        eprintln!("TEST_DATABASE_URL and TEST_AMQP_URL are not both set: the broker fault test is not run");
+        crate::helpers::not_run(module_path!(), "TEST_DATABASE_URL and TEST_AMQP_URL are not both set");
         return;
     };
-    let setup = Setup::new(Stack::Postgres { base }, "mq-fault").await;
-    let http = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap();
-    let mut server = setup.start(&http).await;
-    let (event_id, seat_ids, tokens) = event_and_buyers(&http, &setup).await;
-    let db = Db::connect(&setup.db_url, 2).await.unwrap();
-
-    let rush = Rush::start(&http, &setup, &event_id, &seat_ids, tokens);
-    let placed = wait_for_orders(&db, &event_id, 15).await;
-    assert!(placed >= 15, "the rush placed orders before the restart ({placed})");
-    tokio::task::spawn_blocking(restart_rabbitmq).await.unwrap();
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let accepted = rush.finish().await;
-
-    wait_until_settled(&db, &event_id, 90, &setup.log()).await;
-    assert_consistent(&db, &event_id, &accepted, seat_ids.len()).await;
-    let mut ready = false;
-    for _ in 0..100 {
-        if http.get(setup.url("/health/ready")).send().await.map(|r| r.status() == 200).unwrap_or(false) {
-            ready = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(ready, "the server is ready again without a restart of its own");
-
-    server.start_kill().unwrap();
-    server.wait().await.unwrap();
-    db.pool.close().await;
-    setup.remove().await;
+    rush_through(base, "mq-fault", async { tokio::task::spawn_blocking(restart_rabbitmq).await.unwrap() }).await;
 }

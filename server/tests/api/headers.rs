@@ -71,7 +71,7 @@ on_both_backends!(personal_answers_are_never_stored, writes_from_another_scheme_
 /// public URL's or the request's own host with https, never http.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_https_site_sends_hsts_and_wants_https_origins() {
-    let app = TestApp::spawn_configured(Backend::Sqlite, false, |s| s.public_url = "https://tickets.example.test".into()).await.unwrap();
+    let app = TestApp::spawn_configured(Backend::Sqlite, false, |c| c.public_url = Some("https://tickets.example.test".into())).await.unwrap();
     let port = app.address.rsplit(':').next().unwrap().to_owned();
     for path in ["/health/live", "/api/v1/events", "/"] {
         let res = reqwest::get(app.url(path)).await.unwrap();
@@ -84,9 +84,7 @@ async fn an_https_site_sends_hsts_and_wants_https_origins() {
     app.cleanup().await;
 
     // A trusted proxy's X-Forwarded-Proto names the scheme the browser used.
-    let app = TestApp::spawn_configured(Backend::Sqlite, false, |s| {
-        s.trusted_proxies = app::net::TrustedProxies::parse("127.0.0.1").unwrap();
-    })
+    let app = TestApp::spawn_configured(Backend::Sqlite, false, |c| c.trusted_proxies = "127.0.0.1".into())
     .await
     .unwrap();
     let port = app.address.rsplit(':').next().unwrap().to_owned();

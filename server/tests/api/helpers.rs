@@ -2,14 +2,20 @@
 //! always, PostgreSQL when `TEST_DATABASE_URL` is set — and the in-process bus or, when
 //! `TEST_AMQP_URL` is set and asked for, RabbitMQ with queue names of its own.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use serde_json::{json, Value};
+
 use app::db::Db;
-use app::state::{AppState, Settings};
+use app::state::AppState;
+use app::tickets::signing::TicketSigner;
 use app::users::service::{insert_user, NewUser};
 use app::users::Role;
-use server::bus::{Bus, InProcessBus, RabbitBus, RabbitOptions};
+use server::bus::Bus;
+use server::config::Config;
+use server::startup::Taquilla;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -29,10 +35,6 @@ pub struct TestApp {
     /// The test database's URL, for tests that open connections of their own.
     pub db_url: String,
     cleanup: Option<(String, String)>,
-}
-
-fn test_settings() -> Settings {
-    Settings { payment_delay: Duration::from_millis(50), ..Settings::default() }
 }
 
 /// A fresh PostgreSQL database for one test: (url of the new database, its name).
@@ -56,19 +58,20 @@ impl TestApp {
         Self::spawn_configured(backend, rabbit, |_| {}).await
     }
 
-    /// With settings adjusted by `configure` (short hold times, slow payments, …).
-    pub async fn spawn_configured(backend: Backend, rabbit: bool, configure: impl FnOnce(&mut Settings)) -> Option<TestApp> {
+    /// With the configuration adjusted by `configure` (short hold times, slow payments, …).
+    /// The app starts as `taquilla serve --with-workers` does, through
+    /// [`Taquilla::assemble`], with a configuration of its own: a fresh database and data
+    /// directory, no demo data, payments answered after 50 ms.
+    pub async fn spawn_configured(backend: Backend, rabbit: bool, configure: impl FnOnce(&mut Config)) -> Option<TestApp> {
         let _ = tracing_subscriber::fmt()
             .with_test_writer()
             .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()))
             .try_init();
+        let data_dir = std::env::temp_dir().join(format!("taquilla-test-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&data_dir).unwrap();
         let mut cleanup = None;
         let url = match backend {
-            Backend::Sqlite => {
-                let dir = std::env::temp_dir().join(format!("taquilla-test-{}", uuid::Uuid::new_v4().simple()));
-                std::fs::create_dir_all(&dir).unwrap();
-                format!("sqlite://{}?mode=rwc", dir.join("test.db").display())
-            }
+            Backend::Sqlite => format!("sqlite://{}?mode=rwc", data_dir.join("test.db").display()),
             Backend::Postgres => {
                 let base = std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())?;
                 let (url, name) = fresh_postgres(&base).await;
@@ -76,35 +79,38 @@ impl TestApp {
                 url
             }
         };
-        let db = Db::connect(&url, 10).await.expect("connecting to the test database");
-        db.migrate().await.expect("migrating the test database");
-
+        let amqp_url = match rabbit {
+            true => Some(std::env::var("TEST_AMQP_URL").ok().filter(|u| !u.is_empty())?),
+            false => None,
+        };
+        // Every process of a deployment signs with one key; so does the test's.
+        let key_file = data_dir.join("ticket-signing.key");
+        TicketSigner::load_or_create(&key_file).expect("creating a signing key");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
-        let options = leptos::prelude::LeptosOptions::builder()
-            .output_name("taquilla")
-            .site_root("target/site")
-            .site_addr(addr)
-            .build();
-        let mut settings = Settings { public_url: format!("http://{addr}"), ..test_settings() };
-        configure(&mut settings);
-        let state = AppState::new(options, db, settings);
-
-        let bus = if rabbit {
-            let amqp = std::env::var("TEST_AMQP_URL").ok().filter(|u| !u.is_empty())?;
-            let options = RabbitOptions {
-                url: amqp,
-                prefix: format!("taquilla-test-{}", uuid::Uuid::new_v4().simple()),
-                queue_expires_ms: Some(60_000),
-            };
-            Bus::Rabbit(RabbitBus::connect(options).await.expect("connecting to TEST_AMQP_URL"))
-        } else {
-            Bus::InProcess(InProcessBus::default())
+        let mut config = Config {
+            addr,
+            data_dir,
+            database_url: Some(url.clone()),
+            amqp_url,
+            amqp_prefix: format!("taquilla-test-{}", uuid::Uuid::new_v4().simple()),
+            amqp_queue_expires_ms: Some(60_000),
+            public_url: Some(format!("http://{addr}")),
+            trusted_proxies: String::new(),
+            db_pool: Some(10),
+            worker_db_pool: Some(4),
+            hold_ttl_secs: 600,
+            payment_delay_ms: Some(50),
+            demo: Some("off".into()),
+            signing_key: Some(std::fs::read_to_string(&key_file).unwrap()),
+            log_format: "pretty".into(),
+            site_root: "target/site".into(),
         };
-        // On PostgreSQL the workers have connections of their own, as in `serve --with-workers`.
-        let workers = server::startup::worker_state(&state, &url, 4).await.expect("connecting the workers");
-        server::workers::spawn_all(&workers, &bus).await.expect("starting workers");
-        tokio::spawn(server::startup::serve_on(listener, state.clone(), bus.clone()));
+        configure(&mut config);
+        let taquilla = Taquilla::assemble(&config).await.expect("starting the app");
+        let workers = taquilla.start_workers(&config).await.expect("starting the workers");
+        let (state, bus) = (taquilla.state.clone(), taquilla.bus.clone());
+        tokio::spawn(taquilla.serve_on(listener));
 
         let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
         Some(TestApp { address: format!("http://{addr}"), state, workers, bus, client, backend, db_url: url, cleanup })
@@ -120,23 +126,14 @@ impl TestApp {
 
     /// Creates a user directly (no rate limits) and returns its id.
     pub async fn create_user(&self, email: &str, password: &str, role: Role) -> String {
-        let hash = self.state.hasher.hash(password).await.unwrap();
+        let hash = self.state.accounts.hasher.hash(password).await.unwrap();
         let new = NewUser { email: email.into(), display_name: format!("Test {role:?}"), password: password.into(), role, skills: vec![] };
         insert_user(&self.state.db, &new, &hash).await.unwrap().id.to_string()
     }
 
     /// Logs in through the API and returns the bearer token.
     pub async fn login(&self, email: &str, password: &str) -> String {
-        let res = self
-            .client
-            .post(self.api("/auth/login"))
-            .json(&serde_json::json!({ "email": email, "password": password }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200, "login of {email} failed");
-        let body: serde_json::Value = res.json().await.unwrap();
-        body["token"].as_str().unwrap().to_owned()
+        log_in(&self.client, &self.api(""), email, password, None).await
     }
 
     /// Polls `check` until it holds, for at most `secs` seconds.
@@ -159,7 +156,7 @@ impl TestApp {
     pub async fn cleanup(mut self) {
         self.state.db.pool.close().await;
         self.workers.db.pool.close().await;
-        self.state.hold_batcher.close().await;
+        self.state.holds.close().await;
         if let Some((base, name)) = self.cleanup.take() {
             drop_postgres(&base, &name).await;
         }
@@ -183,12 +180,141 @@ pub async fn drop_postgres(base: &str, name: &str) {
     }
 }
 
-/// A customer who can buy: returns the bearer token.
+/// The test card the simulated gateway approves.
+pub const APPROVED: &str = "4242 4242 4242 4242";
+
+/// A payment with `card`, as the API takes it.
+pub fn payment(card: &str) -> Value {
+    json!({ "card_number": card, "exp_month": 12, "exp_year": 2031, "cvc": "123", "name": "Ana García" })
+}
+
+/// A buyer's steps through the API.
 impl TestApp {
+    /// A customer who can buy: returns the bearer token.
     pub async fn customer(&self, email: &str) -> String {
         self.create_user(email, "violet-tram-orbit-42", Role::Customer).await;
         self.login(email, "violet-tram-orbit-42").await
     }
+
+    /// Seeds the demo catalog; returns (event id, the first `n` seat ids of its map).
+    pub async fn event_with_seats(&self, n: usize) -> (String, Vec<String>) {
+        server::seed::seed_demo(&self.state).await.unwrap();
+        let page: Value = self.client.get(self.api("/events?q=Mahler")).send().await.unwrap().json().await.unwrap();
+        let event = page["items"][0]["id"].as_str().unwrap().to_owned();
+        let seats: Value = self.client.get(self.api(&format!("/events/{event}/seats"))).send().await.unwrap().json().await.unwrap();
+        let ids = seats["items"].as_array().unwrap().iter().take(n).map(|s| s["id"].as_str().unwrap().to_owned()).collect();
+        (event, ids)
+    }
+
+    pub async fn hold(&self, token: &str, event: &str, seats: &[String]) -> reqwest::Response {
+        reqwest::Client::new()
+            .post(self.api(&format!("/events/{event}/holds")))
+            .bearer_auth(token)
+            .json(&json!({ "seat_ids": seats }))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn order(&self, token: &str, hold_id: &str, card: &str, key: &str) -> reqwest::Response {
+        reqwest::Client::new()
+            .post(self.api("/orders"))
+            .bearer_auth(token)
+            .header("idempotency-key", key)
+            .json(&json!({ "hold_id": hold_id, "payment": payment(card) }))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// GET `path` of the API as `token`: the status and the JSON body (null if none).
+    pub async fn get(&self, token: &str, path: &str) -> (u16, Value) {
+        let res = reqwest::Client::new().get(self.api(path)).bearer_auth(token).send().await.unwrap();
+        (res.status().as_u16(), res.json().await.unwrap_or(Value::Null))
+    }
+
+    /// The order once it has `status` (and, when PAID, its tickets), within 10 s.
+    pub async fn wait_for_status(&self, token: &str, order_id: &str, status: &str) -> Value {
+        let mut last = Value::Null;
+        for _ in 0..200 {
+            let (_, o) = self.get(token, &format!("/orders/{order_id}")).await;
+            if o["status"] == status && (status != "PAID" || !o["ticket_ids"].as_array().unwrap().is_empty()) {
+                return o;
+            }
+            last = o;
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("order never became {status}: {last}");
+    }
+
+    /// `token`'s order of `seats`, held, paid with the approved card and waited for until
+    /// its tickets are issued: the order as the API answers it.
+    pub async fn paid_order(&self, token: &str, event: &str, seats: &[String], key: &str) -> Value {
+        let res = self.hold(token, event, seats).await;
+        assert_eq!(res.status(), 201, "holding {seats:?}");
+        let h: Value = res.json().await.unwrap();
+        let o: Value = self.order(token, h["id"].as_str().unwrap(), APPROVED, key).await.json().await.unwrap();
+        self.wait_for_status(token, o["id"].as_str().unwrap(), "PAID").await
+    }
+
+    /// Every seat of the event with its status, by seat id.
+    pub async fn seat_statuses(&self, event: &str) -> HashMap<String, String> {
+        let seats: Value = self.client.get(self.api(&format!("/events/{event}/seats"))).send().await.unwrap().json().await.unwrap();
+        seats["items"].as_array().unwrap().iter().map(|s| (s["id"].as_str().unwrap().to_owned(), s["status"].as_str().unwrap().to_owned())).collect()
+    }
+}
+
+/// Says that the test `test` did not run here, and why: on its output, and, when
+/// `TAQUILLA_NOT_RUN_LOG` names a file (as `make test` does), as a line of that file, so
+/// the run can end by saying what did not run.
+pub fn not_run(test: &str, why: &str) {
+    use std::io::Write;
+    eprintln!("{test}: NOT RUN: {why}");
+    if let Some(path) = std::env::var_os("TAQUILLA_NOT_RUN_LOG").filter(|p| !p.is_empty()) {
+        if let Ok(mut log) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
+            let _ = log.write_all(format!("{why}\t{test}\n").as_bytes());
+        }
+    }
+}
+
+/// Logs in through the API at `api` (`…/api/v1`), from `ip` when given (a trusted proxy's
+/// `X-Forwarded-For`), and returns the bearer token.
+pub async fn log_in(http: &reqwest::Client, api: &str, email: &str, password: &str, ip: Option<&str>) -> String {
+    let mut request = http.post(format!("{api}/auth/login")).json(&json!({ "email": email, "password": password }));
+    if let Some(ip) = ip {
+        request = request.header("x-forwarded-for", ip);
+    }
+    let res = request.send().await.unwrap();
+    assert_eq!(res.status(), 200, "login of {email}");
+    res.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned()
+}
+
+/// An event on sale thirty days ahead, made through the API at `api` as `organizer`: a
+/// venue with the fields of `venue` (its `sections` give the seats), the event with the
+/// fields of `event`, every section at `price_cents`. Answers the event as the API does.
+pub async fn event_on_sale(http: &reqwest::Client, api: &str, organizer: &str, venue: Value, event: Value, price_cents: i64) -> Value {
+    let res = http.post(format!("{api}/venues")).bearer_auth(organizer).json(&venue).send().await.unwrap();
+    assert_eq!(res.status(), 201, "creating the venue");
+    let venue: Value = res.json().await.unwrap();
+    let starts = time::OffsetDateTime::now_utc() + time::Duration::days(30);
+    let rfc = |t: time::OffsetDateTime| t.format(&time::format_description::well_known::Rfc3339).unwrap();
+    let mut body = event;
+    body["venue_id"] = venue["id"].clone();
+    body["starts_at"] = json!(rfc(starts));
+    body["ends_at"] = json!(rfc(starts + time::Duration::hours(2)));
+    body["prices"] = venue["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| json!({ "section_id": s["id"], "price_cents": price_cents }))
+        .collect();
+    let res = http.post(format!("{api}/events")).bearer_auth(organizer).json(&body).send().await.unwrap();
+    assert_eq!(res.status(), 201, "creating the event");
+    let event: Value = res.json().await.unwrap();
+    let id = event["id"].as_str().unwrap();
+    let res = http.patch(format!("{api}/events/{id}")).bearer_auth(organizer).json(&json!({ "status": "ON_SALE" })).send().await.unwrap();
+    assert_eq!(res.status(), 200, "putting the event on sale");
+    res.json().await.unwrap()
 }
 
 /// Runs a test body on SQLite and, when configured, on PostgreSQL.
@@ -213,7 +339,7 @@ macro_rules! on_both_backends {
                             super::$name(&app).await;
                             app.cleanup().await;
                         }
-                        None => eprintln!("TEST_DATABASE_URL is not set: PostgreSQL variant not run"),
+                        None => $crate::helpers::not_run(module_path!(), "TEST_DATABASE_URL is not set"),
                     }
                 }
             }

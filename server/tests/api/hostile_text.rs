@@ -6,8 +6,7 @@ use serde_json::{json, Value};
 use app::users::service::{insert_user, NewUser};
 use app::users::Role;
 
-use crate::box_office::{order, wait_for_status, APPROVED};
-use crate::helpers::{Backend, TestApp};
+use crate::helpers::{Backend, TestApp, APPROVED};
 use crate::on_both_backends;
 
 const PASSWORD: &str = "violet-tram-orbit-42";
@@ -17,13 +16,11 @@ const SCRIPT: &str = "<script>alert(1)</script>";
 
 /// A user with a hostile display name, signed in on a client of their own (cookie).
 async fn signed_in(app: &TestApp, email: &str, role: Role) -> (reqwest::Client, String) {
-    let hash = app.state.hasher.hash(PASSWORD).await.unwrap();
+    let hash = app.state.accounts.hasher.hash(PASSWORD).await.unwrap();
     let new = NewUser { email: email.into(), display_name: HEAD.into(), password: PASSWORD.into(), role, skills: vec![] };
     insert_user(&app.state.db, &new, &hash).await.unwrap();
     let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
-    let res = client.post(app.api("/auth/login")).json(&json!({ "email": email, "password": PASSWORD })).send().await.unwrap();
-    assert_eq!(res.status(), 200);
-    let token = res.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned();
+    let token = crate::helpers::log_in(&client, &app.api(""), email, PASSWORD, None).await;
     (client, token)
 }
 
@@ -49,33 +46,11 @@ async fn hostile_text_stays_text_on_every_page(app: &TestApp) {
     let (admin, _) = signed_in(app, "root@example.com", Role::Admin).await;
     let http = reqwest::Client::new();
 
-    let venue: Value = http
-        .post(app.api("/venues"))
-        .bearer_auth(&olga)
-        .json(&json!({ "name": format!("{HEAD} hall"), "city": HEAD, "address": HEAD,
-            "sections": [{ "name": "<b>Front</b>", "rows": 1, "seats_per_row": 4 }] }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let starts = time::OffsetDateTime::now_utc() + time::Duration::days(30);
-    let rfc = |t: time::OffsetDateTime| t.format(&time::format_description::well_known::Rfc3339).unwrap();
-    let res = http
-        .post(app.api("/events"))
-        .bearer_auth(&olga)
-        .json(&json!({ "title": format!("{HEAD}{SCRIPT}"), "description": format!("{HEAD}{SCRIPT}"), "category": "concerts",
-            "venue_id": venue["id"], "starts_at": rfc(starts), "ends_at": rfc(starts + time::Duration::hours(2)),
-            "prices": [{ "section_id": venue["sections"][0]["id"], "price_cents": 1000 }] }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
-    let event: Value = res.json().await.unwrap();
+    let venue = json!({ "name": format!("{HEAD} hall"), "city": HEAD, "address": HEAD,
+        "sections": [{ "name": "<b>Front</b>", "rows": 1, "seats_per_row": 4 }] });
+    let event = json!({ "title": format!("{HEAD}{SCRIPT}"), "description": format!("{HEAD}{SCRIPT}"), "category": "concerts" });
+    let event = crate::helpers::event_on_sale(&http, &app.api(""), &olga, venue, event, 1000).await;
     let id = event["id"].as_str().unwrap().to_owned();
-    let res = http.patch(app.api(&format!("/events/{id}"))).bearer_auth(&olga).json(&json!({ "status": "ON_SALE" })).send().await.unwrap();
-    assert_eq!(res.status(), 200);
 
     // Ana buys one seat and holds another.
     let seats: Value = http.get(app.api(&format!("/events/{id}/seats"))).send().await.unwrap().json().await.unwrap();
@@ -87,9 +62,9 @@ async fn hostile_text_stays_text_on_every_page(app: &TestApp) {
         async move { http.post(url).bearer_auth(ana).json(&json!({ "seat_ids": [seat_id] })).send().await.unwrap().json::<Value>().await.unwrap() }
     };
     let bought = hold(seat(0)).await;
-    let placed: Value = order(app, &ana, bought["id"].as_str().unwrap(), APPROVED, "hostile-1").await.json().await.unwrap();
+    let placed: Value = app.order(&ana, bought["id"].as_str().unwrap(), APPROVED, "hostile-1").await.json().await.unwrap();
     let order_id = placed["id"].as_str().unwrap().to_owned();
-    let paid = wait_for_status(app, &ana, &order_id, "PAID").await;
+    let paid = app.wait_for_status(&ana, &order_id, "PAID").await;
     let ticket_id = paid["ticket_ids"][0].as_str().unwrap().to_owned();
     let held = hold(seat(1)).await;
     let hold_id = held["id"].as_str().unwrap().to_owned();

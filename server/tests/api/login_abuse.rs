@@ -2,7 +2,6 @@
 //! only same-site `next` paths. Both doors (REST and the page's server function) share
 //! one throttle.
 
-use app::net::TrustedProxies;
 use app::users::Role;
 use serde_json::json;
 
@@ -12,7 +11,7 @@ const PASSWORD: &str = "violet-tram-orbit-42";
 
 /// The test client is a trusted proxy, so each request can come from an address of its own.
 async fn behind_proxy(backend: Backend) -> Option<TestApp> {
-    TestApp::spawn_configured(backend, false, |s| s.trusted_proxies = TrustedProxies::parse("127.0.0.1").unwrap()).await
+    TestApp::spawn_configured(backend, false, |c| c.trusted_proxies = "127.0.0.1".into()).await
 }
 
 async fn rest_login(app: &TestApp, from: &str, email: &str, password: &str) -> u16 {
@@ -133,7 +132,7 @@ macro_rules! behind_proxy_on_both_backends {
                 async fn postgres() {
                     match behind_proxy(Backend::Postgres).await {
                         Some(app) => super::$name(app).await,
-                        None => eprintln!("TEST_DATABASE_URL is not set: PostgreSQL variant not run"),
+                        None => crate::helpers::not_run(module_path!(), "TEST_DATABASE_URL is not set"),
                     }
                 }
             }

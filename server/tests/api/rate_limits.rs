@@ -3,18 +3,17 @@
 
 use serde_json::Value;
 
-use crate::box_office::{event_with_seats, hold};
 use crate::helpers::{Backend, TestApp};
 use crate::on_both_backends;
 
 async fn holds_are_rate_limited_per_buyer_and_per_address(app: &TestApp) {
-    let (event, seats) = event_with_seats(app, 1).await;
+    let (event, seats) = app.event_with_seats(1).await;
     let ana = app.customer("ana@example.com").await;
     // One buyer: 20 attempts at once, then one a second.
     let mut statuses = Vec::new();
     let mut refusal = None;
     for _ in 0..25 {
-        let res = hold(app, &ana, &event, &seats).await;
+        let res = app.hold(&ana, &event, &seats).await;
         let status = res.status().as_u16();
         if status == 429 && refusal.is_none() {
             let retry_after = res.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
@@ -35,7 +34,7 @@ async fn holds_are_rate_limited_per_buyer_and_per_address(app: &TestApp) {
     for i in 0..7 {
         let token = app.customer(&format!("buyer{i}@example.com")).await;
         for _ in 0..19 {
-            if hold(app, &token, &event, &seats).await.status() == 429 {
+            if app.hold(&token, &event, &seats).await.status() == 429 {
                 limited += 1;
             }
         }
@@ -45,7 +44,7 @@ async fn holds_are_rate_limited_per_buyer_and_per_address(app: &TestApp) {
 
 /// The event page's hold (a server function) counts against the same limits as the API.
 async fn page_holds_are_rate_limited_per_address(app: &TestApp) {
-    let (event, seats) = event_with_seats(app, 1).await;
+    let (event, seats) = app.event_with_seats(1).await;
     let body = format!("event_id={event}&seat_ids[0]={}", seats[0]);
     let mut limited = 0;
     for i in 0..7 {

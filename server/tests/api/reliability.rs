@@ -3,35 +3,31 @@
 //! several processes take turns and keep the order; a restart replays unfinished
 //! deliveries at the consumers' concurrency; a broker that hangs holds nothing for long.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use app::audit::{outbox, EventEnvelope, ReceiptState};
 use app::db::{now_ms, Db};
-use app::state::{AppState, Settings};
+use app::orders::payments::Gateway;
+use app::state::AppState;
 use serde_json::{json, Value};
 use server::bus::{Bus, InProcessBus, RabbitBus, RabbitOptions};
 use server::workers::reconciler::reconcile;
 use server::workers::{consumers, deliver, Outcome};
 
-use crate::box_office::{event_with_seats, hold, order, wait_for_status, APPROVED};
-use crate::helpers::{Backend, TestApp};
+use crate::helpers::{Backend, TestApp, APPROVED};
 use crate::on_both_backends;
 use crate::proxy::StallingProxy;
 
 /// The same state with another gateway delay.
 fn with_payment_delay(state: &AppState, delay: Duration) -> AppState {
-    AppState { settings: Arc::new(Settings { payment_delay: delay, ..(*state.settings).clone() }), ..state.clone() }
+    AppState { gateway: Gateway { delay }, ..state.clone() }
 }
 
 /// An order placed and paid; returns its id and its `order.paid` event's id.
 async fn paid_order(app: &TestApp, key: &str) -> (String, String) {
-    let (event, seats) = event_with_seats(app, 2).await;
+    let (event, seats) = app.event_with_seats(2).await;
     let buyer = app.customer(&format!("{key}@example.com")).await;
-    let h: Value = hold(app, &buyer, &event, &seats).await.json().await.unwrap();
-    let o: Value = order(app, &buyer, h["id"].as_str().unwrap(), APPROVED, key).await.json().await.unwrap();
-    let order_id = o["id"].as_str().unwrap().to_owned();
-    wait_for_status(app, &buyer, &order_id, "PAID").await;
+    let order_id = app.paid_order(&buyer, &event, &seats, key).await["id"].as_str().unwrap().to_owned();
     let paid = event_of(app, "order.paid", &order_id).await;
     (order_id, paid)
 }
@@ -164,10 +160,10 @@ async fn the_reconciler_delivers_what_never_arrived(app: &TestApp) {
 /// A payment whose answer never got recorded is asked again, and the order resolves
 /// instead of expiring.
 async fn the_reconciler_asks_again_for_unanswered_payments(app: &TestApp) {
-    let (event, seats) = event_with_seats(app, 2).await;
+    let (event, seats) = app.event_with_seats(2).await;
     let buyer = app.customer("unanswered@example.com").await;
-    let h: Value = hold(app, &buyer, &event, &seats).await.json().await.unwrap();
-    let o: Value = order(app, &buyer, h["id"].as_str().unwrap(), APPROVED, "unanswered").await.json().await.unwrap();
+    let h: Value = app.hold(&buyer, &event, &seats).await.json().await.unwrap();
+    let o: Value = app.order(&buyer, h["id"].as_str().unwrap(), APPROVED, "unanswered").await.json().await.unwrap();
     let order_id = o["id"].as_str().unwrap().to_owned();
     // Placed ten minutes ago, as far as the reconciler can tell; the live delivery (this
     // app's gateway answers in an hour) is still waiting.
@@ -178,19 +174,19 @@ async fn the_reconciler_asks_again_for_unanswered_payments(app: &TestApp) {
         status == "PAID"
     };
     assert!(reconcile_until(&quick, false, paid).await, "the unanswered payment was asked again");
-    wait_for_status(app, &buyer, &order_id, "PAID").await;
+    app.wait_for_status(&buyer, &order_id, "PAID").await;
 }
 
 /// After a restart of the embedded mode, many unfinished payments are replayed at once,
 /// through the consumer's concurrency: 30 payments of one second each resolve in a few
 /// seconds, not one after another (where the last ones would wait half a minute).
 async fn a_restart_replays_unfinished_payments_at_once(app: &TestApp) {
-    let (event, seats) = event_with_seats(app, 30).await;
+    let (event, seats) = app.event_with_seats(30).await;
     let mut orders = Vec::new();
     for (i, chunk) in seats.chunks(3).enumerate() {
         let buyer = app.customer(&format!("replay-{i}@example.com")).await;
-        let h: Value = hold(app, &buyer, &event, chunk).await.json().await.unwrap();
-        let o = order(app, &buyer, h["id"].as_str().unwrap(), APPROVED, &format!("replay-{i}")).await;
+        let h: Value = app.hold(&buyer, &event, chunk).await.json().await.unwrap();
+        let o = app.order(&buyer, h["id"].as_str().unwrap(), APPROVED, &format!("replay-{i}")).await;
         assert_eq!(o.status(), 202);
         orders.push(o.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned());
     }
@@ -214,7 +210,7 @@ async fn a_restart_replays_unfinished_payments_at_once(app: &TestApp) {
 }
 
 async fn spawn_slow_gateway(backend: Backend) -> Option<TestApp> {
-    TestApp::spawn_configured(backend, false, |s| s.payment_delay = Duration::from_secs(3600)).await
+    TestApp::spawn_configured(backend, false, |c| c.payment_delay_ms = Some(3_600_000)).await
 }
 
 macro_rules! with_slow_gateway {
@@ -233,7 +229,7 @@ macro_rules! with_slow_gateway {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn postgres() {
                     let Some(app) = spawn_slow_gateway(Backend::Postgres).await else {
-                        eprintln!("TEST_DATABASE_URL is not set: PostgreSQL variant not run");
+                        crate::helpers::not_run(module_path!(), "TEST_DATABASE_URL is not set");
                         return;
                     };
                     super::$name(&app).await;
@@ -260,7 +256,7 @@ on_both_backends!(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn relays_take_turns_and_keep_the_order() {
     let Some(app) = TestApp::spawn(Backend::Postgres).await else {
-        eprintln!("TEST_DATABASE_URL is not set: not run");
+        crate::helpers::not_run(module_path!(), "TEST_DATABASE_URL is not set");
         return;
     };
     let Bus::InProcess(bus) = &app.bus else { unreachable!() };
@@ -280,7 +276,7 @@ async fn relays_take_turns_and_keep_the_order() {
     let events: Vec<(&str, &str, Value)> = (1..=3).map(|n| ("test.relay_order", "relay", json!({ "n": n }))).collect();
     outbox::record_all(&mut tx, &events).await.unwrap();
     tx.commit().await.unwrap();
-    app.state.outbox_signal.notify_one();
+    app.state.db.wake_relay();
     let first: Vec<EventEnvelope> = outbox::claim_for_publishing(&mut turn, 1).await.unwrap().into_iter().map(|(_, e)| e).collect();
     assert_eq!(first.len(), 1);
     tokio::time::sleep(Duration::from_millis(1200)).await;
@@ -302,7 +298,7 @@ async fn relays_take_turns_and_keep_the_order() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hanging_broker_holds_nothing_for_long() {
     let Some(amqp) = std::env::var("TEST_AMQP_URL").ok().filter(|u| !u.is_empty()) else {
-        eprintln!("TEST_AMQP_URL is not set: not run");
+        crate::helpers::not_run(module_path!(), "TEST_AMQP_URL is not set");
         return;
     };
     let (before, rest) = amqp.split_once('@').expect("TEST_AMQP_URL names a user");

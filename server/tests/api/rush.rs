@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 use tokio::process::{Child, Command};
 use tokio::sync::Mutex;
 
-use crate::helpers::{drop_postgres, fresh_postgres};
+use crate::helpers::{drop_postgres, event_on_sale, fresh_postgres, log_in};
 
 pub const PASSWORD: &str = "violet-tram-orbit-42";
 pub const BUYERS: usize = 12;
@@ -117,19 +117,6 @@ impl Setup {
     }
 }
 
-/// Logs in from its own address and returns the bearer token.
-async fn login(http: &reqwest::Client, setup: &Setup, email: &str, ip: &str) -> String {
-    let res = http
-        .post(setup.url("/api/v1/auth/login"))
-        .header("x-forwarded-for", ip)
-        .json(&json!({ "email": email, "password": PASSWORD }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200, "login of {email}");
-    res.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned()
-}
-
 /// An admin, an event of 10 × 20 seats on sale and [`BUYERS`] signed-in buyers, made on
 /// a server that is running: (event id, seat ids, the buyers' tokens).
 pub async fn event_and_buyers(http: &reqwest::Client, setup: &Setup) -> (String, Vec<String>, Vec<String>) {
@@ -143,38 +130,14 @@ pub async fn event_and_buyers(http: &reqwest::Client, setup: &Setup) -> (String,
     for i in 0..BUYERS {
         let email = format!("rush-buyer-{i}@example.com");
         insert_user(&db, &person(email.clone(), Role::Customer), &hash).await.unwrap();
-        tokens.push(login(http, setup, &email, &buyer_ip(i)).await);
+        tokens.push(log_in(http, &setup.url("/api/v1"), &email, PASSWORD, Some(&buyer_ip(i))).await);
     }
     db.pool.close().await;
-    let admin = login(http, setup, "rush-admin@example.com", "10.9.0.1").await;
-    let venue: Value = http
-        .post(setup.url("/api/v1/venues"))
-        .bearer_auth(&admin)
-        .json(&json!({ "name": "Rush Hall", "city": "Testing", "sections": [{ "name": "Floor", "rows": 10, "seats_per_row": 20 }] }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let section = venue["sections"][0]["id"].as_str().expect("venue created").to_owned();
-    let starts = time::OffsetDateTime::now_utc() + time::Duration::days(3);
-    let fmt = &time::format_description::well_known::Rfc3339;
-    let event: Value = http
-        .post(setup.url("/api/v1/events"))
-        .bearer_auth(&admin)
-        .json(&json!({ "title": "Rush Night", "category": "test", "venue_id": venue["id"],
-                       "starts_at": starts.format(fmt).unwrap(), "ends_at": (starts + time::Duration::hours(2)).format(fmt).unwrap(),
-                       "prices": [{ "section_id": section, "price_cents": 3000 }] }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let api = setup.url("/api/v1");
+    let admin = log_in(http, &api, "rush-admin@example.com", PASSWORD, Some("10.9.0.1")).await;
+    let venue = json!({ "name": "Rush Hall", "city": "Testing", "sections": [{ "name": "Floor", "rows": 10, "seats_per_row": 20 }] });
+    let event = event_on_sale(http, &api, &admin, venue, json!({ "title": "Rush Night", "category": "test" }), 3000).await;
     let event_id = event["id"].as_str().expect("event created").to_owned();
-    let res = http.patch(setup.url(&format!("/api/v1/events/{event_id}"))).bearer_auth(&admin).json(&json!({ "status": "ON_SALE" })).send().await.unwrap();
-    assert_eq!(res.status(), 200);
     let seats: Value = http.get(setup.url(&format!("/api/v1/events/{event_id}/seats"))).send().await.unwrap().json().await.unwrap();
     let ids = seats["items"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap().to_owned()).collect();
     (event_id, ids, tokens)
@@ -317,38 +280,32 @@ pub async fn assert_consistent(db: &Db, event_id: &str, accepted: &[String], sea
     }
     let paid = count(db, "SELECT COUNT(*) FROM orders WHERE event_id = $1 AND status = 'PAID'", event_id).await;
     assert!(paid > 0);
-    let sold_not_paid = count(
-        db,
-        "SELECT COUNT(*) FROM event_seats es LEFT JOIN orders o ON o.id = es.order_id \
-         WHERE es.event_id = $1 AND es.status = 'SOLD' AND (o.id IS NULL OR o.status <> 'PAID')",
-        event_id,
-    )
-    .await;
-    assert_eq!(sold_not_paid, 0, "every sold seat belongs to a paid order");
-    let held_not_active = count(
-        db,
-        "SELECT COUNT(*) FROM event_seats es JOIN holds h ON h.id = es.hold_id \
-         WHERE es.event_id = $1 AND es.status = 'HELD' AND h.status <> 'ACTIVE'",
-        event_id,
-    )
-    .await;
-    assert_eq!(held_not_active, 0, "every held seat belongs to an active hold");
-    let paid_items_not_sold = count(
-        db,
-        "SELECT COUNT(*) FROM order_items i JOIN orders o ON o.id = i.order_id \
-         JOIN event_seats es ON es.event_id = o.event_id AND es.seat_id = i.seat_id \
-         WHERE o.event_id = $1 AND o.status = 'PAID' AND (es.status <> 'SOLD' OR es.order_id <> o.id)",
-        event_id,
-    )
-    .await;
-    assert_eq!(paid_items_not_sold, 0, "every seat of a paid order is sold to that order");
-    let twice = count(
-        db,
-        "SELECT COUNT(*) FROM (SELECT seat_id FROM tickets WHERE event_id = $1 AND status = 'VALID' GROUP BY seat_id HAVING COUNT(*) > 1) x",
-        event_id,
-    )
-    .await;
-    assert_eq!(twice, 0, "no seat has two valid tickets");
+    // Each query counts the seats or tickets that break one rule.
+    let rules = [
+        (
+            "every sold seat belongs to a paid order",
+            "SELECT COUNT(*) FROM event_seats es LEFT JOIN orders o ON o.id = es.order_id \
+             WHERE es.event_id = $1 AND es.status = 'SOLD' AND (o.id IS NULL OR o.status <> 'PAID')",
+        ),
+        (
+            "every held seat belongs to an active hold",
+            "SELECT COUNT(*) FROM event_seats es JOIN holds h ON h.id = es.hold_id \
+             WHERE es.event_id = $1 AND es.status = 'HELD' AND h.status <> 'ACTIVE'",
+        ),
+        (
+            "every seat of a paid order is sold to that order",
+            "SELECT COUNT(*) FROM order_items i JOIN orders o ON o.id = i.order_id \
+             JOIN event_seats es ON es.event_id = o.event_id AND es.seat_id = i.seat_id \
+             WHERE o.event_id = $1 AND o.status = 'PAID' AND (es.status <> 'SOLD' OR es.order_id <> o.id)",
+        ),
+        (
+            "no seat has two valid tickets",
+            "SELECT COUNT(*) FROM (SELECT seat_id FROM tickets WHERE event_id = $1 AND status = 'VALID' GROUP BY seat_id HAVING COUNT(*) > 1) x",
+        ),
+    ];
+    for (rule, breaking) in rules {
+        assert_eq!(count(db, breaking, event_id).await, 0, "{rule}");
+    }
     let sold = count(db, "SELECT COUNT(*) FROM event_seats WHERE event_id = $1 AND status = 'SOLD'", event_id).await;
     let tickets = count(db, "SELECT COUNT(*) FROM tickets WHERE event_id = $1 AND status = 'VALID'", event_id).await;
     assert_eq!(sold, tickets, "one valid ticket per sold seat");

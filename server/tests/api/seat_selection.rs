@@ -5,12 +5,11 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::box_office::{event_with_seats, get, hold, order, APPROVED};
-use crate::helpers::{take_every_connection, Backend, TestApp};
+use crate::helpers::{take_every_connection, Backend, TestApp, APPROVED};
 use crate::on_both_backends;
 
 async fn best_available_seats(app: &TestApp) {
-    let (event, _) = event_with_seats(app, 0).await;
+    let (event, _) = app.event_with_seats(0).await;
     let ana = app.customer("ana@example.com").await;
     let detail: Value = app.client.get(app.api(&format!("/events/{event}"))).send().await.unwrap().json().await.unwrap();
     let section = detail["prices"][0]["section_id"].as_str().unwrap().to_owned();
@@ -49,7 +48,7 @@ async fn best_available_seats(app: &TestApp) {
 /// number, price), in map order, whether the event is named by id or slug; an event
 /// that is not on sale refuses holds.
 async fn lines_name_the_seats_as_the_map_does(app: &TestApp) {
-    let (event, _) = event_with_seats(app, 0).await;
+    let (event, _) = app.event_with_seats(0).await;
     let map: Value = app.client.get(app.api(&format!("/events/{event}/seats"))).send().await.unwrap().json().await.unwrap();
     let map = map["items"].as_array().unwrap();
     // Seats of two sections, asked for in reverse map order.
@@ -61,7 +60,7 @@ async fn lines_name_the_seats_as_the_map_does(app: &TestApp) {
     let slug = detail["slug"].as_str().unwrap();
 
     let ana = app.customer("ana@example.com").await;
-    let res = hold(app, &ana, slug, &ids).await;
+    let res = app.hold(&ana, slug, &ids).await;
     assert_eq!(res.status(), 201, "an event can be named by its slug");
     let h: Value = res.json().await.unwrap();
     assert_eq!(h["event_id"], event.as_str());
@@ -73,16 +72,16 @@ async fn lines_name_the_seats_as_the_map_does(app: &TestApp) {
     assert_eq!(h["seats"], json!(expected), "in map order: {h}");
     let total: i64 = expected.iter().map(|s| s["price_cents"].as_i64().unwrap()).sum();
     assert_eq!(h["total_cents"], total);
-    let (_, read) = get(app, &ana, &format!("/holds/{}", h["id"].as_str().unwrap())).await;
+    let (_, read) = app.get(&ana, &format!("/holds/{}", h["id"].as_str().unwrap())).await;
     assert_eq!(read["seats"], h["seats"], "read back the same");
 
-    let res = order(app, &ana, h["id"].as_str().unwrap(), APPROVED, "lines").await;
+    let res = app.order(&ana, h["id"].as_str().unwrap(), APPROVED, "lines").await;
     assert_eq!(res.status(), 202);
     let o: Value = res.json().await.unwrap();
     assert_eq!(o["total_cents"], total);
     assert_eq!(o["event_title"], detail["title"]);
     let mut placed: Vec<Value> = o["items"].as_array().unwrap().clone();
-    let mut stored: Vec<Value> = get(app, &ana, &format!("/orders/{}", o["id"].as_str().unwrap())).await.1["items"].as_array().unwrap().clone();
+    let mut stored: Vec<Value> = app.get(&ana, &format!("/orders/{}", o["id"].as_str().unwrap())).await.1["items"].as_array().unwrap().clone();
     let key = |v: &Value| v["seat_id"].as_str().unwrap().to_owned();
     placed.sort_by_key(key);
     stored.sort_by_key(key);
@@ -104,7 +103,7 @@ async fn lines_name_the_seats_as_the_map_does(app: &TestApp) {
 
     // Off sale: nothing can be held.
     sqlx::query("UPDATE events SET status = 'DRAFT' WHERE id = $1").bind(&event).execute(&app.state.db.pool).await.unwrap();
-    let res = hold(app, &ana, &event, &[map[5]["id"].as_str().unwrap().to_owned()]).await;
+    let res = app.hold(&ana, &event, &[map[5]["id"].as_str().unwrap().to_owned()]).await;
     assert_eq!(res.status(), 409);
     assert_eq!(res.json::<Value>().await.unwrap()["error"]["code"], "not_on_sale");
 }
@@ -117,10 +116,10 @@ on_both_backends!(best_available_seats, lines_name_the_seats_as_the_map_does);
 #[tokio::test]
 async fn holds_are_answered_while_the_web_pool_is_busy_on_postgres() {
     let Some(app) = TestApp::spawn(Backend::Postgres).await else {
-        eprintln!("TEST_DATABASE_URL is not set: not run");
+        crate::helpers::not_run(module_path!(), "TEST_DATABASE_URL is not set");
         return;
     };
-    let (event, seats) = event_with_seats(&app, 3).await;
+    let (event, seats) = app.event_with_seats(3).await;
     let ana = app.customer("ana@example.com").await;
     let ben = app.customer("ben@example.com").await;
     // Signed in a moment ago: their sessions are believed without a query.
@@ -130,8 +129,8 @@ async fn holds_are_answered_while_the_web_pool_is_busy_on_postgres() {
     let busy = take_every_connection(&app.state.db.pool).await;
     assert!(!busy.is_empty() && app.state.db.pool.num_idle() == 0, "every connection of the web is taken");
     let (first, second) = tokio::time::timeout(Duration::from_secs(5), async {
-        let first = hold(&app, &ana, &event, &seats[..2]).await;
-        let second = hold(&app, &ben, &event, &seats[1..]).await;
+        let first = app.hold(&ana, &event, &seats[..2]).await;
+        let second = app.hold(&ben, &event, &seats[1..]).await;
         (first.status(), second.json::<Value>().await.unwrap())
     })
     .await

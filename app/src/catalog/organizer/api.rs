@@ -1,11 +1,11 @@
-//! What the organizer's forms send: a venue with its sections, an event with a price for
-//! each section. Form fields arrive as text; they are parsed here into the same inputs
-//! the REST API takes, so both go through one set of checks.
+//! Server functions of the organizer's pages. What the forms send (a venue with its
+//! sections, an event with a price for each section) arrives as text and is parsed here
+//! into the same inputs the REST API takes, so both go through one set of checks.
 
 use serde::{Deserialize, Serialize};
 use time::{macros::format_description, OffsetDateTime, PrimitiveDateTime};
 
-use crate::catalog::VenueView;
+use crate::catalog::{EventStatus, SalesReport, VenueView};
 use crate::AppError;
 use leptos::prelude::*;
 
@@ -67,8 +67,9 @@ pub fn sections_from_form(rows: &[SectionForm]) -> Result<Vec<(String, u32, u32)
 #[server(endpoint = "organizer_venues")]
 pub async fn organizer_venues() -> Result<Vec<VenueView>, AppError> {
     crate::error::respond(async move {
-        let (state, user) = crate::users::api::ssr::signed_in().await?;
-        crate::catalog::organizer::venues_for(&state.db, &user).await
+        let user = crate::users::signed_in::require_user().await?;
+        let db = crate::context::piece::<crate::db::Db>()?;
+        crate::catalog::organizer::service::venues_for(&db, &user).await
     }
     .await)
 }
@@ -82,12 +83,13 @@ pub async fn new_venue_form(
 ) -> Result<VenueView, AppError> {
     use crate::catalog::manage::{NewSection, NewVenue};
     crate::error::respond(async move {
-        let (state, user) = crate::users::api::ssr::signed_in().await?;
+        let user = crate::users::signed_in::require_user().await?;
+        let db = crate::context::piece::<crate::db::Db>()?;
         let sections = sections_from_form(&sections)?
             .into_iter()
             .map(|(name, rows, seats_per_row)| NewSection { name, rows, seats_per_row })
             .collect();
-        let venue = crate::catalog::organizer::new_venue(&state, &user, &NewVenue { name, city, address, sections }).await?;
+        let venue = crate::catalog::organizer::service::new_venue(&db, &user, &NewVenue { name, city, address, sections }).await?;
         leptos_axum::redirect("/organizer/venues");
         Ok(venue)
     }
@@ -107,9 +109,10 @@ pub async fn new_event_form(
     #[server(default)] max_seats_per_buyer: String,
     #[server(default)] prices: Vec<PriceForm>,
 ) -> Result<String, AppError> {
-    use crate::catalog::organizer::{EventInput, PriceInput};
+    use crate::catalog::organizer::service::{EventInput, PriceInput};
     crate::error::respond(async move {
-        let (state, user) = crate::users::api::ssr::signed_in().await?;
+        let user = crate::users::signed_in::require_user().await?;
+        let db = crate::context::piece::<crate::db::Db>()?;
         let mut errors = crate::error::FieldErrors::new();
         let starts = parse_local_datetime(&starts_at);
         let ends = parse_local_datetime(&ends_at);
@@ -153,7 +156,7 @@ pub async fn new_event_form(
             featured: false,
             max_seats_per_buyer: seat_limit.unwrap_or_default(),
         };
-        let event = crate::catalog::organizer::new_event(&state, &user, &input).await?;
+        let event = crate::catalog::organizer::service::new_event(&db, &user, &input).await?;
         leptos_axum::redirect("/organizer");
         Ok(event.summary.id.to_string())
     }
@@ -192,4 +195,26 @@ mod tests {
         assert!(sections_from_form(&[row("Stalls", "ten", "20")]).is_err());
         assert!(sections_from_form(&[row("", "10", "20")]).is_err());
     }
+}
+
+#[server(endpoint = "organizer_dashboard")]
+pub async fn organizer_dashboard() -> Result<Vec<SalesReport>, AppError> {
+    crate::error::respond(async move {
+        let user = crate::users::signed_in::require_user().await?;
+        let db = crate::context::piece::<crate::db::Db>()?;
+        crate::catalog::organizer::service::my_events(&db, &user).await
+    }
+    .await)
+}
+
+#[server(endpoint = "organizer_set_status")]
+pub async fn set_event_status(id: String, status: String) -> Result<(), AppError> {
+    crate::error::respond(async move {
+        let user = crate::users::signed_in::require_user().await?;
+        let db = crate::context::piece::<crate::db::Db>()?;
+        let status = EventStatus::parse(&status).ok_or_else(|| AppError::field("status", "Unknown status."))?;
+        let patch = crate::catalog::organizer::service::EventPatch { status: Some(status), ..Default::default() };
+        crate::catalog::organizer::service::update_event(&db, &user, &id, &patch).await.map(|_| ())
+    }
+    .await)
 }

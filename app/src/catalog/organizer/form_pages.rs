@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use crate::ui::PageTitle;
 use leptos_router::components::A;
 
-use crate::catalog::organizer_forms::{organizer_venues, NewEventForm, NewVenueForm};
+use crate::catalog::organizer::api::{organizer_venues, NewEventForm, NewVenueForm};
 use crate::catalog::VenueView;
 use crate::ui::{field_error, form_error, ErrorNotice, Failure};
 

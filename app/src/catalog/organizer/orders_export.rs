@@ -2,7 +2,7 @@
 
 use sqlx::Row;
 
-use crate::catalog::organizer::require_owner;
+use crate::catalog::organizer::service::require_owner;
 use crate::db::Db;
 use crate::users::User;
 use crate::AppError;

@@ -5,31 +5,10 @@ use leptos::prelude::*;
 use crate::ui::PageTitle;
 use leptos_router::components::A;
 
+use crate::catalog::organizer::api::{organizer_dashboard, SetEventStatus};
 use crate::catalog::{EventStatus, SalesReport};
 use crate::time_fmt::money;
-use crate::ui::ErrorNotice;
-use crate::users::pages::SignInPrompt;
-use crate::AppError;
-
-#[server(endpoint = "organizer_dashboard")]
-pub async fn organizer_dashboard() -> Result<Vec<SalesReport>, AppError> {
-    crate::error::respond(async move {
-        let (state, user) = crate::users::api::ssr::signed_in().await?;
-        crate::catalog::organizer::my_events(&state.db, &user).await
-    }
-    .await)
-}
-
-#[server(endpoint = "organizer_set_status")]
-pub async fn set_event_status(id: String, status: String) -> Result<(), AppError> {
-    crate::error::respond(async move {
-        let (state, user) = crate::users::api::ssr::signed_in().await?;
-        let status = EventStatus::parse(&status).ok_or_else(|| AppError::field("status", "Unknown status."))?;
-        let patch = crate::catalog::organizer::EventPatch { status: Some(status), ..Default::default() };
-        crate::catalog::organizer::update_event(&state, &user, &id, &patch).await.map(|_| ())
-    }
-    .await)
-}
+use crate::ui::{ErrorNotice, Failure};
 
 /// A stacked bar of sold, held and available seats.
 #[component]
@@ -105,8 +84,7 @@ pub fn OrganizerPage() -> impl IntoView {
                         </div>
                     }.into_any()
                 }
-                Err(AppError::Unauthorized) => view! { <SignInPrompt/> }.into_any(),
-                Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+                Err(e) => view! { <Failure error=e/> }.into_any(),
             })}
         </Transition>
     }

@@ -7,12 +7,10 @@ use time::OffsetDateTime;
 
 use crate::catalog::manage::{create_event, create_venue, NewEvent, NewVenue};
 use crate::catalog::rules::{slug_reads_as_id, slugify};
-pub use crate::catalog::orders_export::orders_csv;
 pub use crate::catalog::{SectionView, VenueView};
 use crate::catalog::{EventDetail, EventStatus, SalesReport};
 use crate::db::{now_ms, Db};
 use crate::error::FieldErrors;
-use crate::state::AppState;
 use crate::users::{Role, User};
 use crate::AppError;
 
@@ -23,12 +21,12 @@ fn require_organizer(user: &User) -> Result<(), AppError> {
     }
 }
 
-pub async fn new_venue(state: &AppState, user: &User, venue: &NewVenue) -> Result<VenueView, AppError> {
+pub async fn new_venue(db: &Db, user: &User, venue: &NewVenue) -> Result<VenueView, AppError> {
     require_organizer(user)?;
-    let created = create_venue(&state.db, venue, Some(&user.id.to_string())).await?;
+    let created = create_venue(db, venue, Some(&user.id.to_string())).await?;
     let sections = sqlx::query("SELECT id, name, capacity FROM venue_sections WHERE venue_id = $1 ORDER BY sort_order")
         .bind(&created.id)
-        .fetch_all(&state.db.pool)
+        .fetch_all(&db.pool)
         .await?
         .iter()
         .map(|r| Ok(SectionView { id: r.try_get("id")?, name: r.try_get("name")?, capacity: r.try_get("capacity")? }))
@@ -159,7 +157,7 @@ pub fn check_event(e: &EventInput, sections: &[String], now: OffsetDateTime) -> 
 }
 
 /// Creates an event as a draft; it is listed once put on sale.
-pub async fn new_event(state: &AppState, user: &User, input: &EventInput) -> Result<EventDetail, AppError> {
+pub async fn new_event(db: &Db, user: &User, input: &EventInput) -> Result<EventDetail, AppError> {
     require_organizer(user)?;
     // Another organizer's venue is answered as one that does not exist.
     let sections: Vec<String> = sqlx::query_scalar(
@@ -169,7 +167,7 @@ pub async fn new_event(state: &AppState, user: &User, input: &EventInput) -> Res
     .bind(&input.venue_id)
     .bind(user.is_admin())
     .bind(user.id.to_string())
-    .fetch_all(&state.db.pool)
+    .fetch_all(&db.pool)
     .await?;
     if sections.is_empty() {
         return Err(AppError::field("venue_id", "No such venue."));
@@ -193,8 +191,8 @@ pub async fn new_event(state: &AppState, user: &User, input: &EventInput) -> Res
         max_seats_per_buyer: input.max_seats_per_buyer,
         prices: input.prices.iter().map(|p| (p.section_id.clone(), p.price_cents)).collect(),
     };
-    let id = create_event(&state.db, &event).await?;
-    crate::catalog::service::find_any(&state.db, &id).await
+    let id = create_event(db, &event).await?;
+    crate::catalog::service::find_any(db, &id).await
 }
 
 /// Events are managed by the organizer who created them, or an administrator; anyone
@@ -234,9 +232,9 @@ pub fn can_move(from: EventStatus, to: EventStatus) -> bool {
         || from == to
 }
 
-pub async fn update_event(state: &AppState, user: &User, event_id: &str, patch: &EventPatch) -> Result<EventDetail, AppError> {
-    let id = require_owner(&state.db, user, event_id).await?;
-    let current: String = sqlx::query_scalar("SELECT status FROM events WHERE id = $1").bind(&id).fetch_one(&state.db.pool).await?;
+pub async fn update_event(db: &Db, user: &User, event_id: &str, patch: &EventPatch) -> Result<EventDetail, AppError> {
+    let id = require_owner(db, user, event_id).await?;
+    let current: String = sqlx::query_scalar("SELECT status FROM events WHERE id = $1").bind(&id).fetch_one(&db.pool).await?;
     let current = EventStatus::parse(&current).ok_or(AppError::Internal)?;
     let mut errors = FieldErrors::new();
     if let Some(to) = patch.status {
@@ -256,7 +254,7 @@ pub async fn update_event(state: &AppState, user: &User, event_id: &str, patch: 
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
-    let mut tx = state.db.begin_write().await?;
+    let mut tx = db.begin_write().await?;
     let now = now_ms();
     let cancelled = patch.status == Some(EventStatus::Cancelled) && current != EventStatus::Cancelled;
     if let Some(to) = patch.status {
@@ -284,9 +282,9 @@ pub async fn update_event(state: &AppState, user: &User, event_id: &str, patch: 
     }
     tx.commit().await?;
     if cancelled {
-        state.outbox_signal.notify_one();
+        db.wake_relay();
     }
-    crate::catalog::service::find_any(&state.db, &id).await
+    crate::catalog::service::find_any(db, &id).await
 }
 
 pub async fn sales(db: &Db, user: &User, event_id: &str) -> Result<SalesReport, AppError> {

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::db::new_id;
-use crate::orders::holds::HoldEvent;
+use crate::orders::holds::stored::HoldEvent;
 
 fn request(event: &str, seats: &[&str]) -> HoldRequest {
     HoldRequest {

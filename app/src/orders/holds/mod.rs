@@ -1,109 +1,93 @@
 //! Seat holds: all-or-nothing, timed, released by their owner or by the sweeper.
 
 mod portable;
+pub(crate) mod stored;
 
 use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
 
 use serde_json::json;
-use sqlx::any::AnyRow;
 use sqlx::Row;
 use uuid::Uuid;
 
 use crate::audit::{event_types, outbox};
 use crate::db::{from_ms, new_id, now_ms, Backend, Db, Tx};
-use crate::orders::model::{Hold, HoldStatus, SeatLine};
+use crate::orders::hold_batches::HoldBatcher;
+use crate::orders::model::{Hold, HoldStatus};
 use crate::orders::rules::{best_seats, check_seat_request, SeatSpot};
-use crate::state::AppState;
+use crate::users::ratelimit::RateLimiter;
 use crate::users::User;
 use crate::AppError;
 
-fn uuid(s: String) -> Result<Uuid, AppError> {
-    s.parse().map_err(|_| AppError::Internal)
+pub use stored::seat_lines;
+use stored::{uuid, HoldOutcome, HoldRequest, HOLD_SEAT_LINES};
+
+/// What holding seats needs besides the database: how long a hold lasts, the rate limits
+/// of buyers and of addresses, and how holds are decided, chosen once for the backend.
+pub struct HoldDesk {
+    pub ttl: Duration,
+    per_buyer: RateLimiter,
+    per_address: RateLimiter,
+    decide: Decide,
 }
 
-/// The event a hold is asked for, as the hold's answer names it.
-#[derive(Clone)]
-pub(crate) struct HoldEvent {
-    pub id: String,
-    pub title: String,
-    pub slug: String,
-    pub currency: String,
-    /// The most seats one buyer may hold, or have in orders waiting for payment.
-    pub seat_limit: i64,
+/// How a hold is decided.
+enum Decide {
+    /// In one write transaction of its own (SQLite has one writer).
+    Alone,
+    /// Together with the other holds asked for at the same moment (PostgreSQL).
+    Batched(Arc<HoldBatcher>),
 }
 
-/// The columns [`HoldEvent::on_sale`] reads, of the `events` table.
-pub(crate) const HOLD_EVENT_COLUMNS: &str = "id, status, starts_at, title, slug, currency, max_seats_per_buyer";
-
-impl HoldEvent {
-    /// The event of a row with [`HOLD_EVENT_COLUMNS`], if its tickets are on sale at `now`.
-    pub(crate) fn on_sale(row: &AnyRow, now: i64) -> Result<Option<HoldEvent>, AppError> {
-        let status: String = row.try_get("status")?;
-        let starts_at: i64 = row.try_get("starts_at")?;
-        if status != "ON_SALE" || starts_at <= now {
-            return Ok(None);
+impl HoldDesk {
+    /// Holds of `ttl` on `backend`. A buyer may try 20 holds at once, then one a second;
+    /// an address 120 at once, then four a second.
+    pub fn new(backend: Backend, ttl: Duration) -> HoldDesk {
+        HoldDesk {
+            ttl,
+            per_buyer: RateLimiter::new(20, Duration::from_secs(1)),
+            per_address: RateLimiter::new(120, Duration::from_millis(250)),
+            decide: match backend {
+                Backend::Sqlite => Decide::Alone,
+                Backend::Postgres => Decide::Batched(Arc::new(HoldBatcher::default())),
+            },
         }
-        Ok(Some(HoldEvent {
-            id: row.try_get("id")?,
-            title: row.try_get("title")?,
-            slug: row.try_get("slug")?,
-            currency: row.try_get("currency")?,
-            seat_limit: row.try_get("max_seats_per_buyer")?,
-        }))
     }
-}
 
-/// The seats `$1` (a user) holds for `$2` (an event) at `$3` (now), or has in orders
-/// waiting for their payment: seats still HELD by an unexpired active hold or by a hold
-/// turned into an order (a paid order's seats are SOLD, a refused one's are released).
-pub(crate) const SEATS_OF_BUYER: &str = "SELECT COUNT(*) FROM holds h JOIN event_seats es ON es.hold_id = h.id AND es.status = 'HELD' \
-    WHERE h.user_id = $1 AND h.event_id = $2 AND (h.status = 'CONVERTED' OR (h.status = 'ACTIVE' AND h.expires_at > $3))";
+    /// Counts a hold attempt of `user` from `ip` against the rate limits (429 past them).
+    fn admit(&self, user: &User, ip: IpAddr) -> Result<(), AppError> {
+        self.per_buyer.admit(&user.id.to_string())?;
+        self.per_address.admit(&ip.to_string())
+    }
 
-/// What an attempt to hold seats came to.
-pub(crate) enum HoldOutcome {
-    Held { event: HoldEvent, seats: Vec<SeatLine> },
-    NoSuchEvent,
-    NotOnSale,
-    /// Some of the seats are not seats of this event.
-    UnknownSeats,
-    /// Some seats are held or sold already: these.
-    Taken(Vec<String>),
-    /// The buyer would hold more seats of the event than its limit allows.
-    OverLimit { limit: i64 },
-    /// Another hold of the same buyer committed while this one was decided: it must be
-    /// decided again, seeing that one (PostgreSQL).
-    Retry,
-}
+    async fn decide(&self, db: &Db, request: HoldRequest) -> Result<HoldOutcome, AppError> {
+        match &self.decide {
+            Decide::Alone => portable::hold_in_transaction(db, &request).await,
+            Decide::Batched(batcher) => batcher.hold(db, request).await,
+        }
+    }
 
-/// One attempt to hold seats, with everything decided before the database is asked.
-pub(crate) struct HoldRequest {
-    /// The event's id or slug, as the caller named it.
-    pub event: String,
-    pub hold_id: String,
-    pub user_id: String,
-    pub seat_ids: Vec<String>,
-    pub now: i64,
-    pub expires_at: i64,
+    /// Closes the connections the batcher made for itself, if any.
+    pub async fn close(&self) {
+        if let Decide::Batched(batcher) = &self.decide {
+            batcher.close().await;
+        }
+    }
 }
 
 /// How often a hold decided while another hold of the same buyer committed is decided
 /// again before the buyer is asked to try again.
 const RETRIES: usize = 4;
 
-/// Counts a hold attempt of `user` from `ip` against the rate limits (429 past them).
-pub fn admit_attempt(state: &AppState, user: &User, ip: IpAddr) -> Result<(), AppError> {
-    state.limiters.hold_user.admit(&user.id.to_string())?;
-    state.limiters.hold_ip.admit(&ip.to_string())
-}
-
 /// Holds every requested seat for `user`, or none: a 409 names the seats already taken.
 /// The attempt counts against the rate limits of the user and of `ip`.
-pub async fn create(state: &AppState, user: &User, ip: IpAddr, event_id: &str, seat_ids: &[Uuid]) -> Result<Hold, AppError> {
-    admit_attempt(state, user, ip)?;
-    hold_seats(state, user, event_id, seat_ids).await
+pub async fn create(db: &Db, desk: &HoldDesk, user: &User, ip: IpAddr, event_id: &str, seat_ids: &[Uuid]) -> Result<Hold, AppError> {
+    desk.admit(user, ip)?;
+    hold_seats(db, desk, user, event_id, seat_ids).await
 }
 
-async fn hold_seats(state: &AppState, user: &User, event_id: &str, seat_ids: &[Uuid]) -> Result<Hold, AppError> {
+async fn hold_seats(db: &Db, desk: &HoldDesk, user: &User, event_id: &str, seat_ids: &[Uuid]) -> Result<Hold, AppError> {
     check_seat_request(seat_ids).map_err(AppError::Validation)?;
     let mut tries = 0;
     let (hold_id, expires_at, outcome) = loop {
@@ -114,13 +98,10 @@ async fn hold_seats(state: &AppState, user: &User, event_id: &str, seat_ids: &[U
             user_id: user.id.to_string(),
             seat_ids: seat_ids.iter().map(Uuid::to_string).collect(),
             now,
-            expires_at: now + state.settings.hold_ttl.as_millis() as i64,
+            expires_at: now + desk.ttl.as_millis() as i64,
         };
         let (hold_id, expires_at) = (request.hold_id.clone(), request.expires_at);
-        let outcome = match state.db.backend {
-            Backend::Postgres => state.hold_batcher.hold(&state.db, request).await?,
-            Backend::Sqlite => portable::hold_in_transaction(&state.db, &request).await?,
-        };
+        let outcome = desk.decide(db, request).await?;
         tries += 1;
         match outcome {
             HoldOutcome::Retry if tries < RETRIES => continue,
@@ -129,7 +110,7 @@ async fn hold_seats(state: &AppState, user: &User, event_id: &str, seat_ids: &[U
     };
     match outcome {
         HoldOutcome::Held { event, seats } => {
-            state.outbox_signal.notify_one();
+            db.wake_relay();
             Ok(Hold {
                 id: uuid(hold_id)?,
                 event_id: uuid(event.id)?,
@@ -167,8 +148,16 @@ async fn hold_seats(state: &AppState, user: &User, event_id: &str, seat_ids: &[U
 /// Holds the best `quantity` available seats of a section (see [`best_seats`]). Tries
 /// again when a concurrent buyer took one of them first. The request counts once against
 /// the rate limits of the user and of `ip`.
-pub async fn create_best(state: &AppState, user: &User, ip: IpAddr, event_id: &str, section_id: &str, quantity: usize) -> Result<Hold, AppError> {
-    admit_attempt(state, user, ip)?;
+pub async fn create_best(
+    db: &Db,
+    desk: &HoldDesk,
+    user: &User,
+    ip: IpAddr,
+    event_id: &str,
+    section_id: &str,
+    quantity: usize,
+) -> Result<Hold, AppError> {
+    desk.admit(user, ip)?;
     if !(1..=crate::orders::rules::MAX_SEATS_PER_HOLD).contains(&quantity) {
         return Err(AppError::field("quantity", format!("Ask for 1 to {} seats.", crate::orders::rules::MAX_SEATS_PER_HOLD)));
     }
@@ -179,7 +168,7 @@ pub async fn create_best(state: &AppState, user: &User, ip: IpAddr, event_id: &s
         )
         .bind(event_id)
         .bind(section_id)
-        .fetch_all(&state.db.pool)
+        .fetch_all(&db.pool)
         .await?;
         let spots = rows
             .iter()
@@ -200,16 +189,13 @@ pub async fn create_best(state: &AppState, user: &User, ip: IpAddr, event_id: &s
                 details: json!({ "seat_ids": [] }),
             });
         };
-        match hold_seats(state, user, event_id, &choice).await {
+        match hold_seats(db, desk, user, event_id, &choice).await {
             Err(AppError::Conflict { code, .. }) if code == "seats_unavailable" => continue,
             other => return other,
         }
     }
     Err(AppError::conflict("seats_unavailable", "These seats are selling fast; please try again."))
 }
-
-pub(crate) const HOLD_SEAT_LINES: &str =
-    "SELECT seat_id, section, row_label, number, price_cents FROM hold_seats WHERE hold_id = $1 ORDER BY section_order, row_label, number";
 
 /// A hold as stored, with who holds it and when its event starts.
 pub struct StoredHold {
@@ -245,26 +231,6 @@ pub async fn find(db: &Db, hold_id: &str) -> Result<StoredHold, AppError> {
             currency: row.try_get("currency")?,
         },
     })
-}
-
-/// Seat lines from a query taking one id and returning seat_id, section, row_label,
-/// number and price_cents.
-pub async fn seat_lines<'c, E>(executor: E, sql: &str, id: &str) -> Result<Vec<SeatLine>, AppError>
-where
-    E: sqlx::Executor<'c, Database = sqlx::Any>,
-{
-    let rows = sqlx::query(sql).bind(id).fetch_all(executor).await?;
-    rows.iter()
-        .map(|r| {
-            Ok(SeatLine {
-                seat_id: uuid(r.try_get("seat_id")?)?,
-                section: r.try_get("section")?,
-                row: r.try_get("row_label")?,
-                number: r.try_get("number")?,
-                price_cents: r.try_get("price_cents")?,
-            })
-        })
-        .collect()
 }
 
 /// The hold if `user` may see it (its owner or an admin); otherwise "not found".
@@ -310,34 +276,34 @@ pub async fn release_seats_of_hold(tx: &mut Tx, hold_id: &str, now: i64) -> Resu
 }
 
 /// The owner lets the seats go. Releasing twice is the same as once.
-pub async fn release(state: &AppState, user: &User, hold_id: &str) -> Result<(), AppError> {
-    let hold = find_for(&state.db, user, hold_id).await?.hold;
+pub async fn release(db: &Db, user: &User, hold_id: &str) -> Result<(), AppError> {
+    let hold = find_for(db, user, hold_id).await?.hold;
     if hold.status != HoldStatus::Active {
         return Ok(());
     }
-    let mut tx = state.db.begin_write().await?;
+    let mut tx = db.begin_write().await?;
     end_hold(&mut tx, hold_id, HoldStatus::Released, event_types::HOLD_RELEASED).await?;
     tx.commit().await?;
-    state.outbox_signal.notify_one();
+    db.wake_relay();
     Ok(())
 }
 
 /// The sweeper: expires active holds whose time is up; returns how many.
-pub async fn expire_due(state: &AppState) -> Result<usize, AppError> {
+pub async fn expire_due(db: &Db) -> Result<usize, AppError> {
     let due: Vec<String> = sqlx::query_scalar("SELECT id FROM holds WHERE status = 'ACTIVE' AND expires_at <= $1 ORDER BY expires_at LIMIT 500")
         .bind(now_ms())
-        .fetch_all(&state.db.pool)
+        .fetch_all(&db.pool)
         .await?;
     let mut expired = 0;
     for hold_id in due {
-        let mut tx = state.db.begin_write().await?;
+        let mut tx = db.begin_write().await?;
         if end_hold(&mut tx, &hold_id, HoldStatus::Expired, event_types::HOLD_EXPIRED).await? {
             expired += 1;
         }
         tx.commit().await?;
     }
     if expired > 0 {
-        state.outbox_signal.notify_one();
+        db.wake_relay();
     }
     Ok(expired)
 }

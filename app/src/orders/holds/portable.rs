@@ -4,7 +4,7 @@
 use serde_json::json;
 use sqlx::Row;
 
-use super::{seat_lines, HoldEvent, HoldOutcome, HoldRequest, HOLD_EVENT_COLUMNS, HOLD_SEAT_LINES, SEATS_OF_BUYER};
+use super::stored::{seat_lines, HoldEvent, HoldOutcome, HoldRequest, HOLD_EVENT_COLUMNS, HOLD_SEAT_LINES, SEATS_OF_BUYER};
 use crate::audit::{event_types, outbox};
 use crate::db::Db;
 use crate::AppError;

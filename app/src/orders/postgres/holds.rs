@@ -6,7 +6,7 @@ use sqlx::Row;
 use super::{retrying_deadlocks, sorted_lines, LineJson, LINE_OBJECT};
 use crate::audit::event_types;
 use crate::db::{new_id, now_ms, Db};
-use crate::orders::holds::{HoldEvent, HoldOutcome, HoldRequest};
+use crate::orders::holds::stored::{HoldEvent, HoldOutcome, HoldRequest};
 use crate::AppError;
 
 /// One request's answer in a batch statement's `results`.
@@ -132,7 +132,7 @@ pub(crate) async fn hold_batch(db: &Db, requests: &[HoldRequest]) -> Result<Vec<
              ))::text FROM req r \
          ) AS results FROM ev",
         seats_held = event_types::SEATS_HELD,
-        event_columns = crate::orders::holds::HOLD_EVENT_COLUMNS,
+        event_columns = crate::orders::holds::stored::HOLD_EVENT_COLUMNS,
     );
     let (sql, json) = (sql.as_str(), json.as_str());
     let row = retrying_deadlocks("a batch of holds", move || {

@@ -25,7 +25,7 @@ use crate::audit::event_types;
 use crate::audit::receipts::{self, Delivery};
 use crate::db::{new_id, Db};
 use crate::orders::model::SeatLine;
-use crate::orders::service::Placed;
+use crate::orders::placed::Placed;
 use crate::AppError;
 
 /// How often a statement chosen as a deadlock victim is run before the error stands.
@@ -157,7 +157,7 @@ pub(crate) async fn place(db: &Db, request: &PlaceRequest<'_>) -> Result<Option<
          FROM placed p JOIN events e ON e.id = p.event_id",
         order_placed = event_types::ORDER_PLACED,
         lines = lines_json("lines"),
-        event_sells = crate::orders::service::EVENT_SELLS,
+        event_sells = crate::orders::placed::EVENT_SELLS,
     );
     let sql = sql.as_str();
     let row = retrying_deadlocks("an order", move || {
