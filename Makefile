@@ -119,16 +119,40 @@ run: build
 
 test: setup-test
 	cd "$(ROOT)"
+	# The broker-restart test restarts this machine's RabbitMQ: only when asked for by
+	# giving TEST_AMQP_URL (as .ci/run does), never for a broker merely found running.
+	restart_broker="$${TEST_AMQP_URL:+yes}"
+	# PostgreSQL and RabbitMQ found running locally (as .ci/run starts them) are used
+	# when the caller named none; tests that need one that is missing say so, and the
+	# run ends with one line counting them.
+	if [ -z "$${TEST_DATABASE_URL:-}" ] && command -v psql >/dev/null 2>&1 \
+	    && psql -h 127.0.0.1 -U postgres -d test -tAc 'SELECT 1' >/dev/null 2>&1; then
+	  export TEST_DATABASE_URL="postgres://postgres@127.0.0.1:5432/test"
+	  echo "test: using the PostgreSQL found on 127.0.0.1:5432 (database test)"
+	fi
+	if [ -z "$${TEST_AMQP_URL:-}" ] && (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null; then
+	  export TEST_AMQP_URL="amqp://guest:guest@127.0.0.1:5672/%2f"
+	  echo "test: using the RabbitMQ found on 127.0.0.1:5672"
+	fi
+	export TAQUILLA_NOT_RUN_LOG="$$(mktemp)"
+	trap 'rm -f "$$TAQUILLA_NOT_RUN_LOG"' EXIT
 	# Not --workspace: that would unify the frontend's `hydrate` feature into the
 	# server's build of `app`.
 	cargo test -p app -p server $(CARGO_TEST_ARGS)
 	# Restarts this machine's RabbitMQ under a rush: alone, after the parallel tests.
-	if [ -n "$${TEST_AMQP_URL:-}" ] && [ -n "$${TEST_DATABASE_URL:-}" ]; then
+	if [ -n "$$restart_broker" ] && [ -n "$${TEST_DATABASE_URL:-}" ]; then
 	  cargo test -p server --test api faults::rabbitmq_restart_mid_rush -- --ignored --exact
+	else
+	  printf 'it restarts the broker, so it runs only with TEST_AMQP_URL and TEST_DATABASE_URL given\tfaults::rabbitmq_restart_mid_rush\n' >> "$$TAQUILLA_NOT_RUN_LOG"
 	fi
 	$(LEPTOS_BUILD_ENV) cargo leptos build --release
 	node tools/precompress.mjs "$(SITE_ROOT)"
 	$(E2E_CMD)
+	if [ -s "$$TAQUILLA_NOT_RUN_LOG" ]; then
+	  echo "test: passed, but $$(wc -l < "$$TAQUILLA_NOT_RUN_LOG") tests did not run ($$(cut -f1 "$$TAQUILLA_NOT_RUN_LOG" | sort | uniq -c | awk '{ n = $$1; $$1 = ""; printf "%s%s:%s", sep, substr($$0, 2), " " n; sep = "; " }'))"
+	else
+	  echo "test: passed; every test ran"
+	fi
 
 # Runs end2end/run.sh: server on 127.0.0.1:3100 with a fresh data dir, then
 # `npx playwright test $(E2E_ARGS)`. Needs a previous `make build`.
