@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use time::{macros::format_description, OffsetDateTime, PrimitiveDateTime};
 
-use crate::catalog::{EventStatus, SalesReport, VenueView};
+use crate::catalog::{SalesReport, VenueView};
 use crate::AppError;
 use leptos::prelude::*;
 
@@ -212,7 +212,7 @@ pub async fn set_event_status(id: String, status: String) -> Result<(), AppError
     crate::error::respond(async move {
         let user = crate::users::signed_in::require_user().await?;
         let db = crate::context::piece::<crate::db::Db>()?;
-        let status = EventStatus::parse(&status).ok_or_else(|| AppError::field("status", "Unknown status."))?;
+        let status = crate::catalog::EventStatus::parse(&status).ok_or_else(|| AppError::field("status", "Unknown status."))?;
         let patch = crate::catalog::organizer::service::EventPatch { status: Some(status), ..Default::default() };
         crate::catalog::organizer::service::update_event(&db, &user, &id, &patch).await.map(|_| ())
     }
