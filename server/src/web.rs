@@ -10,6 +10,7 @@ use axum::{Json, Router};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use serde_json::json;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 
@@ -53,6 +54,10 @@ pub fn router(state: AppState, bus: Bus) -> Router {
         .layer(middleware::from_fn(server_fn_error_status))
         .layer(middleware::from_fn_with_state(state, same_origin_writes))
         .layer(middleware::from_fn_with_state(policy, security_headers))
+        // Pages and JSON compressed on the fly (Brotli, else gzip) for clients that ask;
+        // the build's files already carry their encoding and are left alone, as are
+        // bodies too small to gain, images and event streams.
+        .layer(CompressionLayer::new().br(true).gzip(true).quality(tower_http::CompressionLevel::Precise(4)))
         .layer(CatchPanicLayer::custom(|_| ApiError(app::AppError::Internal).into_response()))
         .layer(
             TraceLayer::new_for_http()

@@ -65,7 +65,25 @@ async fn writes_from_another_scheme_or_port_are_refused(app: &TestApp) {
     assert!(res.headers().get("strict-transport-security").is_none(), "no HSTS on an http site");
 }
 
-on_both_backends!(personal_answers_are_never_stored, writes_from_another_scheme_or_port_are_refused);
+/// Pages and JSON travel compressed to a client that asks (Brotli first, else gzip), and
+/// as they are to one that does not.
+async fn pages_and_json_are_compressed_for_clients_that_ask(app: &TestApp) {
+    let http = reqwest::Client::new();
+    let encoding = |res: &reqwest::Response| res.headers().get("content-encoding").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    for path in ["/", "/events", "/api/v1/events", "/api/v1/openapi.json"] {
+        for (accept, expected) in [("gzip, deflate, br", Some("br")), ("gzip", Some("gzip")), ("identity", None)] {
+            let res = http.get(app.url(path)).header("accept-encoding", accept).send().await.unwrap();
+            assert_eq!(res.status(), 200, "{path}");
+            assert_eq!(encoding(&res).as_deref(), expected, "{path} with Accept-Encoding: {accept}");
+            assert!(res.headers().get("vary").and_then(|v| v.to_str().ok()).unwrap_or_default().to_ascii_lowercase().contains("accept-encoding") || expected.is_none(),
+                "{path}: caches keep the encodings apart");
+        }
+        let plain = http.get(app.url(path)).send().await.unwrap();
+        assert_eq!(encoding(&plain), None, "{path} without Accept-Encoding");
+    }
+}
+
+on_both_backends!(pages_and_json_are_compressed_for_clients_that_ask, personal_answers_are_never_stored, writes_from_another_scheme_or_port_are_refused);
 
 /// Behind a TLS proxy (public URL https): HSTS on every answer, and the origin is the
 /// public URL's or the request's own host with https, never http.
