@@ -9,7 +9,7 @@ use leptos::prelude::use_context;
 use crate::AppError;
 
 /// A piece of the server the request's context carries: the `Db`, `Arc<Accounts>`,
-/// `Arc<HoldDesk>`, `Gateway`, `Arc<TicketSigner>` or `TrustedProxies`.
+/// `Arc<HoldDesk>`, `Gateway`, `Arc<TicketSigner>` or `Arc<TrustedProxies>`.
 pub fn piece<T: Clone + Send + Sync + 'static>() -> Result<T, AppError> {
     use_context::<T>().ok_or_else(|| {
         tracing::error!(piece = std::any::type_name::<T>(), "missing from the Leptos context");
@@ -25,7 +25,7 @@ pub fn request_parts() -> Result<Parts, AppError> {
 /// The address of the client behind the request, believing `X-Forwarded-For` only from
 /// trusted proxies.
 pub fn client_ip(parts: &Parts) -> Result<std::net::IpAddr, AppError> {
-    let proxies = piece::<crate::net::TrustedProxies>()?;
+    let proxies = piece::<std::sync::Arc<crate::net::TrustedProxies>>()?;
     Ok(proxies.client_ip(crate::net::peer_ip(&parts.extensions), &parts.headers))
 }
 

@@ -43,11 +43,15 @@ impl Default for Settings {
     }
 }
 
+/// Made from [`Settings`] once: each setting lives in the piece that uses it.
 #[derive(Clone)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: Db,
-    pub settings: Arc<Settings>,
+    /// The site's base URL, for links and the same-origin check.
+    pub public_url: Arc<str>,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Arc<TrustedProxies>,
     /// Passwords, sessions and the limits on logins and sign-ups.
     pub accounts: Arc<Accounts>,
     /// How holds last, their limits, and how they are decided on this backend.
@@ -66,7 +70,8 @@ impl AppState {
             holds: Arc::new(HoldDesk::new(db.backend, settings.hold_ttl)),
             gateway: Gateway { delay: settings.payment_delay },
             db,
-            settings: Arc::new(settings),
+            public_url: settings.public_url.into(),
+            trusted_proxies: Arc::new(settings.trusted_proxies),
             signer: Arc::new(TicketSigner::random()),
         }
     }
@@ -89,7 +94,7 @@ impl AppState {
         provide_context(self.holds.clone());
         provide_context(self.gateway);
         provide_context(self.signer.clone());
-        provide_context(self.settings.trusted_proxies.clone());
+        provide_context(self.trusted_proxies.clone());
     }
 }
 

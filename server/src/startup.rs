@@ -118,9 +118,7 @@ impl Taquilla {
     /// do does not start), opens and migrates the database, seeds the demo data when
     /// configured, and connects the bus.
     pub async fn assemble(config: &Config) -> anyhow::Result<Taquilla> {
-        let signer = config.signer()?;
-        let db = open_database(config).await?;
-        let state = AppState::new(leptos_options(config), db, config.settings()?).with_signer(signer);
+        let state = command_state(config).await?;
         if config.demo_enabled() {
             if let Some(accounts) = crate::seed::seed_demo(&state).await.context("seeding demo data")? {
                 crate::seed::print_accounts(&accounts);
@@ -144,8 +142,9 @@ impl Taquilla {
     }
 }
 
-/// The state of a worker process or a one-off command (seeding, creating an
-/// administrator): the configured database, migrated, and the configured signer.
+/// The state every process starts from (the web, a worker process, a one-off command
+/// such as seeding): the configured signer, checked first, and the configured database,
+/// migrated.
 pub async fn command_state(config: &Config) -> anyhow::Result<AppState> {
     let signer = config.signer()?;
     let db = open_database(config).await?;
@@ -166,7 +165,7 @@ pub async fn serve(config: &Config, with_workers: bool) -> anyhow::Result<()> {
 }
 
 /// Serves on an already-bound listener until Ctrl-C / SIGTERM.
-pub async fn serve_on(listener: tokio::net::TcpListener, state: AppState, bus: Bus) -> anyhow::Result<()> {
+async fn serve_on(listener: tokio::net::TcpListener, state: AppState, bus: Bus) -> anyhow::Result<()> {
     let router = crate::web::router(state, bus);
     axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())

@@ -23,7 +23,7 @@ use crate::bus::Bus;
 pub fn router(state: AppState, bus: Bus) -> Router {
     let policy = HeaderPolicy {
         hashed_assets: state.leptos_options.hash_files,
-        https: state.settings.public_url.to_ascii_lowercase().starts_with("https://"),
+        https: state.public_url.to_ascii_lowercase().starts_with("https://"),
     };
     let routes = generate_route_list(App);
     let health = Router::new()
@@ -98,7 +98,7 @@ async fn same_origin_writes(State(state): State<AppState>, req: Request, next: N
     let headers = req.headers();
     let cross_site = match headers.get(header::ORIGIN) {
         Some(origin) => {
-            let public_url = &state.settings.public_url;
+            let public_url = &*state.public_url;
             let public_scheme = public_url.split_once("://").map(|(scheme, _)| scheme).unwrap_or("http");
             let peer = app::net::peer_ip(req.extensions());
             let forwarded_proto = headers
@@ -106,7 +106,7 @@ async fn same_origin_writes(State(state): State<AppState>, req: Request, next: N
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.split(',').next())
                 .map(str::trim)
-                .filter(|_| state.settings.trusted_proxies.trusts(peer));
+                .filter(|_| state.trusted_proxies.trusts(peer));
             let scheme = forwarded_proto.unwrap_or(public_scheme);
             let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
             let own = [app::net::origin_of(public_url), host.and_then(|h| app::net::origin_of(&format!("{scheme}://{h}")))];

@@ -285,7 +285,7 @@ pub const ORDERS_PER_PAGE: i64 = 20;
 
 /// A user's orders, newest first.
 pub async fn list_for(db: &Db, user: &User, page: i64) -> Result<Page<Order>, AppError> {
-    let page = page.max(1);
+    let page = crate::paging::clamp_page(page);
     let user_id = user.id.to_string();
     let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE user_id = $1").bind(&user_id).fetch_one(&db.pool).await?;
     let sql = format!(

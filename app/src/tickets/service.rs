@@ -206,7 +206,7 @@ pub const TICKETS_PER_PAGE: i64 = 50;
 
 /// A user's tickets, soonest event first.
 pub async fn list_for(db: &Db, user: &User, page: i64) -> Result<Page<Ticket>, AppError> {
-    let page = page.max(1);
+    let page = crate::paging::clamp_page(page);
     let user_id = user.id.to_string();
     let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tickets WHERE user_id = $1").bind(&user_id).fetch_one(&db.pool).await?;
     let sql = format!(
@@ -246,7 +246,7 @@ pub const REVOCATIONS_PER_PAGE: i64 = 1000;
 /// turn these away.
 pub async fn revocations(db: &Db, user: &User, event_id: &str, since: Option<i64>, page: i64) -> Result<Page<Revocation>, AppError> {
     let event_id = crate::catalog::organizer::service::require_owner(db, user, event_id).await?;
-    let page = page.max(1);
+    let page = crate::paging::clamp_page(page);
     let since = since.unwrap_or(0);
     let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tickets WHERE event_id = $1 AND status = 'VOID' AND voided_at >= $2")
         .bind(&event_id)

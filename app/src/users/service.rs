@@ -207,7 +207,7 @@ pub const USERS_PER_PAGE: i64 = 25;
 
 /// Users matching `q` (email or name), newest first.
 pub async fn list(db: &Db, q: &str, page: i64) -> Result<Page<User>, AppError> {
-    let page = page.max(1);
+    let page = crate::paging::clamp_page(page);
     let pattern = format!("%{}%", q.trim().to_lowercase());
     let total: i64 = sqlx::query(
         "SELECT COUNT(*) AS n FROM users u WHERE u.email_norm LIKE $1 OR LOWER(u.display_name) LIKE $1",

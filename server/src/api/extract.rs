@@ -113,7 +113,7 @@ impl FromRequestParts<AppState> for ClientIp {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let peer = app::net::peer_ip(&parts.extensions);
-        Ok(ClientIp(state.settings.trusted_proxies.client_ip(peer, &parts.headers)))
+        Ok(ClientIp(state.trusted_proxies.client_ip(peer, &parts.headers)))
     }
 }
 

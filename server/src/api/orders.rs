@@ -82,7 +82,7 @@ pub struct PageQuery {
 
 fn page_of(q: &PageQuery) -> Result<i64, AppError> {
     match q.page.unwrap_or(1) {
-        p if (1..=100_000).contains(&p) => Ok(p),
+        p if (1..=app::paging::MAX_PAGE).contains(&p) => Ok(p),
         _ => Err(AppError::field("page", "Pages start at 1.")),
     }
 }

@@ -50,7 +50,7 @@ pub fn consumers() -> Vec<Consumer> {
             admits_itself: false,
             handler: |state, event, _| {
                 Box::pin(async move {
-                    app::notifications::service::welcome(&state.db, &state.settings.public_url, &event).await.map(|_| Handled::Done)
+                    app::notifications::service::welcome(&state.db, &state.public_url, &event).await.map(|_| Handled::Done)
                 })
             },
         },

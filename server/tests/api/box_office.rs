@@ -259,7 +259,34 @@ async fn owner_cancels_a_paid_order(app: &TestApp) {
     assert_eq!(n, 1);
 }
 
+/// A page number far past the end, from the pages, their server functions or the API,
+/// answers an empty list (or 422 in the API), never a failure.
+async fn huge_page_numbers_answer_empty_lists(app: &TestApp) {
+    app.customer("ana@example.com").await;
+    let huge = i64::MAX.to_string();
+    for path in ["/orders", "/tickets"] {
+        let res = app.client.get(app.url(&format!("{path}?page={huge}"))).send().await.unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+    }
+    for function in ["my_orders", "my_tickets"] {
+        let res = app
+            .client
+            .post(app.url(&format!("/api/{function}")))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("page={huge}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{function}");
+        let page: Value = res.json().await.unwrap();
+        assert_eq!(page["items"], json!([]), "{function}");
+    }
+    let ana = app.login("ana@example.com", "violet-tram-orbit-42").await;
+    assert_eq!(app.get(&ana, &format!("/orders?page={huge}")).await.0, 422);
+}
+
 on_both_backends!(
+    huge_page_numbers_answer_empty_lists,
     hold_pay_and_get_tickets,
     same_key_same_order,
     declined_then_approved,
