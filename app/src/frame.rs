@@ -4,6 +4,9 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use leptos::server_fn::ServerFn;
+
+use crate::users::api::Logout;
 use crate::users::session_ui::use_session;
 use crate::users::Role;
 
@@ -26,9 +29,14 @@ pub fn AppHeader() -> impl IntoView {
                                 {matches!(user.role, Role::Organizer | Role::Admin).then(|| view! { <A href="/organizer">"Organizer"</A> })}
                                 {(user.role == Role::Admin).then(|| view! { <A href="/admin/users">"Admin"</A> })}
                                 <A href="/account" attr:class="user-chip">{user.display_name.clone()}</A>
-                                <ActionForm action=session.logout>
+                                // A plain form (it works before the page is interactive), sent
+                                // by the session's action once it is: no form decoding needed.
+                                <form method="post" action=Logout::url() on:submit=move |ev| {
+                                    ev.prevent_default();
+                                    session.logout.dispatch(Logout {});
+                                }>
                                     <button type="submit" class="btn btn-ghost">"Log out"</button>
-                                </ActionForm>
+                                </form>
                             }.into_any(),
                             None => view! {
                                 <A href="/login">"Log in"</A>

@@ -27,4 +27,4 @@ mod frame;
 mod routes;
 
 pub use error::AppError;
-pub use routes::{shell, App};
+pub use routes::{load_page_of, shell, App};

@@ -1,8 +1,8 @@
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, HashedStylesheet, Link, Meta, MetaTags, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path, SsrMode,
+    lazy_route, path, Lazy, LazyRoute, SsrMode,
 };
 
 use crate::catalog::organizer::form_pages::{NewEventPage, OrganizerVenuesPage};
@@ -27,6 +27,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="theme-color" content="#5b21b6"/>
+                <meta name="description" content="Tickets for concerts, theatre, sport and more."/>
+                <link rel="preload" href="/icons/icon.svg" r#as="image"/>
                 <link rel="manifest" href="/manifest.webmanifest"/>
                 <link rel="icon" href="/icons/icon.svg" type="image/svg+xml"/>
                 <link rel="apple-touch-icon" href="/icons/apple-touch-icon.png"/>
@@ -64,35 +66,111 @@ fn content_security_policy() {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_session();
-    crate::ui::pwa::register_service_worker();
 
     view! {
         <Title formatter=|text: String| if text.is_empty() { "Taquilla".to_string() } else { format!("{text} · Taquilla") }/>
-        <Meta name="description" content="Tickets for concerts, theatre, sport and more."/>
-        <Link rel="preload" href="/icons/icon.svg" as_="image"/>
         <Router>
             <a class="skip-link" href="#main">"Skip to content"</a>
             <AppHeader/>
             <main id="main" class="page">
                 <Routes fallback=|| view! { <NotFound/> }>
                     <Route path=path!("") view=HomePage ssr=SsrMode::Async/>
-                    <Route path=path!("/events") view=EventListPage ssr=SsrMode::Async/>
-                    <Route path=path!("/events/:id") view=|| view! { <EventPage picker=crate::orders::picker::seat_picker/> } ssr=SsrMode::Async/>
-                    <Route path=path!("/login") view=LoginPage/>
-                    <Route path=path!("/register") view=RegisterPage/>
-                    <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/users") view=AdminUsersPage ssr=SsrMode::Async/>
-                    <Route path=path!("/organizer") view=OrganizerPage ssr=SsrMode::Async/>
-                    <Route path=path!("/organizer/venues") view=OrganizerVenuesPage ssr=SsrMode::Async/>
-                    <Route path=path!("/organizer/events/new") view=NewEventPage ssr=SsrMode::Async/>
-                    <Route path=path!("/checkout/:id") view=CheckoutPage ssr=SsrMode::Async/>
-                    <Route path=path!("/orders") view=MyOrdersPage ssr=SsrMode::Async/>
-                    <Route path=path!("/orders/:id") view=OrderPage ssr=SsrMode::Async/>
-                    <Route path=path!("/tickets") view=MyTicketsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/tickets/:id") view=TicketPage ssr=SsrMode::Async/>
+                    <Route path=path!("/events") view={Lazy::<EventListRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/events/:id") view={Lazy::<EventRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/login") view={Lazy::<LoginRoute>::new()}/>
+                    <Route path=path!("/register") view={Lazy::<RegisterRoute>::new()}/>
+                    <Route path=path!("/account") view={Lazy::<AccountRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/users") view={Lazy::<AdminUsersRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/organizer") view={Lazy::<OrganizerRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/organizer/venues") view={Lazy::<OrganizerVenuesRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/organizer/events/new") view={Lazy::<NewEventRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/checkout/:id") view={Lazy::<CheckoutRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/orders") view={Lazy::<MyOrdersRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/orders/:id") view={Lazy::<OrderRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/tickets") view={Lazy::<MyTicketsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/tickets/:id") view={Lazy::<TicketRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <Footer/>
         </Router>
+    }
+}
+
+/// A page whose code comes in its own WASM chunk, fetched the first time the page is shown
+/// (and preloaded by the server's HTML when a visit starts on it), so that a first visit
+/// downloads only what the home page needs. Its data loads inside the page, as before.
+macro_rules! lazy_page {
+    ($($route:ident => $page:expr;)*) => {$(
+        struct $route;
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            fn view(_this: Self) -> AnyView {
+                $page.into_any()
+            }
+        }
+    )*};
+}
+
+lazy_page! {
+    EventListRoute => view! { <EventListPage/> };
+    EventRoute => view! { <EventPage picker=crate::orders::picker::seat_picker/> };
+    LoginRoute => view! { <LoginPage/> };
+    RegisterRoute => view! { <RegisterPage/> };
+    AccountRoute => view! { <AccountPage/> };
+    AdminUsersRoute => view! { <AdminUsersPage/> };
+    OrganizerRoute => view! { <OrganizerPage/> };
+    OrganizerVenuesRoute => view! { <OrganizerVenuesPage/> };
+    NewEventRoute => view! { <NewEventPage/> };
+    CheckoutRoute => view! { <CheckoutPage/> };
+    MyOrdersRoute => view! { <MyOrdersPage/> };
+    OrderRoute => view! { <OrderPage/> };
+    MyTicketsRoute => view! { <MyTicketsPage/> };
+    TicketRoute => view! { <TicketPage/> };
+}
+
+/// Loads the chunk of the lazy page that `path` shows, if it shows one, so that the
+/// browser can hydrate the server's HTML in one synchronous pass once it resolves (see
+/// `frontend`); on the server it resolves at once. It follows the routes of [`App`]: a
+/// test checks that every route but the home page has its entry.
+pub fn load_page_of(path: &str) -> Option<std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>> {
+    fn load<T: LazyRoute>() -> Option<std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>> {
+        Some(Box::pin(T::preload()))
+    }
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    match segments.as_slice() {
+        ["events"] => load::<EventListRoute>(),
+        ["events", _] => load::<EventRoute>(),
+        ["login"] => load::<LoginRoute>(),
+        ["register"] => load::<RegisterRoute>(),
+        ["account"] => load::<AccountRoute>(),
+        ["admin", "users"] => load::<AdminUsersRoute>(),
+        ["organizer"] => load::<OrganizerRoute>(),
+        ["organizer", "venues"] => load::<OrganizerVenuesRoute>(),
+        ["organizer", "events", "new"] => load::<NewEventRoute>(),
+        ["checkout", _] => load::<CheckoutRoute>(),
+        ["orders"] => load::<MyOrdersRoute>(),
+        ["orders", _] => load::<OrderRoute>(),
+        ["tickets"] => load::<MyTicketsRoute>(),
+        ["tickets", _] => load::<TicketRoute>(),
+        _ => None,
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    #[tokio::test]
+    async fn every_lazy_route_has_its_chunk_loaded_before_hydration() {
+        let routes = leptos_axum::generate_route_list(super::App);
+        assert!(routes.len() > 10, "{} routes", routes.len());
+        for route in &routes {
+            let path = route.path();
+            let example = path.replace(":id", "0b6e1c1e-6a47-4f0e-9d0e-2f1d3c4b5a69");
+            assert_eq!(super::load_page_of(&example).is_some(), path != "/" && !path.is_empty(), "route {path}");
+        }
     }
 }

@@ -1,25 +1,33 @@
 //! Formatting of times and money, identical on server and browser so hydration matches.
 
-use time::{macros::format_description, OffsetDateTime};
+use time::{OffsetDateTime, UtcOffset};
+
+// Written out by hand rather than with `time`'s format descriptions, whose machinery
+// would be most of what the browser's first download carries of `time`.
+
+const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+fn month_name(t: OffsetDateTime) -> &'static str {
+    MONTHS[usize::from(u8::from(t.month())) - 1]
+}
 
 /// "Sat 12 Dec 2026 · 20:00 UTC"
 pub fn event_datetime(t: OffsetDateTime) -> String {
-    let fmt = format_description!(
-        "[weekday repr:short] [day padding:none] [month repr:short] [year] · [hour]:[minute] UTC"
-    );
-    t.to_offset(time::UtcOffset::UTC).format(&fmt).unwrap_or_default()
+    let t = t.to_offset(UtcOffset::UTC);
+    let weekday = WEEKDAYS[usize::from(t.weekday().number_days_from_monday())];
+    format!("{weekday} {} {} {} · {:02}:{:02} UTC", t.day(), month_name(t), t.year(), t.hour(), t.minute())
 }
 
 /// "12 Dec 2026"
 pub fn short_date(t: OffsetDateTime) -> String {
-    let fmt = format_description!("[day padding:none] [month repr:short] [year]");
-    t.to_offset(time::UtcOffset::UTC).format(&fmt).unwrap_or_default()
+    let t = t.to_offset(UtcOffset::UTC);
+    format!("{} {} {}", t.day(), month_name(t), t.year())
 }
 
 /// "2026-12-12" for `<input type="date">`.
 pub fn iso_date(t: OffsetDateTime) -> String {
-    let fmt = format_description!("[year]-[month]-[day]");
-    t.format(&fmt).unwrap_or_default()
+    format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day())
 }
 
 /// Money in minor units, e.g. `money(4550, "EUR")` → "€45.50".
@@ -61,5 +69,8 @@ mod tests {
         assert_eq!(event_datetime(t), "Sat 12 Dec 2026 · 20:00 UTC");
         assert_eq!(short_date(t), "12 Dec 2026");
         assert_eq!(iso_date(t), "2026-12-12");
+        let morning = datetime!(2027-01-04 09:05 +02:00);
+        assert_eq!(event_datetime(morning), "Mon 4 Jan 2027 · 07:05 UTC");
+        assert_eq!(short_date(morning), "4 Jan 2027");
     }
 }

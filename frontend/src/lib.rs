@@ -1,7 +1,19 @@
 //! The browser entry point: hydrates the server-rendered page.
+//!
+//! Most pages' code comes in WASM chunks of their own (see `app::load_page_of`). The chunk of
+//! the page the visit starts on is loaded first (the server's HTML already asked for it
+//! to be preloaded), then the page hydrates in one synchronous pass, is marked as
+//! hydrated and the service worker is registered.
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    wasm_bindgen_futures::spawn_local(async {
+        let path = web_sys::window().and_then(|w| w.location().pathname().ok()).unwrap_or_default();
+        if let Some(load) = app::load_page_of(&path) {
+            load.await;
+        }
+        leptos::mount::hydrate_body(app::App);
+        app::ui::pwa::hydrated();
+    });
 }

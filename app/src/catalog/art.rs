@@ -17,7 +17,7 @@ const PALETTES: [(&str, &str); 8] = [
 ];
 
 fn glyph(category: &str) -> &'static str {
-    match category.to_lowercase().as_str() {
+    match category.to_ascii_lowercase().as_str() {
         "concerts" | "music" | "concert" => "♫",
         "theatre" | "theater" => "❖",
         "sports" | "sport" => "◎",

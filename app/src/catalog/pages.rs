@@ -29,15 +29,15 @@ pub fn EventCard(event: EventSummary) -> impl IntoView {
     let place = format!("{} · {}", event.venue_name, event.city);
     view! {
         <article class="event-card">
-            <A href=art_href attr:class="event-card-art" attr:tabindex="-1" attr:aria-hidden="true">
+            <a href=art_href class="event-card-art" tabindex="-1" aria-hidden="true">
                 <EventArt event=event/>
-            </A>
+            </a>
             <div class="event-card-body">
                 <p class="event-card-meta">
                     <span class="chip">{category}</span>
                     {badge.map(|b| view! { <span class="chip chip-warn">{b}</span> })}
                 </p>
-                <h3><A href=href>{title}</A></h3>
+                <h3><a href=href>{title}</a></h3>
                 <p class="event-card-when">{when}</p>
                 <p class="event-card-where">{place}</p>
                 {price.map(|p| view! { <p class="event-card-price">{p}</p> })}

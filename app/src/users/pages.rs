@@ -6,16 +6,17 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 use crate::ui::{field_error, form_error, ErrorNotice};
+use crate::users::api::Register;
 use crate::users::session_ui::use_session;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let session = use_session();
+    let login = use_session().login;
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
     // Set by the sign-up form, which says the same whether or not the email was new.
     let registered = move || query.read().get("registered").is_some();
-    let pending = session.login.pending();
+    let pending = login.pending();
     view! {
         <PageTitle text="Log in"/>
         <section class="auth-card card">
@@ -30,7 +31,7 @@ pub fn LoginPage() -> impl IntoView {
             } else {
                 view! { <p class="muted">"Welcome back. Your tickets are waiting."</p> }.into_any()
             }}
-            <ActionForm action=session.login>
+            <ActionForm action=login>
                 <input type="hidden" name="next" value=next/>
                 <div class="field">
                     <label for="login-email">"Email"</label>
@@ -40,7 +41,7 @@ pub fn LoginPage() -> impl IntoView {
                     <label for="login-password">"Password"</label>
                     <input id="login-password" type="password" name="password" autocomplete="current-password" required/>
                 </div>
-                {move || form_error(session.login.value().get()).map(|e| view! { <ErrorNotice error=e/> })}
+                {move || form_error(login.value().get()).map(|e| view! { <ErrorNotice error=e/> })}
                 <button type="submit" class="btn btn-primary btn-block" disabled=pending>
                     {move || if pending.get() { "Logging in…" } else { "Log in" }}
                 </button>
@@ -52,9 +53,10 @@ pub fn LoginPage() -> impl IntoView {
 
 #[component]
 pub fn RegisterPage() -> impl IntoView {
-    let session = use_session();
-    let result = session.register.value();
-    let pending = session.register.pending();
+    // Signing up never signs in (see `api::register`): the session stays as it is.
+    let register = ServerAction::<Register>::new();
+    let result = register.value();
+    let pending = register.pending();
     let err = move |field: &'static str| {
         move || field_error(result.get(), field).map(|m| view! { <p class="field-error" id=format!("register-{field}-error")>{m}</p> })
     };
@@ -63,7 +65,7 @@ pub fn RegisterPage() -> impl IntoView {
         <section class="auth-card card">
             <h1>"Create an account"</h1>
             <p class="muted">"Buy tickets, keep them on your phone, and get help when you need it."</p>
-            <ActionForm action=session.register>
+            <ActionForm action=register>
                 <div class="field">
                     <label for="register-email">"Email"</label>
                     <input id="register-email" type="email" name="email" autocomplete="email" required maxlength="254"/>

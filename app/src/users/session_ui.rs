@@ -2,14 +2,17 @@
 
 use leptos::prelude::*;
 
-use crate::users::api::{Login, Logout, Register};
+use crate::users::api::{Login, Logout};
 use crate::users::User;
 use crate::AppError;
 
+/// The signed-in user and the actions that change who it is, provided once for every
+/// page. They live here, above the pages, so that the user is loaded again when one
+/// completes even though its page has gone (a login leads elsewhere). Signing up is not
+/// one of them: it never signs in, and its action is the sign-up page's own.
 #[derive(Clone, Copy)]
 pub struct Session {
     pub login: ServerAction<Login>,
-    pub register: ServerAction<Register>,
     pub logout: ServerAction<Logout>,
     /// The current user; refetched whenever one of the actions completes.
     pub user: Resource<Result<Option<User>, AppError>>,
@@ -17,12 +20,8 @@ pub struct Session {
 
 pub fn provide_session() {
     let login = ServerAction::<Login>::new();
-    let register = ServerAction::<Register>::new();
     let logout = ServerAction::<Logout>::new();
-    let user = Resource::new(
-        move || (login.version().get(), register.version().get(), logout.version().get()),
-        |_| crate::users::api::me(),
-    );
+    let user = Resource::new(move || (login.version().get(), logout.version().get()), |_| crate::users::api::me());
     Effect::new(move |previous: Option<usize>| {
         let version = logout.version().get();
         if previous.is_some_and(|p| p != version) {
@@ -30,7 +29,7 @@ pub fn provide_session() {
         }
         version
     });
-    provide_context(Session { login, register, logout, user });
+    provide_context(Session { login, logout, user });
 }
 
 pub fn use_session() -> Session {
