@@ -97,8 +97,8 @@ pub fn App() -> impl IntoView {
 }
 
 /// A page whose code comes in its own WASM chunk, fetched the first time the page is shown
-/// (before hydration when a visit starts on it, see [`load_page_of`]), so that a first
-/// visit downloads only what the home page needs. Its data loads inside the page, as before.
+/// (and preloaded by the server's HTML when a visit starts on it), so that a first visit
+/// downloads only what the home page needs. Its data loads inside the page, as before.
 macro_rules! lazy_page {
     ($($route:ident => $page:expr;)*) => {$(
         struct $route;

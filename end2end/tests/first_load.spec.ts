@@ -50,3 +50,21 @@ test('a page outside the catalog fetches its own chunk when first shown', async 
   await page.getByRole('button', { name: 'Log in' }).click();
   await expect(page.getByRole('alert')).toHaveText('Email or password is incorrect.');
 });
+
+// A visit that starts on a page outside the catalog: the HTML asks for that page's chunk
+// files to be preloaded, and the page hydrates and works.
+test('a visit starting on a lazy page preloads its chunk', async ({ page }) => {
+  const html = await (await page.request.get('/login')).text();
+  const chunks = [...html.matchAll(/<link [^>]*>/g)]
+    .map((m) => m[0])
+    .filter((tag) => /rel="preload"/.test(tag) && /href="[^"]+\.wasm"/.test(tag));
+  // The main module, and the login page's own file among its chunk's.
+  expect(chunks.length).toBeGreaterThan(1);
+  expect(chunks.some((tag) => /login_route_view/.test(tag))).toBe(true);
+  await page.goto('/login');
+  await hydrated(page);
+  await page.getByLabel('Email').fill('nobody-else@example.com');
+  await page.getByLabel('Password').fill('not-the-password');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect(page.getByRole('alert')).toHaveText('Email or password is incorrect.');
+});

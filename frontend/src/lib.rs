@@ -1,8 +1,9 @@
 //! The browser entry point: hydrates the server-rendered page.
 //!
 //! Most pages' code comes in WASM chunks of their own (see `app::load_page_of`). The chunk of
-//! the page the visit starts on is loaded first, then the page hydrates in one synchronous
-//! pass, is marked as hydrated and the service worker is registered.
+//! the page the visit starts on is loaded first (the server's HTML already asked for it
+//! to be preloaded), then the page hydrates in one synchronous pass, is marked as
+//! hydrated and the service worker is registered.
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
