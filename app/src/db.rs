@@ -16,6 +16,10 @@ use crate::AppError;
 
 pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
+/// What a store's method answers: its work against the database, to await. Stores are
+/// chosen once for the backend and reached as trait objects, so their futures are boxed.
+pub type DbFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, AppError>> + Send + 'a>>;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,

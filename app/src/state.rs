@@ -9,11 +9,14 @@ use std::time::Duration;
 use axum::extract::FromRef;
 use leptos::prelude::{provide_context, LeptosOptions};
 
-use crate::db::Db;
+use crate::audit::store::{portable::PortableEvents, postgres::PostgresEvents, EventStore};
+use crate::db::{Backend, Db};
 use crate::net::TrustedProxies;
 use crate::orders::holds::HoldDesk;
 use crate::orders::payments::Gateway;
+use crate::orders::store::{portable::PortableOrders, postgres::PostgresOrders, OrderStore};
 use crate::tickets::signing::TicketSigner;
+use crate::tickets::store::{portable::PortableTickets, postgres::PostgresTickets, TicketStore};
 use crate::users::accounts::Accounts;
 
 /// Settings the domain needs; read from the environment by the server's `Config`.
@@ -60,11 +63,30 @@ pub struct AppState {
     pub gateway: Gateway,
     /// Signs admission codes.
     pub signer: Arc<TicketSigner>,
+    /// Where orders and their payments are written, on this backend.
+    pub order_store: Arc<dyn OrderStore>,
+    /// Where tickets are issued, on this backend.
+    pub ticket_store: Arc<dyn TicketStore>,
+    /// How the event log is relayed and reconciled, on this backend.
+    pub event_store: Arc<dyn EventStore>,
+}
+
+/// The stores of `backend`: the one place that asks which database this is, besides the
+/// database handle itself and the hold desk's way of deciding holds.
+fn stores_for(backend: Backend) -> (Arc<dyn OrderStore>, Arc<dyn TicketStore>, Arc<dyn EventStore>) {
+    match backend {
+        Backend::Sqlite => (Arc::new(PortableOrders), Arc::new(PortableTickets), Arc::new(PortableEvents)),
+        Backend::Postgres => (Arc::new(PostgresOrders), Arc::new(PostgresTickets), Arc::new(PostgresEvents)),
+    }
 }
 
 impl AppState {
     pub fn new(leptos_options: LeptosOptions, db: Db, settings: Settings) -> Self {
+        let (order_store, ticket_store, event_store) = stores_for(db.backend);
         AppState {
+            order_store,
+            ticket_store,
+            event_store,
             leptos_options,
             accounts: Arc::new(Accounts::new(settings.session_ttl, settings.secure_cookies)),
             holds: Arc::new(HoldDesk::new(db.backend, settings.hold_ttl)),
@@ -94,6 +116,7 @@ impl AppState {
         provide_context(self.holds.clone());
         provide_context(self.gateway);
         provide_context(self.signer.clone());
+        provide_context(self.order_store.clone());
         provide_context(self.trusted_proxies.clone());
     }
 }

@@ -7,7 +7,7 @@ use sqlx::Row;
 
 use crate::audit::outbox::{envelope_from_row, EVENT_COLUMNS};
 use crate::audit::{event_types, EventEnvelope};
-use crate::db::{Db, Tx};
+use crate::db::Db;
 use crate::AppError;
 
 /// An event and the consumer that still has to finish it.
@@ -20,40 +20,6 @@ pub struct Unfinished {
 /// A receipt FAILED this many times stays FAILED (shown in the event log) instead of
 /// being tried again.
 pub const MAX_REDRIVES: i64 = 50;
-
-/// The advisory lock that lets one reconciler at a time work (PostgreSQL).
-const RECONCILER_LOCK: i64 = 0x7461_7175_696c_6c62;
-
-/// Whether this process may reconcile now.
-pub enum Turn {
-    /// Yes, while the transaction (PostgreSQL: it holds the advisory lock) lasts. SQLite
-    /// has one process: no lock.
-    Mine(Option<Tx>),
-    /// Another process is reconciling.
-    Taken,
-}
-
-impl Turn {
-    /// Ends the turn.
-    pub async fn end(self) -> Result<(), AppError> {
-        if let Turn::Mine(Some(tx)) = self {
-            tx.commit().await?;
-        }
-        Ok(())
-    }
-}
-
-/// Takes the reconciler's turn.
-pub async fn take_reconciler_turn(db: &Db) -> Result<Turn, AppError> {
-    match db.backend {
-        crate::db::Backend::Sqlite => Ok(Turn::Mine(None)),
-        crate::db::Backend::Postgres => {
-            let mut tx = db.pool.begin().await?;
-            let mine: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)").bind(RECONCILER_LOCK).fetch_one(&mut *tx).await?;
-            Ok(if mine { Turn::Mine(Some(tx)) } else { Turn::Taken })
-        }
-    }
-}
 
 fn unfinished_from_rows(rows: &[sqlx::any::AnyRow]) -> Result<Vec<Unfinished>, AppError> {
     rows.iter()

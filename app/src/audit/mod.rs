@@ -9,6 +9,8 @@ pub mod fallen;
 pub mod outbox;
 #[cfg(feature = "ssr")]
 pub mod receipts;
+#[cfg(feature = "ssr")]
+pub mod store;
 
 pub use model::{EventEnvelope, ReceiptState};
 

@@ -1,4 +1,5 @@
-//! Writing events in the caller's transaction, and reading them back for the relay.
+//! Writing events in the caller's transaction, and reading them back (the relay claims
+//! them through the [`store`](crate::audit::store)).
 
 use serde::Serialize;
 use sqlx::any::AnyRow;
@@ -57,56 +58,6 @@ pub(crate) fn envelope_from_row(row: &AnyRow) -> Result<(i64, EventEnvelope), Ap
             occurred_at: from_ms(row.try_get("occurred_at")?),
         },
     ))
-}
-
-/// Reads up to `limit` unpublished events, oldest first (SQLite, where one process owns
-/// the file and the relay is the only one reading them).
-pub async fn unpublished(tx: &mut Tx, limit: i64) -> Result<Vec<(i64, EventEnvelope)>, AppError> {
-    let sql = format!("SELECT {EVENT_COLUMNS} FROM domain_events WHERE published_at IS NULL ORDER BY seq LIMIT $1");
-    let rows = sqlx::query(&sql).bind(limit).fetch_all(&mut **tx).await?;
-    rows.iter().map(envelope_from_row).collect()
-}
-
-/// The advisory lock that makes relays in several processes take turns.
-const RELAY_LOCK: i64 = 0x7461_7175_696c_6c61;
-
-/// Takes the relay's turn for the length of `tx` (PostgreSQL): false when a relay in
-/// another process is publishing. One relay at a time keeps publication in sequence
-/// order: with row locks alone, a second relay would skip the first one's locked batch
-/// and publish the events after it first.
-pub async fn take_relay_turn(tx: &mut Tx) -> Result<bool, AppError> {
-    Ok(sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)").bind(RELAY_LOCK).fetch_one(&mut **tx).await?)
-}
-
-/// Claims up to `limit` unpublished events, oldest first, and marks them published inside
-/// `tx`, in one statement (PostgreSQL), under the relay's turn ([`take_relay_turn`]).
-/// The caller commits only once the bus has accepted the events, and a failed
-/// publication rolls the marks back.
-pub async fn claim_for_publishing(tx: &mut Tx, limit: i64) -> Result<Vec<(i64, EventEnvelope)>, AppError> {
-    let sql = format!(
-        "UPDATE domain_events SET published_at = $1 WHERE seq IN (SELECT seq FROM domain_events WHERE published_at IS NULL \
-         ORDER BY seq LIMIT $2 FOR NO KEY UPDATE) RETURNING {EVENT_COLUMNS}"
-    );
-    let rows = sqlx::query(&sql).bind(now_ms()).bind(limit).fetch_all(&mut **tx).await?;
-    let mut batch = rows.iter().map(envelope_from_row).collect::<Result<Vec<_>, _>>()?;
-    batch.sort_by_key(|(seq, _)| *seq);
-    Ok(batch)
-}
-
-/// Marks events as handed to the bus (SQLite; PostgreSQL marks them as it claims them),
-/// in one statement whose text does not depend on how many there are, so it stays
-/// prepared.
-pub async fn mark_published(tx: &mut Tx, seqs: &[i64]) -> Result<(), AppError> {
-    if seqs.is_empty() {
-        return Ok(());
-    }
-    let list = serde_json::to_string(seqs).map_err(|_| AppError::Internal)?;
-    sqlx::query("UPDATE domain_events SET published_at = $1 WHERE seq IN (SELECT value FROM json_each($2))")
-        .bind(now_ms())
-        .bind(list)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
 }
 
 /// Events already published whose handling by `consumer` never finished (no receipt, or

@@ -81,7 +81,7 @@ pub async fn place_order(
             cvc,
             name,
         };
-        let order = crate::orders::service::place(&piece::<Db>()?, &piece()?, &user, &hold_id, &idempotency_key, &payment).await?;
+        let order = crate::orders::service::place(&piece::<Db>()?, &*piece::<std::sync::Arc<dyn crate::orders::store::OrderStore>>()?, &piece()?, &user, &hold_id, &idempotency_key, &payment).await?;
         leptos_axum::redirect(&format!("/orders/{}", order.id));
         Ok(order)
     }

@@ -9,7 +9,6 @@ use crate::AppError;
 
 /// What an order request asks for, beside its card.
 pub(crate) struct OrderRequest<'a> {
-    pub hold_id: &'a str,
     pub key: &'a str,
     /// See [`request_fingerprint`].
     pub fingerprint: String,

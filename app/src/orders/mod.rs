@@ -18,10 +18,8 @@ mod idempotency;
 #[cfg(feature = "ssr")]
 pub mod payments;
 #[cfg(feature = "ssr")]
-mod placed;
-#[cfg(feature = "ssr")]
-mod postgres;
-#[cfg(feature = "ssr")]
 pub mod service;
+#[cfg(feature = "ssr")]
+pub mod store;
 
 pub use model::*;

@@ -8,10 +8,10 @@ use sqlx::Row;
 
 use crate::audit::receipts::{Delivery, Handled};
 use crate::audit::{event_types, outbox};
-use crate::db::{new_id, now_ms, Backend, Db};
+use crate::db::{new_id, now_ms, Db};
 use crate::orders::holds::release_seats_of_hold;
-use crate::orders::postgres;
 use crate::orders::rules::{after_refusal, AfterRefusal, CardOutcome};
+use crate::orders::store::OrderStore;
 use crate::AppError;
 
 /// The simulated payment gateway: it answers about a card's token after `delay`.
@@ -29,13 +29,14 @@ impl Gateway {
 }
 
 /// The payment consumer: asks the simulated gateway about the order's token and records
-/// the answer. Idempotent: an order that is no longer PENDING is left alone.
-pub async fn process_payment(db: &Db, gateway: &Gateway, order_id: &str, delivery: &Delivery) -> Result<Handled, AppError> {
+/// the answer (an approval through `store`). Idempotent: an order that is no longer
+/// PENDING is left alone.
+pub async fn process_payment(db: &Db, store: &dyn OrderStore, gateway: &Gateway, order_id: &str, delivery: &Delivery) -> Result<Handled, AppError> {
     // The gateway answers after its delay; the order and its event are read as they are
     // then, so an event cancelled meanwhile is seen.
     tokio::time::sleep(gateway.delay).await;
     let row = sqlx::query(
-        "SELECT o.status, o.total_cents, o.hold_id, o.event_id, h.expires_at, g.outcome, e.status AS event_status FROM orders o \
+        "SELECT o.status, o.total_cents, o.hold_id, h.expires_at, g.outcome, e.status AS event_status FROM orders o \
          JOIN holds h ON h.id = o.hold_id JOIN events e ON e.id = o.event_id \
          LEFT JOIN gateway_tokens g ON g.token = o.payment_token WHERE o.id = $1",
     )
@@ -50,7 +51,6 @@ pub async fn process_payment(db: &Db, gateway: &Gateway, order_id: &str, deliver
     let amount: i64 = row.try_get("total_cents")?;
     let hold_id: String = row.try_get("hold_id")?;
     let hold_expires_at: i64 = row.try_get("expires_at")?;
-    let event_id: String = row.try_get("event_id")?;
     // The gateway's answer for this token.
     let outcome: Option<String> = row.try_get("outcome")?;
     let outcome = outcome.and_then(|o| CardOutcome::parse(&o)).unwrap_or(CardOutcome::Decline);
@@ -62,29 +62,29 @@ pub async fn process_payment(db: &Db, gateway: &Gateway, order_id: &str, deliver
     };
 
     let now = now_ms();
-    if db.backend == Backend::Postgres && refusal.is_none() {
-        return Ok(match postgres::approve(db, order_id, now, delivery).await? {
-            postgres::Approval::Paid => {
-                db.wake_relay();
-                Handled::Recorded
-            }
-            postgres::Approval::NotPending => Handled::Recorded,
-            postgres::Approval::Duplicate => Handled::Duplicate,
-        });
+    match refusal {
+        None => store.approve(db, order_id, now, delivery).await,
+        Some(reason) => refuse(db, &Refused { order_id, hold_id: &hold_id, hold_expires_at, amount, reason }, now).await,
     }
+}
+
+/// A payment the gateway (or a cancelled event) refused.
+struct Refused<'a> {
+    order_id: &'a str,
+    hold_id: &'a str,
+    hold_expires_at: i64,
+    amount: i64,
+    reason: &'a str,
+}
+
+/// Records a refused payment of a PENDING order: the order is REJECTED with the reason,
+/// the payment stored as declined, and the seats go back to the hold while it runs, or
+/// are released with it; `payment.rejected` is written with them.
+async fn refuse(db: &Db, refused: &Refused<'_>, now: i64) -> Result<Handled, AppError> {
+    let (order_id, hold_id, reason) = (refused.order_id, refused.hold_id, refused.reason);
     let mut tx = db.begin_write().await?;
-    let (to, reason) = match refusal {
-        None => ("PAID", None),
-        Some(reason) => ("REJECTED", Some(reason)),
-    };
-    // An order is paid only while its event is not cancelled.
-    let changed = sqlx::query(
-        "UPDATE orders SET status = $1, failure_reason = $2, paid_at = $3, updated_at = $4 WHERE id = $5 AND status = 'PENDING' \
-         AND ($1 <> 'PAID' OR EXISTS (SELECT 1 FROM events e WHERE e.id = orders.event_id AND e.status <> 'CANCELLED'))",
-    )
-        .bind(to)
+    let changed = sqlx::query("UPDATE orders SET status = 'REJECTED', failure_reason = $1, updated_at = $2 WHERE id = $3 AND status = 'PENDING'")
         .bind(reason)
-        .bind(reason.is_none().then_some(now))
         .bind(now)
         .bind(order_id)
         .execute(&mut *tx)
@@ -94,55 +94,33 @@ pub async fn process_payment(db: &Db, gateway: &Gateway, order_id: &str, deliver
         tx.rollback().await?;
         return Ok(Handled::Done);
     }
-    sqlx::query("INSERT INTO payments (id, order_id, status, reason, amount_cents, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (order_id) DO NOTHING")
+    sqlx::query("INSERT INTO payments (id, order_id, status, reason, amount_cents, created_at) VALUES ($1, $2, 'DECLINED', $3, $4, $5) ON CONFLICT (order_id) DO NOTHING")
         .bind(new_id())
         .bind(order_id)
-        .bind(if reason.is_none() { "APPROVED" } else { "DECLINED" })
         .bind(reason)
-        .bind(amount)
+        .bind(refused.amount)
         .bind(now)
         .execute(&mut *tx)
         .await?;
-    match reason {
-        None => {
-            sqlx::query("UPDATE event_seats SET status = 'SOLD', version = version + 1, updated_at = $1 WHERE order_id = $2 AND status = 'HELD'")
+    match after_refusal(refused.hold_expires_at, now) {
+        AfterRefusal::BackToHold => {
+            sqlx::query("UPDATE holds SET status = 'ACTIVE', updated_at = $1 WHERE id = $2 AND status = 'CONVERTED'")
+                .bind(now)
+                .bind(hold_id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("UPDATE event_seats SET order_id = NULL, updated_at = $1 WHERE order_id = $2 AND status = 'HELD'")
                 .bind(now)
                 .bind(order_id)
                 .execute(&mut *tx)
                 .await?;
-            // order.paid names the number of seats, as the one-statement approval does.
-            let seats: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM order_items WHERE order_id = $1").bind(order_id).fetch_one(&mut *tx).await?;
-            outbox::record_all(
-                &mut tx,
-                &[
-                    (event_types::PAYMENT_APPROVED, order_id, json!({ "order_id": order_id, "amount_cents": amount })),
-                    (event_types::ORDER_PAID, order_id, json!({ "order_id": order_id, "event_id": event_id, "seats": seats })),
-                ],
-            )
-            .await?;
         }
-        Some(reason) => {
-            match after_refusal(hold_expires_at, now) {
-                AfterRefusal::BackToHold => {
-                    sqlx::query("UPDATE holds SET status = 'ACTIVE', updated_at = $1 WHERE id = $2 AND status = 'CONVERTED'")
-                        .bind(now)
-                        .bind(&hold_id)
-                        .execute(&mut *tx)
-                        .await?;
-                    sqlx::query("UPDATE event_seats SET order_id = NULL, updated_at = $1 WHERE order_id = $2 AND status = 'HELD'")
-                        .bind(now)
-                        .bind(order_id)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                AfterRefusal::Release => {
-                    sqlx::query("UPDATE holds SET status = 'EXPIRED', updated_at = $1 WHERE id = $2").bind(now).bind(&hold_id).execute(&mut *tx).await?;
-                    release_seats_of_hold(&mut tx, &hold_id, now).await?;
-                }
-            }
-            outbox::record(&mut tx, event_types::PAYMENT_REJECTED, order_id, &json!({ "order_id": order_id, "reason": reason })).await?;
+        AfterRefusal::Release => {
+            sqlx::query("UPDATE holds SET status = 'EXPIRED', updated_at = $1 WHERE id = $2").bind(now).bind(hold_id).execute(&mut *tx).await?;
+            release_seats_of_hold(&mut tx, hold_id, now).await?;
         }
     }
+    outbox::record(&mut tx, event_types::PAYMENT_REJECTED, order_id, &json!({ "order_id": order_id, "reason": reason })).await?;
     tx.commit().await?;
     db.wake_relay();
     Ok(Handled::Done)

@@ -8,14 +8,13 @@ use uuid::Uuid;
 
 use crate::audit::{event_types, outbox};
 use crate::paging::Page;
-use crate::db::{from_ms, new_id, now_ms, Backend, Db};
+use crate::db::{from_ms, new_id, now_ms, Db};
 use crate::orders::holds;
 use crate::orders::idempotency::{self, request_fingerprint, OrderRequest};
-use crate::orders::model::{HoldStatus, Order, OrderStatus, PaymentInput};
+use crate::orders::model::{Order, OrderStatus, PaymentInput};
 use crate::orders::payments::Gateway;
-use crate::orders::placed::{Placed, EVENT_SELLS};
-use crate::orders::postgres;
 use crate::orders::rules;
+use crate::orders::store::{OrderStore, PlaceRequest, Placed};
 use crate::users::User;
 use crate::AppError;
 
@@ -24,18 +23,60 @@ fn today() -> (i32, u8) {
     (now.year(), now.month() as u8)
 }
 
-/// Places an order from `hold_id`. The same idempotency key returns the first order, if
-/// it is asked for the same hold with the same card; otherwise it is refused (422).
-pub async fn place(db: &Db, gateway: &Gateway, user: &User, hold_id: &str, idempotency_key: &str, payment: &PaymentInput) -> Result<Order, AppError> {
+/// Places an order from `hold_id`, written by `store`. The same idempotency key returns
+/// the first order, if it is asked for the same hold with the same card; otherwise it is
+/// refused (422).
+///
+/// The store is asked first, with everything decided: a request that placed nothing
+/// (most retries, and every refusal) then asks why, so the first request with a key
+/// costs one write.
+pub async fn place(
+    db: &Db,
+    store: &dyn OrderStore,
+    gateway: &Gateway,
+    user: &User,
+    hold_id: &str,
+    idempotency_key: &str,
+    payment: &PaymentInput,
+) -> Result<Order, AppError> {
     let key = idempotency_key.trim();
     if key.is_empty() || key.len() > 200 {
         return Err(AppError::field("idempotency_key", "Send an Idempotency-Key header of 1 to 200 characters."));
     }
-    let request = OrderRequest { hold_id, key, fingerprint: request_fingerprint(hold_id, payment) };
-    match db.backend {
-        Backend::Postgres => place_in_one_statement(db, gateway, user, &request, payment).await,
-        Backend::Sqlite => place_in_transaction(db, gateway, user, &request, payment).await,
+    let order = OrderRequest { key, fingerprint: request_fingerprint(hold_id, payment) };
+    let user_id = user.id.to_string();
+    let card = match rules::check_payment(payment, today()) {
+        Ok(card) => card,
+        Err(errors) => {
+            // A retry of an order already placed gets that order.
+            if let Some(existing) = placed_with_key(db, &user_id, &order).await? {
+                return Ok(existing);
+            }
+            return Err(AppError::Validation(errors));
+        }
+    };
+    let order_id = new_id();
+    let token = format!("tok_{}", Uuid::new_v4().simple());
+    let now = now_ms();
+    let request = PlaceRequest {
+        order_id: &order_id,
+        user_id: &user_id,
+        hold_id,
+        idempotency_key: key,
+        token: &token,
+        outcome: card.outcome.as_str(),
+        last4: &card.last4,
+        now,
+        payment_deadline: now + gateway.deadline_ms(),
+        fingerprint: &order.fingerprint,
+    };
+    if let Some(placed) = store.place(db, &request).await? {
+        return pending_order(&order_id, hold_id, placed, card.last4, now);
     }
+    if let Some(existing) = placed_with_key(db, &user_id, &order).await? {
+        return Ok(existing);
+    }
+    Err(not_placed(db, user, hold_id).await)
 }
 
 /// Why an order could not be placed on `hold_id`: not this user's hold (not found), its
@@ -87,147 +128,6 @@ fn pending_order(order_id: &str, hold_id: &str, placed: Placed, card_last4: Stri
         created_at: from_ms(now),
         paid_at: None,
     })
-}
-
-/// [`place`] on SQLite: the portable write transaction of a few statements.
-async fn place_in_transaction(db: &Db, gateway: &Gateway, user: &User, request: &OrderRequest<'_>, payment: &PaymentInput) -> Result<Order, AppError> {
-    let (hold_id, key) = (request.hold_id, request.key);
-    let user_id = user.id.to_string();
-    if let Some(existing) = placed_with_key(db, &user_id, request).await? {
-        return Ok(existing);
-    }
-    let card = rules::check_payment(payment, today()).map_err(AppError::Validation)?;
-    let stored = holds::find_for(db, user, hold_id).await?;
-    let hold = &stored.hold;
-    let now = now_ms();
-    if !rules::hold_is_valid(hold.status == HoldStatus::Active, crate::db::to_ms(hold.expires_at), now) {
-        return Err(not_placed(db, user, hold_id).await);
-    }
-
-    let order_id = new_id();
-    let token = format!("tok_{}", Uuid::new_v4().simple());
-    let mut tx = db.begin_write().await?;
-    // Re-check inside the write transaction: the hold must still be ours and active, and
-    // its event still selling.
-    let convert = format!(
-        "UPDATE holds SET status = 'CONVERTED', updated_at = $1 WHERE id = $2 AND status = 'ACTIVE' AND expires_at > $1 AND user_id = $3 \
-         AND {EVENT_SELLS}"
-    );
-    let converted = sqlx::query(&convert)
-        .bind(now)
-        .bind(hold_id)
-        .bind(&user_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    if converted == 0 {
-        tx.rollback().await?;
-        if let Some(existing) = placed_with_key(db, &user_id, request).await? {
-            return Ok(existing);
-        }
-        return Err(not_placed(db, user, hold_id).await);
-    }
-    sqlx::query("INSERT INTO gateway_tokens (token, outcome, last4, created_at) VALUES ($1, $2, $3, $4)")
-        .bind(&token)
-        .bind(card.outcome.as_str())
-        .bind(&card.last4)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(
-        "INSERT INTO orders (id, user_id, event_id, hold_id, idempotency_key, status, total_cents, currency, card_last4, \
-         payment_token, payment_deadline, created_at, updated_at, request_fingerprint) \
-         VALUES ($1, $2, $3, $4, $5, 'PENDING', $6, $7, $8, $9, $10, $11, $11, $12)",
-    )
-    .bind(&order_id)
-    .bind(&user_id)
-    .bind(hold.event_id.to_string())
-    .bind(hold_id)
-    .bind(key)
-    .bind(hold.total_cents)
-    .bind(&hold.currency)
-    .bind(&card.last4)
-    .bind(&token)
-    .bind(now + gateway.deadline_ms())
-    .bind(now)
-    .bind(&request.fingerprint)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query(
-        "INSERT INTO order_items (order_id, seat_id, section, row_label, number, price_cents) \
-         SELECT $1, seat_id, section, row_label, number, price_cents FROM hold_seats WHERE hold_id = $2",
-    )
-    .bind(&order_id)
-    .bind(hold_id)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query("UPDATE event_seats SET order_id = $1, updated_at = $2 WHERE hold_id = $3 AND status = 'HELD'")
-        .bind(&order_id)
-        .bind(now)
-        .bind(hold_id)
-        .execute(&mut *tx)
-        .await?;
-    outbox::record(&mut tx, event_types::ORDER_PLACED, &order_id, &json!({ "order_id": order_id, "user_id": user_id, "hold_id": hold_id })).await?;
-    tx.commit().await?;
-    db.wake_relay();
-    let hold = stored.hold;
-    let placed = Placed {
-        event_id: hold.event_id.to_string(),
-        event_title: hold.event_title,
-        event_slug: hold.event_slug,
-        event_starts_at: stored.event_starts_at,
-        total_cents: hold.total_cents,
-        currency: hold.currency,
-        items: hold.seats,
-    };
-    pending_order(&order_id, hold_id, placed, card.last4, now)
-}
-
-/// [`place`] on PostgreSQL: the first request with a key is answered by one statement
-/// ([`postgres::place`]); only a request that placed nothing asks why (a key used
-/// before, or a hold that is not this user's active one).
-async fn place_in_one_statement(db: &Db, gateway: &Gateway, user: &User, order: &OrderRequest<'_>, payment: &PaymentInput) -> Result<Order, AppError> {
-    let (hold_id, key) = (order.hold_id, order.key);
-    let user_id = user.id.to_string();
-    let card = match rules::check_payment(payment, today()) {
-        Ok(card) => card,
-        Err(errors) => {
-            // A retry of an order already placed gets that order.
-            if let Some(existing) = placed_with_key(db, &user_id, order).await? {
-                return Ok(existing);
-            }
-            return Err(AppError::Validation(errors));
-        }
-    };
-    let order_id = new_id();
-    let token = format!("tok_{}", Uuid::new_v4().simple());
-    let now = now_ms();
-    let request = postgres::PlaceRequest {
-        order_id: &order_id,
-        user_id: &user_id,
-        hold_id,
-        idempotency_key: key,
-        token: &token,
-        outcome: card.outcome.as_str(),
-        last4: &card.last4,
-        now,
-        payment_deadline: now + gateway.deadline_ms(),
-        fingerprint: &order.fingerprint,
-    };
-    match postgres::place(db, &request).await {
-        Ok(Some(placed)) => {
-            db.wake_relay();
-            return pending_order(&order_id, hold_id, placed, card.last4, now);
-        }
-        Ok(None) => {}
-        // The same key, placed concurrently by a twin request: answered below.
-        Err(e) if e.as_database_error().is_some_and(|d| matches!(d.kind(), sqlx::error::ErrorKind::UniqueViolation)) => {}
-        Err(e) => return Err(e.into()),
-    }
-    if let Some(existing) = placed_with_key(db, &user_id, order).await? {
-        return Ok(existing);
-    }
-    Err(not_placed(db, user, hold_id).await)
 }
 
 const ORDER_COLUMNS: &str = "o.id, o.event_id, e.title, e.slug, e.starts_at, o.hold_id, o.status, o.total_cents, o.currency, \

@@ -9,5 +9,7 @@ pub mod pages;
 pub mod service;
 #[cfg(feature = "ssr")]
 pub mod signing;
+#[cfg(feature = "ssr")]
+pub mod store;
 
 pub use model::*;

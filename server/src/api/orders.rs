@@ -70,7 +70,7 @@ pub async fn place_order(
     ApiJson(body): ApiJson<OrderBody>,
 ) -> ApiResult<(StatusCode, Json<Order>)> {
     let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let order = service::place(&state.db, &state.gateway, &user, &body.hold_id.to_string(), key, &body.payment).await?;
+    let order = service::place(&state.db, &*state.order_store, &state.gateway, &user, &body.hold_id.to_string(), key, &body.payment).await?;
     Ok((StatusCode::ACCEPTED, Json(order)))
 }
 

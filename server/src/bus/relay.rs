@@ -3,8 +3,6 @@
 
 use std::time::Duration;
 
-use app::audit::outbox;
-use app::db::Backend;
 use app::state::AppState;
 
 use crate::bus::Bus;
@@ -25,42 +23,13 @@ async fn publish(bus: &Bus, events: &[app::audit::EventEnvelope]) -> anyhow::Res
 
 /// Publishes one batch; returns how many events were published.
 pub async fn relay_batch(state: &AppState, bus: &Bus) -> anyhow::Result<usize> {
-    let db = &state.db;
-    match db.backend {
-        Backend::Postgres => {
-            // One relay at a time, across processes, so events go out in sequence
-            // order; claimed and marked in one statement, committed only once the bus
-            // accepted them, so a failed publication rolls the marks back.
-            let mut tx = db.pool.begin().await?;
-            if !outbox::take_relay_turn(&mut tx).await? {
-                return Ok(0);
-            }
-            let batch = outbox::claim_for_publishing(&mut tx, BATCH).await?;
-            if batch.is_empty() {
-                return Ok(0);
-            }
-            let events: Vec<_> = batch.into_iter().map(|(_, e)| e).collect();
-            publish(bus, &events).await?;
-            tx.commit().await?;
-            Ok(events.len())
-        }
-        Backend::Sqlite => {
-            // One process owns an SQLite file: read, publish, then mark in a short write.
-            let mut read = db.pool.begin().await?;
-            let batch = outbox::unpublished(&mut read, BATCH).await?;
-            read.commit().await?;
-            if batch.is_empty() {
-                return Ok(0);
-            }
-            let events: Vec<_> = batch.iter().map(|(_, e)| e.clone()).collect();
-            publish(bus, &events).await?;
-            let seqs: Vec<i64> = batch.iter().map(|(s, _)| *s).collect();
-            let mut tx = db.begin_write().await?;
-            outbox::mark_published(&mut tx, &seqs).await?;
-            tx.commit().await?;
-            Ok(seqs.len())
-        }
-    }
+    let Some(claim) = state.event_store.claim(&state.db, BATCH).await? else {
+        return Ok(0);
+    };
+    publish(bus, &claim.events).await?;
+    let published = claim.events.len();
+    claim.commit().await?;
+    Ok(published)
 }
 
 /// Runs forever: publishes whenever a commit signals new events, and polls as a fallback

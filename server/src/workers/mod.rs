@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use app::audit::receipts::{self, Admission, Delivery, Handled};
 use app::audit::{event_types, outbox, EventEnvelope};
-use app::db::Backend;
 use app::state::AppState;
 use app::tickets::service::PaidOrder;
 use app::AppError;
@@ -27,8 +26,10 @@ pub struct Consumer {
     pub handler: Handler,
     /// How many deliveries this process handles at once (the RabbitMQ prefetch).
     pub concurrency: u16,
-    /// On PostgreSQL the handler admits its deliveries in its own statement (see
-    /// [`receipts::admit_processed_cte`]), so [`deliver`] does not admit them first.
+    /// Where the event store lets handlers admit their deliveries
+    /// ([`EventStore::handlers_admit_deliveries`](app::audit::store::EventStore)), this
+    /// handler does so in its own statement (see [`receipts::admit_processed_cte`]), and
+    /// [`deliver`] does not admit them first.
     pub admits_itself: bool,
 }
 
@@ -63,7 +64,7 @@ pub fn consumers() -> Vec<Consumer> {
             concurrency: 512,
             admits_itself: true,
             handler: |state, event, delivery| {
-                Box::pin(async move { app::orders::payments::process_payment(&state.db, &state.gateway, &payload_id(&event, "order_id")?, &delivery).await })
+                Box::pin(async move { app::orders::payments::process_payment(&state.db, &*state.order_store, &state.gateway, &payload_id(&event, "order_id")?, &delivery).await })
             },
         },
         Consumer {
@@ -85,7 +86,7 @@ pub fn consumers() -> Vec<Consumer> {
             handler: |state, event, delivery| {
                 Box::pin(async move {
                     let paid = PaidOrder::from_payload(&event.payload).ok_or_else(|| AppError::BadRequest(format!("{} without order_id", event.event_type)))?;
-                    app::tickets::service::issue_for_order(&state.db, &state.signer, &paid, &delivery).await.map(|(_, handled)| handled)
+                    app::tickets::service::issue_for_order(&state.db, &*state.ticket_store, &state.signer, &paid, &delivery).await.map(|(_, handled)| handled)
                 })
             },
         },
@@ -111,7 +112,7 @@ pub enum Outcome {
 pub async fn deliver(state: &AppState, consumer: &Consumer, event: &EventEnvelope) -> Outcome {
     let delivery = Delivery { event_id: event.id.to_string(), consumer: consumer.name };
     let event_id = delivery.event_id.as_str();
-    let admits_itself = consumer.admits_itself && state.db.backend == Backend::Postgres;
+    let admits_itself = consumer.admits_itself && state.event_store.handlers_admit_deliveries();
     if !admits_itself {
         match receipts::admit(&state.db, event_id, consumer.name).await {
             Ok(Admission::AlreadyProcessed) => return Outcome::Duplicate,

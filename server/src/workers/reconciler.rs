@@ -13,6 +13,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use app::audit::fallen::{self, Unfinished};
+use app::audit::store::Turn;
 use app::audit::EventEnvelope;
 use app::db::now_ms;
 use app::state::AppState;
@@ -82,8 +83,8 @@ pub async fn run(state: AppState) {
 /// deadline.
 pub async fn reconcile(state: &AppState, scan: bool, expire_payments: bool) -> Result<Report, AppError> {
     let db = &state.db;
-    let turn = fallen::take_reconciler_turn(db).await?;
-    if let fallen::Turn::Taken = turn {
+    let turn = state.event_store.reconciler_turn(db).await?;
+    if let Turn::Taken = turn {
         return Ok(Report::default());
     }
     let now = now_ms();

@@ -66,7 +66,7 @@ async fn a_cancel_and_a_ticket_issue_never_leave_valid_tickets_behind(app: &Test
         let issue = tokio::spawn(async move {
             let paid = PaidOrder { order_id: &order_for_issue, event_id: (n % 2 == 0).then_some(event_id.as_str()), seats: Some(2) };
             let delivery = Delivery { event_id: paid_event, consumer: "ticket-issuer" };
-            app::tickets::service::issue_for_order(&issuer.db, &issuer.signer, &paid, &delivery).await.map(|(issued, _)| issued)
+            app::tickets::service::issue_for_order(&issuer.db, &*issuer.ticket_store, &issuer.signer, &paid, &delivery).await.map(|(issued, _)| issued)
         });
         let cancel = tokio::spawn(async move { app::orders::service::cancel(&canceller.db, &user, &order_for_cancel).await.map(|o| o.status) });
         races.push((order_id, issue, cancel));

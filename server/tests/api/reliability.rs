@@ -265,7 +265,7 @@ async fn relays_take_turns_and_keep_the_order() {
     let mut turn = app.state.db.pool.begin().await.unwrap();
     let mut mine = false;
     for _ in 0..100 {
-        if outbox::take_relay_turn(&mut turn).await.unwrap() {
+        if app::audit::store::postgres::take_relay_turn(&mut turn).await.unwrap() {
             mine = true;
             break;
         }
@@ -277,7 +277,7 @@ async fn relays_take_turns_and_keep_the_order() {
     outbox::record_all(&mut tx, &events).await.unwrap();
     tx.commit().await.unwrap();
     app.state.db.wake_relay();
-    let first: Vec<EventEnvelope> = outbox::claim_for_publishing(&mut turn, 1).await.unwrap().into_iter().map(|(_, e)| e).collect();
+    let first: Vec<EventEnvelope> = app::audit::store::postgres::claim_for_publishing(&mut turn, 1).await.unwrap().into_iter().map(|(_, e)| e).collect();
     assert_eq!(first.len(), 1);
     tokio::time::sleep(Duration::from_millis(1200)).await;
     assert!(seen.try_recv().is_err(), "nothing was published past the batch of the relay holding the turn");

@@ -1,14 +1,13 @@
 //! The box office's busiest writes on PostgreSQL, one statement each.
 //!
 //! A hold, an order and an approved payment each change several tables, and their
-//! outbox event must commit with the change. The portable path (SQLite, in
-//! [`holds`](crate::orders::holds), [`service`](crate::orders::service) and
-//! [`payments`](crate::orders::payments)) does that
-//! in a transaction of several statements, which costs nothing in-process. Against a
-//! PostgreSQL server every statement is a round trip and every one of them is paid by
-//! both cores during an on-sale rush, so here each is a single statement of data-
-//! modifying CTEs: it commits on its own, all of it or nothing. The domain rules stay
-//! where they are; only these statements differ, and the test suite runs both paths.
+//! outbox event must commit with the change. The portable store ([`super::portable`],
+//! and the holds' transaction in [`holds`](crate::orders::holds)) does that in a
+//! transaction of several statements, which costs nothing in-process. Against a
+//! PostgreSQL server every statement is a round trip, and every one of them is paid by
+//! both cores during an on-sale rush, so here each is a single statement of
+//! data-modifying CTEs: it commits on its own, all of it or nothing. The domain rules stay
+//! in the domain; only these statements differ, and the test suite runs both stores.
 //! The hold statement ([`holds`]) serves a whole batch of requests, which
 //! [`hold_batches`](crate::orders::hold_batches) gathers.
 
@@ -21,12 +20,50 @@ use std::future::Future;
 use serde::Deserialize;
 use sqlx::Row;
 
+use super::{is_unique_violation, OrderStore, PlaceRequest, Placed, EVENT_SELLS};
 use crate::audit::event_types;
-use crate::audit::receipts::{self, Delivery};
-use crate::db::{new_id, Db};
+use crate::audit::receipts::{self, Delivery, Handled};
+use crate::db::{new_id, Db, DbFuture};
 use crate::orders::model::SeatLine;
-use crate::orders::placed::Placed;
 use crate::AppError;
+
+/// The PostgreSQL store.
+pub struct PostgresOrders;
+
+impl OrderStore for PostgresOrders {
+    fn place<'a>(&'a self, db: &'a Db, request: &'a PlaceRequest<'a>) -> DbFuture<'a, Option<Placed>> {
+        Box::pin(place_order(db, request))
+    }
+
+    fn approve<'a>(&'a self, db: &'a Db, order_id: &'a str, now: i64, delivery: &'a Delivery) -> DbFuture<'a, Handled> {
+        Box::pin(approve_payment(db, order_id, now, delivery))
+    }
+}
+
+async fn place_order(db: &Db, request: &PlaceRequest<'_>) -> Result<Option<Placed>, AppError> {
+    match place(db, request).await {
+        Ok(placed) => {
+            if placed.is_some() {
+                db.wake_relay();
+            }
+            Ok(placed)
+        }
+        // The same key, placed concurrently by a twin request: nothing was written.
+        Err(e) if is_unique_violation(&e) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn approve_payment(db: &Db, order_id: &str, now: i64, delivery: &Delivery) -> Result<Handled, AppError> {
+    Ok(match approve(db, order_id, now, delivery).await? {
+        Approval::Paid => {
+            db.wake_relay();
+            Handled::Recorded
+        }
+        Approval::NotPending => Handled::Recorded,
+        Approval::Duplicate => Handled::Duplicate,
+    })
+}
 
 /// How often a statement chosen as a deadlock victim is run before the error stands.
 /// Holds lock their seats in id order, but an order or a payment updates its own seats
@@ -106,27 +143,12 @@ pub(super) fn sorted_lines(mut lines: Vec<LineJson>) -> Result<Vec<SeatLine>, Ap
         .collect()
 }
 
-/// An order about to be placed: everything decided before the database is asked.
-pub(crate) struct PlaceRequest<'a> {
-    pub order_id: &'a str,
-    pub user_id: &'a str,
-    pub hold_id: &'a str,
-    pub idempotency_key: &'a str,
-    pub token: &'a str,
-    pub outcome: &'a str,
-    pub last4: &'a str,
-    pub now: i64,
-    pub payment_deadline: i64,
-    /// What the request asked for (see `service::request_fingerprint`).
-    pub fingerprint: &'a str,
-}
-
 /// Turns the user's active hold into a PENDING order: the hold is converted, the
 /// gateway token, the order, its lines and its `order.placed` event are written and the
 /// seats are marked as the order's, in one statement. `None` when the hold is not this
 /// user's, not active or expired (the caller finds out which). A second order with the
 /// same idempotency key fails on the unique key, and then nothing was written.
-pub(crate) async fn place(db: &Db, request: &PlaceRequest<'_>) -> Result<Option<Placed>, sqlx::Error> {
+async fn place(db: &Db, request: &PlaceRequest<'_>) -> Result<Option<Placed>, sqlx::Error> {
     let sql = format!(
         "WITH converted AS ( \
              UPDATE holds SET status = 'CONVERTED', updated_at = $1 \
@@ -157,7 +179,7 @@ pub(crate) async fn place(db: &Db, request: &PlaceRequest<'_>) -> Result<Option<
          FROM placed p JOIN events e ON e.id = p.event_id",
         order_placed = event_types::ORDER_PLACED,
         lines = lines_json("lines"),
-        event_sells = crate::orders::placed::EVENT_SELLS,
+        event_sells = EVENT_SELLS,
     );
     let sql = sql.as_str();
     let row = retrying_deadlocks("an order", move || {
@@ -190,7 +212,7 @@ pub(crate) async fn place(db: &Db, request: &PlaceRequest<'_>) -> Result<Option<
 }
 
 /// What an approved payment's statement did.
-pub(crate) enum Approval {
+enum Approval {
     /// The order was PENDING and is PAID now.
     Paid,
     /// The order was no longer PENDING: only the receipt was written.
@@ -203,7 +225,7 @@ pub(crate) enum Approval {
 /// admitted as processed, the order is PAID, the payment is stored, its seats are SOLD,
 /// and `payment.approved` and `order.paid` are written, in one statement. `order.paid`
 /// names the event and the number of seats, so the ticket consumer needs no read.
-pub(crate) async fn approve(db: &Db, order_id: &str, now: i64, delivery: &Delivery) -> Result<Approval, AppError> {
+async fn approve(db: &Db, order_id: &str, now: i64, delivery: &Delivery) -> Result<Approval, AppError> {
     let sql = format!(
         "WITH {admitted}, paid AS ( \
              UPDATE orders SET status = 'PAID', failure_reason = NULL, paid_at = $1, updated_at = $1 \

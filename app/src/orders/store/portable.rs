@@ -1,0 +1,151 @@
+//! The orders' writes in portable SQL: a write transaction of a few statements each,
+//! which costs nothing against an in-process SQLite (and runs on PostgreSQL too).
+
+use serde_json::json;
+use sqlx::Row;
+
+use super::{is_unique_violation, OrderStore, PlaceRequest, Placed, EVENT_SELLS};
+use crate::audit::receipts::{Delivery, Handled};
+use crate::audit::{event_types, outbox};
+use crate::db::{Db, DbFuture};
+use crate::orders::holds::stored::{seat_lines, HOLD_SEAT_LINES};
+use crate::AppError;
+
+/// The portable store (SQLite).
+pub struct PortableOrders;
+
+impl OrderStore for PortableOrders {
+    fn place<'a>(&'a self, db: &'a Db, request: &'a PlaceRequest<'a>) -> DbFuture<'a, Option<Placed>> {
+        Box::pin(place(db, request))
+    }
+
+    fn approve<'a>(&'a self, db: &'a Db, order_id: &'a str, now: i64, _delivery: &'a Delivery) -> DbFuture<'a, Handled> {
+        Box::pin(approve(db, order_id, now))
+    }
+}
+
+async fn place(db: &Db, request: &PlaceRequest<'_>) -> Result<Option<Placed>, AppError> {
+    let (now, hold_id) = (request.now, request.hold_id);
+    let mut tx = db.begin_write().await?;
+    // The hold must be this user's and active, and its event still selling.
+    let convert = format!(
+        "UPDATE holds SET status = 'CONVERTED', updated_at = $1 WHERE id = $2 AND status = 'ACTIVE' AND expires_at > $1 AND user_id = $3 \
+         AND {EVENT_SELLS}"
+    );
+    let converted = sqlx::query(&convert).bind(now).bind(hold_id).bind(request.user_id).execute(&mut *tx).await?.rows_affected();
+    if converted == 0 {
+        tx.rollback().await?;
+        return Ok(None);
+    }
+    let event = sqlx::query("SELECT e.id, e.title, e.slug, e.starts_at, e.currency FROM holds h JOIN events e ON e.id = h.event_id WHERE h.id = $1")
+        .bind(hold_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    let items = seat_lines(&mut *tx, HOLD_SEAT_LINES, hold_id).await?;
+    let placed = Placed {
+        event_id: event.try_get("id")?,
+        event_title: event.try_get("title")?,
+        event_slug: event.try_get("slug")?,
+        event_starts_at: event.try_get("starts_at")?,
+        total_cents: items.iter().map(|l| l.price_cents).sum(),
+        currency: event.try_get("currency")?,
+        items,
+    };
+    sqlx::query("INSERT INTO gateway_tokens (token, outcome, last4, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(request.token)
+        .bind(request.outcome)
+        .bind(request.last4)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    let inserted = sqlx::query(
+        "INSERT INTO orders (id, user_id, event_id, hold_id, idempotency_key, status, total_cents, currency, card_last4, \
+         payment_token, payment_deadline, created_at, updated_at, request_fingerprint) \
+         VALUES ($1, $2, $3, $4, $5, 'PENDING', $6, $7, $8, $9, $10, $11, $11, $12)",
+    )
+    .bind(request.order_id)
+    .bind(request.user_id)
+    .bind(&placed.event_id)
+    .bind(hold_id)
+    .bind(request.idempotency_key)
+    .bind(placed.total_cents)
+    .bind(&placed.currency)
+    .bind(request.last4)
+    .bind(request.token)
+    .bind(request.payment_deadline)
+    .bind(now)
+    .bind(request.fingerprint)
+    .execute(&mut *tx)
+    .await;
+    match inserted {
+        Ok(_) => {}
+        // The key was taken by a twin request: nothing is placed (the transaction rolls
+        // back as it is dropped).
+        Err(e) if is_unique_violation(&e) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    }
+    sqlx::query(
+        "INSERT INTO order_items (order_id, seat_id, section, row_label, number, price_cents) \
+         SELECT $1, seat_id, section, row_label, number, price_cents FROM hold_seats WHERE hold_id = $2",
+    )
+    .bind(request.order_id)
+    .bind(hold_id)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE event_seats SET order_id = $1, updated_at = $2 WHERE hold_id = $3 AND status = 'HELD'")
+        .bind(request.order_id)
+        .bind(now)
+        .bind(hold_id)
+        .execute(&mut *tx)
+        .await?;
+    let payload = json!({ "order_id": request.order_id, "user_id": request.user_id, "hold_id": hold_id });
+    outbox::record(&mut tx, event_types::ORDER_PLACED, request.order_id, &payload).await?;
+    tx.commit().await?;
+    db.wake_relay();
+    Ok(Some(placed))
+}
+
+async fn approve(db: &Db, order_id: &str, now: i64) -> Result<Handled, AppError> {
+    let mut tx = db.begin_write().await?;
+    let changed = sqlx::query(
+        "UPDATE orders SET status = 'PAID', failure_reason = NULL, paid_at = $1, updated_at = $1 WHERE id = $2 AND status = 'PENDING' \
+         AND EXISTS (SELECT 1 FROM events e WHERE e.id = orders.event_id AND e.status <> 'CANCELLED')",
+    )
+    .bind(now)
+    .bind(order_id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if changed == 0 {
+        tx.rollback().await?;
+        return Ok(Handled::Done);
+    }
+    let order = sqlx::query("SELECT event_id, total_cents, (SELECT COUNT(*) FROM order_items WHERE order_id = $1) AS seats FROM orders WHERE id = $1")
+        .bind(order_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    let (event_id, amount, seats): (String, i64, i64) = (order.try_get("event_id")?, order.try_get("total_cents")?, order.try_get("seats")?);
+    sqlx::query("INSERT INTO payments (id, order_id, status, reason, amount_cents, created_at) VALUES ($1, $2, 'APPROVED', NULL, $3, $4) ON CONFLICT (order_id) DO NOTHING")
+        .bind(crate::db::new_id())
+        .bind(order_id)
+        .bind(amount)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE event_seats SET status = 'SOLD', version = version + 1, updated_at = $1 WHERE order_id = $2 AND status = 'HELD'")
+        .bind(now)
+        .bind(order_id)
+        .execute(&mut *tx)
+        .await?;
+    outbox::record_all(
+        &mut tx,
+        &[
+            (event_types::PAYMENT_APPROVED, order_id, json!({ "order_id": order_id, "amount_cents": amount })),
+            (event_types::ORDER_PAID, order_id, json!({ "order_id": order_id, "event_id": event_id, "seats": seats })),
+        ],
+    )
+    .await?;
+    tx.commit().await?;
+    db.wake_relay();
+    Ok(Handled::Done)
+}
