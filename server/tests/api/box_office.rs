@@ -95,6 +95,40 @@ async fn same_key_same_order(app: &TestApp) {
     assert_eq!(res.status(), 422, "the Idempotency-Key header is required");
 }
 
+/// Twin requests with one key place one order, however they meet: at the same moment
+/// (one of them loses on the key), or after a declined payment put the seats back into
+/// the hold (the retry converts the hold again, then finds the key taken, and nothing it
+/// wrote stays).
+async fn twin_requests_with_one_key_place_one_order(app: &TestApp) {
+    let (event, seats) = app.event_with_seats(2).await;
+    let ana = app.customer("ana@example.com").await;
+    let h: Value = app.hold(&ana, &event, &seats[..1]).await.json().await.unwrap();
+    let hold_id = h["id"].as_str().unwrap().to_owned();
+    let twins = (0..6).map(|_| app.order(&ana, &hold_id, APPROVED, "twin-key"));
+    let answers = futures_util::future::join_all(twins).await;
+    let mut ids = Vec::new();
+    for res in answers {
+        assert_eq!(res.status(), 202);
+        ids.push(res.json::<Value>().await.unwrap()["id"].clone());
+    }
+    assert!(ids.windows(2).all(|w| w[0] == w[1]), "every twin answers the same order: {ids:?}");
+
+    let h: Value = app.hold(&ana, &event, &seats[1..]).await.json().await.unwrap();
+    let hold_id = h["id"].as_str().unwrap();
+    let declined: Value = app.order(&ana, hold_id, DECLINED, "retry-key").await.json().await.unwrap();
+    app.wait_for_status(&ana, declined["id"].as_str().unwrap(), "REJECTED").await;
+    let res = app.order(&ana, hold_id, DECLINED, "retry-key").await;
+    assert_eq!(res.status(), 202);
+    let again: Value = res.json().await.unwrap();
+    assert_eq!(again["id"], declined["id"], "the retry answers the first order");
+    assert_eq!(again["status"], "REJECTED");
+    let (_, h) = app.get(&ana, &format!("/holds/{hold_id}")).await;
+    assert_eq!(h["status"], "ACTIVE", "the retry left the hold as the refusal did");
+    let orders: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders").fetch_one(&app.state.db.pool).await.unwrap();
+    let tokens: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM gateway_tokens").fetch_one(&app.state.db.pool).await.unwrap();
+    assert_eq!((orders, tokens), (2, 2), "nothing of the losing twins or of the retry was kept");
+}
+
 async fn declined_then_approved(app: &TestApp) {
     let (event, seats) = app.event_with_seats(2).await;
     let ana = app.customer("ana@example.com").await;
@@ -289,6 +323,7 @@ on_both_backends!(
     huge_page_numbers_answer_empty_lists,
     hold_pay_and_get_tickets,
     same_key_same_order,
+    twin_requests_with_one_key_place_one_order,
     declined_then_approved,
     bad_payments_create_nothing,
     taken_seats_are_refused_all_or_nothing,

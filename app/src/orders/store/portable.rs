@@ -26,22 +26,20 @@ impl OrderStore for PortableOrders {
 
 async fn place(db: &Db, request: &PlaceRequest<'_>) -> Result<Option<Placed>, AppError> {
     let (now, hold_id) = (request.now, request.hold_id);
-    let mut tx = db.begin_write().await?;
-    // The hold must be this user's and active, and its event still selling.
-    let convert = format!(
-        "UPDATE holds SET status = 'CONVERTED', updated_at = $1 WHERE id = $2 AND status = 'ACTIVE' AND expires_at > $1 AND user_id = $3 \
-         AND {EVENT_SELLS}"
-    );
-    let converted = sqlx::query(&convert).bind(now).bind(hold_id).bind(request.user_id).execute(&mut *tx).await?.rows_affected();
-    if converted == 0 {
-        tx.rollback().await?;
+    // What the answer names, read before the write so that the one writer waits less: a
+    // hold's event and seats never change, and the write below checks the rest.
+    let Some(event) = sqlx::query(
+        "SELECT e.id, e.title, e.slug, e.starts_at, e.currency FROM holds h JOIN events e ON e.id = h.event_id \
+         WHERE h.id = $1 AND h.user_id = $2",
+    )
+    .bind(hold_id)
+    .bind(request.user_id)
+    .fetch_optional(&db.pool)
+    .await?
+    else {
         return Ok(None);
-    }
-    let event = sqlx::query("SELECT e.id, e.title, e.slug, e.starts_at, e.currency FROM holds h JOIN events e ON e.id = h.event_id WHERE h.id = $1")
-        .bind(hold_id)
-        .fetch_one(&mut *tx)
-        .await?;
-    let items = seat_lines(&mut *tx, HOLD_SEAT_LINES, hold_id).await?;
+    };
+    let items = seat_lines(&db.pool, HOLD_SEAT_LINES, hold_id).await?;
     let placed = Placed {
         event_id: event.try_get("id")?,
         event_title: event.try_get("title")?,
@@ -51,6 +49,17 @@ async fn place(db: &Db, request: &PlaceRequest<'_>) -> Result<Option<Placed>, Ap
         currency: event.try_get("currency")?,
         items,
     };
+    let mut tx = db.begin_write().await?;
+    // The hold must still be this user's and active, and its event still selling.
+    let convert = format!(
+        "UPDATE holds SET status = 'CONVERTED', updated_at = $1 WHERE id = $2 AND status = 'ACTIVE' AND expires_at > $1 AND user_id = $3 \
+         AND {EVENT_SELLS}"
+    );
+    let converted = sqlx::query(&convert).bind(now).bind(hold_id).bind(request.user_id).execute(&mut *tx).await?.rows_affected();
+    if converted == 0 {
+        tx.rollback().await?;
+        return Ok(None);
+    }
     sqlx::query("INSERT INTO gateway_tokens (token, outcome, last4, created_at) VALUES ($1, $2, $3, $4)")
         .bind(request.token)
         .bind(request.outcome)
