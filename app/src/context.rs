@@ -6,7 +6,7 @@ use http::request::Parts;
 use http::HeaderValue;
 use leptos::prelude::use_context;
 
-use crate::AppError;
+use crate::error::AppError;
 
 /// A piece of the server the request's context carries: the `Db`, `Arc<Accounts>`,
 /// `Arc<HoldDesk>`, `Gateway`, `Arc<TicketSigner>` or `Arc<TrustedProxies>`.

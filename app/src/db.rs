@@ -12,7 +12,7 @@ use tokio::sync::Notify;
 use sqlx::any::{AnyPoolOptions, AnyConnectOptions};
 use sqlx::{AnyPool, Executor};
 
-use crate::AppError;
+use crate::error::AppError;
 
 pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
 

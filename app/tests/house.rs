@@ -5,6 +5,8 @@
 //! - Shared pieces (`error`, `db`, `net`, `context`, `paging`, `time_fmt`, `ui`) import no
 //!   domain; a domain imports only lower domains, and never their pages or server
 //!   functions; nothing below the top imports `state` (`AppState` is put together there).
+//! - No file takes a name from the crate root (`lib.rs`, the face the server and the
+//!   browser see), but from the file that defines it.
 //!
 //! Imports are read from `use crate::…` and `super::…` paths and from `crate::…` paths in
 //! the code, and resolved to the file that defines the module they name.
@@ -257,6 +259,28 @@ fn imports_run_down_the_floors() {
         }
     }
     assert!(wrong.is_empty(), "imports against the floors: {wrong:#?}");
+}
+
+/// `lib.rs` is the crate's face: it names what the server and the browser take
+/// (`app::AppError`, `app::App`), and it is the top of the house, since it re-exports the
+/// routes. Inside the crate a name is taken from the file that defines it
+/// (`crate::error::AppError`), never from the face, or every room would import the top.
+#[test]
+fn no_file_takes_names_from_the_crate_root() {
+    let tree = Tree::read(&crate_src("src"));
+    let mut wrong = Vec::new();
+    for (module, path) in &tree.files {
+        if module.is_empty() {
+            continue;
+        }
+        let text = std::fs::read_to_string(path).unwrap();
+        for target in paths_in(&text) {
+            if target.first().map(String::as_str) == Some("crate") && target.len() > 1 && tree.resolve(&target[1..]).is_none() {
+                wrong.push(format!("{} takes crate::{}", show(module), show(&target[1..])));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "names taken from lib.rs instead of the file that defines them: {wrong:#?}");
 }
 
 #[test]

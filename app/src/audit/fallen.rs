@@ -8,7 +8,7 @@ use sqlx::Row;
 use crate::audit::outbox::{envelope_from_row, EVENT_COLUMNS};
 use crate::audit::{event_types, EventEnvelope};
 use crate::db::Db;
-use crate::AppError;
+use crate::error::AppError;
 
 /// An event and the consumer that still has to finish it.
 #[derive(Debug, Clone)]

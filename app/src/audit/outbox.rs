@@ -7,7 +7,7 @@ use sqlx::Row;
 
 use crate::audit::EventEnvelope;
 use crate::db::{from_ms, new_id, now_ms, Db, Tx};
-use crate::AppError;
+use crate::error::AppError;
 
 /// Records a domain event in the same transaction as the change it describes.
 pub async fn record(

@@ -4,7 +4,7 @@ use sqlx::Row;
 
 use crate::audit::ReceiptState;
 use crate::db::{now_ms, Db};
-use crate::AppError;
+use crate::error::AppError;
 
 /// What to do with a delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::catalog::{EventDetail, EventFilter, EventSummary, Facets, HomeEvents, Page, SeatView};
-use crate::AppError;
+use crate::error::AppError;
 
 #[server(endpoint = "catalog_home")]
 pub async fn load_home() -> Result<HomeEvents, AppError> {

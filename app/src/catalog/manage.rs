@@ -6,8 +6,7 @@ use time::OffsetDateTime;
 use crate::catalog::rules::{layout_sections, slug_reads_as_id, slugify};
 use crate::catalog::EventStatus;
 use crate::db::{new_id, now_ms, to_ms, Db, Tx};
-use crate::error::FieldErrors;
-use crate::AppError;
+use crate::error::{AppError, FieldErrors};
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct NewSection {

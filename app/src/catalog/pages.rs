@@ -6,7 +6,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::catalog::api::{get_event, get_seats, list_events, load_facets, load_home};
-use crate::AppError;
+use crate::error::AppError;
 use crate::catalog::art::EventArt;
 use crate::catalog::rules::{category_label, filter_query};
 use crate::catalog::{EventDetail, EventFilter, EventStatus, EventSummary, SeatView};
@@ -191,7 +191,7 @@ pub fn EventPage(picker: SeatPicker) -> impl IntoView {
         <Suspense fallback=|| view! { <p class="muted">"Loading event…"</p> }>
             {move || event.get().map(|result| match result {
                 Ok(detail) => view! { <EventDetails detail seats picker/> }.into_any(),
-                Err(crate::AppError::NotFound) => view! { <crate::ui::not_found::NotFound/> }.into_any(),
+                Err(crate::error::AppError::NotFound) => view! { <crate::ui::not_found::NotFound/> }.into_any(),
                 Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
             })}
         </Suspense>

@@ -8,7 +8,7 @@ use crate::catalog::{
     EventDetail, EventFilter, EventStatus, EventSummary, Facets, HomeEvents, Page, SeatStatus, SeatView, SectionPrice, Venue,
 };
 use crate::db::{from_ms, now_ms, to_ms, Db};
-use crate::AppError;
+use crate::error::AppError;
 
 /// Columns read into an [`EventSummary`], from `events e JOIN venues v`.
 const SUMMARY_COLUMNS: &str = "e.id, e.slug, e.title, e.category, v.name AS venue_name, v.city, e.starts_at, e.ends_at, \

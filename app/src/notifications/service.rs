@@ -4,7 +4,7 @@ use sqlx::Row;
 use crate::audit::{event_types, outbox, EventEnvelope};
 use crate::db::{from_ms, new_id, now_ms, Db};
 use crate::notifications::Notification;
-use crate::AppError;
+use crate::error::AppError;
 
 /// What to tell a user, derived from a source event.
 pub struct NewNotification<'a> {

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use crate::orders::model::{Hold, Order};
 use crate::paging::Page;
-use crate::AppError;
+use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
 use crate::{context::piece, db::Db, users::signed_in::require_user};

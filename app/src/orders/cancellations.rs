@@ -14,7 +14,7 @@ use sqlx::Row;
 
 use crate::audit::{event_types, outbox};
 use crate::db::{now_ms, Db};
-use crate::AppError;
+use crate::error::AppError;
 
 /// Why orders of a cancelled event were cancelled or refunded.
 pub const EVENT_CANCELLED_REASON: &str = "The event was cancelled.";

@@ -39,7 +39,7 @@ use tokio::sync::{oneshot, OnceCell, OwnedSemaphorePermit, Semaphore};
 use crate::db::Db;
 use crate::orders::holds::stored::{HoldOutcome, HoldRequest};
 use crate::orders::store::postgres::{event_seat_ids, hold_batch};
-use crate::AppError;
+use crate::error::AppError;
 
 /// Batch statements in flight at once, each on a connection of the batches' own.
 const BATCHES_AT_ONCE: usize = 4;

@@ -5,7 +5,7 @@ use sqlx::Row;
 
 use crate::db::Db;
 use crate::orders::model::PaymentInput;
-use crate::AppError;
+use crate::error::AppError;
 
 /// What an order request asks for, beside its card.
 pub(crate) struct OrderRequest<'a> {

@@ -12,7 +12,7 @@ use crate::db::{new_id, now_ms, Db};
 use crate::orders::holds::release_seats_of_hold;
 use crate::orders::rules::{after_refusal, AfterRefusal, CardOutcome};
 use crate::orders::store::OrderStore;
-use crate::AppError;
+use crate::error::AppError;
 
 /// The simulated payment gateway: it answers about a card's token after `delay`.
 #[derive(Debug, Clone, Copy)]

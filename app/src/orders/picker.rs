@@ -10,7 +10,7 @@ use crate::orders::api::{HoldBest, HoldSeats};
 use crate::orders::seatmap::SeatMap;
 use crate::time_fmt::money;
 use crate::ui::ErrorNotice;
-use crate::AppError;
+use crate::error::AppError;
 
 /// The picker of an event page (see `catalog::pages::SeatPicker`).
 pub fn seat_picker(detail: EventDetail, seats: Resource<Result<Vec<SeatView>, AppError>>) -> AnyView {

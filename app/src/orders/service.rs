@@ -16,7 +16,7 @@ use crate::orders::payments::Gateway;
 use crate::orders::rules;
 use crate::orders::store::{OrderStore, PlaceRequest, Placed};
 use crate::users::User;
-use crate::AppError;
+use crate::error::AppError;
 
 fn today() -> (i32, u8) {
     let now = time::OffsetDateTime::now_utc();

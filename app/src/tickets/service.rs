@@ -12,7 +12,7 @@ pub use crate::tickets::store::PaidOrder;
 use crate::tickets::store::TicketStore;
 use crate::tickets::{Revocation, Ticket, TicketStatus};
 use crate::users::User;
-use crate::AppError;
+use crate::error::AppError;
 
 /// Issues, through `store`, one ticket per seat of a paid order. Idempotent: seats that
 /// already have a ticket are skipped, so a redelivered `order.paid` issues nothing twice.

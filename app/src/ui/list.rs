@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::paging::Page;
 use crate::ui::{Failure, PageTitle, Pager};
-use crate::AppError;
+use crate::error::AppError;
 
 #[component]
 pub fn MyListPage<T, L, Fut>(

@@ -12,7 +12,7 @@ pub use title::PageTitle;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::AppError;
+use crate::error::AppError;
 
 /// The message for one field, if the last submission was refused because of it.
 pub fn field_error<T>(result: Option<Result<T, AppError>>, field: &str) -> Option<String> {

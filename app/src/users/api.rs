@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::paging::Page;
 use crate::users::User;
-use crate::AppError;
+use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
 use crate::{

@@ -18,7 +18,7 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::AppError;
+use crate::error::AppError;
 
 pub const PAIR_FAILURES: u32 = 10;
 pub const PAIR_FORGIVE: Duration = Duration::from_secs(30);

@@ -7,7 +7,7 @@ use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher as _,
 use argon2::{Algorithm, Argon2, Params, Version};
 use tokio::sync::Semaphore;
 
-use crate::AppError;
+use crate::error::AppError;
 
 /// OWASP's minimum for argon2id: 19 MiB, 2 iterations, 1 lane.
 fn argon2() -> Argon2<'static> {

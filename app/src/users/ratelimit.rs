@@ -55,8 +55,8 @@ impl RateLimiter {
     }
 
     /// [`check`](Self::check) as a domain error: 429 with the wait.
-    pub fn admit(&self, key: &str) -> Result<(), crate::AppError> {
-        self.check(key).map_err(|retry_after_secs| crate::AppError::RateLimited { retry_after_secs })
+    pub fn admit(&self, key: &str) -> Result<(), crate::error::AppError> {
+        self.check(key).map_err(|retry_after_secs| crate::error::AppError::RateLimited { retry_after_secs })
     }
 
     /// Forgets `key`, e.g. after a successful login.

@@ -5,7 +5,7 @@ use sqlx::Row;
 
 use crate::db::from_ms;
 use crate::users::{Role, User};
-use crate::AppError;
+use crate::error::AppError;
 
 /// Columns read into a [`User`], from `users` aliased as `u`.
 pub const USER_COLUMNS: &str = "u.id, u.email, u.display_name, u.role, u.active, u.skills, u.created_at";

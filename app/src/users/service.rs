@@ -7,14 +7,13 @@ use sqlx::Row;
 
 use crate::audit::{event_types, outbox};
 use crate::db::{from_ms, new_id, now_ms, Db};
-use crate::error::FieldErrors;
+use crate::error::{AppError, FieldErrors};
 use crate::paging::Page;
 use crate::users::accounts::Accounts;
 use crate::users::password::PasswordHasher;
 use crate::users::rules::{self, canonical_email, normalize_email};
 use crate::users::session::{self, SessionKind};
 use crate::users::{Role, User};
-use crate::AppError;
 
 pub use crate::users::rows::{user_from_row, USER_COLUMNS};
 

@@ -13,7 +13,7 @@ use sqlx::Row;
 use crate::db::{now_ms, Db};
 use crate::users::rows::{user_from_row, USER_COLUMNS};
 use crate::users::User;
-use crate::AppError;
+use crate::error::AppError;
 
 pub const COOKIE_NAME: &str = "taquilla_session";
 

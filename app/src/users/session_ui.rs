@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use crate::users::api::{Login, Logout};
 use crate::users::User;
-use crate::AppError;
+use crate::error::AppError;
 
 /// The signed-in user and the actions that change who it is, provided once for every
 /// page. They live here, above the pages, so that the user is loaded again when one

@@ -6,7 +6,7 @@ use crate::context::{piece, request_parts};
 use crate::db::Db;
 use crate::users::accounts::Accounts;
 use crate::users::{session, User};
-use crate::AppError;
+use crate::error::AppError;
 
 /// The signed-in user of the current request, if any.
 pub async fn current_user() -> Result<Option<User>, AppError> {

@@ -8,7 +8,7 @@ pub mod postgres;
 
 use crate::audit::EventEnvelope;
 use crate::db::{Db, DbFuture, Tx};
-use crate::AppError;
+use crate::error::AppError;
 
 /// The event log's work that differs between the backends.
 pub trait EventStore: Send + Sync + 'static {

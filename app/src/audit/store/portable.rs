@@ -5,7 +5,7 @@ use super::{Claim, EventStore, Turn};
 use crate::audit::outbox::{envelope_from_row, EVENT_COLUMNS};
 use crate::audit::EventEnvelope;
 use crate::db::{now_ms, Db, DbFuture, Tx};
-use crate::AppError;
+use crate::error::AppError;
 
 /// The portable store (SQLite).
 pub struct PortableEvents;

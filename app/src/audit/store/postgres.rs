@@ -6,7 +6,7 @@ use super::{Claim, EventStore, Turn};
 use crate::audit::outbox::{envelope_from_row, EVENT_COLUMNS};
 use crate::audit::EventEnvelope;
 use crate::db::{now_ms, Db, DbFuture, Tx};
-use crate::AppError;
+use crate::error::AppError;
 
 /// The PostgreSQL store.
 pub struct PostgresEvents;

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use time::{macros::format_description, OffsetDateTime, PrimitiveDateTime};
 
 use crate::catalog::{SalesReport, VenueView};
-use crate::AppError;
+use crate::error::AppError;
 use leptos::prelude::*;
 
 /// One section row of the venue form, as typed.

@@ -5,7 +5,7 @@ use sqlx::Row;
 use crate::catalog::organizer::service::require_owner;
 use crate::db::Db;
 use crate::users::User;
-use crate::AppError;
+use crate::error::AppError;
 
 /// One CSV field, always quoted (a spreadsheet that splits on `;` or tabs still sees one
 /// cell), with embedded quotes doubled, and never starting a formula: a field that

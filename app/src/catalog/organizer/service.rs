@@ -10,9 +10,8 @@ use crate::catalog::rules::{slug_reads_as_id, slugify};
 pub use crate::catalog::{SectionView, VenueView};
 use crate::catalog::{EventDetail, EventStatus, SalesReport};
 use crate::db::{now_ms, Db};
-use crate::error::FieldErrors;
+use crate::error::{AppError, FieldErrors};
 use crate::users::{Role, User};
-use crate::AppError;
 
 fn require_organizer(user: &User) -> Result<(), AppError> {
     match user.role {

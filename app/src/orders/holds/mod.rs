@@ -18,7 +18,7 @@ use crate::orders::model::{Hold, HoldStatus};
 use crate::orders::rules::{best_seats, check_seat_request, SeatSpot};
 use crate::users::ratelimit::RateLimiter;
 use crate::users::User;
-use crate::AppError;
+use crate::error::AppError;
 
 pub use stored::seat_lines;
 use stored::{uuid, HoldOutcome, HoldRequest, HOLD_SEAT_LINES};

@@ -7,7 +7,7 @@ use sqlx::Row;
 use super::stored::{seat_lines, HoldEvent, HoldOutcome, HoldRequest, HOLD_EVENT_COLUMNS, HOLD_SEAT_LINES, SEATS_OF_BUYER};
 use crate::audit::{event_types, outbox};
 use crate::db::Db;
-use crate::AppError;
+use crate::error::AppError;
 
 /// The portable hold (SQLite): one write transaction of a few statements. SQLite has one
 /// writer at a time (`BEGIN IMMEDIATE`), so a plain conditional update cannot race.

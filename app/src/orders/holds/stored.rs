@@ -6,7 +6,7 @@ use sqlx::Row;
 use uuid::Uuid;
 
 use crate::orders::model::SeatLine;
-use crate::AppError;
+use crate::error::AppError;
 
 pub(crate) fn uuid(s: String) -> Result<Uuid, AppError> {
     s.parse().map_err(|_| AppError::Internal)

@@ -9,7 +9,7 @@ use crate::audit::receipts::{Delivery, Handled};
 use crate::audit::{event_types, outbox};
 use crate::db::{Db, DbFuture};
 use crate::orders::holds::stored::{seat_lines, HOLD_SEAT_LINES};
-use crate::AppError;
+use crate::error::AppError;
 
 /// The portable store (SQLite).
 pub struct PortableOrders;

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::audit::receipts::{Delivery, Handled};
 use crate::db::{Db, DbFuture};
 use crate::tickets::signing::TicketSigner;
-use crate::AppError;
+use crate::error::AppError;
 
 /// The ticket issue, which differs between the backends.
 pub trait TicketStore: Send + Sync + 'static {

@@ -9,7 +9,7 @@ use crate::audit::receipts::{Delivery, Handled};
 use crate::audit::{event_types, outbox};
 use crate::db::{now_ms, Db, DbFuture};
 use crate::tickets::signing::TicketSigner;
-use crate::AppError;
+use crate::error::AppError;
 
 /// The portable store (SQLite).
 pub struct PortableTickets;

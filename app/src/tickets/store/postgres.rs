@@ -9,7 +9,7 @@ use crate::audit::event_types;
 use crate::audit::receipts::{self, Delivery, Handled};
 use crate::db::{now_ms, Db, DbFuture};
 use crate::tickets::signing::TicketSigner;
-use crate::AppError;
+use crate::error::AppError;
 
 /// The PostgreSQL store.
 pub struct PostgresTickets;

@@ -7,7 +7,7 @@ use super::{retrying_deadlocks, sorted_lines, LineJson, LINE_OBJECT};
 use crate::audit::event_types;
 use crate::db::{new_id, now_ms, Db};
 use crate::orders::holds::stored::{HoldEvent, HoldOutcome, HoldRequest};
-use crate::AppError;
+use crate::error::AppError;
 
 /// One request's answer in a batch statement's `results`.
 #[derive(Deserialize)]

@@ -25,7 +25,7 @@ use crate::audit::event_types;
 use crate::audit::receipts::{self, Delivery, Handled};
 use crate::db::{new_id, Db, DbFuture};
 use crate::orders::model::SeatLine;
-use crate::AppError;
+use crate::error::AppError;
 
 /// The PostgreSQL store.
 pub struct PostgresOrders;
