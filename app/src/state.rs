@@ -71,8 +71,10 @@ pub struct AppState {
     pub event_store: Arc<dyn EventStore>,
 }
 
-/// The stores of `backend`: the one place that asks which database this is, besides the
-/// database handle itself and the hold desk's way of deciding holds.
+/// The stores of `backend`, all three of one backend: the event store's
+/// `handlers_admit_deliveries` holds only for the order and ticket stores beside it. The
+/// backend is asked here, by the database handle itself, by the hold desk (how holds are
+/// decided) and at start-up (whether the workers get a pool of their own).
 fn stores_for(backend: Backend) -> (Arc<dyn OrderStore>, Arc<dyn TicketStore>, Arc<dyn EventStore>) {
     match backend {
         Backend::Sqlite => (Arc::new(PortableOrders), Arc::new(PortableTickets), Arc::new(PortableEvents)),

@@ -2,7 +2,8 @@
 //! (a write transaction of a few statements) and a PostgreSQL one (one statement each),
 //! chosen once at start-up ([`AppState`](crate::state)). The domain decides before it
 //! asks and explains afterwards ([`service`](crate::orders::service),
-//! [`payments`](crate::orders::payments)); a store only writes.
+//! [`payments`](crate::orders::payments)); a store writes, reading only what its answer
+//! names.
 
 pub mod portable;
 pub mod postgres;

@@ -88,9 +88,11 @@ async fn place(db: &Db, request: &PlaceRequest<'_>) -> Result<Option<Placed>, Ap
     .await;
     match inserted {
         Ok(_) => {}
-        // The key was taken by a twin request: nothing is placed (the transaction rolls
-        // back as it is dropped).
-        Err(e) if is_unique_violation(&e) => return Ok(None),
+        // The key was taken by a twin request: nothing is placed.
+        Err(e) if is_unique_violation(&e) => {
+            tx.rollback().await?;
+            return Ok(None);
+        }
         Err(e) => return Err(e.into()),
     }
     sqlx::query(

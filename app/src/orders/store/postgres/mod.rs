@@ -146,8 +146,9 @@ pub(super) fn sorted_lines(mut lines: Vec<LineJson>) -> Result<Vec<SeatLine>, Ap
 /// Turns the user's active hold into a PENDING order: the hold is converted, the
 /// gateway token, the order, its lines and its `order.placed` event are written and the
 /// seats are marked as the order's, in one statement. `None` when the hold is not this
-/// user's, not active or expired (the caller finds out which). A second order with the
-/// same idempotency key fails on the unique key, and then nothing was written.
+/// user's, not active, expired, or its event no longer sells (the caller finds out
+/// which). A second order with the same idempotency key fails on the unique key, and then
+/// nothing was written.
 async fn place(db: &Db, request: &PlaceRequest<'_>) -> Result<Option<Placed>, sqlx::Error> {
     let sql = format!(
         "WITH converted AS ( \
