@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use crate::catalog::rules::{layout_sections, slug_reads_as_id, slugify};
+use crate::catalog::rules::{has_control, layout_sections, slug_reads_as_id, slugify};
 use crate::catalog::EventStatus;
 use crate::db::{new_id, now_ms, to_ms, Db, Tx};
 use crate::error::{AppError, FieldErrors};
@@ -37,11 +37,6 @@ pub const MAX_VENUE_NAME: usize = 120;
 pub const MAX_CITY: usize = 80;
 pub const MAX_ADDRESS: usize = 200;
 pub const MAX_SECTION_NAME: usize = 60;
-
-/// Text a person typed on one line: no control characters (newlines, tabs, escapes).
-fn has_control(text: &str) -> bool {
-    text.chars().any(char::is_control)
-}
 
 pub fn check_venue(v: &NewVenue) -> FieldErrors {
     let mut errors = FieldErrors::new();

@@ -109,6 +109,18 @@ pub fn encode(value: &str) -> String {
     out
 }
 
+/// Whether text a person typed on one line holds a control character (a newline, a tab,
+/// an escape).
+pub fn has_control(text: &str) -> bool {
+    text.chars().any(char::is_control)
+}
+
+/// Whether text of several lines holds a control character other than its line breaks
+/// and tabs.
+pub fn has_control_besides_lines(text: &str) -> bool {
+    text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+}
+
 /// A URL-safe slug: lowercase ASCII letters, digits and single dashes.
 pub fn slugify(title: &str) -> String {
     let mut slug = String::new();

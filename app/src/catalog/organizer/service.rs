@@ -6,7 +6,7 @@ use sqlx::Row;
 use time::OffsetDateTime;
 
 use crate::catalog::manage::{create_event, create_venue, NewEvent, NewVenue};
-use crate::catalog::rules::{slug_reads_as_id, slugify};
+use crate::catalog::rules::{has_control, has_control_besides_lines, slug_reads_as_id, slugify};
 pub use crate::catalog::{SectionView, VenueView};
 use crate::catalog::{EventDetail, EventStatus, SalesReport};
 use crate::db::{now_ms, Db};
@@ -116,20 +116,29 @@ fn default_seat_limit() -> i64 {
     crate::catalog::rules::DEFAULT_SEATS_PER_BUYER
 }
 
+const TITLE_ON_ONE_LINE: &str = "Write the title on one line, without control characters.";
+const DESCRIPTION_AS_TEXT: &str = "The description can have line breaks, but no other control characters.";
+
 /// Checks an event against its venue's sections (every section needs a price).
 pub fn check_event(e: &EventInput, sections: &[String], now: OffsetDateTime) -> FieldErrors {
     let mut errors = FieldErrors::new();
     if e.title.trim().is_empty() || e.title.chars().count() > 120 {
         errors.insert("title".into(), "Give the event a title of up to 120 characters.".into());
+    } else if has_control(&e.title) {
+        errors.insert("title".into(), TITLE_ON_ONE_LINE.into());
     } else if slug_reads_as_id(&slugify(&e.title)) {
         errors.insert("title".into(), "This title reads as an event id; add a word to it.".into());
     }
     if e.description.chars().count() > 4000 {
         errors.insert("description".into(), "Keep the description under 4000 characters.".into());
+    } else if has_control_besides_lines(&e.description) {
+        errors.insert("description".into(), DESCRIPTION_AS_TEXT.into());
     }
     let category = e.category.trim();
     if category.is_empty() || category.chars().count() > 40 {
         errors.insert("category".into(), "Give a category of up to 40 characters.".into());
+    } else if has_control(category) {
+        errors.insert("category".into(), "Write the category on one line, without control characters.".into());
     }
     if e.starts_at <= now {
         errors.insert("starts_at".into(), "The event must start in the future.".into());
@@ -243,9 +252,13 @@ pub async fn update_event(db: &Db, user: &User, event_id: &str, patch: &EventPat
     }
     if patch.title.as_deref().is_some_and(|t| t.trim().is_empty() || t.chars().count() > 120) {
         errors.insert("title".into(), "Give the event a title of up to 120 characters.".into());
+    } else if patch.title.as_deref().is_some_and(has_control) {
+        errors.insert("title".into(), TITLE_ON_ONE_LINE.into());
     }
     if patch.description.as_deref().is_some_and(|d| d.chars().count() > 4000) {
         errors.insert("description".into(), "Keep the description under 4000 characters.".into());
+    } else if patch.description.as_deref().is_some_and(has_control_besides_lines) {
+        errors.insert("description".into(), DESCRIPTION_AS_TEXT.into());
     }
     if let Some(message) = patch.max_seats_per_buyer.and_then(crate::catalog::rules::check_seats_per_buyer) {
         errors.insert("max_seats_per_buyer".into(), message);
@@ -374,6 +387,21 @@ mod tests {
         assert!(errors.contains_key("currency") && errors.contains_key("title"));
         let id_title = EventInput { title: uuid::Uuid::new_v4().to_string(), ..input() };
         assert!(check_event(&id_title, &sections, now).contains_key("title"), "a title whose slug reads as an id");
+    }
+
+    #[test]
+    fn titles_and_descriptions_hold_no_control_characters() {
+        let now = datetime!(2029-01-01 0:00 UTC);
+        let sections = vec!["a".to_string(), "b".to_string()];
+        for title in ["Jazz\nnight", "Jazz\u{1b}[31m night", "Jazz\u{0} night", "Jazz\tnight"] {
+            let event = EventInput { title: title.into(), ..input() };
+            assert!(check_event(&event, &sections, now).contains_key("title"), "{title:?}");
+        }
+        let escaped = EventInput { category: "jazz\u{7}".into(), description: "Doors at 19:00.\u{1b}[2J".into(), ..input() };
+        let errors = check_event(&escaped, &sections, now);
+        assert!(errors.contains_key("category") && errors.contains_key("description"), "{errors:?}");
+        let lines = EventInput { description: "Doors at 19:00.\r\nNo re-entry.\n\tBar open.".into(), ..input() };
+        assert!(check_event(&lines, &sections, now).is_empty(), "a description keeps its line breaks");
     }
 
     #[test]
