@@ -8,9 +8,10 @@ use sqlx::Row;
 
 use crate::audit::receipts::{Delivery, Handled};
 use crate::audit::{event_types, outbox};
-use crate::db::{new_id, now_ms, Db};
+use crate::db::{now_ms, Db};
 use crate::orders::holds::release_seats_of_hold;
 use crate::orders::rules::{after_refusal, AfterRefusal, CardOutcome};
+use crate::orders::store::portable::record_payment;
 use crate::orders::store::OrderStore;
 use crate::error::AppError;
 
@@ -94,14 +95,7 @@ async fn refuse(db: &Db, refused: &Refused<'_>, now: i64) -> Result<Handled, App
         tx.rollback().await?;
         return Ok(Handled::Done);
     }
-    sqlx::query("INSERT INTO payments (id, order_id, status, reason, amount_cents, created_at) VALUES ($1, $2, 'DECLINED', $3, $4, $5) ON CONFLICT (order_id) DO NOTHING")
-        .bind(new_id())
-        .bind(order_id)
-        .bind(reason)
-        .bind(refused.amount)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+    record_payment(&mut tx, order_id, Some(reason), refused.amount, now).await?;
     match after_refusal(refused.hold_expires_at, now) {
         AfterRefusal::BackToHold => {
             sqlx::query("UPDATE holds SET status = 'ACTIVE', updated_at = $1 WHERE id = $2 AND status = 'CONVERTED'")

@@ -7,7 +7,7 @@ use sqlx::Row;
 use super::{is_unique_violation, OrderStore, PlaceRequest, Placed, EVENT_SELLS};
 use crate::audit::receipts::{Delivery, Handled};
 use crate::audit::{event_types, outbox};
-use crate::db::{Db, DbFuture};
+use crate::db::{new_id, Db, DbFuture, Tx};
 use crate::orders::holds::stored::{seat_lines, HOLD_SEAT_LINES};
 use crate::error::AppError;
 
@@ -136,13 +136,7 @@ async fn approve(db: &Db, order_id: &str, now: i64) -> Result<Handled, AppError>
         .fetch_one(&mut *tx)
         .await?;
     let (event_id, amount, seats): (String, i64, i64) = (order.try_get("event_id")?, order.try_get("total_cents")?, order.try_get("seats")?);
-    sqlx::query("INSERT INTO payments (id, order_id, status, reason, amount_cents, created_at) VALUES ($1, $2, 'APPROVED', NULL, $3, $4) ON CONFLICT (order_id) DO NOTHING")
-        .bind(crate::db::new_id())
-        .bind(order_id)
-        .bind(amount)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+    record_payment(&mut tx, order_id, None, amount, now).await?;
     sqlx::query("UPDATE event_seats SET status = 'SOLD', version = version + 1, updated_at = $1 WHERE order_id = $2 AND status = 'HELD'")
         .bind(now)
         .bind(order_id)
@@ -159,4 +153,19 @@ async fn approve(db: &Db, order_id: &str, now: i64) -> Result<Handled, AppError>
     tx.commit().await?;
     db.wake_relay();
     Ok(Handled::Done)
+}
+
+/// Stores the gateway's answer about an order's payment in `tx`: approved, or declined
+/// for `reason`. An order has one payment; a second answer is ignored.
+pub(crate) async fn record_payment(tx: &mut Tx, order_id: &str, reason: Option<&str>, amount: i64, now: i64) -> Result<(), AppError> {
+    sqlx::query("INSERT INTO payments (id, order_id, status, reason, amount_cents, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (order_id) DO NOTHING")
+        .bind(new_id())
+        .bind(order_id)
+        .bind(if reason.is_none() { "APPROVED" } else { "DECLINED" })
+        .bind(reason)
+        .bind(amount)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
