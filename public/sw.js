@@ -20,7 +20,7 @@
  *   /api/ and anything not GET or not same-origin: not handled (network only)
  *   navigations: network first; a good, storable answer is copied to "pages"
  *     (an unstorable one removes any older copy of that page); offline answers
- *     the cached copy of that page, else /offline.html
+ *     the cached copy of that page, else the offline page in the visitor's language
  *   /pkg/ files whose name carries a content hash (cargo-leptos hash-files) and
  *     /icons/: cache first, stored on a miss
  *   /pkg/ files without a hash: network first, cache as fallback (their URL
@@ -28,7 +28,7 @@
  *   other same-origin GETs: network, cache as fallback
  *
  * Bump VERSION when this file or the precache list changes; activate removes
- * every other "taquilla-" cache. (v2: caches of v1 may hold signed-in pages.)
+ * every other "taquilla-" cache. (v2: caches of v1 may hold signed-in pages; v3: one offline page per language.)
  *
  * Messages the page may post to the worker:
  *   { type: 'SKIP_WAITING' }  activate a waiting worker now
@@ -37,16 +37,24 @@
  */
 'use strict';
 
-const VERSION = 'v2';
+const VERSION = 'v3';
 const PREFIX = 'taquilla-';
 const PRECACHE = `${PREFIX}precache-${VERSION}`;
 const STATIC_CACHE = `${PREFIX}static-${VERSION}`;
 const PAGES_CACHE = `${PREFIX}pages-${VERSION}`;
 const CURRENT_CACHES = [PRECACHE, STATIC_CACHE, PAGES_CACHE];
 
-const OFFLINE_URL = '/offline.html';
+// The offline page, one copy per language; the one shown is in the language of the last
+// page the network answered (its Content-Language), else the browser's.
+const LANGUAGES = ['es', 'en'];
+const offlineUrl = (lang) => `/offline.html?lang=${lang}`;
+let pageLanguage = null;
+function offlineLanguage() {
+  const wanted = (pageLanguage || (self.navigator && self.navigator.language) || 'es').slice(0, 2).toLowerCase();
+  return LANGUAGES.includes(wanted) ? wanted : LANGUAGES[0];
+}
 const PRECACHE_URLS = [
-  OFFLINE_URL,
+  ...LANGUAGES.map(offlineUrl),
   '/manifest.webmanifest',
   '/favicon.svg',
   '/icons/icon.svg',
@@ -151,6 +159,8 @@ async function navigate(event) {
   try {
     const preloaded = await event.preloadResponse;
     const response = preloaded || (await fetch(request));
+    const language = response && response.headers.get('content-language');
+    if (language) pageLanguage = language;
     if (isCacheablePage(request, response)) {
       const copy = response.clone();
       event.waitUntil(storePage(request, copy));
@@ -162,7 +172,7 @@ async function navigate(event) {
     const cache = await caches.open(PAGES_CACHE);
     const cached = (await cache.match(request, { ignoreVary: true })) || (await cache.match(pageKey(request)));
     if (cached) return cached;
-    return (await caches.match(OFFLINE_URL)) || offlineResponse();
+    return (await caches.match(offlineUrl(offlineLanguage()))) || offlineResponse();
   }
 }
 

@@ -9,17 +9,19 @@ use serde::{Deserialize, Serialize};
 use server_fn::codec::JsonEncoding;
 use server_fn::error::{FromServerFnError, ServerFnErrorErr};
 
-/// Field name → human-readable message.
-pub type FieldErrors = BTreeMap<String, String>;
+use crate::i18n::{msg, I18n, Msg, Text};
+
+/// Field name → the message for a person, put into words where it is shown.
+pub type FieldErrors = BTreeMap<String, Text>;
 
 /// The message of the unique-email constraint.
-pub const EMAIL_TAKEN: &str = "An account with this email already exists.";
+pub const EMAIL_TAKEN: Msg = msg::errors::EMAIL_TAKEN;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
 #[serde(into = "WireError", from = "WireError")]
 pub enum AppError {
     #[error("{0}")]
-    BadRequest(String),
+    BadRequest(Text),
     #[error("you need to sign in first")]
     Unauthorized,
     /// Wrong email or password; never says which.
@@ -31,7 +33,7 @@ pub enum AppError {
     NotFound,
     /// A conflict with the current state, with a machine-readable code.
     #[error("{message}")]
-    Conflict { code: String, message: String, details: serde_json::Value },
+    Conflict { code: String, message: Text, details: serde_json::Value },
     #[error("some fields are not valid")]
     Validation(FieldErrors),
     #[error("too many requests; try again in {retry_after_secs} s")]
@@ -55,8 +57,8 @@ pub enum AppError {
 #[serde(default)]
 struct WireError {
     kind: String,
-    #[serde(skip_serializing_if = "String::is_empty")]
-    message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<Text>,
     #[serde(skip_serializing_if = "String::is_empty")]
     code: String,
     #[serde(skip_serializing_if = "serde_json::Value::is_null")]
@@ -75,10 +77,11 @@ impl From<AppError> for WireError {
         };
         let mut wire = WireError { kind, ..WireError::default() };
         match e {
-            AppError::BadRequest(message) | AppError::Transport(message) => wire.message = message,
+            AppError::BadRequest(message) => wire.message = Some(message),
+            AppError::Transport(message) => wire.message = Some(Text::raw(message)),
             AppError::Conflict { code, message, details } => {
                 wire.code = code;
-                wire.message = message;
+                wire.message = Some(message);
                 wire.details = details;
             }
             AppError::Validation(fields) => wire.fields = fields,
@@ -92,27 +95,27 @@ impl From<AppError> for WireError {
 impl From<WireError> for AppError {
     fn from(w: WireError) -> AppError {
         match w.kind.as_str() {
-            "bad_request" => AppError::BadRequest(w.message),
+            "bad_request" => AppError::BadRequest(w.message.unwrap_or_else(|| Text::raw(""))),
             "unauthorized" => AppError::Unauthorized,
             "invalid_credentials" => AppError::InvalidCredentials,
             "forbidden" => AppError::Forbidden,
             "not_found" => AppError::NotFound,
-            "conflict" => AppError::Conflict { code: w.code, message: w.message, details: w.details },
+            "conflict" => AppError::Conflict { code: w.code, message: w.message.unwrap_or_else(|| Text::raw("")), details: w.details },
             "validation_failed" => AppError::Validation(w.fields),
             "rate_limited" => AppError::RateLimited { retry_after_secs: w.retry_after_secs.unwrap_or(1) },
             "unavailable" => AppError::Unavailable,
-            "transport" => AppError::Transport(w.message),
+            "transport" => AppError::Transport(w.message.map(|m| m.to_string()).unwrap_or_default()),
             _ => AppError::Internal,
         }
     }
 }
 
 impl AppError {
-    pub fn conflict(code: &str, message: impl Into<String>) -> Self {
+    pub fn conflict(code: &str, message: impl Into<Text>) -> Self {
         AppError::Conflict { code: code.into(), message: message.into(), details: serde_json::Value::Null }
     }
 
-    pub fn field(field: &str, message: impl Into<String>) -> Self {
+    pub fn field(field: &str, message: impl Into<Text>) -> Self {
         let mut errors = FieldErrors::new();
         errors.insert(field.to_string(), message.into());
         AppError::Validation(errors)
@@ -153,7 +156,7 @@ impl AppError {
     /// True for the refusal of a second account with the same email (staff see it;
     /// self-registration hides it).
     pub fn is_email_taken(&self) -> bool {
-        matches!(self, AppError::Validation(errors) if errors.get("email").map(String::as_str) == Some(EMAIL_TAKEN))
+        matches!(self, AppError::Validation(errors) if errors.get("email").is_some_and(|m| m.is(EMAIL_TAKEN)))
     }
 
     /// True when the failure is the database or the broker being out of reach for a
@@ -171,16 +174,24 @@ impl AppError {
         }
     }
 
-    /// A message to show a person.
-    pub fn user_message(&self) -> String {
+    /// A message to show a person, in their language.
+    pub fn user_message(&self, i18n: I18n) -> String {
         match self {
-            AppError::Validation(errors) if errors.len() == 1 => {
-                errors.values().next().cloned().unwrap_or_else(|| self.to_string())
+            AppError::BadRequest(text) | AppError::Conflict { message: text, .. } => i18n.text(text),
+            AppError::Validation(errors) if !errors.is_empty() => {
+                errors.values().map(|text| i18n.text(text)).collect::<Vec<_>>().join(" ")
             }
-            AppError::Validation(errors) => {
-                errors.values().cloned().collect::<Vec<_>>().join(" ")
+            AppError::Validation(_) => i18n.t(msg::errors::VALIDATION).to_string(),
+            AppError::Unauthorized => i18n.t(msg::errors::UNAUTHORIZED).to_string(),
+            AppError::InvalidCredentials => i18n.t(msg::errors::INVALID_CREDENTIALS).to_string(),
+            AppError::Forbidden => i18n.t(msg::errors::FORBIDDEN).to_string(),
+            AppError::NotFound => i18n.t(msg::errors::NOT_FOUND).to_string(),
+            AppError::RateLimited { retry_after_secs } => {
+                i18n.plural(msg::errors::RATE_LIMITED, i64::try_from(*retry_after_secs).unwrap_or(i64::MAX), &[])
             }
-            other => other.to_string(),
+            AppError::Unavailable => i18n.t(msg::errors::UNAVAILABLE).to_string(),
+            AppError::Internal => i18n.t(msg::errors::INTERNAL).to_string(),
+            AppError::Transport(_) => i18n.t(msg::errors::TRANSPORT).to_string(),
         }
     }
 }
@@ -190,7 +201,7 @@ impl FromServerFnError for AppError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
-            ServerFnErrorErr::Args(msg) | ServerFnErrorErr::Deserialization(msg) => AppError::BadRequest(msg),
+            ServerFnErrorErr::Args(msg) | ServerFnErrorErr::Deserialization(msg) => AppError::BadRequest(Text::raw(msg)),
             ServerFnErrorErr::Request(msg) | ServerFnErrorErr::Response(msg) => AppError::Transport(msg),
             other => {
                 #[cfg(feature = "ssr")]
@@ -219,14 +230,15 @@ pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
 #[cfg(feature = "ssr")]
 mod ssr {
     use super::AppError;
+    use crate::i18n::{msg, Msg, Text};
 
     /// Maps database constraint names to domain conflicts. SQLite reports the columns of a
     /// failed UNIQUE constraint rather than its name; both are listed here, in one place.
-    const CONSTRAINTS: &[(&str, &str, &str, &str)] = &[
+    const CONSTRAINTS: &[(&str, &str, &str, Msg)] = &[
         ("users_email_key", "users.email_norm", "email", super::EMAIL_TAKEN),
-        ("events_slug_key", "events.slug", "slug", "Another event already uses this slug."),
-        ("venue_sections_name_key", "venue_sections.venue_id, venue_sections.name", "sections", "Section names must be unique within a venue."),
-        ("seats_position_key", "seats.section_id, seats.row_label, seats.number", "sections", "A seat position appears twice."),
+        ("events_slug_key", "events.slug", "slug", msg::errors::SLUG_TAKEN),
+        ("venue_sections_name_key", "venue_sections.venue_id, venue_sections.name", "sections", msg::errors::SECTION_NAME_TAKEN),
+        ("seats_position_key", "seats.section_id, seats.row_label, seats.number", "sections", msg::errors::SEAT_POSITION_TAKEN),
     ];
 
     /// SQLSTATEs of a server that is going away or not there yet, or of work the
@@ -268,7 +280,7 @@ mod ssr {
                     }
                 }
                 if matches!(db_err.kind(), sqlx::error::ErrorKind::ForeignKeyViolation) {
-                    return AppError::BadRequest("a referenced object does not exist".into());
+                    return AppError::BadRequest(Text::msg(msg::errors::MISSING_REFERENCE));
                 }
             }
             if is_transient(&err) {
@@ -307,19 +319,21 @@ mod tests {
 #[cfg(test)]
 mod wire_tests {
     use super::{AppError, FieldErrors};
+    use crate::i18n::{msg, Text};
 
     #[test]
     fn every_error_reads_back_as_it_was_sent() {
         let mut fields = FieldErrors::new();
-        fields.insert("email".into(), "Enter an email.".into());
+        fields.insert("email".into(), Text::msg(msg::errors::EMAIL_TAKEN));
+        fields.insert("quantity".into(), Text::with(msg::errors::HOLD_QUANTITY, &[("max", &8)]));
         for e in [
-            AppError::BadRequest("bad".into()),
+            AppError::BadRequest(Text::raw("bad")),
             AppError::Unauthorized,
             AppError::InvalidCredentials,
             AppError::Forbidden,
             AppError::NotFound,
-            AppError::Conflict { code: "seats_unavailable".into(), message: "Taken.".into(), details: serde_json::json!({ "seat_ids": ["a"] }) },
-            AppError::conflict("event_started", "Started."),
+            AppError::Conflict { code: "seats_unavailable".into(), message: msg::errors::SEATS_UNAVAILABLE.into(), details: serde_json::json!({ "seat_ids": ["a"] }) },
+            AppError::conflict("event_started", msg::errors::EVENT_STARTED),
             AppError::Validation(fields),
             AppError::RateLimited { retry_after_secs: 7 },
             AppError::Unavailable,

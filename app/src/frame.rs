@@ -3,9 +3,12 @@
 
 use leptos::prelude::*;
 use leptos_router::components::A;
+use leptos_router::hooks::use_location;
 
 use leptos::server_fn::ServerFn;
 
+use crate::i18n::negotiate::LANGUAGE_PATH;
+use crate::i18n::{msg, use_i18n, Locale};
 use crate::users::api::Logout;
 use crate::users::session_ui::use_session;
 use crate::users::Role;
@@ -13,21 +16,22 @@ use crate::users::Role;
 #[component]
 pub fn AppHeader() -> impl IntoView {
     let session = use_session();
+    let i18n = use_i18n();
     view! {
         <header class="site-header">
             <div class="header-inner">
-                <A href="/" attr:class="brand" attr:aria-label="Taquilla home">
+                <A href="/" attr:class="brand" attr:aria-label=i18n.t(msg::frame::HOME)>
                     <img src="/icons/icon.svg" alt="" width="32" height="32"/>
                     <span>"Taquilla"</span>
                 </A>
-                <nav class="main-nav" aria-label="Main">
-                    <A href="/events">"Events"</A>
+                <nav class="main-nav" aria-label=i18n.t(msg::frame::MAIN_NAV)>
+                    <A href="/events">{i18n.t(msg::frame::EVENTS)}</A>
                     <Transition fallback=|| ()>
                         {move || session.user.get().map(|result| match result.ok().flatten() {
                             Some(user) => view! {
-                                <A href="/tickets">"My tickets"</A>
-                                {matches!(user.role, Role::Organizer | Role::Admin).then(|| view! { <A href="/organizer">"Organizer"</A> })}
-                                {(user.role == Role::Admin).then(|| view! { <A href="/admin/users">"Admin"</A> })}
+                                <A href="/tickets">{i18n.t(msg::frame::MY_TICKETS)}</A>
+                                {matches!(user.role, Role::Organizer | Role::Admin).then(|| view! { <A href="/organizer">{i18n.t(msg::frame::ORGANIZER)}</A> })}
+                                {(user.role == Role::Admin).then(|| view! { <A href="/admin/users">{i18n.t(msg::frame::ADMIN)}</A> })}
                                 <A href="/account" attr:class="user-chip">{user.display_name.clone()}</A>
                                 // A plain form (it works before the page is interactive), sent
                                 // by the session's action once it is: no form decoding needed.
@@ -35,27 +39,47 @@ pub fn AppHeader() -> impl IntoView {
                                     ev.prevent_default();
                                     session.logout.dispatch(Logout {});
                                 }>
-                                    <button type="submit" class="btn btn-ghost">"Log out"</button>
+                                    <button type="submit" class="btn btn-ghost">{i18n.t(msg::frame::LOG_OUT)}</button>
                                 </form>
                             }.into_any(),
                             None => view! {
-                                <A href="/login">"Log in"</A>
-                                <A href="/register" attr:class="btn btn-primary btn-small">"Sign up"</A>
+                                <A href="/login">{i18n.t(msg::frame::LOG_IN)}</A>
+                                <A href="/register" attr:class="btn btn-primary btn-small">{i18n.t(msg::frame::SIGN_UP)}</A>
                             }.into_any(),
                         })}
                     </Transition>
+                    <LanguageSwitch/>
                 </nav>
             </div>
         </header>
     }
 }
 
+/// The other languages, each a button of a plain form: the server remembers the choice
+/// (a cookie, and the profile of a signed-in user) and sends the visitor back to the page
+/// they were on, now in that language. It works before the page is interactive.
+#[component]
+fn LanguageSwitch() -> impl IntoView {
+    let i18n = use_i18n();
+    let location = use_location();
+    let back = move || format!("{}{}", location.pathname.get(), location.search.get());
+    view! {
+        <form method="post" action=LANGUAGE_PATH class="language-switch" aria-label=i18n.t(msg::frame::CHANGE_LANGUAGE)>
+            <input type="hidden" name="back" prop:value=back/>
+            {Locale::ALL.into_iter().filter(|l| *l != i18n.locale).map(|l| view! {
+                <button type="submit" name="lang" value=l.code() lang=l.code() class="btn btn-ghost btn-small">{l.native_name()}</button>
+            }).collect_view()}
+        </form>
+    }
+}
+
 #[component]
 pub fn Footer() -> impl IntoView {
+    let i18n = use_i18n();
     view! {
         <footer class="site-footer">
-            <p>"Taquilla — tickets for live events. "
-                <a href="/api/v1/docs">"API"</a>
+            <p>{i18n.t(msg::frame::FOOTER)}" "
+                <a href="/api/v1/docs">{i18n.t(msg::frame::API)}</a>
             </p>
         </footer>
     }

@@ -6,11 +6,11 @@
 pub mod audit;
 pub mod catalog;
 pub mod error;
+pub mod i18n;
 pub mod notifications;
 pub mod orders;
 pub mod paging;
 pub mod tickets;
-pub mod time_fmt;
 pub mod ui;
 pub mod users;
 

@@ -11,6 +11,7 @@ use crate::catalog::pages::{EventListPage, EventPage, HomePage};
 use crate::orders::pages::{CheckoutPage, MyOrdersPage, OrderPage};
 use crate::tickets::pages::{MyTicketsPage, TicketPage};
 use crate::frame::{AppHeader, Footer};
+use crate::i18n::{msg, provide_i18n, use_i18n};
 use crate::ui::not_found::NotFound;
 use crate::users::admin_pages::AdminUsersPage;
 use crate::users::pages::{AccountPage, LoginPage, RegisterPage};
@@ -20,21 +21,23 @@ use crate::users::session_ui::provide_session;
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     content_security_policy();
+    let i18n = use_i18n();
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang=i18n.locale.code()>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="theme-color" content="#5b21b6"/>
-                <meta name="description" content="Tickets for concerts, theatre, sport and more."/>
+                <meta name="description" content=i18n.t(msg::frame::DESCRIPTION)/>
                 <link rel="preload" href="/icons/icon.svg" r#as="image"/>
-                <link rel="manifest" href="/manifest.webmanifest"/>
+                <link rel="manifest" href=format!("/manifest.webmanifest?lang={}", i18n.locale.code())/>
                 <link rel="icon" href="/icons/icon.svg" type="image/svg+xml"/>
                 <link rel="apple-touch-icon" href="/icons/apple-touch-icon.png"/>
                 <HashedStylesheet options=options.clone() id="leptos"/>
                 <HydrationScripts options/>
                 <MetaTags/>
+                {messages_script()}
             </head>
             <body>
                 <App/>
@@ -62,15 +65,24 @@ fn content_security_policy() {
     }
 }
 
+/// The page's texts for the browser (see `i18n`).
+fn messages_script() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    return view! { <crate::i18n::MessagesScript/> };
+    #[cfg(not(feature = "ssr"))]
+    ()
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    let i18n = provide_i18n();
     provide_session();
 
     view! {
         <Title formatter=|text: String| if text.is_empty() { "Taquilla".to_string() } else { format!("{text} · Taquilla") }/>
         <Router>
-            <a class="skip-link" href="#main">"Skip to content"</a>
+            <a class="skip-link" href="#main">{i18n.t(msg::frame::SKIP)}</a>
             <AppHeader/>
             <main id="main" class="page">
                 <Routes fallback=|| view! { <NotFound/> }>

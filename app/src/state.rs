@@ -11,6 +11,7 @@ use leptos::prelude::{provide_context, LeptosOptions};
 
 use crate::audit::store::{portable::PortableEvents, postgres::PostgresEvents, EventStore};
 use crate::db::{Backend, Db};
+use crate::i18n::Locale;
 use crate::net::TrustedProxies;
 use crate::orders::holds::HoldDesk;
 use crate::orders::payments::Gateway;
@@ -28,6 +29,8 @@ pub struct Settings {
     pub hold_ttl: Duration,
     pub payment_delay: Duration,
     pub trusted_proxies: TrustedProxies,
+    /// The language of visitors who ask for none we speak.
+    pub default_locale: Locale,
 }
 
 /// How long a session lasts: two weeks.
@@ -42,6 +45,7 @@ impl Default for Settings {
             hold_ttl: Duration::from_secs(600),
             payment_delay: Duration::from_millis(1500),
             trusted_proxies: TrustedProxies::default(),
+            default_locale: Locale::Es,
         }
     }
 }
@@ -55,6 +59,8 @@ pub struct AppState {
     pub public_url: Arc<str>,
     /// Proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Arc<TrustedProxies>,
+    /// The language of visitors who ask for none we speak.
+    pub default_locale: Locale,
     /// Passwords, sessions and the limits on logins and sign-ups.
     pub accounts: Arc<Accounts>,
     /// How holds last, their limits, and how they are decided on this backend.
@@ -96,6 +102,7 @@ impl AppState {
             db,
             public_url: settings.public_url.into(),
             trusted_proxies: Arc::new(settings.trusted_proxies),
+            default_locale: settings.default_locale,
             signer: Arc::new(TicketSigner::random()),
         }
     }

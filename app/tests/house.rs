@@ -2,7 +2,7 @@
 //!
 //! - No file of `app/src` or `server/src` takes a name from a file that takes one from it,
 //!   however far round (no import cycles).
-//! - Shared pieces (`error`, `db`, `net`, `context`, `paging`, `time_fmt`, `ui`) import no
+//! - Shared pieces (`error`, `i18n`, `db`, `net`, `context`, `paging`, `ui`) import no
 //!   domain; a domain imports only lower domains, and never their pages or server
 //!   functions; nothing below the top imports `state` (`AppState` is put together there).
 //! - No file takes a name from the crate root (`lib.rs`, the face the server and the
@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 /// The domains, from the bottom floor up.
 const DOMAINS: [&str; 6] = ["audit", "users", "notifications", "catalog", "tickets", "orders"];
-const SHARED: [&str; 7] = ["error", "db", "net", "context", "paging", "time_fmt", "ui"];
+const SHARED: [&str; 7] = ["error", "i18n", "db", "net", "context", "paging", "ui"];
 /// Modules of a domain that only the routes (or the domain itself) may use.
 const DOORS: [&str; 5] = ["api", "pages", "form_pages", "admin_pages", "picker"];
 

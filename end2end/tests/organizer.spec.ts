@@ -57,14 +57,14 @@ test('an organizer creates a venue and an event with a price per section, then p
   await page.getByLabel('Title').fill(title);
   await page.getByLabel('Category').fill('theatre');
   await page.getByLabel('Description').fill('Opening night.');
-  await page.getByLabel('Starts (UTC)').fill('2031-03-01T20:00');
-  await page.getByLabel('Ends (UTC)').fill('2031-03-01T19:00');
+  await page.getByLabel('Starts (local time at the venue)').fill('2031-03-01T20:00');
+  await page.getByLabel('Ends (local time at the venue)').fill('2031-03-01T19:00');
   await page.getByLabel('Venue').selectOption({ label: `${venue}, Testville` });
   await page.getByLabel('Stalls (24 seats)').fill('30');
   await page.getByLabel('Balcony (10 seats)').fill('45.50');
   await page.getByRole('button', { name: 'Create event' }).click();
   await expect(page.getByText('The event must end after it starts.')).toBeVisible();
-  await page.getByLabel('Ends (UTC)').fill('2031-03-01T22:30');
+  await page.getByLabel('Ends (local time at the venue)').fill('2031-03-01T22:30');
   await page.getByRole('button', { name: 'Create event' }).click();
   await expect(page.getByRole('heading', { name: 'Your events' })).toBeVisible();
   const row = page.getByRole('row').filter({ hasText: title });

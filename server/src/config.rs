@@ -43,6 +43,9 @@ pub struct Config {
     /// the web (`serve --with-workers`; default a quarter of `TAQUILLA_DB_POOL`, at least 2).
     #[arg(long, env = "TAQUILLA_WORKER_DB_POOL", global = true)]
     pub worker_db_pool: Option<u32>,
+    /// The language of visitors whose browser asks for none we speak: `es` or `en`.
+    #[arg(long, env = "TAQUILLA_DEFAULT_LOCALE", default_value = "es", global = true)]
+    pub default_locale: String,
     /// Seat hold lifetime in seconds.
     #[arg(long, env = "TAQUILLA_HOLD_TTL_SECS", default_value_t = 600, global = true)]
     pub hold_ttl_secs: u64,
@@ -157,6 +160,8 @@ impl Config {
                 self.payment_delay_ms.unwrap_or(if self.embedded() { 1500 } else { 0 }),
             ),
             trusted_proxies: TrustedProxies::parse(&self.trusted_proxies).map_err(anyhow::Error::msg)?,
+            default_locale: app::i18n::Locale::parse(&self.default_locale)
+                .ok_or_else(|| anyhow::anyhow!("TAQUILLA_DEFAULT_LOCALE: `{}` is not es or en", self.default_locale))?,
         })
     }
 }

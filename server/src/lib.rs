@@ -7,6 +7,7 @@ pub mod api;
 pub mod bus;
 pub mod cli;
 pub mod config;
+pub mod language;
 pub mod seed;
 pub mod startup;
 pub mod telemetry;

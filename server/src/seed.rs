@@ -23,30 +23,37 @@ fn section(name: &str, rows: u32, seats_per_row: u32) -> NewSection {
     NewSection { name: name.into(), rows, seats_per_row }
 }
 
+/// Every demo venue is on the mainland.
+const MADRID: &str = "Europe/Madrid";
+
 fn venues() -> Vec<NewVenue> {
     vec![
         NewVenue {
             name: "Palacio de la Música".into(),
             city: "Madrid".into(),
             address: "Gran Vía 35".into(),
+            time_zone: MADRID.into(),
             sections: vec![section("Stalls", 14, 24), section("Mezzanine", 6, 22), section("Upper Circle", 4, 20)],
         },
         NewVenue {
             name: "Sala Apolo".into(),
             city: "Barcelona".into(),
             address: "Carrer Nou de la Rambla 113".into(),
+            time_zone: MADRID.into(),
             sections: vec![section("Floor", 10, 16), section("Balcony", 4, 14)],
         },
         NewVenue {
             name: "Teatro Lope de Vega".into(),
             city: "Sevilla".into(),
             address: "Avenida María Luisa s/n".into(),
+            time_zone: MADRID.into(),
             sections: vec![section("Patio", 10, 14), section("Anfiteatro", 4, 12)],
         },
         NewVenue {
             name: "Auditorio del Puerto".into(),
             city: "Valencia".into(),
             address: "Moll de la Duana 1".into(),
+            time_zone: MADRID.into(),
             sections: vec![section("Main Floor", 12, 18), section("Terrace", 3, 16)],
         },
     ]
@@ -144,8 +151,11 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<Option<Vec<DemoAccoun
             v
         };
         let today = OffsetDateTime::now_utc().date();
+        let madrid = app::catalog::zone::zone(MADRID).context("the time zone Europe/Madrid")?;
         for (i, (title, category, venue, days, featured, description)) in EVENTS.iter().enumerate() {
-            let starts_at = (today + Duration::days(*days)).with_time(Time::from_hms(19 + (i % 3) as u8, 0, 0)?).assume_utc();
+            // 19:00, 20:00 or 21:00 at the venue, never in a daylight-saving change.
+            let local = (today + Duration::days(*days)).with_time(Time::from_hms(19 + (i % 3) as u8, 0, 0)?);
+            let starts_at = app::catalog::zone::instant_of(local, &madrid).unwrap_or_else(|_| local.assume_utc());
             let prices = created[*venue].section_ids.iter().cloned().zip(PRICES[*venue].iter().copied()).collect();
             let event = NewEvent {
                 max_seats_per_buyer: app::catalog::rules::DEFAULT_SEATS_PER_BUYER,

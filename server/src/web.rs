@@ -38,6 +38,7 @@ pub fn router(state: AppState, bus: Bus) -> Router {
     Router::new()
         .nest_service(&pkg, assets)
         .nest("/api/v1", crate::api::router())
+        .merge(crate::language::routes())
         .leptos_routes_with_context(&state, routes, { let state = state.clone(); move || state.provide() }, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
@@ -52,12 +53,16 @@ pub fn router(state: AppState, bus: Bus) -> Router {
         .with_state(state.clone())
         .merge(health)
         .layer(middleware::from_fn(server_fn_error_status))
-        .layer(middleware::from_fn_with_state(state, same_origin_writes))
+        .layer(middleware::from_fn_with_state(state.clone(), same_origin_writes))
+        // The API's errors in the request's language (negotiated further out).
+        .layer(middleware::from_fn(crate::api::error::localize_errors))
         .layer(middleware::from_fn_with_state(policy, security_headers))
         // Pages and JSON compressed on the fly (Brotli, else gzip) for clients that ask;
         // the build's files already carry their encoding and are left alone, as are
         // bodies too small to gain, images and event streams.
         .layer(CompressionLayer::new().br(true).gzip(true).quality(tower_http::CompressionLevel::Precise(4)))
+        // The request's language, for everything inside (pages, the API's errors).
+        .layer(middleware::from_fn_with_state(state, crate::language::negotiate_locale))
         .layer(CatchPanicLayer::custom(|_| ApiError(app::AppError::Internal).into_response()))
         .layer(
             TraceLayer::new_for_http()
@@ -116,7 +121,7 @@ async fn same_origin_writes(State(state): State<AppState>, req: Request, next: N
     };
     if cross_site {
         tracing::warn!(method = %req.method(), path = %req.uri().path(), "cross-origin write refused");
-        return ApiError(app::AppError::conflict("cross_origin", "Requests from other sites are not accepted."))
+        return ApiError(app::AppError::conflict("cross_origin", app::i18n::msg::language::CROSS_ORIGIN))
             .with_status(StatusCode::FORBIDDEN)
             .into_response();
     }

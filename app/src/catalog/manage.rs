@@ -7,6 +7,7 @@ use crate::catalog::rules::{has_control, layout_sections, slug_reads_as_id, slug
 use crate::catalog::EventStatus;
 use crate::db::{new_id, now_ms, to_ms, Db, Tx};
 use crate::error::{AppError, FieldErrors};
+use crate::i18n::{msg, Text};
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct NewSection {
@@ -21,7 +22,14 @@ pub struct NewVenue {
     pub city: String,
     #[serde(default)]
     pub address: String,
+    /// IANA time zone; the house's (`Europe/Madrid`) when not given.
+    #[serde(default = "default_zone")]
+    pub time_zone: String,
     pub sections: Vec<NewSection>,
+}
+
+fn default_zone() -> String {
+    crate::catalog::zone::DEFAULT_ZONE.to_owned()
 }
 
 /// A created venue: its id and its sections' ids in the order given.
@@ -41,22 +49,25 @@ pub const MAX_SECTION_NAME: usize = 60;
 pub fn check_venue(v: &NewVenue) -> FieldErrors {
     let mut errors = FieldErrors::new();
     if v.name.trim().is_empty() || v.name.chars().count() > MAX_VENUE_NAME {
-        errors.insert("name".into(), format!("Give the venue a name (up to {MAX_VENUE_NAME} characters)."));
+        errors.insert("name".into(), Text::with(msg::errors_catalog::VENUE_NAME, &[("max", &MAX_VENUE_NAME)]));
     } else if has_control(&v.name) {
-        errors.insert("name".into(), "The name cannot contain control characters.".into());
+        errors.insert("name".into(), msg::errors_catalog::VENUE_NAME_CONTROL.into());
     }
     if v.city.trim().is_empty() || v.city.chars().count() > MAX_CITY {
-        errors.insert("city".into(), format!("Give the venue's city (up to {MAX_CITY} characters)."));
+        errors.insert("city".into(), Text::with(msg::errors_catalog::VENUE_CITY, &[("max", &MAX_CITY)]));
     } else if has_control(&v.city) {
-        errors.insert("city".into(), "The city cannot contain control characters.".into());
+        errors.insert("city".into(), msg::errors_catalog::VENUE_CITY_CONTROL.into());
     }
     if v.address.chars().count() > MAX_ADDRESS {
-        errors.insert("address".into(), format!("Keep the address under {MAX_ADDRESS} characters."));
+        errors.insert("address".into(), Text::with(msg::errors_catalog::VENUE_ADDRESS, &[("max", &MAX_ADDRESS)]));
     } else if has_control(&v.address) {
-        errors.insert("address".into(), "Write the address on one line, without control characters.".into());
+        errors.insert("address".into(), msg::errors_catalog::VENUE_ADDRESS_LINE.into());
+    }
+    if crate::catalog::zone::zone(&v.time_zone).is_none() {
+        errors.insert("time_zone".into(), msg::zones::UNKNOWN.into());
     }
     if v.sections.is_empty() || v.sections.len() > 20 {
-        errors.insert("sections".into(), "A venue needs between 1 and 20 sections.".into());
+        errors.insert("sections".into(), msg::errors_catalog::VENUE_SECTIONS_COUNT.into());
     }
     let mut names = std::collections::HashSet::new();
     for s in &v.sections {
@@ -64,12 +75,15 @@ pub fn check_venue(v: &NewVenue) -> FieldErrors {
         if name.is_empty() || name.chars().count() > MAX_SECTION_NAME || !(1..=MAX_ROWS).contains(&s.rows) || !(1..=MAX_SEATS_PER_ROW).contains(&s.seats_per_row) {
             errors.insert(
                 "sections".into(),
-                format!("Each section needs a name of up to {MAX_SECTION_NAME} characters, 1–{MAX_ROWS} rows and 1–{MAX_SEATS_PER_ROW} seats per row."),
+                Text::with(
+                    msg::errors_catalog::SECTION_SHAPE,
+                    &[("max_name", &MAX_SECTION_NAME), ("max_rows", &MAX_ROWS), ("max_seats", &MAX_SEATS_PER_ROW)],
+                ),
             );
         } else if has_control(&s.name) {
-            errors.insert("sections".into(), "Section names cannot contain control characters.".into());
+            errors.insert("sections".into(), msg::errors_catalog::SECTION_NAME_CONTROL.into());
         } else if !names.insert(name.to_lowercase()) {
-            errors.insert("sections".into(), "Give every section a name of its own.".into());
+            errors.insert("sections".into(), msg::errors_catalog::SECTION_NAMES_UNIQUE.into());
         }
     }
     errors
@@ -83,11 +97,12 @@ pub async fn create_venue(db: &Db, venue: &NewVenue, created_by: Option<&str>) -
     }
     let id = new_id();
     let mut tx = db.begin_write().await?;
-    sqlx::query("INSERT INTO venues (id, name, city, address, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+    sqlx::query("INSERT INTO venues (id, name, city, address, time_zone, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
         .bind(&id)
         .bind(venue.name.trim())
         .bind(venue.city.trim())
         .bind(venue.address.trim())
+        .bind(venue.time_zone.trim())
         .bind(created_by)
         .bind(now_ms())
         .execute(&mut *tx)
@@ -230,6 +245,7 @@ mod tests {
             name: "Sala Nueva".into(),
             city: "Bilbao".into(),
             address: "Calle 1".into(),
+            time_zone: "Europe/Madrid".into(),
             sections: vec![NewSection { name: "Front".into(), rows: 2, seats_per_row: 5 }, NewSection { name: "Back".into(), rows: 1, seats_per_row: 4 }],
         }
     }
@@ -251,6 +267,8 @@ mod tests {
         assert!(check_venue(&NewVenue { name: "Sala\u{1b}[31m".into(), ..venue() }).contains_key("name"));
         assert!(check_venue(&NewVenue { city: "Bil\u{0}bao".into(), ..venue() }).contains_key("city"));
         assert!(check_venue(&NewVenue { address: "Calle 1\nPiso 2".into(), ..venue() }).contains_key("address"));
+        assert!(check_venue(&NewVenue { time_zone: "Atlantic/Canary".into(), ..venue() }).is_empty());
+        assert!(check_venue(&NewVenue { time_zone: "Europe/Gotham".into(), ..venue() }).contains_key("time_zone"));
         let mut section = venue();
         section.sections[1].name = "Back\r\nrow".into();
         assert!(check_venue(&section).contains_key("sections"));

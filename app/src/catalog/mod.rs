@@ -9,6 +9,9 @@ pub mod model;
 pub mod organizer;
 pub mod pages;
 pub mod rules;
+pub mod zone_names;
+#[cfg(feature = "ssr")]
+pub mod zone;
 
 #[cfg(feature = "ssr")]
 pub mod service;

@@ -27,12 +27,14 @@ impl EventStatus {
         Self::ALL.into_iter().find(|v| v.as_str() == s)
     }
 
-    pub fn label(self) -> &'static str {
+    /// The status's name, as pages show it: `i18n.t(status.label())`.
+    pub fn label(self) -> crate::i18n::Msg {
+        use crate::i18n::msg::catalog;
         match self {
-            EventStatus::Draft => "Draft",
-            EventStatus::OnSale => "On sale",
-            EventStatus::SoldOut => "Sold out",
-            EventStatus::Cancelled => "Cancelled",
+            EventStatus::Draft => catalog::STATUS_DRAFT,
+            EventStatus::OnSale => catalog::STATUS_ON_SALE,
+            EventStatus::SoldOut => catalog::STATUS_SOLD_OUT,
+            EventStatus::Cancelled => catalog::STATUS_CANCELLED,
         }
     }
 }
@@ -65,6 +67,8 @@ pub struct Venue {
     pub name: String,
     pub city: String,
     pub address: String,
+    /// IANA time zone (`Europe/Madrid`): its events' times are entered and shown in it.
+    pub time_zone: String,
 }
 
 /// An event as listed in the catalog.
@@ -80,6 +84,11 @@ pub struct EventSummary {
     pub starts_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
     pub ends_at: OffsetDateTime,
+    /// The venue's IANA time zone.
+    pub time_zone: String,
+    /// `starts_at` in the venue's offset at that moment: the time its clocks show.
+    #[serde(with = "time::serde::rfc3339")]
+    pub starts_at_local: OffsetDateTime,
     pub image_url: Option<String>,
     pub status: EventStatus,
     pub featured: bool,
@@ -128,9 +137,15 @@ pub struct SeatView {
 }
 
 impl SeatView {
-    pub fn label(&self) -> String {
-        format!("{}, row {}, seat {}", self.section, self.row, self.number)
+    /// "Stalls, row C, seat 12", in the visitor's language.
+    pub fn label(&self, i18n: crate::i18n::I18n) -> String {
+        seat_label(i18n, &self.section, &self.row, self.number)
     }
+}
+
+/// How a seat is named to a person: its section, row and number.
+pub fn seat_label(i18n: crate::i18n::I18n, section: &str, row: &str, number: i64) -> String {
+    i18n.tf(crate::i18n::msg::catalog::SEAT_LABEL, &[("section", section), ("row", row), ("number", &number.to_string())])
 }
 
 /// Catalog search, as in the URL of the events page and `GET /api/v1/events`.
@@ -198,5 +213,6 @@ pub struct VenueView {
     pub name: String,
     pub city: String,
     pub address: String,
+    pub time_zone: String,
     pub sections: Vec<SectionView>,
 }

@@ -10,22 +10,23 @@ use crate::error::AppError;
 use crate::catalog::art::EventArt;
 use crate::catalog::rules::{category_label, filter_query};
 use crate::catalog::{EventDetail, EventFilter, EventStatus, EventSummary, SeatView};
-use crate::time_fmt::{event_datetime, money};
+use crate::i18n::{msg, use_i18n};
 use crate::ui::{ErrorNotice, Pager};
 
 #[component]
 pub fn EventCard(event: EventSummary) -> impl IntoView {
+    let i18n = use_i18n();
     let href = format!("/events/{}", event.slug);
-    let price = event.price_from_cents.map(|c| format!("from {}", money(c, &event.currency)));
+    let price = event.price_from_cents.map(|c| i18n.tf(msg::catalog::PRICE_FROM, &[("price", &i18n.fmt().money(c, &event.currency))]));
     let badge = match event.status {
-        EventStatus::SoldOut => Some("Sold out"),
-        _ if event.seats_available > 0 && event.seats_available < 20 => Some("Few seats left"),
+        EventStatus::SoldOut => Some(i18n.t(msg::catalog::STATUS_SOLD_OUT)),
+        _ if event.seats_available > 0 && event.seats_available < 20 => Some(i18n.t(msg::catalog::FEW_SEATS_LEFT)),
         _ => None,
     };
     let art_href = href.clone();
     let category = category_label(&event.category);
     let title = event.title.clone();
-    let when = event_datetime(event.starts_at);
+    let when = i18n.fmt().datetime(event.starts_at_local);
     let place = format!("{} · {}", event.venue_name, event.city);
     view! {
         <article class="event-card">
@@ -48,35 +49,36 @@ pub fn EventCard(event: EventSummary) -> impl IntoView {
 
 #[component]
 pub fn HomePage() -> impl IntoView {
+    let i18n = use_i18n();
     let events = Resource::new(|| (), |_| load_home());
     view! {
         <PageTitle text=""/>
         <section class="hero">
-            <h1>"Live events, the best seats, no queues."</h1>
-            <p>"Concerts, theatre, sport and more. Pick your seats on the map, pay in seconds, and keep your tickets on your phone — even offline."</p>
+            <h1>{i18n.t(msg::catalog::HERO_TITLE)}</h1>
+            <p>{i18n.t(msg::catalog::HERO_TEXT)}</p>
             <form method="get" action="/events" class="hero-search" role="search">
-                <label for="hero-q" class="visually-hidden">"Search events"</label>
-                <input id="hero-q" type="search" name="q" placeholder="Artist, show, team or venue"/>
-                <button type="submit" class="btn btn-primary">"Search"</button>
+                <label for="hero-q" class="visually-hidden">{i18n.t(msg::catalog::SEARCH_EVENTS)}</label>
+                <input id="hero-q" type="search" name="q" placeholder=i18n.t(msg::catalog::HERO_SEARCH_PLACEHOLDER)/>
+                <button type="submit" class="btn btn-primary">{i18n.t(msg::catalog::SEARCH)}</button>
             </form>
         </section>
-        <Suspense fallback=|| view! { <p class="muted">"Loading events…"</p> }>
+        <Suspense fallback=move || view! { <p class="muted">{i18n.t(msg::catalog::LOADING_EVENTS)}</p> }>
             {move || events.get().map(|result| match result {
                 Ok(home) => view! {
                     {(!home.featured.is_empty()).then(|| view! {
                         <section class="event-section" aria-labelledby="featured-heading">
-                            <h2 id="featured-heading">"Featured events"</h2>
+                            <h2 id="featured-heading">{i18n.t(msg::catalog::FEATURED_EVENTS)}</h2>
                             <div class="event-grid">
                                 {home.featured.clone().into_iter().map(|e| view! { <EventCard event=e/> }).collect_view()}
                             </div>
                         </section>
                     })}
                     <section class="event-section" aria-labelledby="upcoming-heading">
-                        <h2 id="upcoming-heading">"Upcoming events"</h2>
+                        <h2 id="upcoming-heading">{i18n.t(msg::catalog::UPCOMING_EVENTS)}</h2>
                         <div class="event-grid">
                             {home.upcoming.clone().into_iter().map(|e| view! { <EventCard event=e/> }).collect_view()}
                         </div>
-                        <p class="more"><A href="/events" attr:class="btn">"See all events"</A></p>
+                        <p class="more"><A href="/events" attr:class="btn">{i18n.t(msg::catalog::SEE_ALL_EVENTS)}</A></p>
                     </section>
                 }.into_any(),
                 Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
@@ -98,18 +100,19 @@ fn filter_from_query(q: &leptos_router::params::ParamsMap) -> EventFilter {
 
 #[component]
 pub fn EventListPage() -> impl IntoView {
+    let i18n = use_i18n();
     let query = use_query_map();
     let filter = Memo::new(move |_| filter_from_query(&query.read()));
     let events = Resource::new(move || filter.get(), list_events);
     let options = Resource::new(|| (), |_| load_facets());
     let value = move |f: fn(&EventFilter) -> &Option<String>| move || f(&filter.get()).clone().unwrap_or_default();
     view! {
-        <PageTitle text="Events"/>
-        <h1>"Events"</h1>
-        <form method="get" action="/events" class="filters card" role="search" aria-label="Filter events">
+        <PageTitle text=i18n.t(msg::catalog::EVENTS)/>
+        <h1>{i18n.t(msg::catalog::EVENTS)}</h1>
+        <form method="get" action="/events" class="filters card" role="search" aria-label=i18n.t(msg::catalog::FILTER_EVENTS)>
             <div class="field field-wide">
-                <label for="f-q">"Search"</label>
-                <input id="f-q" type="search" name="q" value=value(|f| &f.q) placeholder="Artist, show, venue…"/>
+                <label for="f-q">{i18n.t(msg::catalog::SEARCH)}</label>
+                <input id="f-q" type="search" name="q" value=value(|f| &f.q) placeholder=i18n.t(msg::catalog::SEARCH_PLACEHOLDER)/>
             </div>
             <Suspense fallback=|| ()>
                 {move || options.get().map(|result| {
@@ -117,9 +120,9 @@ pub fn EventListPage() -> impl IntoView {
                     let current = filter.get();
                     view! {
                         <div class="field">
-                            <label for="f-category">"Category"</label>
+                            <label for="f-category">{i18n.t(msg::catalog::CATEGORY)}</label>
                             <select id="f-category" name="category">
-                                <option value="">"All categories"</option>
+                                <option value="">{i18n.t(msg::catalog::ALL_CATEGORIES)}</option>
                                 {facets.categories.into_iter().map(|c| {
                                     let selected = current.category.as_deref().is_some_and(|v| v.eq_ignore_ascii_case(&c));
                                     view! { <option value=c.clone() selected=selected>{category_label(&c)}</option> }
@@ -127,9 +130,9 @@ pub fn EventListPage() -> impl IntoView {
                             </select>
                         </div>
                         <div class="field">
-                            <label for="f-city">"City"</label>
+                            <label for="f-city">{i18n.t(msg::catalog::CITY)}</label>
                             <select id="f-city" name="city">
-                                <option value="">"All cities"</option>
+                                <option value="">{i18n.t(msg::catalog::ALL_CITIES)}</option>
                                 {facets.cities.into_iter().map(|c| {
                                     let selected = current.city.as_deref().is_some_and(|v| v.eq_ignore_ascii_case(&c));
                                     view! { <option value=c.clone() selected=selected>{c.clone()}</option> }
@@ -140,28 +143,27 @@ pub fn EventListPage() -> impl IntoView {
                 })}
             </Suspense>
             <div class="field">
-                <label for="f-from">"From"</label>
+                <label for="f-from">{i18n.t(msg::catalog::FROM)}</label>
                 <input id="f-from" type="date" name="from" value=value(|f| &f.from)/>
             </div>
             <div class="field">
-                <label for="f-to">"To"</label>
+                <label for="f-to">{i18n.t(msg::catalog::TO)}</label>
                 <input id="f-to" type="date" name="to" value=value(|f| &f.to)/>
             </div>
             <div class="filter-actions">
-                <button type="submit" class="btn btn-primary">"Apply filters"</button>
-                <A href="/events" attr:class="btn btn-ghost">"Clear filters"</A>
+                <button type="submit" class="btn btn-primary">{i18n.t(msg::catalog::APPLY_FILTERS)}</button>
+                <A href="/events" attr:class="btn btn-ghost">{i18n.t(msg::catalog::CLEAR_FILTERS)}</A>
             </div>
         </form>
-        <Suspense fallback=|| view! { <p class="muted">"Loading events…"</p> }>
+        <Suspense fallback=move || view! { <p class="muted">{i18n.t(msg::catalog::LOADING_EVENTS)}</p> }>
             {move || events.get().map(|result| match result {
                 Ok(page) => {
                     let total_pages = page.total_pages();
                     let qs = filter_query(&filter.get());
                     let base = if qs.is_empty() { "/events".to_string() } else { format!("/events?{qs}") };
                     let count = match page.total {
-                        0 => "No events match these filters.".to_string(),
-                        1 => "1 event found".to_string(),
-                        n => format!("{n} events found"),
+                        0 => i18n.t(msg::catalog::NO_EVENTS_MATCH).to_string(),
+                        n => i18n.plural(msg::catalog::EVENTS_FOUND, n, &[]),
                     };
                     view! {
                         <p class="result-count" role="status">{count}</p>
@@ -187,8 +189,9 @@ pub fn EventPage(picker: SeatPicker) -> impl IntoView {
     let id = move || params.read().get("id").unwrap_or_default();
     let event = Resource::new(id, get_event);
     let seats = Resource::new(id, get_seats);
+    let i18n = use_i18n();
     view! {
-        <Suspense fallback=|| view! { <p class="muted">"Loading event…"</p> }>
+        <Suspense fallback=move || view! { <p class="muted">{i18n.t(msg::catalog::LOADING_EVENT)}</p> }>
             {move || event.get().map(|result| match result {
                 Ok(detail) => view! { <EventDetails detail seats picker/> }.into_any(),
                 Err(crate::error::AppError::NotFound) => view! { <crate::ui::not_found::NotFound/> }.into_any(),
@@ -200,6 +203,7 @@ pub fn EventPage(picker: SeatPicker) -> impl IntoView {
 
 #[component]
 fn EventDetails(detail: EventDetail, seats: Resource<Result<Vec<SeatView>, AppError>>, picker: SeatPicker) -> impl IntoView {
+    let i18n = use_i18n();
     let e = detail.summary.clone();
     view! {
         <PageTitle text=e.title.clone()/>
@@ -207,20 +211,25 @@ fn EventDetails(detail: EventDetail, seats: Resource<Result<Vec<SeatView>, AppEr
             <header class="event-hero">
                 <EventArt event=e.clone()/>
                 <div class="event-hero-text">
-                    <p><span class="chip">{category_label(&e.category)}</span> " " <span class="chip">{e.status.label()}</span></p>
+                    <p><span class="chip">{category_label(&e.category)}</span> " " <span class="chip">{i18n.t(e.status.label())}</span></p>
                     <h1>{e.title.clone()}</h1>
-                    <p class="event-when">{event_datetime(e.starts_at)}</p>
+                    <p class="event-when">
+                        <time datetime=crate::i18n::format::machine(e.starts_at_local)
+                            title=i18n.tf(msg::zones::LOCAL_TIME_NOTE, &[("zone", &e.time_zone)])>
+                            {i18n.fmt().datetime(e.starts_at_local)}
+                        </time>
+                    </p>
                     <p class="event-where">{format!("{}, {} · {}", detail.venue.name, detail.venue.address, detail.venue.city)}</p>
                 </div>
             </header>
             <div class="event-body">
                 <section class="event-about">
-                    <h2>"About"</h2>
+                    <h2>{i18n.t(msg::catalog::ABOUT)}</h2>
                     <p>{detail.description.clone()}</p>
-                    <h2>"Prices"</h2>
+                    <h2>{i18n.t(msg::catalog::PRICES)}</h2>
                     <ul class="price-list">
                         {detail.prices.iter().map(|p| view! {
-                            <li><span>{p.name.clone()}</span><strong>{money(p.price_cents, &p.currency)}</strong></li>
+                            <li><span>{p.name.clone()}</span><strong>{i18n.fmt().money(p.price_cents, &p.currency)}</strong></li>
                         }).collect_view()}
                     </ul>
                 </section>

@@ -4,6 +4,7 @@ use time::{macros::format_description, Date, OffsetDateTime, Time};
 
 use crate::catalog::EventFilter;
 use crate::error::FieldErrors;
+use crate::i18n::{msg, Text};
 
 pub const EVENTS_PER_PAGE: i64 = 12;
 pub const QUERY_MAX: usize = 100;
@@ -15,8 +16,9 @@ pub const DEFAULT_SEATS_PER_BUYER: i64 = 8;
 pub const MOST_SEATS_PER_BUYER: i64 = 50;
 
 /// Why a per-buyer seat limit is not acceptable, if it is not.
-pub fn check_seats_per_buyer(limit: i64) -> Option<String> {
-    (!(1..=MOST_SEATS_PER_BUYER).contains(&limit)).then(|| format!("Allow each buyer between 1 and {MOST_SEATS_PER_BUYER} seats."))
+pub fn check_seats_per_buyer(limit: i64) -> Option<Text> {
+    (!(1..=MOST_SEATS_PER_BUYER).contains(&limit))
+        .then(|| Text::with(msg::errors_catalog::SEATS_PER_BUYER, &[("max", &MOST_SEATS_PER_BUYER)]))
 }
 
 /// A filter checked and turned into bounds the database can use.
@@ -43,14 +45,14 @@ pub fn check_filter(filter: &EventFilter) -> Result<CheckedFilter, FieldErrors> 
     let mut errors = FieldErrors::new();
     let q = non_empty(&filter.q);
     if q.as_ref().is_some_and(|q| q.chars().count() > QUERY_MAX) {
-        errors.insert("q".into(), format!("Keep the search under {QUERY_MAX} characters."));
+        errors.insert("q".into(), Text::with(msg::errors_catalog::SEARCH_LENGTH, &[("max", &QUERY_MAX)]));
     }
     let mut day = |field: &str, value: &Option<String>| match non_empty(value) {
         None => None,
         Some(s) => match parse_day(&s) {
             Some(d) => Some(d),
             None => {
-                errors.insert(field.into(), "Use a date like 2026-12-31.".into());
+                errors.insert(field.into(), msg::errors_catalog::DATE_FORMAT.into());
                 None
             }
         },
@@ -59,12 +61,12 @@ pub fn check_filter(filter: &EventFilter) -> Result<CheckedFilter, FieldErrors> 
     let to = day("to", &filter.to);
     if let (Some(f), Some(t)) = (from, to) {
         if t < f {
-            errors.insert("to".into(), "The end date must not be before the start date.".into());
+            errors.insert("to".into(), msg::errors_catalog::DATE_ORDER.into());
         }
     }
     let page = filter.page.unwrap_or(1);
     if !(1..=10_000).contains(&page) {
-        errors.insert("page".into(), "Pages start at 1.".into());
+        errors.insert("page".into(), msg::errors::PAGE_START.into());
     }
     if !errors.is_empty() {
         return Err(errors);

@@ -11,7 +11,7 @@ use crate::db::{from_ms, now_ms, to_ms, Db};
 use crate::error::AppError;
 
 /// Columns read into an [`EventSummary`], from `events e JOIN venues v`.
-const SUMMARY_COLUMNS: &str = "e.id, e.slug, e.title, e.category, v.name AS venue_name, v.city, e.starts_at, e.ends_at, \
+const SUMMARY_COLUMNS: &str = "e.id, e.slug, e.title, e.category, v.name AS venue_name, v.city, v.time_zone, e.starts_at, e.ends_at, \
     e.image_url, e.status, e.featured, e.currency, \
     (SELECT MIN(p.price_cents) FROM event_prices p WHERE p.event_id = e.id) AS price_from_cents, \
     (SELECT COUNT(*) FROM event_seats s WHERE s.event_id = e.id AND s.status = 'AVAILABLE') AS seats_available";
@@ -26,6 +26,8 @@ fn uuid(row: &AnyRow, col: &str) -> Result<uuid::Uuid, AppError> {
 
 fn summary_from_row(row: &AnyRow) -> Result<EventSummary, AppError> {
     let status: String = row.try_get("status")?;
+    let time_zone: String = row.try_get("time_zone")?;
+    let starts_at = from_ms(row.try_get("starts_at")?);
     Ok(EventSummary {
         id: uuid(row, "id")?,
         slug: row.try_get("slug")?,
@@ -33,8 +35,10 @@ fn summary_from_row(row: &AnyRow) -> Result<EventSummary, AppError> {
         category: row.try_get("category")?,
         venue_name: row.try_get("venue_name")?,
         city: row.try_get("city")?,
-        starts_at: from_ms(row.try_get("starts_at")?),
+        starts_at,
         ends_at: from_ms(row.try_get("ends_at")?),
+        starts_at_local: crate::catalog::zone::local_in(starts_at, &time_zone),
+        time_zone,
         image_url: row.try_get("image_url")?,
         status: EventStatus::parse(&status).ok_or(AppError::Internal)?,
         featured: crate::db::flag(row, "featured")?,
@@ -182,6 +186,7 @@ async fn find_where(db: &Db, id_or_slug: &str, extra: &str) -> Result<EventDetai
         name: summary.venue_name.clone(),
         city: summary.city.clone(),
         address: row.try_get("address")?,
+        time_zone: summary.time_zone.clone(),
     };
     let prices = sqlx::query(
         "SELECT s.id, s.name, s.capacity, p.price_cents FROM event_prices p JOIN venue_sections s ON s.id = p.section_id \

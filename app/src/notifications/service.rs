@@ -54,7 +54,7 @@ pub async fn create_once(db: &Db, n: NewNotification<'_>) -> Result<bool, AppErr
 pub async fn welcome(db: &Db, public_url: &str, event: &EventEnvelope) -> Result<(), AppError> {
     let user_id = event.payload["user_id"].as_str().ok_or_else(|| {
         tracing::error!(event_id = %event.id, "user.created without user_id");
-        AppError::BadRequest("user.created without user_id".into())
+        AppError::BadRequest(crate::i18n::Text::raw("user.created without user_id"))
     })?;
     let name = event.payload["display_name"].as_str().unwrap_or("there");
     create_once(

@@ -15,7 +15,7 @@ pub async fn hold_seats(event_id: String, #[server(default)] seat_ids: Vec<Strin
         let user = require_user().await?;
         let ids = seat_ids
             .iter()
-            .map(|s| s.parse().map_err(|_| AppError::field("seat_ids", "Some of these seats do not exist.")))
+            .map(|s| s.parse().map_err(|_| AppError::field("seat_ids", crate::i18n::msg::errors_orders::SEATS_UNKNOWN)))
             .collect::<Result<Vec<uuid::Uuid>, _>>()?;
         let ip = crate::context::client_ip(&crate::context::request_parts()?)?;
         let desk = piece::<std::sync::Arc<crate::orders::holds::HoldDesk>>()?;
@@ -30,7 +30,12 @@ pub async fn hold_seats(event_id: String, #[server(default)] seat_ids: Vec<Strin
 pub async fn hold_best(event_id: String, section_id: String, quantity: String) -> Result<Hold, AppError> {
     crate::error::respond(async move {
         let user = require_user().await?;
-        let quantity = quantity.trim().parse::<usize>().map_err(|_| AppError::field("quantity", "Ask for 1 to 8 seats."))?;
+        let quantity = quantity.trim().parse::<usize>().map_err(|_| {
+            AppError::field(
+                "quantity",
+                crate::i18n::Text::with(crate::i18n::msg::errors::HOLD_QUANTITY, &[("max", &crate::orders::rules::MAX_SEATS_PER_HOLD)]),
+            )
+        })?;
         let ip = crate::context::client_ip(&crate::context::request_parts()?)?;
         let desk = piece::<std::sync::Arc<crate::orders::holds::HoldDesk>>()?;
         let hold = crate::orders::holds::create_best(&piece::<Db>()?, &desk, &user, ip, &event_id, &section_id, quantity).await?;

@@ -17,7 +17,7 @@ use crate::db::{now_ms, Db};
 use crate::error::AppError;
 
 /// Why orders of a cancelled event were cancelled or refunded.
-pub const EVENT_CANCELLED_REASON: &str = "The event was cancelled.";
+pub const EVENT_CANCELLED_REASON: &str = crate::orders::rules::reasons::EVENT_CANCELLED;
 
 /// What closing an event's sales changed.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]

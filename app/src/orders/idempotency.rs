@@ -38,10 +38,7 @@ pub(crate) async fn placed_with_key(db: &Db, user_id: &str, request: &OrderReque
     };
     let first: Option<String> = row.try_get("request_fingerprint")?;
     if first.is_some_and(|f| f != request.fingerprint) {
-        return Err(AppError::field(
-            "idempotency_key",
-            "This Idempotency-Key was already used for another hold or card. Send a new key for a new order.",
-        ));
+        return Err(AppError::field("idempotency_key", crate::i18n::msg::errors_orders::IDEMPOTENCY_KEY_REUSED));
     }
     Ok(Some(row.try_get("id")?))
 }

@@ -38,8 +38,9 @@ pub struct SeatLine {
 }
 
 impl SeatLine {
-    pub fn label(&self) -> String {
-        format!("{}, row {}, seat {}", self.section, self.row, self.number)
+    /// "Stalls, row C, seat 12", in the visitor's language.
+    pub fn label(&self, i18n: crate::i18n::I18n) -> String {
+        crate::catalog::seat_label(i18n, &self.section, &self.row, self.number)
     }
 }
 
@@ -93,14 +94,16 @@ impl OrderStatus {
         Self::ALL.into_iter().find(|v| v.as_str() == s)
     }
 
-    pub fn label(self) -> &'static str {
+    /// What a person reads for this status.
+    pub fn label(self) -> crate::i18n::Msg {
+        use crate::i18n::msg::orders;
         match self {
-            OrderStatus::Pending => "Processing payment",
-            OrderStatus::Paid => "Paid",
-            OrderStatus::Rejected => "Payment declined",
-            OrderStatus::Expired => "Expired",
-            OrderStatus::Cancelled => "Cancelled",
-            OrderStatus::Refunded => "Refunded",
+            OrderStatus::Pending => orders::STATUS_PENDING,
+            OrderStatus::Paid => orders::STATUS_PAID,
+            OrderStatus::Rejected => orders::STATUS_REJECTED,
+            OrderStatus::Expired => orders::STATUS_EXPIRED,
+            OrderStatus::Cancelled => orders::STATUS_CANCELLED,
+            OrderStatus::Refunded => orders::STATUS_REFUNDED,
         }
     }
 }
@@ -124,6 +127,12 @@ pub struct Order {
     pub event_slug: String,
     #[serde(with = "time::serde::rfc3339")]
     pub event_starts_at: OffsetDateTime,
+    /// The venue's IANA time zone (absent from the answer that places the order).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_time_zone: Option<String>,
+    /// `event_starts_at` in the venue's offset at that moment (absent with the zone).
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "time::serde::rfc3339::option")]
+    pub event_starts_at_local: Option<OffsetDateTime>,
     pub hold_id: Uuid,
     pub status: OrderStatus,
     pub total_cents: i64,

@@ -7,7 +7,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::orders::api::{get_hold, get_order, my_orders, CancelOrder, PlaceOrder, ReleaseHold};
 use crate::orders::model::{Hold, HoldStatus, Order, OrderStatus};
-use crate::time_fmt::{event_datetime, money};
+use crate::i18n::{msg, use_i18n};
 use crate::ui::clock::{countdown, ticking};
 use crate::ui::{field_error, form_error, ErrorNotice, Failure, MyListPage};
 
@@ -15,9 +15,10 @@ use crate::ui::{field_error, form_error, ErrorNotice, Failure, MyListPage};
 pub fn CheckoutPage() -> impl IntoView {
     let params = use_params_map();
     let hold = Resource::new(move || params.read().get("id").unwrap_or_default(), get_hold);
+    let i18n = use_i18n();
     view! {
-        <PageTitle text="Checkout"/>
-        <Suspense fallback=|| view! { <p class="muted">"Loading your seats…"</p> }>
+        <PageTitle text=i18n.t(msg::orders::CHECKOUT)/>
+        <Suspense fallback=move || view! { <p class="muted">{i18n.t(msg::orders::LOADING_SEATS)}</p> }>
             {move || hold.get().map(|result| match result {
                 Ok(hold) => view! { <Checkout hold/> }.into_any(),
                 Err(e) => view! { <Failure error=e/> }.into_any(),
@@ -28,6 +29,7 @@ pub fn CheckoutPage() -> impl IntoView {
 
 #[component]
 fn Checkout(hold: Hold) -> impl IntoView {
+    let i18n = use_i18n();
     let place = ServerAction::<PlaceOrder>::new();
     let release = ServerAction::<ReleaseHold>::new();
     let now = ticking(1000);
@@ -45,80 +47,80 @@ fn Checkout(hold: Hold) -> impl IntoView {
     view! {
         <section class="checkout">
             <header class="checkout-head">
-                <h1>"Checkout"</h1>
+                <h1>{i18n.t(msg::orders::CHECKOUT)}</h1>
                 <p class="muted">{hold.event_title.clone()}</p>
                 {active.then(|| view! {
-                    <p class="countdown" role="timer" aria-live="off" aria-label="Time left on your hold">
-                        "Seats held for "
+                    <p class="countdown" role="timer" aria-live="off" aria-label=i18n.t(msg::orders::TIME_LEFT)>
+                        {i18n.t(msg::orders::HELD_FOR)}" "
                         <strong>{move || countdown(remaining())}</strong>
                     </p>
                 })}
             </header>
             <div class="checkout-body">
                 <section class="card">
-                    <h2>"Your seats"</h2>
+                    <h2>{i18n.t(msg::orders::YOUR_SEATS)}</h2>
                     <ul class="selection-list">
                         {hold.seats.iter().map(|s| view! {
-                            <li><span>{s.label()}</span><span>{money(s.price_cents, &hold.currency)}</span></li>
+                            <li><span>{s.label(i18n)}</span><span>{i18n.fmt().money(s.price_cents, &hold.currency)}</span></li>
                         }).collect_view()}
                     </ul>
-                    <p class="selection-total">"Total: " <strong>{money(hold.total_cents, &hold.currency)}</strong></p>
+                    <p class="selection-total">{i18n.t(msg::orders::TOTAL)}" " <strong>{i18n.fmt().money(hold.total_cents, &hold.currency)}</strong></p>
                     {active.then(|| view! {
                         <ActionForm action=release>
                             <input type="hidden" name="id" value=release_id.clone()/>
                             <input type="hidden" name="event_slug" value=slug.clone()/>
-                            <button type="submit" class="btn btn-ghost">"Release seats"</button>
+                            <button type="submit" class="btn btn-ghost">{i18n.t(msg::orders::RELEASE)}</button>
                         </ActionForm>
                     })}
                 </section>
                 {if !active {
                     view! {
                         <section class="card">
-                            <p class="notice" role="status">"This hold has ended. The seats may have gone back on sale."</p>
-                            <A href=format!("/events/{}", hold.event_slug) attr:class="btn btn-primary">"Pick seats again"</A>
+                            <p class="notice" role="status">{i18n.t(msg::orders::HOLD_ENDED)}</p>
+                            <A href=format!("/events/{}", hold.event_slug) attr:class="btn btn-primary">{i18n.t(msg::orders::PICK_AGAIN)}</A>
                         </section>
                     }.into_any()
                 } else {
                     view! {
                         <section class="card payment">
-                            <h2>"Payment"</h2>
-                            <p class="hint">"Test cards: 4242 4242 4242 4242 is approved, 4000 0000 0000 0002 is declined, 4000 0000 0000 9995 has insufficient funds."</p>
-                            {move || (remaining() <= 0).then(|| view! { <p class="notice" role="alert">"Your hold has expired. Pick your seats again."</p> })}
+                            <h2>{i18n.t(msg::orders::PAYMENT)}</h2>
+                            <p class="hint">{i18n.t(msg::orders::TEST_CARDS)}</p>
+                            {move || (remaining() <= 0).then(|| view! { <p class="notice" role="alert">{i18n.t(msg::orders::HOLD_EXPIRED)}</p> })}
                                 <ActionForm action=place>
                                     <input type="hidden" name="hold_id" value=hold_id.clone()/>
                                     <input type="hidden" name="idempotency_key" value=key.clone()/>
                                     <div class="field">
-                                        <label for="card-number">"Card number"</label>
+                                        <label for="card-number">{i18n.t(msg::orders::CARD_NUMBER)}</label>
                                         <input id="card-number" name="card_number" inputmode="numeric" autocomplete="cc-number" required maxlength="23"/>
                                         {err("card_number")}
                                     </div>
                                     <div class="field-row">
                                         <div class="field">
-                                            <label for="exp-month">"Expiry month"</label>
-                                            <input id="exp-month" name="exp_month" inputmode="numeric" autocomplete="cc-exp-month" required maxlength="2" placeholder="MM"/>
+                                            <label for="exp-month">{i18n.t(msg::orders::EXP_MONTH)}</label>
+                                            <input id="exp-month" name="exp_month" inputmode="numeric" autocomplete="cc-exp-month" required maxlength="2" placeholder=i18n.t(msg::orders::MONTH_PLACEHOLDER)/>
                                             {err("exp_month")}
                                         </div>
                                         <div class="field">
-                                            <label for="exp-year">"Expiry year"</label>
-                                            <input id="exp-year" name="exp_year" inputmode="numeric" autocomplete="cc-exp-year" required maxlength="4" placeholder="YYYY"/>
+                                            <label for="exp-year">{i18n.t(msg::orders::EXP_YEAR)}</label>
+                                            <input id="exp-year" name="exp_year" inputmode="numeric" autocomplete="cc-exp-year" required maxlength="4" placeholder=i18n.t(msg::orders::YEAR_PLACEHOLDER)/>
                                             {err("exp_year")}
                                         </div>
                                         <div class="field">
-                                            <label for="cvc">"Security code"</label>
+                                            <label for="cvc">{i18n.t(msg::orders::CVC)}</label>
                                             <input id="cvc" name="cvc" inputmode="numeric" autocomplete="cc-csc" required maxlength="4"/>
                                             {err("cvc")}
                                         </div>
                                     </div>
                                     <div class="field">
-                                        <label for="card-name">"Name on card"</label>
+                                        <label for="card-name">{i18n.t(msg::orders::CARD_NAME)}</label>
                                         <input id="card-name" name="name" autocomplete="cc-name" required maxlength="100"/>
                                         {err("name")}
                                     </div>
                                     {move || other_error().map(|e| view! { <ErrorNotice error=e/> })}
                                     <button type="submit" class="btn btn-primary btn-block" disabled=pending>
-                                        {format!("Pay {}", money(hold.total_cents, &hold.currency))}
+                                        {i18n.tf(msg::orders::PAY, &[("amount", &i18n.fmt().money(hold.total_cents, &hold.currency))])}
                                     </button>
-                                    <p class="hint">"Buying needs a connection; your card number is never stored."</p>
+                                    <p class="hint">{i18n.t(msg::orders::ONLINE_ONLY)}</p>
                                 </ActionForm>
                         </section>
                     }.into_any()
@@ -132,6 +134,7 @@ fn Checkout(hold: Hold) -> impl IntoView {
 pub fn OrderPage() -> impl IntoView {
     let params = use_params_map();
     let order = Resource::new(move || params.read().get("id").unwrap_or_default(), get_order);
+    let i18n = use_i18n();
     // While the payment is processed, look again every second (no manual reload).
     #[cfg(feature = "hydrate")]
     {
@@ -153,8 +156,8 @@ pub fn OrderPage() -> impl IntoView {
         }
     });
     view! {
-        <PageTitle text="Your order"/>
-        <Transition fallback=|| view! { <p class="muted">"Loading your order…"</p> }>
+        <PageTitle text=i18n.t(msg::orders::YOUR_ORDER)/>
+        <Transition fallback=move || view! { <p class="muted">{i18n.t(msg::orders::LOADING_ORDER)}</p> }>
             {move || order.get().map(|result| match result {
                 Ok(o) => view! { <OrderView order=o cancel/> }.into_any(),
                 Err(e) => view! { <Failure error=e/> }.into_any(),
@@ -166,42 +169,52 @@ pub fn OrderPage() -> impl IntoView {
 
 #[component]
 fn OrderView(order: Order, cancel: ServerAction<CancelOrder>) -> impl IntoView {
+    let i18n = use_i18n();
+    // A refusal's stored reason, in the visitor's language.
+    let reason = |fallback| match &order.failure_reason {
+        Some(stored) => i18n.text(&crate::orders::rules::failure_text(stored)),
+        None => i18n.t(fallback).to_string(),
+    };
     let status_class = format!("order-status status-{}", order.status.as_str().to_lowercase());
     let message = match order.status {
-        OrderStatus::Pending => "We are processing your payment. This page updates by itself.".to_string(),
-        OrderStatus::Paid => "Payment received. Your tickets are ready.".to_string(),
-        OrderStatus::Rejected => order.failure_reason.clone().unwrap_or_else(|| "The payment was refused.".into()),
-        OrderStatus::Expired => order.failure_reason.clone().unwrap_or_else(|| "This order expired.".into()),
-        OrderStatus::Cancelled => "This order was cancelled; its tickets are void.".to_string(),
-        OrderStatus::Refunded => "This order was refunded.".to_string(),
+        OrderStatus::Pending => i18n.t(msg::orders::PENDING_TEXT).to_string(),
+        OrderStatus::Paid => i18n.t(msg::orders::PAID_TEXT).to_string(),
+        OrderStatus::Rejected => reason(msg::orders::REFUSED_TEXT),
+        OrderStatus::Expired => reason(msg::orders::EXPIRED_TEXT),
+        OrderStatus::Cancelled => i18n.t(msg::orders::CANCELLED_TEXT).to_string(),
+        OrderStatus::Refunded => i18n.t(msg::orders::REFUNDED_TEXT).to_string(),
     };
     let id = order.id.to_string();
+    let ticket_links: Vec<(String, String)> = order
+        .ticket_ids
+        .iter()
+        .zip(order.items.iter())
+        .map(|(t, s)| (format!("/tickets/{t}"), i18n.tf(msg::orders::TICKET_LINK, &[("seat", &s.label(i18n))])))
+        .collect();
     view! {
         <section class="card order">
             <h1>{order.event_title.clone()}</h1>
-            <p class="muted">{event_datetime(order.event_starts_at)}</p>
+            <p class="muted">{i18n.fmt().datetime(order.event_starts_at_local.unwrap_or(order.event_starts_at))}</p>
             <p class=status_class role="status">
-                <strong>{order.status.label()}</strong>
+                <strong>{i18n.t(order.status.label())}</strong>
                 <span>{message}</span>
             </p>
             <ul class="selection-list">
-                {order.items.iter().map(|s| view! { <li><span>{s.label()}</span><span>{money(s.price_cents, &order.currency)}</span></li> }).collect_view()}
+                {order.items.iter().map(|s| view! { <li><span>{s.label(i18n)}</span><span>{i18n.fmt().money(s.price_cents, &order.currency)}</span></li> }).collect_view()}
             </ul>
-            <p class="selection-total">"Total: " <strong>{money(order.total_cents, &order.currency)}</strong> {format!(" · card ending {}", order.card_last4)}</p>
+            <p class="selection-total">{i18n.t(msg::orders::TOTAL)}" " <strong>{i18n.fmt().money(order.total_cents, &order.currency)}</strong> " · " {i18n.tf(msg::orders::CARD_ENDING, &[("last4", &order.card_last4)])}</p>
             {(order.status == OrderStatus::Paid).then(|| view! {
-                <h2>"Tickets"</h2>
+                <h2>{i18n.t(msg::orders::TICKETS)}</h2>
                 <ul class="ticket-links">
-                    {order.ticket_ids.iter().zip(order.items.iter()).map(|(t, s)| view! {
-                        <li><A href=format!("/tickets/{t}")>{format!("Ticket: {}", s.label())}</A></li>
-                    }).collect_view()}
+                    {ticket_links.into_iter().map(|(href, text)| view! { <li><A href=href>{text}</A></li> }).collect_view()}
                 </ul>
                 <ActionForm action=cancel>
                     <input type="hidden" name="id" value=id.clone()/>
-                    <button type="submit" class="btn btn-danger btn-small">"Cancel order"</button>
+                    <button type="submit" class="btn btn-danger btn-small">{i18n.t(msg::orders::CANCEL_ORDER)}</button>
                 </ActionForm>
             })}
             {(order.status == OrderStatus::Rejected).then(|| view! {
-                <A href=format!("/checkout/{}", order.hold_id) attr:class="btn btn-primary">"Try another card"</A>
+                <A href=format!("/checkout/{}", order.hold_id) attr:class="btn btn-primary">{i18n.t(msg::orders::TRY_ANOTHER)}</A>
             })}
         </section>
     }
@@ -210,16 +223,17 @@ fn OrderView(order: Order, cancel: ServerAction<CancelOrder>) -> impl IntoView {
 #[component]
 pub fn MyOrdersPage() -> impl IntoView {
     view! {
-        <MyListPage title="My orders" empty="No orders yet." base="/orders" list_class="order-list" load=my_orders item=order_item/>
+        <MyListPage title=msg::orders::MY_ORDERS empty=msg::orders::NO_ORDERS base="/orders" list_class="order-list" load=my_orders item=order_item/>
     }
 }
 
 fn order_item(o: Order) -> AnyView {
+    let i18n = use_i18n();
     view! {
         <li class="card">
             <A href=format!("/orders/{}", o.id)>{o.event_title.clone()}</A>
-            <span class="muted">{format!("{} seat(s) · {}", o.items.len(), money(o.total_cents, &o.currency))}</span>
-            <span class=format!("chip status-{}", o.status.as_str().to_lowercase())>{o.status.label()}</span>
+            <span class="muted">{format!("{} · {}", i18n.plural(msg::orders::SEATS, o.items.len() as i64, &[]), i18n.fmt().money(o.total_cents, &o.currency))}</span>
+            <span class=format!("chip status-{}", o.status.as_str().to_lowercase())>{i18n.t(o.status.label())}</span>
         </li>
     }
     .into_any()

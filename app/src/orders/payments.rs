@@ -121,7 +121,7 @@ async fn refuse(db: &Db, refused: &Refused<'_>, now: i64) -> Result<Handled, App
 }
 
 /// Why a payment is refused when its event was cancelled before it was approved.
-pub const EVENT_CANCELLED: &str = "The event was cancelled; nothing was charged.";
+pub const EVENT_CANCELLED: &str = crate::orders::rules::reasons::EVENT_CANCELLED_UNCHARGED;
 
 /// Fails orders whose payment never resolved in time and frees their seats.
 pub async fn expire_stale_payments(db: &Db) -> Result<usize, AppError> {
@@ -134,7 +134,7 @@ pub async fn expire_stale_payments(db: &Db) -> Result<usize, AppError> {
     for order_id in stale {
         let mut tx = db.begin_write().await?;
         let changed = sqlx::query("UPDATE orders SET status = 'EXPIRED', failure_reason = $1, updated_at = $2 WHERE id = $3 AND status = 'PENDING'")
-            .bind("The payment did not complete in time.")
+            .bind(crate::orders::rules::reasons::PAYMENT_TIMEOUT)
             .bind(now)
             .bind(&order_id)
             .execute(&mut *tx)

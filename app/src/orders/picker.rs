@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::catalog::{EventDetail, SeatView};
 use crate::orders::api::{HoldBest, HoldSeats};
 use crate::orders::seatmap::SeatMap;
-use crate::time_fmt::money;
+use crate::i18n::{msg, use_i18n};
 use crate::ui::ErrorNotice;
 use crate::error::AppError;
 
@@ -19,6 +19,7 @@ pub fn seat_picker(detail: EventDetail, seats: Resource<Result<Vec<SeatView>, Ap
 
 #[component]
 fn Picker(detail: EventDetail, seats: Resource<Result<Vec<SeatView>, AppError>>) -> impl IntoView {
+    let i18n = use_i18n();
     let selected = RwSignal::new(Vec::<Uuid>::new());
     let (notice, set_notice) = signal(None::<String>);
     let e = detail.summary.clone();
@@ -27,14 +28,14 @@ fn Picker(detail: EventDetail, seats: Resource<Result<Vec<SeatView>, AppError>>)
     let slug = e.slug.clone();
     view! {
         <section class="seat-picker" aria-labelledby="seats-heading">
-            <h2 id="seats-heading">"Choose your seats"</h2>
-            <ul class="legend" aria-label="Legend">
-                <li><span class="dot seat-available"></span>"Available"</li>
-                <li><span class="dot is-selected"></span>"Selected"</li>
-                <li><span class="dot seat-held"></span>"Held"</li>
-                <li><span class="dot seat-sold"></span>"Sold"</li>
+            <h2 id="seats-heading">{i18n.t(msg::orders::CHOOSE_SEATS)}</h2>
+            <ul class="legend" aria-label=i18n.t(msg::orders::LEGEND)>
+                <li><span class="dot seat-available"></span>{i18n.t(msg::orders::AVAILABLE)}</li>
+                <li><span class="dot is-selected"></span>{i18n.t(msg::orders::SELECTED)}</li>
+                <li><span class="dot seat-held"></span>{i18n.t(msg::orders::HELD)}</li>
+                <li><span class="dot seat-sold"></span>{i18n.t(msg::orders::SOLD)}</li>
             </ul>
-            <Suspense fallback=|| view! { <p class="muted">"Loading seat map…"</p> }>
+            <Suspense fallback=move || view! { <p class="muted">{i18n.t(msg::orders::LOADING_MAP)}</p> }>
                 {move || seats.get().map(|result| match result {
                     Ok(list) => {
                         let all = list.clone();
@@ -58,6 +59,7 @@ fn Picker(detail: EventDetail, seats: Resource<Result<Vec<SeatView>, AppError>>)
 /// "Find me the best N seats in this section", for signed-in customers.
 #[component]
 fn BestAvailable(event_id: String, prices: Vec<crate::catalog::SectionPrice>) -> impl IntoView {
+    let i18n = use_i18n();
     let session = crate::users::session_ui::use_session();
     let best = ServerAction::<HoldBest>::new();
     let pending = best.pending();
@@ -68,23 +70,23 @@ fn BestAvailable(event_id: String, prices: Vec<crate::catalog::SectionPrice>) ->
             view! {
                 <ActionForm action=best>
                     <fieldset class="best-available">
-                        <legend>"Or let us pick the best available seats"</legend>
+                        <legend>{i18n.t(msg::orders::BEST_LEGEND)}</legend>
                         <input type="hidden" name="event_id" value=event_id/>
                         <div class="field">
-                            <label for="best-section">"Section"</label>
+                            <label for="best-section">{i18n.t(msg::orders::SECTION)}</label>
                             <select id="best-section" name="section_id">
                                 {prices.into_iter().map(|p| view! {
-                                    <option value=p.section_id.to_string()>{format!("{} · {}", p.name, money(p.price_cents, &p.currency))}</option>
+                                    <option value=p.section_id.to_string()>{format!("{} · {}", p.name, i18n.fmt().money(p.price_cents, &p.currency))}</option>
                                 }).collect_view()}
                             </select>
                         </div>
                         <div class="field">
-                            <label for="best-quantity">"Seats"</label>
+                            <label for="best-quantity">{i18n.t(msg::orders::SEATS_LABEL)}</label>
                             <select id="best-quantity" name="quantity">
                                 {(1..=8).map(|n| view! { <option value=n.to_string() selected=n == 2>{n}</option> }).collect_view()}
                             </select>
                         </div>
-                        <button type="submit" class="btn btn-primary" disabled=pending>"Find seats"</button>
+                        <button type="submit" class="btn btn-primary" disabled=pending>{i18n.t(msg::orders::FIND_SEATS)}</button>
                     </fieldset>
                 </ActionForm>
             }
@@ -103,6 +105,7 @@ fn SelectionSummary(
     slug: String,
     on_conflict: impl Fn() + Send + Sync + Copy + 'static,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let session = crate::users::session_ui::use_session();
     let hold = ServerAction::<HoldSeats>::new();
     let pending = hold.pending();
@@ -120,11 +123,11 @@ fn SelectionSummary(
     let signed_in = move || session.current().is_some();
     view! {
         <aside class="selection card" aria-live="polite">
-            <h3>{move || format!("Selected seats ({})", selected.with(Vec::len))}</h3>
+            <h3>{move || i18n.tf(msg::orders::SELECTED_SEATS, &[("count", &selected.with(Vec::len).to_string())])}</h3>
             {move || {
                 let list = chosen();
                 if list.is_empty() {
-                    view! { <p class="muted">"Tap or press Enter on an available seat to select it."</p> }.into_any()
+                    view! { <p class="muted">{i18n.t(msg::orders::TAP_HINT)}</p> }.into_any()
                 } else {
                     let total: i64 = list.iter().map(|s| s.price_cents).sum();
                     let currency = currency.clone();
@@ -133,10 +136,10 @@ fn SelectionSummary(
                     view! {
                         <ul class="selection-list">
                             {list.into_iter().map(|s| view! {
-                                <li><span>{s.label()}</span><span>{money(s.price_cents, &s.currency)}</span></li>
+                                <li><span>{s.label(i18n)}</span><span>{i18n.fmt().money(s.price_cents, &s.currency)}</span></li>
                             }).collect_view()}
                         </ul>
-                        <p class="selection-total">"Total: " <strong>{money(total, &currency)}</strong></p>
+                        <p class="selection-total">{i18n.t(msg::orders::TOTAL)}" " <strong>{i18n.fmt().money(total, &currency)}</strong></p>
                         {if signed_in() {
                             view! {
                                 <button type="button" class="btn btn-primary btn-block" disabled=pending
@@ -144,13 +147,13 @@ fn SelectionSummary(
                                         let seat_ids = selected.get_untracked().iter().map(Uuid::to_string).collect();
                                         hold.dispatch(HoldSeats { event_id: event_id.clone(), seat_ids });
                                     }>
-                                    {move || if pending.get() { "Holding…" } else { "Hold these seats" }}
+                                    {move || i18n.t(if pending.get() { msg::orders::HOLDING } else { msg::orders::HOLD_THESE })}
                                 </button>
                             }.into_any()
                         } else {
-                            view! { <A href=login_href attr:class="btn btn-primary btn-block">"Log in to buy"</A> }.into_any()
+                            view! { <A href=login_href attr:class="btn btn-primary btn-block">{i18n.t(msg::orders::LOG_IN_TO_BUY)}</A> }.into_any()
                         }}
-                        <button type="button" class="btn btn-ghost" on:click=move |_| selected.set(Vec::new())>"Clear selection"</button>
+                        <button type="button" class="btn btn-ghost" on:click=move |_| selected.set(Vec::new())>{i18n.t(msg::orders::CLEAR)}</button>
                     }.into_any()
                 }
             }}

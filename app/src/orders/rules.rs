@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use uuid::Uuid;
 
 use crate::error::FieldErrors;
+use crate::i18n::{msg, Msg, Text};
 use crate::orders::model::PaymentInput;
 
 pub const MAX_SEATS_PER_HOLD: usize = 8;
@@ -14,11 +15,11 @@ pub const MAX_SEATS_PER_HOLD: usize = 8;
 pub fn check_seat_request(seat_ids: &[Uuid]) -> Result<(), FieldErrors> {
     let mut errors = FieldErrors::new();
     if seat_ids.is_empty() {
-        errors.insert("seat_ids".into(), "Choose at least one seat.".into());
+        errors.insert("seat_ids".into(), msg::errors_orders::SEATS_NONE.into());
     } else if seat_ids.len() > MAX_SEATS_PER_HOLD {
-        errors.insert("seat_ids".into(), format!("You can hold up to {MAX_SEATS_PER_HOLD} seats at a time."));
+        errors.insert("seat_ids".into(), Text::with(msg::errors_orders::SEATS_TOO_MANY, &[("max", &MAX_SEATS_PER_HOLD)]));
     } else if seat_ids.iter().collect::<HashSet<_>>().len() != seat_ids.len() {
-        errors.insert("seat_ids".into(), "A seat is listed twice.".into());
+        errors.insert("seat_ids".into(), msg::errors_orders::SEAT_TWICE.into());
     }
     if errors.is_empty() { Ok(()) } else { Err(errors) }
 }
@@ -44,13 +45,45 @@ impl CardOutcome {
         [CardOutcome::Approve, CardOutcome::Decline, CardOutcome::InsufficientFunds].into_iter().find(|o| o.as_str() == s)
     }
 
-    /// The reason shown to the customer when the payment is refused.
+    /// Why the payment is refused, as stored with the order (see [`reasons`]).
     pub fn refusal(self) -> Option<&'static str> {
         match self {
             CardOutcome::Approve => None,
-            CardOutcome::Decline => Some("Your card was declined."),
-            CardOutcome::InsufficientFunds => Some("Your card has insufficient funds."),
+            CardOutcome::Decline => Some(reasons::CARD_DECLINED),
+            CardOutcome::InsufficientFunds => Some(reasons::INSUFFICIENT_FUNDS),
         }
+    }
+}
+
+/// Why an order failed, as stored with it (`orders.failure_reason`) and answered by the
+/// REST API: fixed English sentences, which are data, not a language's words. A page puts
+/// one into words with [`failure_text`].
+pub mod reasons {
+    pub const CARD_DECLINED: &str = "Your card was declined.";
+    pub const INSUFFICIENT_FUNDS: &str = "Your card has insufficient funds.";
+    /// A payment refused because its event was cancelled before it was approved.
+    pub const EVENT_CANCELLED_UNCHARGED: &str = "The event was cancelled; nothing was charged.";
+    /// An order whose payment never resolved in time.
+    pub const PAYMENT_TIMEOUT: &str = "The payment did not complete in time.";
+    /// An order cancelled or refunded with its event.
+    pub const EVENT_CANCELLED: &str = "The event was cancelled.";
+}
+
+/// Each stored reason and its message of the catalog.
+const REASONS: [(&str, Msg); 5] = [
+    (reasons::CARD_DECLINED, msg::errors_orders::CARD_DECLINED),
+    (reasons::INSUFFICIENT_FUNDS, msg::errors_orders::CARD_INSUFFICIENT_FUNDS),
+    (reasons::EVENT_CANCELLED_UNCHARGED, msg::errors_orders::EVENT_CANCELLED_NOT_CHARGED),
+    (reasons::PAYMENT_TIMEOUT, msg::errors_orders::PAYMENT_TIMEOUT),
+    (reasons::EVENT_CANCELLED, msg::errors_orders::EVENT_CANCELLED_REASON),
+];
+
+/// A stored failure reason (an order's `failure_reason`) as a message for the customer, in
+/// their language; one this version does not know is shown as it was stored.
+pub fn failure_text(reason: &str) -> Text {
+    match REASONS.iter().find(|(stored, _)| *stored == reason) {
+        Some((_, message)) => Text::msg(*message),
+        None => Text::raw(reason),
     }
 }
 
@@ -85,27 +118,27 @@ pub fn check_payment(payment: &PaymentInput, today: (i32, u8)) -> Result<Checked
     let number: String = payment.card_number.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
     let digits: Vec<u8> = number.bytes().filter(u8::is_ascii_digit).map(|b| b - b'0').collect();
     if number.is_empty() {
-        errors.insert("card_number".into(), "Enter the card number.".into());
+        errors.insert("card_number".into(), msg::errors_orders::CARD_NUMBER_MISSING.into());
     } else if digits.len() != number.len() || !(12..=19).contains(&digits.len()) || !luhn_ok(&digits) {
-        errors.insert("card_number".into(), "This card number is not valid.".into());
+        errors.insert("card_number".into(), msg::errors_orders::CARD_NUMBER_INVALID.into());
     }
     let (year, month) = today;
     if !(1..=12).contains(&payment.exp_month) {
-        errors.insert("exp_month".into(), "Use a month from 1 to 12.".into());
+        errors.insert("exp_month".into(), msg::errors_orders::CARD_MONTH.into());
     }
     let exp_year = if payment.exp_year < 100 { payment.exp_year + 2000 } else { payment.exp_year };
     if !(2000..=2100).contains(&exp_year) {
-        errors.insert("exp_year".into(), "Enter the expiry year, like 2028.".into());
+        errors.insert("exp_year".into(), msg::errors_orders::CARD_YEAR.into());
     } else if (exp_year, payment.exp_month) < (year, month as i32) {
-        errors.insert("exp_year".into(), "This card has expired.".into());
+        errors.insert("exp_year".into(), msg::errors_orders::CARD_EXPIRED.into());
     }
     let cvc = payment.cvc.trim();
     if !(3..=4).contains(&cvc.len()) || !cvc.bytes().all(|b| b.is_ascii_digit()) {
-        errors.insert("cvc".into(), "The security code is 3 or 4 digits.".into());
+        errors.insert("cvc".into(), msg::errors_orders::CARD_CVC.into());
     }
     let name = payment.name.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        errors.insert("name".into(), "Enter the name on the card.".into());
+        errors.insert("name".into(), msg::errors_orders::CARD_NAME.into());
     }
     if !errors.is_empty() {
         return Err(errors);
@@ -182,6 +215,18 @@ mod tests {
         assert_eq!(after_refusal(1_000, 500), AfterRefusal::BackToHold);
         assert_eq!(after_refusal(1_000, 1_000), AfterRefusal::Release);
         assert_eq!(total(&[6500, 4500]), 11_000);
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn stored_reasons_read_as_their_messages() {
+        use crate::i18n::{I18n, Locale};
+        let (en, es) = (I18n::new(Locale::En), I18n::new(Locale::Es));
+        for (stored, _) in REASONS {
+            assert_eq!(en.text(&failure_text(stored)), stored, "the English message is the stored sentence");
+            assert_ne!(es.text(&failure_text(stored)), stored, "{stored} is translated");
+        }
+        assert_eq!(es.text(&failure_text("A reason from elsewhere.")), "A reason from elsewhere.");
     }
 }
 

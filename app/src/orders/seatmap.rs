@@ -5,17 +5,17 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 use crate::catalog::{SeatStatus, SeatView};
-use crate::time_fmt::money;
+use crate::i18n::{msg, use_i18n, Msg};
 
 pub const MAX_SELECTION: usize = 8;
 const SEAT_RADIUS: i64 = 8;
 const PAD: i64 = 30;
 
-fn status_word(status: SeatStatus) -> &'static str {
+fn status_word(status: SeatStatus) -> Msg {
     match status {
-        SeatStatus::Available => "available",
-        SeatStatus::Held => "held by another buyer",
-        SeatStatus::Sold => "sold",
+        SeatStatus::Available => msg::orders::SEAT_AVAILABLE,
+        SeatStatus::Held => msg::orders::SEAT_HELD,
+        SeatStatus::Sold => msg::orders::SEAT_SOLD,
     }
 }
 
@@ -34,8 +34,9 @@ pub fn toggle(selection: &mut Vec<Uuid>, seat: Uuid) -> bool {
 
 #[component]
 pub fn SeatMap(seats: Vec<SeatView>, selected: RwSignal<Vec<Uuid>>, #[prop(into)] notice: WriteSignal<Option<String>>) -> impl IntoView {
+    let i18n = use_i18n();
     if seats.is_empty() {
-        return view! { <p class="muted">"This event has no reserved seating."</p> }.into_any();
+        return view! { <p class="muted">{i18n.t(msg::orders::NO_SEATING)}</p> }.into_any();
     }
     let min_x = seats.iter().map(|s| s.x).min().unwrap_or(0) - PAD;
     let max_x = seats.iter().map(|s| s.x).max().unwrap_or(0) + PAD;
@@ -68,7 +69,7 @@ pub fn SeatMap(seats: Vec<SeatView>, selected: RwSignal<Vec<Uuid>>, #[prop(into)
         .map(|seat| {
             let id = seat.id;
             let available = seat.status == SeatStatus::Available;
-            let label = format!("{}, {}, {}", seat.label(), money(seat.price_cents, &seat.currency), status_word(seat.status));
+            let label = format!("{}, {}, {}", seat.label(i18n), i18n.fmt().money(seat.price_cents, &seat.currency), i18n.t(status_word(seat.status)));
             let title = label.clone();
             let is_selected = move || selected.with(|s| s.contains(&id));
             let class = move || {
@@ -87,7 +88,7 @@ pub fn SeatMap(seats: Vec<SeatView>, selected: RwSignal<Vec<Uuid>>, #[prop(into)
                 }
                 let mut ok = true;
                 selected.update(|s| ok = toggle(s, id));
-                notice.set((!ok).then(|| format!("You can pick up to {MAX_SELECTION} seats at a time.")));
+                notice.set((!ok).then(|| i18n.tf(msg::orders::MAX_SELECTION, &[("max", &MAX_SELECTION.to_string())])));
             };
             view! {
                 <circle
@@ -116,9 +117,9 @@ pub fn SeatMap(seats: Vec<SeatView>, selected: RwSignal<Vec<Uuid>>, #[prop(into)
         .collect_view();
 
     view! {
-        <svg class="seat-map" viewBox=view_box role="group" aria-label="Seat map" preserveAspectRatio="xMidYMin meet">
+        <svg class="seat-map" viewBox=view_box role="group" aria-label=i18n.t(msg::orders::SEAT_MAP) preserveAspectRatio="xMidYMin meet">
             <rect class="stage" x=stage_x y=min_y + 10 width=stage_width height="28" rx="6"/>
-            <text class="stage-label" x=stage_x + stage_width / 2 y=min_y + 29 text-anchor="middle">"STAGE"</text>
+            <text class="stage-label" x=stage_x + stage_width / 2 y=min_y + 29 text-anchor="middle">{i18n.t(msg::orders::STAGE)}</text>
             {labels}
             {circles}
         </svg>

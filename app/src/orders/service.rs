@@ -17,6 +17,7 @@ use crate::orders::rules;
 use crate::orders::store::{OrderStore, PlaceRequest, Placed};
 use crate::users::User;
 use crate::error::AppError;
+use crate::i18n::msg;
 
 fn today() -> (i32, u8) {
     let now = time::OffsetDateTime::now_utc();
@@ -41,7 +42,7 @@ pub async fn place(
 ) -> Result<Order, AppError> {
     let key = idempotency_key.trim();
     if key.is_empty() || key.len() > 200 {
-        return Err(AppError::field("idempotency_key", "Send an Idempotency-Key header of 1 to 200 characters."));
+        return Err(AppError::field("idempotency_key", msg::errors_orders::IDEMPOTENCY_KEY_LENGTH));
     }
     let order = OrderRequest { key, fingerprint: request_fingerprint(hold_id, payment) };
     let user_id = user.id.to_string();
@@ -90,12 +91,12 @@ async fn not_placed(db: &Db, user: &User, hold_id: &str) -> AppError {
         sqlx::query_scalar("SELECT status FROM events WHERE id = $1").bind(stored.hold.event_id.to_string()).fetch_optional(&db.pool).await;
     match status {
         Ok(Some(status)) if status == "CANCELLED" => {
-            AppError::conflict("event_cancelled", "This event has been cancelled. Nothing was charged.")
+            AppError::conflict("event_cancelled", msg::errors_orders::EVENT_CANCELLED)
         }
         Ok(_) if stored.event_starts_at <= now_ms() => {
-            AppError::conflict("event_started", "This event has started; its tickets are no longer sold.")
+            AppError::conflict("event_started", msg::errors::EVENT_STARTED)
         }
-        Ok(_) => AppError::conflict("hold_not_active", "This hold has ended; pick your seats again."),
+        Ok(_) => AppError::conflict("hold_not_active", msg::errors_orders::HOLD_ENDED),
         Err(e) => e.into(),
     }
 }
@@ -117,6 +118,8 @@ fn pending_order(order_id: &str, hold_id: &str, placed: Placed, card_last4: Stri
         event_title: placed.event_title,
         event_slug: placed.event_slug,
         event_starts_at: from_ms(placed.event_starts_at),
+        event_time_zone: None,
+        event_starts_at_local: None,
         hold_id: parse(hold_id)?,
         status: OrderStatus::Pending,
         total_cents: placed.total_cents,
@@ -130,7 +133,8 @@ fn pending_order(order_id: &str, hold_id: &str, placed: Placed, card_last4: Stri
     })
 }
 
-const ORDER_COLUMNS: &str = "o.id, o.event_id, e.title, e.slug, e.starts_at, o.hold_id, o.status, o.total_cents, o.currency, \
+const ORDER_COLUMNS: &str = "o.id, o.event_id, e.title, e.slug, e.starts_at, \
+    (SELECT v.time_zone FROM venues v WHERE v.id = e.venue_id) AS time_zone, o.hold_id, o.status, o.total_cents, o.currency, \
     o.card_last4, o.failure_reason, o.created_at, o.paid_at, o.user_id";
 
 async fn order_from_row(db: &Db, row: &AnyRow) -> Result<Order, AppError> {
@@ -147,12 +151,16 @@ async fn order_from_row(db: &Db, row: &AnyRow) -> Result<Order, AppError> {
         .fetch_all(&db.pool)
         .await?;
     let parse = |s: String| s.parse::<Uuid>().map_err(|_| AppError::Internal);
+    let starts_at = from_ms(row.try_get("starts_at")?);
+    let time_zone: String = row.try_get("time_zone")?;
     Ok(Order {
         id: parse(id.clone())?,
         event_id: parse(row.try_get("event_id")?)?,
         event_title: row.try_get("title")?,
         event_slug: row.try_get("slug")?,
-        event_starts_at: from_ms(row.try_get("starts_at")?),
+        event_starts_at: starts_at,
+        event_starts_at_local: Some(crate::catalog::zone::local_in(starts_at, &time_zone)),
+        event_time_zone: Some(time_zone),
         hold_id: parse(row.try_get("hold_id")?)?,
         status: OrderStatus::parse(&status).ok_or(AppError::Internal)?,
         total_cents: row.try_get("total_cents")?,
@@ -208,11 +216,11 @@ pub async fn cancel(db: &Db, user: &User, order_id: &str) -> Result<Order, AppEr
         return Ok(order);
     }
     if order.status != OrderStatus::Paid {
-        return Err(AppError::conflict("not_cancellable", "Only paid orders can be cancelled."));
+        return Err(AppError::conflict("not_cancellable", msg::errors_orders::NOT_CANCELLABLE));
     }
     let now = now_ms();
     if crate::db::to_ms(order.event_starts_at) <= now {
-        return Err(AppError::conflict("event_started", "The event has started; this order can no longer be cancelled."));
+        return Err(AppError::conflict("event_started", msg::errors_orders::CANCEL_STARTED));
     }
     let mut tx = db.begin_write().await?;
     let changed = sqlx::query("UPDATE orders SET status = 'CANCELLED', cancelled_at = $1, updated_at = $1 WHERE id = $2 AND status = 'PAID'")

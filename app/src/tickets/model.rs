@@ -19,6 +19,11 @@ pub struct Ticket {
     pub event_title: String,
     #[serde(with = "time::serde::rfc3339")]
     pub event_starts_at: OffsetDateTime,
+    /// The venue's IANA time zone.
+    pub event_time_zone: String,
+    /// `event_starts_at` in the venue's offset at that moment.
+    #[serde(with = "time::serde::rfc3339")]
+    pub event_starts_at_local: OffsetDateTime,
     pub venue: String,
     pub section: String,
     pub row: String,

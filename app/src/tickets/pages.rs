@@ -7,22 +7,24 @@ use leptos_router::hooks::use_params_map;
 
 use crate::tickets::api::{get_ticket, my_tickets};
 use crate::tickets::{Ticket, TicketStatus};
-use crate::time_fmt::event_datetime;
+use crate::catalog::seat_label;
+use crate::i18n::{msg, use_i18n};
 use crate::ui::{Failure, MyListPage};
 
 #[component]
 pub fn MyTicketsPage() -> impl IntoView {
     view! {
-        <MyListPage title="My tickets" empty="No tickets yet." base="/tickets" list_class="ticket-list" load=my_tickets item=ticket_item/>
+        <MyListPage title=msg::tickets::MY_TICKETS empty=msg::tickets::NO_TICKETS base="/tickets" list_class="ticket-list" load=my_tickets item=ticket_item/>
     }
 }
 
 fn ticket_item(t: Ticket) -> AnyView {
+    let i18n = use_i18n();
     view! {
         <li class="card">
-            <A href=format!("/tickets/{}", t.id)>{format!("{} — {}, row {}, seat {}", t.event_title, t.section, t.row, t.number)}</A>
-            <span class="muted">{event_datetime(t.event_starts_at)}</span>
-            {(t.status == TicketStatus::Void).then(|| view! { <span class="chip chip-warn">"Void"</span> })}
+            <A href=format!("/tickets/{}", t.id)>{format!("{} — {}", t.event_title, seat_label(i18n, &t.section, &t.row, t.number))}</A>
+            <span class="muted">{i18n.fmt().datetime(t.event_starts_at_local)}</span>
+            {(t.status == TicketStatus::Void).then(|| view! { <span class="chip chip-warn">{i18n.t(msg::tickets::VOID)}</span> })}
         </li>
     }
     .into_any()
@@ -32,9 +34,10 @@ fn ticket_item(t: Ticket) -> AnyView {
 pub fn TicketPage() -> impl IntoView {
     let params = use_params_map();
     let ticket = Resource::new(move || params.read().get("id").unwrap_or_default(), get_ticket);
+    let i18n = use_i18n();
     view! {
-        <PageTitle text="Ticket"/>
-        <Suspense fallback=|| view! { <p class="muted">"Loading ticket…"</p> }>
+        <PageTitle text=i18n.t(msg::tickets::TICKET)/>
+        <Suspense fallback=move || view! { <p class="muted">{i18n.t(msg::tickets::LOADING)}</p> }>
             {move || ticket.get().map(|result| match result {
                 Ok(t) => view! { <TicketView ticket=t/> }.into_any(),
                 Err(e) => view! { <Failure error=e/> }.into_any(),
@@ -45,30 +48,31 @@ pub fn TicketPage() -> impl IntoView {
 
 #[component]
 fn TicketView(ticket: Ticket) -> impl IntoView {
+    let i18n = use_i18n();
     let void = ticket.status == TicketStatus::Void;
     // A void ticket shows no code: its signature would still verify at a door that has
     // not fetched the event's revocations yet.
     let admission = match (ticket.code.clone(), ticket.qr_svg.clone()) {
         (Some(code), Some(qr)) if !void => view! {
-            <div class="qr" role="img" aria-label="Ticket QR code" inner_html=qr></div>
+            <div class="qr" role="img" aria-label=i18n.t(msg::tickets::QR) inner_html=qr></div>
             <p class="ticket-code"><code>{code}</code></p>
-            <a class="btn" href=format!("/api/v1/tickets/{}/qr.svg", ticket.id) download>"Download QR code"</a>
+            <a class="btn" href=format!("/api/v1/tickets/{}/qr.svg", ticket.id) download>{i18n.t(msg::tickets::DOWNLOAD)}</a>
         }
         .into_any(),
         _ => view! {
-            <p class="notice notice-warn" role="status">"This ticket is void: its order was cancelled or refunded, and it will not be let in."</p>
+            <p class="notice notice-warn" role="status">{i18n.t(msg::tickets::VOID_NOTICE)}</p>
         }
         .into_any(),
     };
     view! {
         <article class="card ticket" class:void=void>
             <h1>{ticket.event_title.clone()}</h1>
-            <p class="event-when">{event_datetime(ticket.event_starts_at)}</p>
+            <p class="event-when">{i18n.fmt().datetime(ticket.event_starts_at_local)}</p>
             <p class="muted">{ticket.venue.clone()}</p>
             <dl class="facts">
-                <dt>"Seat"</dt><dd>{format!("{}, row {}, seat {}", ticket.section, ticket.row, ticket.number)}</dd>
-                <dt>"Holder"</dt><dd>{ticket.holder.clone()}</dd>
-                <dt>"Status"</dt><dd>{if void { "Void" } else { "Valid" }}</dd>
+                <dt>{i18n.t(msg::tickets::SEAT)}</dt><dd>{seat_label(i18n, &ticket.section, &ticket.row, ticket.number)}</dd>
+                <dt>{i18n.t(msg::tickets::HOLDER)}</dt><dd>{ticket.holder.clone()}</dd>
+                <dt>{i18n.t(msg::tickets::STATUS)}</dt><dd>{i18n.t(if void { msg::tickets::VOID } else { msg::tickets::VALID })}</dd>
             </dl>
             {admission}
         </article>

@@ -26,7 +26,7 @@ pub async fn issue_for_order(db: &Db, store: &dyn TicketStore, signer: &TicketSi
     Ok((issued, handled))
 }
 
-const TICKET_COLUMNS: &str = "t.id, t.order_id, t.event_id, e.title, e.starts_at, v.name AS venue, sc.name AS section, \
+const TICKET_COLUMNS: &str = "t.id, t.order_id, t.event_id, e.title, e.starts_at, v.time_zone, v.name AS venue, sc.name AS section, \
     st.row_label, st.number, u.display_name, t.status, t.code, t.issued_at, t.voided_at, t.user_id";
 const TICKET_JOINS: &str = "FROM tickets t JOIN events e ON e.id = t.event_id JOIN venues v ON v.id = e.venue_id \
     JOIN seats st ON st.id = t.seat_id JOIN venue_sections sc ON sc.id = st.section_id JOIN users u ON u.id = t.user_id";
@@ -34,12 +34,16 @@ const TICKET_JOINS: &str = "FROM tickets t JOIN events e ON e.id = t.event_id JO
 fn ticket_from_row(row: &AnyRow) -> Result<Ticket, AppError> {
     let parse = |s: String| s.parse::<Uuid>().map_err(|_| AppError::Internal);
     let status = if row.try_get::<String, _>("status")? == "VALID" { TicketStatus::Valid } else { TicketStatus::Void };
+    let starts_at = from_ms(row.try_get("starts_at")?);
+    let time_zone: String = row.try_get("time_zone")?;
     Ok(Ticket {
         id: parse(row.try_get("id")?)?,
         order_id: parse(row.try_get("order_id")?)?,
         event_id: parse(row.try_get("event_id")?)?,
         event_title: row.try_get("title")?,
-        event_starts_at: from_ms(row.try_get("starts_at")?),
+        event_starts_at: starts_at,
+        event_starts_at_local: crate::catalog::zone::local_in(starts_at, &time_zone),
+        event_time_zone: time_zone,
         venue: row.try_get("venue")?,
         section: row.try_get("section")?,
         row: row.try_get("row_label")?,
@@ -87,7 +91,7 @@ pub async fn qr_for(db: &Db, user: &User, ticket_id: &str) -> Result<(Ticket, St
     let mut ticket = find_for(db, user, ticket_id).await?;
     match ticket.qr_svg.take() {
         Some(svg) => Ok((ticket, svg)),
-        None => Err(AppError::conflict("ticket_void", "This ticket is void: it has no code and will not be let in.")),
+        None => Err(AppError::conflict("ticket_void", crate::i18n::msg::errors_tickets::VOID)),
     }
 }
 

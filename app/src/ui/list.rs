@@ -12,12 +12,13 @@ use serde::Serialize;
 use crate::paging::Page;
 use crate::ui::{Failure, PageTitle, Pager};
 use crate::error::AppError;
+use crate::i18n::{msg, use_i18n, Msg};
 
 #[component]
 pub fn MyListPage<T, L, Fut>(
-    title: &'static str,
+    title: Msg,
     /// Shown when the list is empty, above a link to the catalog.
-    empty: &'static str,
+    empty: Msg,
     /// The path of the page, for the pager's links.
     base: &'static str,
     /// The class of the `<ul>`.
@@ -35,13 +36,15 @@ where
     let query = use_query_map();
     let page = move || query.read().get("page").and_then(|p| p.parse::<i64>().ok()).unwrap_or(1).max(1);
     let items = Resource::new(page, load);
+    let i18n = use_i18n();
+    let (title, empty) = (i18n.t(title), i18n.t(empty));
     view! {
         <PageTitle text=title/>
         <h1>{title}</h1>
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Suspense fallback=move || view! { <p class="muted">{i18n.t(msg::ui::LOADING)}</p> }>
             {move || items.get().map(|result| match result {
                 Ok(page) if page.items.is_empty() && page.page == 1 => view! {
-                    <section class="card empty"><p>{empty}</p><A href="/events" attr:class="btn btn-primary">"Find an event"</A></section>
+                    <section class="card empty"><p>{empty}</p><A href="/events" attr:class="btn btn-primary">{i18n.t(msg::ui::FIND_EVENT)}</A></section>
                 }.into_any(),
                 Ok(page) => {
                     let total_pages = page.total_pages();

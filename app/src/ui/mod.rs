@@ -13,11 +13,12 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::error::AppError;
+use crate::i18n::{msg, use_i18n};
 
 /// The message for one field, if the last submission was refused because of it.
 pub fn field_error<T>(result: Option<Result<T, AppError>>, field: &str) -> Option<String> {
     match result {
-        Some(Err(AppError::Validation(errors))) => errors.get(field).cloned(),
+        Some(Err(AppError::Validation(errors))) => errors.get(field).map(|text| use_i18n().text(text)),
         _ => None,
     }
 }
@@ -45,11 +46,12 @@ pub fn Failure(error: AppError) -> impl IntoView {
 /// Shown where a page needs a signed-in user.
 #[component]
 pub fn SignInPrompt() -> impl IntoView {
+    let i18n = use_i18n();
     view! {
         <section class="card empty">
-            <h1>"Please log in"</h1>
-            <p>"You need to be signed in to see this page."</p>
-            <A href="/login" attr:class="btn btn-primary">"Log in"</A>
+            <h1>{i18n.t(msg::ui::SIGN_IN_TITLE)}</h1>
+            <p>{i18n.t(msg::ui::SIGN_IN_TEXT)}</p>
+            <A href="/login" attr:class="btn btn-primary">{i18n.t(msg::ui::LOG_IN)}</A>
         </section>
     }
 }
@@ -57,7 +59,7 @@ pub fn SignInPrompt() -> impl IntoView {
 /// A readable error, announced to screen readers.
 #[component]
 pub fn ErrorNotice(error: AppError) -> impl IntoView {
-    view! { <p class="notice notice-error" role="alert">{error.user_message()}</p> }
+    view! { <p class="notice notice-error" role="alert">{error.user_message(use_i18n())}</p> }
 }
 
 /// Previous/next links that keep the other query parameters of `base`.
@@ -72,11 +74,13 @@ pub fn Pager(
     let link = move |p: i64| format!("{base}{sep}page={p}");
     let prev = (page > 1).then(|| link(page - 1));
     let next = (page < total_pages).then(|| link(page + 1));
+    let i18n = use_i18n();
+    let status = i18n.tf(msg::ui::PAGE_OF, &[("page", &i18n.fmt().number(page)), ("pages", &i18n.fmt().number(total_pages.max(1)))]);
     view! {
-        <nav class="pager" aria-label="Pagination">
-            {prev.map(|href| view! { <A href=href attr:class="btn" attr:rel="prev">"Previous page"</A> })}
-            <span class="pager-status">{format!("Page {} of {}", page, total_pages.max(1))}</span>
-            {next.map(|href| view! { <A href=href attr:class="btn" attr:rel="next">"Next page"</A> })}
+        <nav class="pager" aria-label=i18n.t(msg::ui::PAGINATION)>
+            {prev.map(|href| view! { <A href=href attr:class="btn" attr:rel="prev">{i18n.t(msg::ui::PREVIOUS_PAGE)}</A> })}
+            <span class="pager-status">{status}</span>
+            {next.map(|href| view! { <A href=href attr:class="btn" attr:rel="next">{i18n.t(msg::ui::NEXT_PAGE)}</A> })}
         </nav>
     }
 }

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use crate::i18n::{msg, use_i18n};
 use crate::ui::PageTitle;
 
 #[component]
@@ -12,12 +13,13 @@ pub fn NotFound() -> impl IntoView {
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(http::StatusCode::NOT_FOUND);
     }
+    let i18n = use_i18n();
     view! {
-        <PageTitle text="Not found"/>
+        <PageTitle text=i18n.t(msg::ui::NOT_FOUND_TITLE)/>
         <section class="card empty">
-            <h1>"Page not found"</h1>
-            <p>"We could not find that page. It may have moved, or the link may be wrong."</p>
-            <A href="/events" attr:class="btn btn-primary">"Browse events"</A>
+            <h1>{i18n.t(msg::ui::NOT_FOUND_HEADING)}</h1>
+            <p>{i18n.t(msg::ui::NOT_FOUND_TEXT)}</p>
+            <A href="/events" attr:class="btn btn-primary">{i18n.t(msg::ui::BROWSE_EVENTS)}</A>
         </section>
     }
 }

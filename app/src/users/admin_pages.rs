@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use crate::ui::PageTitle;
 use leptos_router::hooks::use_query_map;
 
+use crate::i18n::{msg, use_i18n};
 use crate::ui::{ErrorNotice, Failure, Pager};
 use crate::users::api::{list_users, SetUserActive, SetUserRole};
 use crate::users::{Role, User};
@@ -30,24 +31,25 @@ pub fn AdminUsersPage() -> impl IntoView {
         let b = set_active.value().get().and_then(|r| r.err());
         a.or(b)
     };
+    let i18n = use_i18n();
     view! {
-        <PageTitle text="Users"/>
-        <h1>"Users"</h1>
+        <PageTitle text=i18n.t(msg::admin::USERS)/>
+        <h1>{i18n.t(msg::admin::USERS)}</h1>
         <form method="get" action="/admin/users" class="toolbar" role="search">
-            <label for="user-search">"Search users"</label>
+            <label for="user-search">{i18n.t(msg::admin::SEARCH_USERS)}</label>
             <input id="user-search" type="search" name="q" value=move || query.read().get("q").unwrap_or_default()/>
-            <button type="submit" class="btn">"Search"</button>
+            <button type="submit" class="btn">{i18n.t(msg::admin::SEARCH)}</button>
         </form>
         {move || last_error().map(|e| view! { <ErrorNotice error=e/> })}
-        <Transition fallback=|| view! { <p class="muted">"Loading users…"</p> }>
+        <Transition fallback=move || view! { <p class="muted">{i18n.t(msg::admin::LOADING_USERS)}</p> }>
             {move || users.get().map(|result| match result {
                 Ok(page) => {
                     let total_pages = (page.total + page.per_page - 1) / page.per_page;
                     view! {
-                        <p class="muted">{format!("{} accounts", page.total)}</p>
+                        <p class="muted">{i18n.plural(msg::admin::ACCOUNTS, page.total, &[])}</p>
                         <div class="table-wrap">
                             <table class="data">
-                                <thead><tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Role"</th><th scope="col">"Status"</th><th scope="col">"Actions"</th></tr></thead>
+                                <thead><tr><th scope="col">{i18n.t(msg::admin::NAME)}</th><th scope="col">{i18n.t(msg::admin::EMAIL)}</th><th scope="col">{i18n.t(msg::admin::ROLE)}</th><th scope="col">{i18n.t(msg::admin::STATUS)}</th><th scope="col">{i18n.t(msg::admin::ACTIONS)}</th></tr></thead>
                                 <tbody>
                                     {page.items.into_iter().map(|u| view! { <UserRow user=u set_role set_active/> }).collect_view()}
                                 </tbody>
@@ -67,8 +69,10 @@ fn UserRow(user: User, set_role: ServerAction<SetUserRole>, set_active: ServerAc
     let id = user.id.to_string();
     let role_id = id.clone();
     let email = user.email.clone();
-    let role_label = format!("Role for {email}");
-    let toggle_label = if user.active { format!("Deactivate {email}") } else { format!("Reactivate {email}") };
+    let i18n = use_i18n();
+    let role_label = i18n.tf(msg::admin::ROLE_FOR, &[("email", &email)]);
+    let save_label = i18n.tf(msg::admin::SAVE_ROLE_FOR, &[("email", &email)]);
+    let toggle_label = i18n.tf(if user.active { msg::admin::DEACTIVATE_USER } else { msg::admin::REACTIVATE_USER }, &[("email", &email)]);
     view! {
         <tr class:inactive=!user.active>
             <td>{user.display_name.clone()}</td>
@@ -78,19 +82,19 @@ fn UserRow(user: User, set_role: ServerAction<SetUserRole>, set_active: ServerAc
                     <input type="hidden" name="id" value=role_id/>
                     <select name="role" aria-label=role_label.clone()>
                         {Role::ALL.into_iter().map(|r| view! {
-                            <option value=r.as_str() selected=r == user.role>{r.label()}</option>
+                            <option value=r.as_str() selected=r == user.role>{i18n.t(r.label())}</option>
                         }).collect_view()}
                     </select>
-                    <button type="submit" class="btn btn-small" aria-label=format!("Save role for {email}")>"Save"</button>
+                    <button type="submit" class="btn btn-small" aria-label=save_label>{i18n.t(msg::admin::SAVE)}</button>
                 </ActionForm>
             </td>
-            <td>{if user.active { "Active" } else { "Deactivated" }}</td>
+            <td>{i18n.t(if user.active { msg::admin::ACTIVE } else { msg::admin::DEACTIVATED })}</td>
             <td>
                 <ActionForm action=set_active>
                     <input type="hidden" name="id" value=id/>
                     <input type="hidden" name="active" value=if user.active { "false" } else { "true" }/>
                     <button type="submit" class=if user.active { "btn btn-small btn-danger" } else { "btn btn-small" } aria-label=toggle_label>
-                        {if user.active { "Deactivate" } else { "Reactivate" }}
+                        {i18n.t(if user.active { msg::admin::DEACTIVATE } else { msg::admin::REACTIVATE })}
                     </button>
                 </ActionForm>
             </td>

@@ -63,6 +63,10 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
         let kind = session::SessionKind::Cookie;
         let signed_in = service::log_in(&piece::<Db>()?, &accounts, client_ip(&parts)?, &email, &password, kind, previous.as_deref()).await?;
         set_cookie(&signed_in.cookie);
+        // The profile's language follows the person to this browser.
+        if let Some(locale) = signed_in.user.locale.as_deref().and_then(crate::i18n::Locale::parse) {
+            set_cookie(&crate::i18n::negotiate::language_cookie(locale, accounts.secure_cookies));
+        }
         leptos_axum::redirect(&safe_next(next.as_deref()));
         Ok(signed_in.user)
     }
@@ -77,7 +81,8 @@ pub async fn register(email: String, display_name: String, password: String) -> 
         use crate::users::{service, Role};
         let ip = client_ip(&request_parts()?)?;
         let new = service::NewUser { email, display_name, password, role: Role::Customer, skills: vec![] };
-        service::sign_up(&piece::<Db>()?, &*piece::<std::sync::Arc<Accounts>>()?, ip, new).await?;
+        let locale = Some(crate::i18n::use_i18n().locale);
+        service::sign_up(&piece::<Db>()?, &*piece::<std::sync::Arc<Accounts>>()?, ip, new, locale).await?;
         leptos_axum::redirect(AFTER_SIGN_UP);
         Ok(())
     }
@@ -111,7 +116,7 @@ pub async fn set_user_role(id: String, role: String) -> Result<User, AppError> {
     crate::error::respond(async move {
         use crate::users::{service, Role};
         let actor = require_admin().await?;
-        let role = Role::parse(&role).ok_or_else(|| AppError::field("role", "Choose one of the listed roles."))?;
+        let role = Role::parse(&role).ok_or_else(|| AppError::field("role", crate::i18n::msg::errors_users::ROLE_UNKNOWN))?;
         service::change(&piece::<Db>()?, &*piece::<std::sync::Arc<Accounts>>()?, &actor, &id, service::UserChange { role: Some(role), active: None }).await
     }
     .await)

@@ -28,12 +28,14 @@ impl Role {
         Role::ALL.into_iter().find(|r| r.as_str() == s)
     }
 
-    pub fn label(self) -> &'static str {
+    /// The role's name, as pages show it: `i18n.t(role.label())`.
+    pub fn label(self) -> crate::i18n::Msg {
+        use crate::i18n::msg::users;
         match self {
-            Role::Customer => "Customer",
-            Role::Agent => "Support agent",
-            Role::Organizer => "Organizer",
-            Role::Admin => "Administrator",
+            Role::Customer => users::ROLE_CUSTOMER,
+            Role::Agent => users::ROLE_AGENT,
+            Role::Organizer => users::ROLE_ORGANIZER,
+            Role::Admin => users::ROLE_ADMIN,
         }
     }
 }
@@ -50,6 +52,9 @@ pub struct User {
     pub skills: Vec<String>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// The language the person chose ("es", "en"), if any: signing in sets it again.
+    #[serde(default)]
+    pub locale: Option<String>,
 }
 
 impl User {

@@ -5,6 +5,7 @@ use crate::ui::PageTitle;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
+use crate::i18n::{msg, use_i18n};
 use crate::ui::{field_error, form_error, ErrorNotice};
 use crate::users::api::Register;
 use crate::users::session_ui::use_session;
@@ -17,36 +18,37 @@ pub fn LoginPage() -> impl IntoView {
     // Set by the sign-up form, which says the same whether or not the email was new.
     let registered = move || query.read().get("registered").is_some();
     let pending = login.pending();
+    let i18n = use_i18n();
     view! {
-        <PageTitle text="Log in"/>
+        <PageTitle text=i18n.t(msg::users::LOG_IN)/>
         <section class="auth-card card">
-            <h1>"Log in"</h1>
+            <h1>{i18n.t(msg::users::LOG_IN)}</h1>
             {move || if registered() {
                 view! {
                     <p class="notice notice-success" role="status">
-                        "Thanks for signing up. Log in with your email and password to continue. "
-                        "If you already had an account with this email, use the password you chose for it."
+                        {i18n.t(msg::users::REGISTERED_THANKS)}
+                        {i18n.t(msg::users::REGISTERED_EXISTING)}
                     </p>
                 }.into_any()
             } else {
-                view! { <p class="muted">"Welcome back. Your tickets are waiting."</p> }.into_any()
+                view! { <p class="muted">{i18n.t(msg::users::WELCOME_BACK)}</p> }.into_any()
             }}
             <ActionForm action=login>
                 <input type="hidden" name="next" value=next/>
                 <div class="field">
-                    <label for="login-email">"Email"</label>
+                    <label for="login-email">{i18n.t(msg::users::EMAIL)}</label>
                     <input id="login-email" type="email" name="email" autocomplete="email" required/>
                 </div>
                 <div class="field">
-                    <label for="login-password">"Password"</label>
+                    <label for="login-password">{i18n.t(msg::users::PASSWORD)}</label>
                     <input id="login-password" type="password" name="password" autocomplete="current-password" required/>
                 </div>
                 {move || form_error(login.value().get()).map(|e| view! { <ErrorNotice error=e/> })}
                 <button type="submit" class="btn btn-primary btn-block" disabled=pending>
-                    {move || if pending.get() { "Logging in…" } else { "Log in" }}
+                    {move || i18n.t(if pending.get() { msg::users::LOGGING_IN } else { msg::users::LOG_IN })}
                 </button>
             </ActionForm>
-            <p class="auth-switch">"New to Taquilla? " <A href="/register">"Create an account"</A></p>
+            <p class="auth-switch">{i18n.t(msg::users::NEW_TO_TAQUILLA)} <A href="/register">{i18n.t(msg::users::CREATE_AN_ACCOUNT)}</A></p>
         </section>
     }
 }
@@ -60,33 +62,34 @@ pub fn RegisterPage() -> impl IntoView {
     let err = move |field: &'static str| {
         move || field_error(result.get(), field).map(|m| view! { <p class="field-error" id=format!("register-{field}-error")>{m}</p> })
     };
+    let i18n = use_i18n();
     view! {
-        <PageTitle text="Create an account"/>
+        <PageTitle text=i18n.t(msg::users::CREATE_AN_ACCOUNT)/>
         <section class="auth-card card">
-            <h1>"Create an account"</h1>
-            <p class="muted">"Buy tickets, keep them on your phone, and get help when you need it."</p>
+            <h1>{i18n.t(msg::users::CREATE_AN_ACCOUNT)}</h1>
+            <p class="muted">{i18n.t(msg::users::REGISTER_INTRO)}</p>
             <ActionForm action=register>
                 <div class="field">
-                    <label for="register-email">"Email"</label>
+                    <label for="register-email">{i18n.t(msg::users::EMAIL)}</label>
                     <input id="register-email" type="email" name="email" autocomplete="email" required maxlength="254"/>
                     {err("email")}
                 </div>
                 <div class="field">
-                    <label for="register-name">"Display name"</label>
+                    <label for="register-name">{i18n.t(msg::users::DISPLAY_NAME)}</label>
                     <input id="register-name" type="text" name="display_name" autocomplete="name" required maxlength="80"/>
                     {err("display_name")}
                 </div>
                 <div class="field">
-                    <label for="register-password">"Password"</label>
+                    <label for="register-password">{i18n.t(msg::users::PASSWORD)}</label>
                     <input id="register-password" type="password" name="password" autocomplete="new-password"
                         required minlength="8" maxlength="128" aria-describedby="register-password-hint"/>
-                    <p class="hint" id="register-password-hint">"At least 8 characters. Long passphrases are great."</p>
+                    <p class="hint" id="register-password-hint">{i18n.t(msg::users::PASSWORD_HINT)}</p>
                     {err("password")}
                 </div>
                 {move || form_error(result.get()).map(|e| view! { <ErrorNotice error=e/> })}
-                <button type="submit" class="btn btn-primary btn-block" disabled=pending>"Create account"</button>
+                <button type="submit" class="btn btn-primary btn-block" disabled=pending>{i18n.t(msg::users::CREATE_ACCOUNT)}</button>
             </ActionForm>
-            <p class="auth-switch">"Already have an account? " <A href="/login">"Log in"</A></p>
+            <p class="auth-switch">{i18n.t(msg::users::HAVE_ACCOUNT)} <A href="/login">{i18n.t(msg::users::LOG_IN)}</A></p>
         </section>
     }
 }
@@ -94,19 +97,20 @@ pub fn RegisterPage() -> impl IntoView {
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let session = use_session();
+    let i18n = use_i18n();
     view! {
-        <PageTitle text="My account"/>
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <PageTitle text=i18n.t(msg::users::MY_ACCOUNT)/>
+        <Suspense fallback=move || view! { <p class="muted">{i18n.t(msg::ui::LOADING)}</p> }>
             {move || session.user.get().map(|result| match result {
                 Ok(Some(user)) => view! {
                     <section class="card account">
-                        <h1>"Hello, " {user.display_name.clone()}</h1>
+                        <h1>{i18n.tf(msg::users::HELLO, &[("name", &user.display_name)])}</h1>
                         <dl class="facts">
-                            <dt>"Email"</dt><dd>{user.email.clone()}</dd>
-                            <dt>"Role"</dt><dd>{user.role.label()}</dd>
-                            <dt>"Member since"</dt><dd>{crate::time_fmt::short_date(user.created_at)}</dd>
+                            <dt>{i18n.t(msg::users::EMAIL)}</dt><dd>{user.email.clone()}</dd>
+                            <dt>{i18n.t(msg::users::ROLE)}</dt><dd>{i18n.t(user.role.label())}</dd>
+                            <dt>{i18n.t(msg::users::MEMBER_SINCE)}</dt><dd>{i18n.fmt().date(user.created_at)}</dd>
                         </dl>
-                        <p><A href="/events">"Find something to see"</A></p>
+                        <p><A href="/events">{i18n.t(msg::users::FIND_SOMETHING)}</A></p>
                     </section>
                 }.into_any(),
                 Ok(None) => view! { <crate::ui::SignInPrompt/> }.into_any(),

@@ -8,7 +8,7 @@ use crate::users::{Role, User};
 use crate::error::AppError;
 
 /// Columns read into a [`User`], from `users` aliased as `u`.
-pub const USER_COLUMNS: &str = "u.id, u.email, u.display_name, u.role, u.active, u.skills, u.created_at";
+pub const USER_COLUMNS: &str = "u.id, u.email, u.display_name, u.role, u.active, u.skills, u.created_at, u.locale";
 
 pub fn user_from_row(row: &AnyRow) -> Result<User, AppError> {
     let id: String = row.try_get("id")?;
@@ -22,5 +22,6 @@ pub fn user_from_row(row: &AnyRow) -> Result<User, AppError> {
         active: crate::db::flag(row, "active")?,
         skills: skills.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
         created_at: from_ms(row.try_get("created_at")?),
+        locale: row.try_get("locale")?,
     })
 }

@@ -1,6 +1,7 @@
 //! Account rules shared by the browser (early feedback) and the server (the authority).
 
 use crate::error::FieldErrors;
+use crate::i18n::{msg, Text};
 
 pub const PASSWORD_MIN: usize = 8;
 pub const PASSWORD_MAX: usize = 128;
@@ -56,49 +57,49 @@ pub fn is_hidden_or_control(c: char) -> bool {
         )
 }
 
-pub fn check_email(email: &str) -> Result<(), String> {
+pub fn check_email(email: &str) -> Result<(), Text> {
     let email = email.trim();
     if email.is_empty() {
-        return Err("Enter your email address.".into());
+        return Err(msg::errors_users::EMAIL_MISSING.into());
     }
     if email.len() > EMAIL_MAX {
-        return Err("This email address is too long.".into());
+        return Err(msg::errors_users::EMAIL_TOO_LONG.into());
     }
     let Some((local, domain)) = email.rsplit_once('@') else {
-        return Err("Enter a valid email address, like name@example.com.".into());
+        return Err(msg::errors_users::EMAIL_INVALID.into());
     };
     let domain_ok = domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
         && domain.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '-');
     if local.is_empty() || !domain_ok || email.chars().any(|c| c.is_whitespace() || is_hidden_or_control(c)) {
-        return Err("Enter a valid email address, like name@example.com.".into());
+        return Err(msg::errors_users::EMAIL_INVALID.into());
     }
     Ok(())
 }
 
-pub fn check_display_name(name: &str) -> Result<(), String> {
+pub fn check_display_name(name: &str) -> Result<(), Text> {
     let name = name.trim();
     if name.is_empty() {
-        return Err("Enter the name we should show.".into());
+        return Err(msg::errors_users::NAME_MISSING.into());
     }
     if name.chars().count() > DISPLAY_NAME_MAX {
-        return Err(format!("Keep the name under {DISPLAY_NAME_MAX} characters."));
+        return Err(Text::with(msg::errors_users::NAME_TOO_LONG, &[("max", &DISPLAY_NAME_MAX)]));
     }
     if name.chars().any(is_hidden_or_control) {
-        return Err("The name contains characters we cannot show.".into());
+        return Err(msg::errors_users::NAME_HIDDEN.into());
     }
     Ok(())
 }
 
 /// Length only, no composition rules; the server also refuses common passwords.
-pub fn check_password_length(password: &str) -> Result<(), String> {
+pub fn check_password_length(password: &str) -> Result<(), Text> {
     let n = password.chars().count();
     if n < PASSWORD_MIN {
-        return Err(format!("Use at least {PASSWORD_MIN} characters."));
+        return Err(Text::with(msg::errors_users::PASSWORD_SHORT, &[("min", &PASSWORD_MIN)]));
     }
     if n > PASSWORD_MAX {
-        return Err(format!("Use at most {PASSWORD_MAX} characters."));
+        return Err(Text::with(msg::errors_users::PASSWORD_LONG, &[("max", &PASSWORD_MAX)]));
     }
     Ok(())
 }
@@ -130,10 +131,10 @@ pub fn check_registration(email: &str, display_name: &str, password: &str) -> Fi
     } else {
         #[cfg(feature = "ssr")]
         if is_common_password(password) {
-            errors.insert("password".into(), "This password is too common; choose another one.".into());
+            errors.insert("password".into(), msg::errors_users::PASSWORD_COMMON.into());
         }
         if !email.trim().is_empty() && password.to_lowercase() == normalize_email(email) {
-            errors.insert("password".into(), "Do not use your email address as the password.".into());
+            errors.insert("password".into(), msg::errors_users::PASSWORD_IS_EMAIL.into());
         }
     }
     errors

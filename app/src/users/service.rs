@@ -4,10 +4,12 @@ use std::net::IpAddr;
 
 use serde_json::json;
 use sqlx::Row;
+use uuid::Uuid;
 
 use crate::audit::{event_types, outbox};
 use crate::db::{from_ms, new_id, now_ms, Db};
 use crate::error::{AppError, FieldErrors};
+use crate::i18n::Locale;
 use crate::paging::Page;
 use crate::users::accounts::Accounts;
 use crate::users::password::PasswordHasher;
@@ -52,26 +54,27 @@ pub struct SignUp {
 /// not either): a taken email gets the same answer as a new one, after the same argon2
 /// work, and nothing changes. Neither signs in; the person logs in next, with the
 /// password of the account that has the email. Every attempt counts against the limit
-/// of sign-ups from `ip`, whichever door it came through.
-pub async fn sign_up(db: &Db, accounts: &Accounts, ip: IpAddr, new: NewUser) -> Result<SignUp, AppError> {
+/// of sign-ups from `ip`, whichever door it came through. A new account keeps `locale`,
+/// the language the person signed up in, as its preferred one.
+pub async fn sign_up(db: &Db, accounts: &Accounts, ip: IpAddr, new: NewUser, locale: Option<Locale>) -> Result<SignUp, AppError> {
     accounts.sign_up_per_address.admit(&ip.to_string())?;
     let errors = rules::check_registration(&new.email, &new.display_name, &new.password);
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
     let hash = accounts.hasher.hash(&new.password).await?;
-    match insert_user(db, &new, &hash).await {
+    match insert(db, &new, &hash, locale).await {
         Ok(user) => {
             db.wake_relay();
             Ok(SignUp { user, created: true })
         }
-        Err(e) if e.is_email_taken() => Ok(SignUp { user: unsaved_user(&new)?, created: false }),
+        Err(e) if e.is_email_taken() => Ok(SignUp { user: unsaved_user(&new, locale)?, created: false }),
         Err(e) => Err(e),
     }
 }
 
-/// What [`insert_user`] would have answered for `new`.
-fn unsaved_user(new: &NewUser) -> Result<User, AppError> {
+/// What [`insert`] would have answered for `new`.
+fn unsaved_user(new: &NewUser, locale: Option<Locale>) -> Result<User, AppError> {
     Ok(User {
         id: new_id().parse().map_err(|_| AppError::Internal)?,
         email: canonical_email(&new.email),
@@ -80,19 +83,26 @@ fn unsaved_user(new: &NewUser) -> Result<User, AppError> {
         active: true,
         skills: new.skills.clone(),
         created_at: from_ms(now_ms()),
+        locale: locale.map(|l| l.code().to_owned()),
     })
 }
 
 /// Inserts a user whose password is already hashed (registration, seeding, CLI).
 pub async fn insert_user(db: &Db, new: &NewUser, password_hash: &str) -> Result<User, AppError> {
+    insert(db, new, password_hash, None).await
+}
+
+/// [`insert_user`], with the account's preferred language.
+async fn insert(db: &Db, new: &NewUser, password_hash: &str, locale: Option<Locale>) -> Result<User, AppError> {
+    let locale = locale.map(|l| l.code().to_owned());
     let id = new_id();
     let now = now_ms();
     let email = canonical_email(&new.email);
     let display_name = new.display_name.trim().to_owned();
     let mut tx = db.begin_write().await?;
     sqlx::query(
-        "INSERT INTO users (id, email, email_norm, display_name, password_hash, role, active, skills, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+        "INSERT INTO users (id, email, email_norm, display_name, password_hash, role, active, skills, created_at, updated_at, locale) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10)",
     )
     .bind(&id)
     .bind(&email)
@@ -103,6 +113,7 @@ pub async fn insert_user(db: &Db, new: &NewUser, password_hash: &str) -> Result<
     .bind(true)
     .bind(new.skills.join(","))
     .bind(now)
+    .bind(locale.clone())
     .execute(&mut *tx)
     .await?;
     outbox::record(
@@ -121,6 +132,7 @@ pub async fn insert_user(db: &Db, new: &NewUser, password_hash: &str) -> Result<
         active: true,
         skills: new.skills.clone(),
         created_at: from_ms(now),
+        locale,
     })
 }
 
@@ -139,7 +151,7 @@ pub async fn check_credentials(db: &Db, hasher: &PasswordHasher, email: &str, pa
     }
     let user = user_from_row(&row)?;
     if !user.active {
-        return Err(AppError::conflict("account_deactivated", "This account has been deactivated."));
+        return Err(AppError::conflict("account_deactivated", crate::i18n::msg::errors_users::ACCOUNT_DEACTIVATED));
     }
     Ok(user)
 }
@@ -196,6 +208,21 @@ pub async fn log_out(db: &Db, accounts: &Accounts, token: Option<&str>) -> Resul
     Ok(session::clear_cookie(accounts.secure_cookies))
 }
 
+/// Stores a user's preferred language (the header's switch, for a signed-in user); the
+/// next login sets the language cookie from it. This process's cached sessions of the
+/// user still hold the old profile: the caller forgets them
+/// (`accounts.sessions.forget_user`), as after [`change`]; other processes' caches expire
+/// within `session::SESSION_CACHE_FOR`.
+pub async fn set_locale(db: &Db, user_id: Uuid, locale: Locale) -> Result<(), AppError> {
+    sqlx::query("UPDATE users SET locale = $1, updated_at = $2 WHERE id = $3")
+        .bind(locale.code())
+        .bind(now_ms())
+        .bind(user_id.to_string())
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
 pub async fn find(db: &Db, id: &str) -> Result<User, AppError> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1");
     let row = sqlx::query(&sql).bind(id).fetch_optional(&db.pool).await?.ok_or(AppError::NotFound)?;
@@ -245,7 +272,7 @@ pub async fn change(db: &Db, accounts: &Accounts, actor: &User, id: &str, change
     let target = find(db, id).await?;
     if target.id == actor.id && (change.active == Some(false) || change.role.is_some_and(|r| r != Role::Admin)) {
         let mut errors = FieldErrors::new();
-        errors.insert("id".into(), "You cannot deactivate or demote your own account.".into());
+        errors.insert("id".into(), crate::i18n::msg::errors_users::OWN_ACCOUNT.into());
         return Err(AppError::Validation(errors));
     }
     let now = now_ms();

@@ -3,10 +3,12 @@
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::json;
 
+use app::i18n::negotiate::language_cookie;
+use app::i18n::Locale;
 use app::state::AppState;
 use app::users::service::{self, NewUser};
 use app::users::{session, Role, User};
@@ -28,6 +30,7 @@ pub struct RegisterBody {
 pub async fn register(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
+    locale: Option<Extension<Locale>>,
     ApiJson(body): ApiJson<RegisterBody>,
 ) -> ApiResult<(StatusCode, Json<User>)> {
     let new = NewUser {
@@ -37,7 +40,9 @@ pub async fn register(
         role: Role::Customer,
         skills: vec![],
     };
-    let sign_up = service::sign_up(&state.db, &state.accounts, ip, new).await?;
+    // The account keeps the language the request was answered in.
+    let locale = locale.map(|Extension(locale)| locale);
+    let sign_up = service::sign_up(&state.db, &state.accounts, ip, new, locale).await?;
     Ok((StatusCode::CREATED, Json(sign_up.user)))
 }
 
@@ -61,6 +66,12 @@ pub async fn login(
     let mut res = Json(body).into_response();
     if let Ok(v) = HeaderValue::from_str(&signed_in.cookie) {
         res.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    // The profile's language follows the person to this browser.
+    if let Some(locale) = signed_in.user.locale.as_deref().and_then(Locale::parse) {
+        if let Ok(v) = HeaderValue::from_str(&language_cookie(locale, state.accounts.secure_cookies)) {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
     }
     Ok(res)
 }

@@ -3,16 +3,24 @@
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::StatusCode;
+use axum::http::{Extensions, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
+use app::i18n::{msg, I18n, Locale};
 use app::state::AppState;
 use app::users::{session, User};
 use app::AppError;
 
 use crate::api::error::{error_response, ApiError};
+
+/// The request's language, as `language::negotiate_locale` put it in its extensions, for
+/// the answers made here rather than from an [`ApiError`] (whose body is put into the
+/// request's language where it is answered).
+pub fn request_i18n(extensions: &Extensions) -> I18n {
+    I18n::new(extensions.get::<Locale>().copied().unwrap_or_default())
+}
 
 /// A JSON body; malformed JSON is 400, wrong shapes or types 422, too large 413.
 pub struct ApiJson<T>(pub T);
@@ -21,31 +29,34 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = Response;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let i18n = request_i18n(req.extensions());
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(value)) => Ok(ApiJson(value)),
-            Err(rejection) => Err(json_rejection(rejection)),
+            Err(rejection) => Err(json_rejection(rejection, i18n)),
         }
     }
 }
 
-fn json_rejection(rejection: JsonRejection) -> Response {
+/// The parser's own words (`details.body`) stay as it said them: they name what it met.
+fn json_rejection(rejection: JsonRejection, i18n: I18n) -> Response {
     let text = rejection.body_text();
     match rejection {
         JsonRejection::JsonDataError(_) => error_response(
             StatusCode::UNPROCESSABLE_ENTITY,
             "validation_failed",
-            "The request body does not have the expected fields or types.",
+            i18n.t(msg::errors_api::BODY_FIELDS),
             json!({ "body": text }),
         ),
         JsonRejection::JsonSyntaxError(_) => {
-            error_response(StatusCode::BAD_REQUEST, "malformed_json", "The request body is not valid JSON.", json!({ "body": text }))
+            error_response(StatusCode::BAD_REQUEST, "malformed_json", i18n.t(msg::errors_api::MALFORMED_JSON), json!({ "body": text }))
         }
         JsonRejection::MissingJsonContentType(_) => error_response(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
-            "Send the body as JSON with Content-Type: application/json.",
+            i18n.t(msg::errors_api::JSON_CONTENT_TYPE),
             serde_json::Value::Null,
         ),
+        // What axum says of a body it could not read (too large, cut short): no translation.
         other => {
             let status = other.status();
             let code = if status == StatusCode::PAYLOAD_TOO_LARGE { "payload_too_large" } else { "bad_request" };
@@ -63,16 +74,16 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Query(value)) => Ok(ApiQuery(value)),
-            Err(rejection) => Err(query_rejection(rejection)),
+            Err(rejection) => Err(query_rejection(rejection, request_i18n(&parts.extensions))),
         }
     }
 }
 
-fn query_rejection(rejection: QueryRejection) -> Response {
+fn query_rejection(rejection: QueryRejection, i18n: I18n) -> Response {
     error_response(
         StatusCode::BAD_REQUEST,
         "invalid_query",
-        "The query string is not valid.",
+        i18n.t(msg::errors_api::INVALID_QUERY),
         json!({ "query": rejection.body_text() }),
     )
 }

@@ -10,12 +10,13 @@ pub mod orders;
 pub mod organizer;
 pub mod users;
 
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::StatusCode;
 use axum::routing::{get, patch, post};
 use axum::Router;
 use serde_json::Value;
 
+use app::i18n::msg;
 use app::state::AppState;
 
 use crate::api::error::error_response;
@@ -49,9 +50,13 @@ pub fn router() -> Router<AppState> {
         .route("/tickets/{id}/qr.svg", get(orders::ticket_qr))
         .route("/openapi.json", get(openapi::document))
         .route("/docs", get(openapi::docs_page))
-        .fallback(|| async { error_response(StatusCode::NOT_FOUND, "not_found", "No such API endpoint.", Value::Null) })
-        .method_not_allowed_fallback(|| async {
-            error_response(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "This endpoint does not accept that method.", Value::Null)
+        .fallback(|req: Request| async move {
+            let message = extract::request_i18n(req.extensions()).t(msg::errors_api::NO_ENDPOINT);
+            error_response(StatusCode::NOT_FOUND, "not_found", message, Value::Null)
+        })
+        .method_not_allowed_fallback(|req: Request| async move {
+            let message = extract::request_i18n(req.extensions()).t(msg::errors_api::METHOD_NOT_ALLOWED);
+            error_response(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", message, Value::Null)
         })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
 }

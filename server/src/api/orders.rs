@@ -40,7 +40,7 @@ pub async fn create_hold(
     let hold = match (body.seat_ids, body.section_id, body.quantity) {
         (Some(seat_ids), None, None) => holds::create(&state.db, &state.holds, &user, ip, event_id, &seat_ids).await?,
         (None, Some(section), Some(quantity)) => holds::create_best(&state.db, &state.holds, &user, ip, event_id, &section.to_string(), quantity).await?,
-        _ => return Err(AppError::field("seat_ids", "Send either seat_ids, or section_id with quantity.").into()),
+        _ => return Err(AppError::field("seat_ids", app::i18n::msg::errors_api::HOLD_BODY).into()),
     };
     Ok((StatusCode::CREATED, Json(hold)))
 }
@@ -83,7 +83,7 @@ pub struct PageQuery {
 fn page_of(q: &PageQuery) -> Result<i64, AppError> {
     match q.page.unwrap_or(1) {
         p if (1..=app::paging::MAX_PAGE).contains(&p) => Ok(p),
-        _ => Err(AppError::field("page", "Pages start at 1.")),
+        _ => Err(AppError::field("page", app::i18n::msg::errors::PAGE_START)),
     }
 }
 

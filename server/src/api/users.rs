@@ -24,7 +24,7 @@ pub struct ListQuery {
 pub async fn list(State(state): State<AppState>, AdminUser(_): AdminUser, ApiQuery(q): ApiQuery<ListQuery>) -> ApiResult<Json<Page<User>>> {
     let page = q.page.unwrap_or(1);
     if page < 1 {
-        return Err(app::AppError::field("page", "Pages start at 1.").into());
+        return Err(app::AppError::field("page", app::i18n::msg::errors::PAGE_START).into());
     }
     Ok(Json(service::list(&state.db, q.q.as_deref().unwrap_or(""), page).await?))
 }

@@ -38,7 +38,7 @@ fn payload_id(event: &EventEnvelope, field: &str) -> Result<String, AppError> {
     event.payload[field]
         .as_str()
         .map(str::to_owned)
-        .ok_or_else(|| AppError::BadRequest(format!("{} without {field}", event.event_type)))
+        .ok_or_else(|| AppError::BadRequest(app::i18n::Text::raw(format!("{} without {field}", event.event_type))))
 }
 
 /// Every consumer of the application.
@@ -85,7 +85,7 @@ pub fn consumers() -> Vec<Consumer> {
             admits_itself: true,
             handler: |state, event, delivery| {
                 Box::pin(async move {
-                    let paid = PaidOrder::from_payload(&event.payload).ok_or_else(|| AppError::BadRequest(format!("{} without order_id", event.event_type)))?;
+                    let paid = PaidOrder::from_payload(&event.payload).ok_or_else(|| AppError::BadRequest(app::i18n::Text::raw(format!("{} without order_id", event.event_type))))?;
                     app::tickets::service::issue_for_order(&state.db, &*state.ticket_store, &state.signer, &paid, &delivery).await.map(|(_, handled)| handled)
                 })
             },

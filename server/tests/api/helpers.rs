@@ -99,6 +99,8 @@ impl TestApp {
             trusted_proxies: String::new(),
             db_pool: Some(10),
             worker_db_pool: Some(4),
+            // The house default is Spanish; the tests read English unless they ask otherwise.
+            default_locale: "en".into(),
             hold_ttl_secs: 600,
             payment_delay_ms: Some(50),
             demo: Some("off".into()),

@@ -16,6 +16,7 @@ mod faults;
 mod hardening;
 mod headers;
 mod hostile_text;
+mod i18n;
 mod login_abuse;
 mod organizer;
 mod proxy;

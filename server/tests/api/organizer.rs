@@ -159,6 +159,7 @@ async fn private_venues_are_their_organizers(app: &TestApp) {
         name: "Teatro de la Casa".into(),
         city: "Madrid".into(),
         address: String::new(),
+        time_zone: "Europe/Madrid".into(),
         sections: vec![app::catalog::manage::NewSection { name: "Stalls".into(), rows: 1, seats_per_row: 3 }],
     };
     let created = app::catalog::manage::create_venue(&app.state.db, &house, None).await.unwrap();

@@ -3,7 +3,7 @@
 //! into the same inputs the REST API takes, so both go through one set of checks.
 
 use serde::{Deserialize, Serialize};
-use time::{macros::format_description, OffsetDateTime, PrimitiveDateTime};
+use time::{macros::format_description, PrimitiveDateTime};
 
 use crate::catalog::{SalesReport, VenueView};
 use crate::error::AppError;
@@ -44,12 +44,24 @@ pub fn parse_price(s: &str) -> Option<i64> {
 }
 
 /// The value of an `<input type="datetime-local">` ("2026-12-12T20:00", seconds
-/// optional), read as UTC like every time the site shows.
-pub fn parse_local_datetime(s: &str) -> Option<OffsetDateTime> {
+/// optional): a local date and time, at the venue.
+pub fn parse_local_datetime(s: &str) -> Option<PrimitiveDateTime> {
     let s = s.trim();
     let with_seconds = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
     let without = format_description!("[year]-[month]-[day]T[hour]:[minute]");
-    PrimitiveDateTime::parse(s, &without).or_else(|_| PrimitiveDateTime::parse(s, &with_seconds)).ok().map(PrimitiveDateTime::assume_utc)
+    PrimitiveDateTime::parse(s, &without).or_else(|_| PrimitiveDateTime::parse(s, &with_seconds)).ok()
+}
+
+/// A form's local time at the venue as an instant, or the message for its field: missing,
+/// or a time the venue's clocks skip or pass twice.
+#[cfg(feature = "ssr")]
+fn instant_at_venue(value: &str, zone: &jiff::tz::TimeZone, missing: crate::i18n::Msg) -> Result<time::OffsetDateTime, crate::i18n::Msg> {
+    use crate::catalog::zone::{instant_of, LocalTimeProblem};
+    let local = parse_local_datetime(value).ok_or(missing)?;
+    instant_of(local, zone).map_err(|problem| match problem {
+        LocalTimeProblem::Skipped => crate::i18n::msg::zones::TIME_SKIPPED,
+        LocalTimeProblem::Repeated => crate::i18n::msg::zones::TIME_REPEATED,
+    })
 }
 
 /// Section rows left entirely blank are ignored; the others must be whole.
@@ -59,7 +71,7 @@ pub fn sections_from_form(rows: &[SectionForm]) -> Result<Vec<(String, u32, u32)
         .iter()
         .map(|s| match (s.rows.trim().parse::<u32>(), s.seats_per_row.trim().parse::<u32>()) {
             (Ok(rows), Ok(seats)) if !s.name.trim().is_empty() => Ok((s.name.trim().to_owned(), rows, seats)),
-            _ => Err(AppError::field("sections", "Each section needs a name, a number of rows and a number of seats per row.")),
+            _ => Err(AppError::field("sections", crate::i18n::msg::errors_catalog::SECTION_INCOMPLETE)),
         })
         .collect()
 }
@@ -79,6 +91,7 @@ pub async fn new_venue_form(
     name: String,
     city: String,
     #[server(default)] address: String,
+    #[server(default)] time_zone: String,
     #[server(default)] sections: Vec<SectionForm>,
 ) -> Result<VenueView, AppError> {
     use crate::catalog::manage::{NewSection, NewVenue};
@@ -89,7 +102,8 @@ pub async fn new_venue_form(
             .into_iter()
             .map(|(name, rows, seats_per_row)| NewSection { name, rows, seats_per_row })
             .collect();
-        let venue = crate::catalog::organizer::service::new_venue(&db, &user, &NewVenue { name, city, address, sections }).await?;
+        let time_zone = if time_zone.trim().is_empty() { crate::catalog::zone::DEFAULT_ZONE.to_owned() } else { time_zone.trim().to_owned() };
+        let venue = crate::catalog::organizer::service::new_venue(&db, &user, &NewVenue { name, city, address, time_zone, sections }).await?;
         leptos_axum::redirect("/organizer/venues");
         Ok(venue)
     }
@@ -114,31 +128,37 @@ pub async fn new_event_form(
         let user = crate::users::signed_in::require_user().await?;
         let db = crate::context::piece::<crate::db::Db>()?;
         let mut errors = crate::error::FieldErrors::new();
-        let starts = parse_local_datetime(&starts_at);
-        let ends = parse_local_datetime(&ends_at);
-        if starts.is_none() {
-            errors.insert("starts_at".into(), "Give the date and time the event starts.".into());
+        // Times are entered at the venue's clock; an unknown venue is refused further on.
+        let zone = crate::catalog::organizer::service::venue_time_zone(&db, &venue_id)
+            .await?
+            .and_then(|name| crate::catalog::zone::zone(&name))
+            .or_else(|| crate::catalog::zone::zone(crate::catalog::zone::DEFAULT_ZONE))
+            .ok_or(AppError::Internal)?;
+        let starts = instant_at_venue(&starts_at, &zone, crate::i18n::msg::errors_catalog::STARTS_AT_MISSING);
+        let ends = instant_at_venue(&ends_at, &zone, crate::i18n::msg::errors_catalog::ENDS_AT_MISSING);
+        if let Err(msg) = starts {
+            errors.insert("starts_at".into(), msg.into());
         }
-        if ends.is_none() {
-            errors.insert("ends_at".into(), "Give the date and time the event ends.".into());
+        if let Err(msg) = ends {
+            errors.insert("ends_at".into(), msg.into());
         }
         let seat_limit = match max_seats_per_buyer.trim() {
             "" => Some(crate::catalog::rules::DEFAULT_SEATS_PER_BUYER),
             text => text.parse::<i64>().ok(),
         };
         if seat_limit.is_none() {
-            errors.insert("max_seats_per_buyer".into(), "Give the most seats one buyer may take, as a whole number.".into());
+            errors.insert("max_seats_per_buyer".into(), crate::i18n::msg::errors_catalog::SEAT_LIMIT_NUMBER.into());
         }
         let mut parsed = Vec::with_capacity(prices.len());
         for p in &prices {
             match parse_price(&p.price) {
                 Some(price_cents) => parsed.push(PriceInput { section_id: p.section_id.clone(), price_cents }),
                 None => {
-                    errors.insert("prices".into(), "Give every section a price like 25 or 25.50.".into());
+                    errors.insert("prices".into(), crate::i18n::msg::errors_catalog::PRICE_FORMAT.into());
                 }
             }
         }
-        let (Some(starts_at), Some(ends_at)) = (starts, ends) else { return Err(AppError::Validation(errors)) };
+        let (Ok(starts_at), Ok(ends_at)) = (starts, ends) else { return Err(AppError::Validation(errors)) };
         if !errors.is_empty() {
             return Err(AppError::Validation(errors));
         }
@@ -180,11 +200,23 @@ mod tests {
     }
 
     #[test]
-    fn local_times_are_utc() {
+    fn form_times_are_read_at_the_venue() {
         let t = parse_local_datetime("2026-12-12T20:00").unwrap();
-        assert_eq!((t.hour(), t.minute(), t.offset()), (20, 0, time::UtcOffset::UTC));
+        assert_eq!((t.hour(), t.minute()), (20, 0));
         assert!(parse_local_datetime("2026-12-12T20:00:30").is_some());
         assert!(parse_local_datetime("12/12/2026 8pm").is_none());
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn form_times_the_clocks_skip_or_repeat_are_refused_with_their_reason() {
+        use crate::i18n::msg;
+        let madrid = crate::catalog::zone::zone("Europe/Madrid").unwrap();
+        let missing = msg::errors_catalog::STARTS_AT_MISSING;
+        assert_eq!(instant_at_venue("2026-12-12T20:00", &madrid, missing), Ok(time::macros::datetime!(2026-12-12 19:00 UTC)));
+        assert_eq!(instant_at_venue("2026-03-29T02:30", &madrid, missing), Err(msg::zones::TIME_SKIPPED));
+        assert_eq!(instant_at_venue("2026-10-25T02:30", &madrid, missing), Err(msg::zones::TIME_REPEATED));
+        assert_eq!(instant_at_venue("", &madrid, missing), Err(missing));
     }
 
     #[test]
@@ -212,7 +244,7 @@ pub async fn set_event_status(id: String, status: String) -> Result<(), AppError
     crate::error::respond(async move {
         let user = crate::users::signed_in::require_user().await?;
         let db = crate::context::piece::<crate::db::Db>()?;
-        let status = crate::catalog::EventStatus::parse(&status).ok_or_else(|| AppError::field("status", "Unknown status."))?;
+        let status = crate::catalog::EventStatus::parse(&status).ok_or_else(|| AppError::field("status", crate::i18n::msg::errors_catalog::UNKNOWN_STATUS))?;
         let patch = crate::catalog::organizer::service::EventPatch { status: Some(status), ..Default::default() };
         crate::catalog::organizer::service::update_event(&db, &user, &id, &patch).await.map(|_| ())
     }

@@ -11,6 +11,7 @@ pub use crate::catalog::{SectionView, VenueView};
 use crate::catalog::{EventDetail, EventStatus, SalesReport};
 use crate::db::{now_ms, Db};
 use crate::error::{AppError, FieldErrors};
+use crate::i18n::{msg, Text};
 use crate::users::{Role, User};
 
 fn require_organizer(user: &User) -> Result<(), AppError> {
@@ -35,6 +36,7 @@ pub async fn new_venue(db: &Db, user: &User, venue: &NewVenue) -> Result<VenueVi
         name: venue.name.trim().to_owned(),
         city: venue.city.trim().to_owned(),
         address: venue.address.trim().to_owned(),
+        time_zone: venue.time_zone.trim().to_owned(),
         sections,
     })
 }
@@ -44,7 +46,7 @@ pub async fn new_venue(db: &Db, user: &User, venue: &NewVenue) -> Result<VenueVi
 pub async fn venues_for(db: &Db, user: &User) -> Result<Vec<VenueView>, AppError> {
     require_organizer(user)?;
     const MINE: &str = "($1 OR v.created_by IS NULL OR v.created_by = $2)";
-    let venues = sqlx::query(&format!("SELECT v.id, v.name, v.city, v.address FROM venues v WHERE {MINE} ORDER BY v.name, v.id"))
+    let venues = sqlx::query(&format!("SELECT v.id, v.name, v.city, v.address, v.time_zone FROM venues v WHERE {MINE} ORDER BY v.name, v.id"))
         .bind(user.is_admin())
         .bind(user.id.to_string())
         .fetch_all(&db.pool)
@@ -73,9 +75,15 @@ pub async fn venues_for(db: &Db, user: &User) -> Result<Vec<VenueView>, AppError
                 name: r.try_get("name")?,
                 city: r.try_get("city")?,
                 address: r.try_get("address")?,
+                time_zone: r.try_get("time_zone")?,
             })
         })
         .collect()
+}
+
+/// The time zone of a venue, if there is one with this id.
+pub async fn venue_time_zone(db: &Db, venue_id: &str) -> Result<Option<String>, AppError> {
+    Ok(sqlx::query_scalar("SELECT time_zone FROM venues WHERE id = $1").bind(venue_id.trim()).fetch_optional(&db.pool).await?)
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -116,50 +124,47 @@ fn default_seat_limit() -> i64 {
     crate::catalog::rules::DEFAULT_SEATS_PER_BUYER
 }
 
-const TITLE_ON_ONE_LINE: &str = "Write the title on one line, without control characters.";
-const DESCRIPTION_AS_TEXT: &str = "The description can have line breaks, but no other control characters.";
-
 /// Checks an event against its venue's sections (every section needs a price).
 pub fn check_event(e: &EventInput, sections: &[String], now: OffsetDateTime) -> FieldErrors {
     let mut errors = FieldErrors::new();
     if e.title.trim().is_empty() || e.title.chars().count() > 120 {
-        errors.insert("title".into(), "Give the event a title of up to 120 characters.".into());
+        errors.insert("title".into(), msg::errors_catalog::TITLE_LENGTH.into());
     } else if has_control(&e.title) {
-        errors.insert("title".into(), TITLE_ON_ONE_LINE.into());
+        errors.insert("title".into(), msg::errors_catalog::TITLE_ONE_LINE.into());
     } else if slug_reads_as_id(&slugify(&e.title)) {
-        errors.insert("title".into(), "This title reads as an event id; add a word to it.".into());
+        errors.insert("title".into(), msg::errors_catalog::TITLE_READS_AS_ID.into());
     }
     if e.description.chars().count() > 4000 {
-        errors.insert("description".into(), "Keep the description under 4000 characters.".into());
+        errors.insert("description".into(), msg::errors_catalog::DESCRIPTION_LENGTH.into());
     } else if has_control_besides_lines(&e.description) {
-        errors.insert("description".into(), DESCRIPTION_AS_TEXT.into());
+        errors.insert("description".into(), msg::errors_catalog::DESCRIPTION_TEXT.into());
     }
     let category = e.category.trim();
     if category.is_empty() || category.chars().count() > 40 {
-        errors.insert("category".into(), "Give a category of up to 40 characters.".into());
+        errors.insert("category".into(), msg::errors_catalog::CATEGORY_LENGTH.into());
     } else if has_control(category) {
-        errors.insert("category".into(), "Write the category on one line, without control characters.".into());
+        errors.insert("category".into(), msg::errors_catalog::CATEGORY_ONE_LINE.into());
     }
     if e.starts_at <= now {
-        errors.insert("starts_at".into(), "The event must start in the future.".into());
+        errors.insert("starts_at".into(), msg::errors_catalog::STARTS_IN_FUTURE.into());
     }
     if e.ends_at <= e.starts_at {
-        errors.insert("ends_at".into(), "The event must end after it starts.".into());
+        errors.insert("ends_at".into(), msg::errors_catalog::ENDS_AFTER_START.into());
     }
     if e.currency.len() != 3 || !e.currency.bytes().all(|b| b.is_ascii_uppercase()) {
-        errors.insert("currency".into(), "Use a three-letter currency code like EUR.".into());
+        errors.insert("currency".into(), msg::errors_catalog::CURRENCY_CODE.into());
     }
     if let Some(message) = crate::catalog::rules::check_seats_per_buyer(e.max_seats_per_buyer) {
         errors.insert("max_seats_per_buyer".into(), message);
     }
     if e.image_url.as_deref().is_some_and(|u| !(u.starts_with("https://") || u.starts_with('/')) || u.len() > 500) {
-        errors.insert("image_url".into(), "Use an https:// or site-relative image address.".into());
+        errors.insert("image_url".into(), msg::errors_catalog::IMAGE_URL.into());
     }
     let priced: std::collections::HashSet<&str> = e.prices.iter().map(|p| p.section_id.as_str()).collect();
     if e.prices.iter().any(|p| !(0..=10_000_000).contains(&p.price_cents)) {
-        errors.insert("prices".into(), "Prices are between 0 and 10,000,000 minor units.".into());
+        errors.insert("prices".into(), msg::errors_catalog::PRICE_RANGE.into());
     } else if priced.len() != e.prices.len() || sections.iter().any(|s| !priced.contains(s.as_str())) || priced.len() != sections.len() {
-        errors.insert("prices".into(), "Give exactly one price for every section of the venue.".into());
+        errors.insert("prices".into(), msg::errors_catalog::PRICE_EVERY_SECTION.into());
     }
     errors
 }
@@ -178,7 +183,7 @@ pub async fn new_event(db: &Db, user: &User, input: &EventInput) -> Result<Event
     .fetch_all(&db.pool)
     .await?;
     if sections.is_empty() {
-        return Err(AppError::field("venue_id", "No such venue."));
+        return Err(AppError::field("venue_id", msg::errors_catalog::NO_SUCH_VENUE));
     }
     let errors = check_event(input, &sections, OffsetDateTime::now_utc());
     if !errors.is_empty() {
@@ -247,18 +252,21 @@ pub async fn update_event(db: &Db, user: &User, event_id: &str, patch: &EventPat
     let mut errors = FieldErrors::new();
     if let Some(to) = patch.status {
         if !can_move(current, to) {
-            errors.insert("status".into(), format!("An event that is {} cannot become {}.", current.label(), to.label()));
+            errors.insert(
+                "status".into(),
+                Text::with(msg::errors_catalog::STATUS_CHANGE, &[("from", &current.as_str()), ("to", &to.as_str())]),
+            );
         }
     }
     if patch.title.as_deref().is_some_and(|t| t.trim().is_empty() || t.chars().count() > 120) {
-        errors.insert("title".into(), "Give the event a title of up to 120 characters.".into());
+        errors.insert("title".into(), msg::errors_catalog::TITLE_LENGTH.into());
     } else if patch.title.as_deref().is_some_and(has_control) {
-        errors.insert("title".into(), TITLE_ON_ONE_LINE.into());
+        errors.insert("title".into(), msg::errors_catalog::TITLE_ONE_LINE.into());
     }
     if patch.description.as_deref().is_some_and(|d| d.chars().count() > 4000) {
-        errors.insert("description".into(), "Keep the description under 4000 characters.".into());
+        errors.insert("description".into(), msg::errors_catalog::DESCRIPTION_LENGTH.into());
     } else if patch.description.as_deref().is_some_and(has_control_besides_lines) {
-        errors.insert("description".into(), DESCRIPTION_AS_TEXT.into());
+        errors.insert("description".into(), msg::errors_catalog::DESCRIPTION_TEXT.into());
     }
     if let Some(message) = patch.max_seats_per_buyer.and_then(crate::catalog::rules::check_seats_per_buyer) {
         errors.insert("max_seats_per_buyer".into(), message);

@@ -19,6 +19,7 @@ use crate::orders::rules::{best_seats, check_seat_request, SeatSpot};
 use crate::users::ratelimit::RateLimiter;
 use crate::users::User;
 use crate::error::AppError;
+use crate::i18n::{msg, Text};
 
 pub use stored::seat_lines;
 use stored::{uuid, HoldOutcome, HoldRequest, HOLD_SEAT_LINES};
@@ -124,21 +125,19 @@ async fn hold_seats(db: &Db, desk: &HoldDesk, user: &User, event_id: &str, seat_
             })
         }
         HoldOutcome::NoSuchEvent => Err(AppError::NotFound),
-        HoldOutcome::NotOnSale => Err(AppError::conflict("not_on_sale", "Tickets for this event are not on sale.")),
-        HoldOutcome::UnknownSeats => Err(AppError::field("seat_ids", "Some of these seats do not belong to this event.")),
+        HoldOutcome::NotOnSale => Err(AppError::conflict("not_on_sale", msg::errors_orders::NOT_ON_SALE)),
+        HoldOutcome::UnknownSeats => Err(AppError::field("seat_ids", msg::errors_orders::SEATS_NOT_OF_EVENT)),
         HoldOutcome::OverLimit { limit } => Err(AppError::Conflict {
             code: "seat_limit_reached".into(),
-            message: format!(
-                "You can hold or buy at most {limit} seats of this event at a time, counting your holds and the orders waiting for payment."
-            ),
+            message: Text::with(msg::errors_orders::SEAT_LIMIT, &[("limit", &limit)]),
             details: json!({ "limit": limit }),
         }),
-        HoldOutcome::Retry => Err(AppError::conflict("try_again", "Your other holds for this event were being decided; please try again.")),
+        HoldOutcome::Retry => Err(AppError::conflict("try_again", msg::errors_orders::TRY_AGAIN)),
         HoldOutcome::Taken(mut taken) => {
             taken.sort();
             Err(AppError::Conflict {
                 code: "seats_unavailable".into(),
-                message: "Some of these seats were just taken. Pick others and try again.".into(),
+                message: msg::errors_orders::SEATS_TAKEN.into(),
                 details: json!({ "seat_ids": taken }),
             })
         }
@@ -159,7 +158,7 @@ pub async fn create_best(
 ) -> Result<Hold, AppError> {
     desk.admit(user, ip)?;
     if !(1..=crate::orders::rules::MAX_SEATS_PER_HOLD).contains(&quantity) {
-        return Err(AppError::field("quantity", format!("Ask for 1 to {} seats.", crate::orders::rules::MAX_SEATS_PER_HOLD)));
+        return Err(AppError::field("quantity", Text::with(msg::errors::HOLD_QUANTITY, &[("max", &crate::orders::rules::MAX_SEATS_PER_HOLD)])));
     }
     for _ in 0..3 {
         let rows = sqlx::query(
@@ -185,7 +184,7 @@ pub async fn create_best(
         let Some(choice) = best_seats(&spots, quantity) else {
             return Err(AppError::Conflict {
                 code: "seats_unavailable".into(),
-                message: format!("There are not {quantity} seats left in this section."),
+                message: Text::with(msg::errors_orders::SEATS_LEFT, &[("quantity", &quantity)]),
                 details: json!({ "seat_ids": [] }),
             });
         };
@@ -194,7 +193,7 @@ pub async fn create_best(
             other => return other,
         }
     }
-    Err(AppError::conflict("seats_unavailable", "These seats are selling fast; please try again."))
+    Err(AppError::conflict("seats_unavailable", msg::errors::SEATS_UNAVAILABLE))
 }
 
 /// A hold as stored, with who holds it and when its event starts.

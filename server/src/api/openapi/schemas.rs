@@ -21,6 +21,7 @@ pub fn all() -> Value {
                 "role": { "$ref": "#/components/schemas/Role" },
                 "active": { "type": "boolean" },
                 "skills": { "type": "array", "items": { "type": "string" } },
+                "locale": { "type": ["string", "null"], "enum": ["es", "en", null], "description": "Preferred language, set by the language switch" },
                 "created_at": { "type": "string", "format": "date-time" }
             }
         },
@@ -62,7 +63,7 @@ pub fn all() -> Value {
         "EventStatus": { "type": "string", "enum": ["DRAFT", "ON_SALE", "SOLD_OUT", "CANCELLED"] },
         "EventSummary": {
             "type": "object",
-            "required": ["id", "slug", "title", "category", "venue_name", "city", "starts_at", "ends_at", "image_url",
+            "required": ["id", "slug", "title", "category", "venue_name", "city", "starts_at", "ends_at", "time_zone", "starts_at_local", "image_url",
                          "status", "featured", "price_from_cents", "currency", "seats_available"],
             "properties": {
                 "id": { "type": "string", "format": "uuid" },
@@ -73,6 +74,8 @@ pub fn all() -> Value {
                 "city": { "type": "string" },
                 "starts_at": { "type": "string", "format": "date-time" },
                 "ends_at": { "type": "string", "format": "date-time" },
+                "time_zone": { "type": "string", "description": "IANA time zone of the venue, e.g. Europe/Madrid" },
+                "starts_at_local": { "type": "string", "format": "date-time", "description": "starts_at in the venue's UTC offset at that moment" },
                 "image_url": { "type": ["string", "null"] },
                 "status": { "$ref": "#/components/schemas/EventStatus" },
                 "featured": { "type": "boolean" },
@@ -82,9 +85,9 @@ pub fn all() -> Value {
             }
         },
         "Venue": {
-            "type": "object", "required": ["id", "name", "city", "address"],
+            "type": "object", "required": ["id", "name", "city", "address", "time_zone"],
             "properties": { "id": { "type": "string", "format": "uuid" }, "name": { "type": "string" },
-                            "city": { "type": "string" }, "address": { "type": "string" } }
+                            "city": { "type": "string" }, "address": { "type": "string" }, "time_zone": { "type": "string", "description": "IANA time zone of the venue, e.g. Europe/Madrid" } }
         },
         "SectionPrice": {
             "type": "object", "required": ["section_id", "name", "price_cents", "currency", "capacity"],
@@ -143,6 +146,8 @@ pub fn all() -> Value {
                 "id": { "type": "string", "format": "uuid" }, "event_id": { "type": "string", "format": "uuid" },
                 "event_title": { "type": "string" }, "event_slug": { "type": "string" },
                 "event_starts_at": { "type": "string", "format": "date-time" }, "hold_id": { "type": "string", "format": "uuid" },
+                "event_time_zone": { "type": "string", "description": "IANA time zone of the venue, e.g. Europe/Madrid (absent from the answer that places the order)" },
+                "event_starts_at_local": { "type": "string", "format": "date-time", "description": "event_starts_at in the venue's offset (absent with event_time_zone)" },
                 "status": { "type": "string", "enum": ["PENDING", "PAID", "REJECTED", "EXPIRED", "CANCELLED", "REFUNDED"] },
                 "total_cents": { "type": "integer" }, "currency": { "type": "string" }, "card_last4": { "type": "string" },
                 "failure_reason": { "type": ["string", "null"] },
@@ -153,12 +158,14 @@ pub fn all() -> Value {
         },
         "Ticket": {
             "type": "object",
-            "required": ["id", "order_id", "event_id", "event_title", "event_starts_at", "venue", "section", "row", "number", "holder",
+            "required": ["id", "order_id", "event_id", "event_title", "event_starts_at", "event_time_zone", "event_starts_at_local", "venue", "section", "row", "number", "holder",
                          "status", "code", "qr_svg", "issued_at", "voided_at"],
             "properties": {
                 "id": { "type": "string", "format": "uuid" }, "order_id": { "type": "string", "format": "uuid" },
                 "event_id": { "type": "string", "format": "uuid" }, "event_title": { "type": "string" },
                 "event_starts_at": { "type": "string", "format": "date-time" }, "venue": { "type": "string" },
+                "event_time_zone": { "type": "string", "description": "IANA time zone of the venue, e.g. Europe/Madrid" },
+                "event_starts_at_local": { "type": "string", "format": "date-time", "description": "event_starts_at in the venue's offset" },
                 "section": { "type": "string" }, "row": { "type": "string" }, "number": { "type": "integer" },
                 "holder": { "type": "string" }, "status": { "type": "string", "enum": ["VALID", "VOID"] },
                 "code": { "type": ["string", "null"], "description": "The signed admission code; null for a void ticket" },
@@ -177,15 +184,16 @@ pub fn all() -> Value {
             "properties": {
                 "name": { "type": "string", "minLength": 1, "maxLength": 120 }, "city": { "type": "string", "minLength": 1, "maxLength": 80 },
                 "address": { "type": "string" },
+                "time_zone": { "type": "string", "default": "Europe/Madrid", "description": "IANA time zone of the venue" },
                 "sections": { "type": "array", "minItems": 1, "maxItems": 20, "items": { "type": "object", "required": ["name", "rows", "seats_per_row"],
                     "properties": { "name": { "type": "string" }, "rows": { "type": "integer", "minimum": 1, "maximum": 60 },
                                     "seats_per_row": { "type": "integer", "minimum": 1, "maximum": 80 } } } }
             }
         },
         "VenueView": {
-            "type": "object", "required": ["id", "name", "city", "address", "sections"],
+            "type": "object", "required": ["id", "name", "city", "address", "time_zone", "sections"],
             "properties": { "id": { "type": "string", "format": "uuid" }, "name": { "type": "string" }, "city": { "type": "string" },
-                "address": { "type": "string" },
+                "address": { "type": "string" }, "time_zone": { "type": "string", "description": "IANA time zone of the venue, e.g. Europe/Madrid" },
                 "sections": { "type": "array", "items": { "type": "object", "required": ["id", "name", "capacity"],
                     "properties": { "id": { "type": "string", "format": "uuid" }, "name": { "type": "string" }, "capacity": { "type": "integer" } } } } }
         },
