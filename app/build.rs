@@ -20,6 +20,8 @@ type Catalog = BTreeMap<String, String>;
 
 fn main() {
     println!("cargo::rerun-if-changed=locales");
+    // sqlx::migrate! embeds ../migrations: a new migration must rebuild the crate too.
+    println!("cargo::rerun-if-changed=../migrations");
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("locales");
     let mut catalogs: Vec<(&str, Catalog, BTreeMap<String, bool>)> = Vec::new();
     for language in LANGUAGES {

@@ -59,7 +59,7 @@ test('an organizer creates a venue and an event with a price per section, then p
   await page.getByLabel('Description').fill('Opening night.');
   await page.getByLabel('Starts (local time at the venue)').fill('2031-03-01T20:00');
   await page.getByLabel('Ends (local time at the venue)').fill('2031-03-01T19:00');
-  await page.getByLabel('Venue').selectOption({ label: `${venue}, Testville` });
+  await page.getByLabel('Venue', { exact: true }).selectOption({ label: `${venue}, Testville` });
   await page.getByLabel('Stalls (24 seats)').fill('30');
   await page.getByLabel('Balcony (10 seats)').fill('45.50');
   await page.getByRole('button', { name: 'Create event' }).click();

@@ -5,6 +5,7 @@ use crate::audit::{event_types, outbox, EventEnvelope};
 use crate::db::{from_ms, new_id, now_ms, Db};
 use crate::notifications::Notification;
 use crate::error::AppError;
+use crate::i18n::{msg, I18n, Locale};
 
 /// What to tell a user, derived from a source event.
 pub struct NewNotification<'a> {
@@ -56,14 +57,21 @@ pub async fn welcome(db: &Db, public_url: &str, event: &EventEnvelope) -> Result
         tracing::error!(event_id = %event.id, "user.created without user_id");
         AppError::BadRequest(crate::i18n::Text::raw("user.created without user_id"))
     })?;
-    let name = event.payload["display_name"].as_str().unwrap_or("there");
+    let name = event.payload["display_name"].as_str().unwrap_or_default();
+    // In the language the person signed up in (the house's when they chose none).
+    let locale = sqlx::query_scalar::<_, Option<String>>("SELECT locale FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(&db.pool)
+        .await?
+        .flatten();
+    let i18n = I18n::new(locale.as_deref().and_then(Locale::parse).unwrap_or_default());
     create_once(
         db,
         NewNotification {
             user_id,
             kind: "welcome",
-            title: format!("Welcome to Taquilla, {name}!"),
-            body: "Browse upcoming events, pick your seats and keep your tickets on your phone.".into(),
+            title: i18n.tf(msg::notifications::WELCOME_TITLE, &[("name", name)]),
+            body: i18n.t(msg::notifications::WELCOME_BODY).to_string(),
             link: Some(format!("{}/events", public_url.trim_end_matches('/'))),
             source_event_id: &event.id.to_string(),
         },

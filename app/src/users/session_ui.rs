@@ -29,6 +29,23 @@ pub fn provide_session() {
         }
         version
     });
+    // Signing in brings the profile's language (the server set its cookie): a page in
+    // another language is loaded again in it, once the login has led where it leads.
+    let page_locale = crate::i18n::use_i18n().locale;
+    Effect::new(move |_| {
+        let profile = login.value().get().and_then(|r| r.ok()).and_then(|u| u.locale).and_then(|l| crate::i18n::Locale::parse(&l));
+        if profile.is_some_and(|l| l != page_locale) {
+            #[cfg(feature = "hydrate")]
+            leptos::leptos_dom::helpers::set_timeout(
+                || {
+                    if let Some(window) = web_sys::window() {
+                        let _ = window.location().reload();
+                    }
+                },
+                std::time::Duration::from_millis(100),
+            );
+        }
+    });
     provide_context(Session { login, logout, user });
 }
 
