@@ -65,7 +65,7 @@ fn LanguageSwitch() -> impl IntoView {
     let back = move || format!("{}{}", location.pathname.get(), location.search.get());
     view! {
         <form method="post" action=LANGUAGE_PATH class="language-switch" aria-label=i18n.t(msg::frame::CHANGE_LANGUAGE)>
-            <input type="hidden" name="back" prop:value=back/>
+            <input type="hidden" name="back" value=back/>
             {Locale::ALL.into_iter().filter(|l| *l != i18n.locale).map(|l| view! {
                 <button type="submit" name="lang" value=l.code() lang=l.code() class="btn btn-ghost btn-small">{l.native_name()}</button>
             }).collect_view()}

@@ -229,6 +229,10 @@ async fn the_language_switch_is_remembered_in_a_cookie_and_the_profile(app: &Tes
     let html = visitor.get(app.url("/events")).header("accept-language", "en").send().await.unwrap().text().await.unwrap();
     assert!(html.contains("<html lang=\"es\""), "the cookie wins over the browser's language");
 
+    // The switch works before the page is interactive: the server writes where it leads back.
+    let html = visitor.get(app.url("/events?q=jazz")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains(r#"name="back" value="/events?q=jazz""#), "the switch's way back is in the page");
+
     // Somewhere else, or a language we do not speak: refused or sent home.
     let res = visitor.post(app.url("/language")).form(&[("lang", "es"), ("back", "//evil.example/")]).send().await.unwrap();
     assert_eq!(res.headers()["location"], "/");
