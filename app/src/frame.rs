@@ -62,7 +62,12 @@ pub fn AppHeader() -> impl IntoView {
 fn LanguageSwitch() -> impl IntoView {
     let i18n = use_i18n();
     let location = use_location();
-    let back = move || format!("{}{}", location.pathname.get(), location.search.get());
+    // The router's `search` may come with or without its "?".
+    let back = move || {
+        let search = location.search.get();
+        let query = search.trim_start_matches('?');
+        if query.is_empty() { location.pathname.get() } else { format!("{}?{query}", location.pathname.get()) }
+    };
     view! {
         <form method="post" action=LANGUAGE_PATH class="language-switch" aria-label=i18n.t(msg::frame::CHANGE_LANGUAGE)>
             <input type="hidden" name="back" value=back/>
