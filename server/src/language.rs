@@ -108,7 +108,7 @@ pub async fn manifest(State(state): State<AppState>, Query(query): Query<Languag
 }
 
 /// The offline page's texts, by the `{{name}}` marks of `public/offline.html`.
-const OFFLINE_TEXTS: [(&str, Msg); 10] = [
+const OFFLINE_TEXTS: [(&str, Msg); 9] = [
     ("offline_title", msg::pwa::OFFLINE_TITLE),
     ("offline_status", msg::pwa::OFFLINE_STATUS),
     ("offline_text", msg::pwa::OFFLINE_TEXT),
@@ -118,7 +118,6 @@ const OFFLINE_TEXTS: [(&str, Msg); 10] = [
     ("offline_retry", msg::pwa::OFFLINE_RETRY),
     ("offline_home", msg::pwa::OFFLINE_HOME),
     ("offline_hint", msg::pwa::OFFLINE_HINT),
-    ("lang", msg::pwa::OFFLINE_TITLE),
 ];
 
 /// `GET /offline.html`: the page the service worker shows for a page it cannot reach, in
@@ -133,10 +132,9 @@ pub async fn offline_page(State(state): State<AppState>, Query(query): Query<Lan
 }
 
 fn fill_offline_page(template: &str, i18n: I18n) -> String {
-    let mut page = template.to_string();
+    let mut page = template.replace("{{lang}}", i18n.locale.code());
     for (mark, text) in OFFLINE_TEXTS {
-        let value = if mark == "lang" { i18n.locale.code().to_string() } else { app::ui::title::escape_html(i18n.t(text)) };
-        page = page.replace(&format!("{{{{{mark}}}}}"), &value);
+        page = page.replace(&format!("{{{{{mark}}}}}"), &app::ui::title::escape_html(i18n.t(text)));
     }
     page
 }

@@ -348,3 +348,14 @@ macro_rules! on_both_backends {
         )*
     };
 }
+
+/// A new user with `display_name`, signed in on a client of their own (cookie); answers the
+/// client and a bearer token.
+pub async fn signed_in(app: &TestApp, email: &str, display_name: &str, password: &str, role: Role) -> (reqwest::Client, String) {
+    let hash = app.state.accounts.hasher.hash(password).await.unwrap();
+    let new = NewUser { email: email.into(), display_name: display_name.into(), password: password.into(), role, skills: vec![] };
+    insert_user(&app.state.db, &new, &hash).await.unwrap();
+    let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let token = log_in(&client, &app.api(""), email, password, None).await;
+    (client, token)
+}

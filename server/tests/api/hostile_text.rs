@@ -3,7 +3,6 @@
 
 use serde_json::{json, Value};
 
-use app::users::service::{insert_user, NewUser};
 use app::users::Role;
 
 use crate::helpers::{Backend, TestApp, APPROVED};
@@ -16,12 +15,7 @@ const SCRIPT: &str = "<script>alert(1)</script>";
 
 /// A user with a hostile display name, signed in on a client of their own (cookie).
 async fn signed_in(app: &TestApp, email: &str, role: Role) -> (reqwest::Client, String) {
-    let hash = app.state.accounts.hasher.hash(PASSWORD).await.unwrap();
-    let new = NewUser { email: email.into(), display_name: HEAD.into(), password: PASSWORD.into(), role, skills: vec![] };
-    insert_user(&app.state.db, &new, &hash).await.unwrap();
-    let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
-    let token = crate::helpers::log_in(&client, &app.api(""), email, PASSWORD, None).await;
-    (client, token)
+    crate::helpers::signed_in(app, email, HEAD, PASSWORD, role).await
 }
 
 /// The page at `path`, checked: 200, one `<title>` holding text only, no injected tags.

@@ -5,7 +5,6 @@
 
 use serde_json::{json, Value};
 
-use app::users::service::{insert_user, NewUser};
 use app::users::Role;
 
 use crate::helpers::{Backend, TestApp, APPROVED};
@@ -24,12 +23,7 @@ const TITLE: &str = "Nit Quimera";
 const CATEGORY: &str = "concerts";
 
 async fn signed_in(app: &TestApp, email: &str, name: &str, role: Role) -> (reqwest::Client, String) {
-    let hash = app.state.accounts.hasher.hash(PASSWORD).await.unwrap();
-    let new = NewUser { email: email.into(), display_name: name.into(), password: PASSWORD.into(), role, skills: vec![] };
-    insert_user(&app.state.db, &new, &hash).await.unwrap();
-    let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
-    let token = crate::helpers::log_in(&client, &app.api(""), email, PASSWORD, None).await;
-    (client, token)
+    crate::helpers::signed_in(app, email, name, PASSWORD, role).await
 }
 
 /// The page at `path` in the language `accept`, with its `<html lang>`.
