@@ -9,6 +9,7 @@ use leptos::server_fn::ServerFn;
 
 use crate::i18n::negotiate::LANGUAGE_PATH;
 use crate::i18n::{msg, use_i18n, Locale};
+use crate::notifications::badge::UnreadBadge;
 use crate::users::api::Logout;
 use crate::users::session_ui::use_session;
 use crate::users::Role;
@@ -30,6 +31,7 @@ pub fn AppHeader() -> impl IntoView {
                         {move || session.user.get().map(|result| match result.ok().flatten() {
                             Some(user) => view! {
                                 <A href="/tickets">{i18n.t(msg::frame::MY_TICKETS)}</A>
+                                <NotificationsLink/>
                                 {matches!(user.role, Role::Organizer | Role::Admin).then(|| view! { <A href="/organizer">{i18n.t(msg::frame::ORGANIZER)}</A> })}
                                 {(user.role == Role::Admin).then(|| view! { <A href="/admin/users">{i18n.t(msg::frame::ADMIN)}</A> })}
                                 <A href="/account" attr:class="user-chip">{user.display_name.clone()}</A>
@@ -53,6 +55,32 @@ pub fn AppHeader() -> impl IntoView {
             </div>
         </header>
     }
+}
+
+/// The link to the notifications, with the number of unread ones.
+#[component]
+fn NotificationsLink() -> impl IntoView {
+    let i18n = use_i18n();
+    let badge = expect_context::<UnreadBadge>();
+    let label = move || match badge.unread() {
+        0 => i18n.t(msg::notifications::NAV).to_owned(),
+        n => i18n.plural(msg::notifications::NAV_UNREAD, n, &[]),
+    };
+    view! {
+        <A href="/notifications" attr:class="nav-notifications" attr:aria-label=label>
+            {i18n.t(msg::notifications::NAV)}
+            {move || match badge.unread() {
+                0 => None,
+                n => Some(view! { <span class="badge" aria-hidden="true">{i18n.fmt().number(n)}</span> }),
+            }}
+        </A>
+    }
+}
+
+/// Makes the badge's count the context of every page: counted again on a login or logout.
+pub fn provide_unread_badge() {
+    let session = use_session();
+    provide_context(UnreadBadge::new(move || session.login.version().get() + session.logout.version().get()));
 }
 
 /// The other languages, each a button of a plain form: the server remembers the choice

@@ -10,7 +10,8 @@ use crate::catalog::organizer::pages::OrganizerPage;
 use crate::catalog::pages::{EventListPage, EventPage, HomePage};
 use crate::orders::pages::{CheckoutPage, MyOrdersPage, OrderPage};
 use crate::tickets::pages::{MyTicketsPage, TicketPage};
-use crate::frame::{AppHeader, Footer};
+use crate::frame::{provide_unread_badge, AppHeader, Footer};
+use crate::notifications::pages::{NotificationSettingsPage, NotificationsPage};
 use crate::i18n::{msg, provide_i18n, use_i18n};
 use crate::ui::not_found::NotFound;
 use crate::users::admin_pages::AdminUsersPage;
@@ -78,6 +79,7 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     let i18n = provide_i18n();
     provide_session();
+    provide_unread_badge();
 
     view! {
         <Title formatter=|text: String| if text.is_empty() { "Taquilla".to_string() } else { format!("{text} · Taquilla") }/>
@@ -101,6 +103,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/orders/:id") view={Lazy::<OrderRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/tickets") view={Lazy::<MyTicketsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/tickets/:id") view={Lazy::<TicketRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/notifications") view={Lazy::<NotificationsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/notifications/settings") view={Lazy::<NotificationSettingsRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <Footer/>
@@ -143,6 +147,8 @@ lazy_page! {
     OrderRoute => view! { <OrderPage/> };
     MyTicketsRoute => view! { <MyTicketsPage/> };
     TicketRoute => view! { <TicketPage/> };
+    NotificationsRoute => view! { <NotificationsPage/> };
+    NotificationSettingsRoute => view! { <NotificationSettingsPage/> };
 }
 
 /// Loads the chunk of the lazy page that `path` shows, if it shows one, so that the
@@ -169,6 +175,8 @@ pub fn load_page_of(path: &str) -> Option<std::pin::Pin<Box<dyn std::future::Fut
         ["orders", _] => load::<OrderRoute>(),
         ["tickets"] => load::<MyTicketsRoute>(),
         ["tickets", _] => load::<TicketRoute>(),
+        ["notifications"] => load::<NotificationsRoute>(),
+        ["notifications", "settings"] => load::<NotificationSettingsRoute>(),
         _ => None,
     }
 }

@@ -13,6 +13,7 @@ use crate::audit::store::{portable::PortableEvents, postgres::PostgresEvents, Ev
 use crate::db::{Backend, Db};
 use crate::i18n::Locale;
 use crate::net::TrustedProxies;
+use crate::notifications::mail::Mailer;
 use crate::orders::holds::HoldDesk;
 use crate::orders::payments::Gateway;
 use crate::orders::store::{portable::PortableOrders, postgres::PostgresOrders, OrderStore};
@@ -75,6 +76,8 @@ pub struct AppState {
     pub ticket_store: Arc<dyn TicketStore>,
     /// How the event log is relayed and reconciled, on this backend.
     pub event_store: Arc<dyn EventStore>,
+    /// Where email goes.
+    pub mailer: Mailer,
 }
 
 /// The stores of `backend`, all three of one backend: the event store's
@@ -104,7 +107,16 @@ impl AppState {
             trusted_proxies: Arc::new(settings.trusted_proxies),
             default_locale: settings.default_locale,
             signer: Arc::new(TicketSigner::random()),
+            // Until the server names one (`with_mailer`): files in the system's temporary
+            // directory, so nothing is ever sent by accident.
+            mailer: Mailer::files(std::env::temp_dir().join("taquilla-mail"), "Taquilla <no-reply@taquilla.localhost>")
+                .unwrap_or_else(|e| panic!("the temporary mail directory: {e}")),
         }
+    }
+
+    pub fn with_mailer(mut self, mailer: Mailer) -> Self {
+        self.mailer = mailer;
+        self
     }
 
     pub fn with_signer(mut self, signer: TicketSigner) -> Self {

@@ -59,6 +59,14 @@ pub struct Config {
     /// deployment must share it); a key file in the data directory when unset.
     #[arg(long, env = "TAQUILLA_SIGNING_KEY", global = true, hide_env_values = true)]
     pub signing_key: Option<String>,
+    /// SMTP server for email: `smtps://user:password@host` (TLS) or
+    /// `smtp://host:587?tls=required` (STARTTLS); when unset, each email is written as an
+    /// `.eml` file under `mail/` in the data directory.
+    #[arg(long, env = "TAQUILLA_SMTP_URL", global = true, hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The sender of email.
+    #[arg(long, env = "TAQUILLA_MAIL_FROM", default_value = "Taquilla <no-reply@taquilla.localhost>", global = true)]
+    pub mail_from: String,
     /// `pretty` or `json`.
     #[arg(long, env = "TAQUILLA_LOG_FORMAT", default_value = "pretty", global = true)]
     pub log_format: String,
@@ -147,6 +155,18 @@ impl Config {
             }
         }
         Ok(())
+    }
+
+    /// Where email goes: `TAQUILLA_SMTP_URL`, else `.eml` files in `<data dir>/mail`.
+    pub fn mailer(&self) -> anyhow::Result<app::notifications::mail::Mailer> {
+        use app::notifications::mail::Mailer;
+        match self.smtp_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+            Some(url) => Mailer::smtp(url, &self.mail_from).map_err(anyhow::Error::msg),
+            None => {
+                self.prepare_data_dir()?;
+                Mailer::files(self.data_dir.join("mail"), &self.mail_from).map_err(anyhow::Error::msg)
+            }
+        }
     }
 
     pub fn settings(&self) -> anyhow::Result<Settings> {

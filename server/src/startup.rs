@@ -148,7 +148,7 @@ impl Taquilla {
 pub async fn command_state(config: &Config) -> anyhow::Result<AppState> {
     let signer = config.signer()?;
     let db = open_database(config).await?;
-    Ok(AppState::new(leptos_options(config), db, config.settings()?).with_signer(signer))
+    Ok(AppState::new(leptos_options(config), db, config.settings()?).with_signer(signer).with_mailer(config.mailer()?))
 }
 
 /// Serves the web app; with `with_workers`, also the relay and the consumers.

@@ -39,6 +39,7 @@ pub fn router(state: AppState, bus: Bus) -> Router {
         .nest_service(&pkg, assets)
         .nest("/api/v1", crate::api::router())
         .merge(crate::language::routes())
+        .route(app::notifications::rules::SETTINGS_FORM_PATH, axum::routing::post(crate::api::notifications::settings_form))
         .leptos_routes_with_context(&state, routes, { let state = state.clone(); move || state.provide() }, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())

@@ -19,9 +19,13 @@ pub mod event_types {
     pub const USER_CREATED: &str = "user.created";
     pub const USER_DEACTIVATED: &str = "user.deactivated";
     pub const NOTIFICATION_CREATED: &str = "notification.created";
+    /// An email was queued for the mailer.
+    pub const EMAIL_QUEUED: &str = "email.queued";
     pub const SEATS_HELD: &str = "seats.held";
     pub const HOLD_RELEASED: &str = "hold.released";
     pub const HOLD_EXPIRED: &str = "hold.expired";
+    /// A hold has two minutes left (the sweeper's warning to its holder).
+    pub const HOLD_EXPIRING: &str = "hold.expiring";
     pub const ORDER_PLACED: &str = "order.placed";
     pub const PAYMENT_APPROVED: &str = "payment.approved";
     pub const PAYMENT_REJECTED: &str = "payment.rejected";

@@ -95,10 +95,25 @@ impl I18n {
         Formatter::new(self)
     }
 
-    /// The texts to put in the page for the browser, as a JSON array safe inside `<script>`.
+    /// The texts to put in the page for the browser, as a JSON array safe inside `<script>`:
+    /// made once per language. The rooms only the server writes with (emails, the texts of
+    /// notifications) travel as empty strings.
     #[cfg(feature = "ssr")]
-    pub fn texts_json(self) -> String {
-        serde_json::to_string(self.texts).unwrap_or_else(|_| "[]".into()).replace("</", "<\\/")
+    pub fn texts_json(self) -> &'static str {
+        use std::sync::OnceLock;
+        const SERVER_ONLY: [&str; 2] = ["mail.", "notices."];
+        static JSON: [OnceLock<String>; 3] = [const { OnceLock::new() }; 3];
+        #[allow(unreachable_patterns)]
+        let slot = match self.locale {
+            Locale::Es => 0,
+            Locale::En => 1,
+            _ => 2,
+        };
+        JSON[slot].get_or_init(|| {
+            let texts: Vec<&str> =
+                self.texts.iter().zip(KEYS.iter()).map(|(text, key)| if SERVER_ONLY.iter().any(|room| key.starts_with(room)) { "" } else { *text }).collect();
+            serde_json::to_string(&texts).unwrap_or_else(|_| "[]".into()).replace("</", "<\\/")
+        })
     }
 }
 

@@ -110,6 +110,7 @@ pub fn AccountPage() -> impl IntoView {
                             <dt>{i18n.t(msg::users::ROLE)}</dt><dd>{i18n.t(user.role.label())}</dd>
                             <dt>{i18n.t(msg::users::MEMBER_SINCE)}</dt><dd>{i18n.fmt().date(user.created_at)}</dd>
                         </dl>
+                        <p><A href="/notifications/settings">{i18n.t(msg::notifications::SETTINGS)}</A></p>
                         <p><A href="/events">{i18n.t(msg::users::FIND_SOMETHING)}</A></p>
                     </section>
                 }.into_any(),

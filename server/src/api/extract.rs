@@ -137,3 +137,14 @@ pub fn event_ref(raw: &str) -> Result<&str, ApiError> {
 pub fn parse_id(raw: &str) -> Result<String, ApiError> {
     uuid::Uuid::parse_str(raw).map(|u| u.to_string()).map_err(|_| ApiError(AppError::NotFound))
 }
+
+/// The request's language (see [`request_i18n`]), for answers that carry texts.
+pub struct RequestI18n(pub I18n);
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestI18n {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(RequestI18n(request_i18n(&parts.extensions)))
+    }
+}

@@ -7,6 +7,7 @@ pub mod events;
 pub mod extract;
 pub mod openapi;
 pub mod orders;
+pub mod notifications;
 pub mod organizer;
 pub mod users;
 
@@ -48,6 +49,10 @@ pub fn router() -> Router<AppState> {
         .route("/tickets/signing-key", get(orders::signing_key))
         .route("/tickets/{id}", get(orders::get_ticket))
         .route("/tickets/{id}/qr.svg", get(orders::ticket_qr))
+        .route("/notifications", get(notifications::list))
+        .route("/notifications/read-all", post(notifications::mark_all_read))
+        .route("/notifications/preferences", get(notifications::preferences).put(notifications::set_preferences))
+        .route("/notifications/{id}/read", patch(notifications::mark_read))
         .route("/openapi.json", get(openapi::document))
         .route("/docs", get(openapi::docs_page))
         .fallback(|req: Request| async move {

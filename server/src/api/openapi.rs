@@ -262,6 +262,32 @@ fn document_without_body_errors() -> Value {
                 "responses": { "200": ok("Void tickets, oldest first", page_of("Revocation")), "400": bad, "401": unauthorized,
                                "403": forbidden, "404": not_found, "422": invalid }
             }},
+            "/notifications": { "get": {
+                "summary": "My notifications, newest first, in the request's language", "tags": ["notifications"], "security": [{ "bearer": [] }, { "cookie": [] }],
+                "parameters": [{ "name": "unread", "in": "query", "required": false, "schema": { "type": "boolean" }, "description": "Only the unread ones" },
+                               { "name": "page", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1, "maximum": 100000 } }],
+                "responses": { "200": ok("A page of notifications (20 a page)", page_of("Notification")), "400": bad, "401": unauthorized, "422": invalid }
+            }},
+            "/notifications/{id}/read": { "patch": {
+                "summary": "Mark one of my notifications read (again is the same as once)", "tags": ["notifications"], "security": [{ "bearer": [] }, { "cookie": [] }],
+                "parameters": [id_param()],
+                "responses": { "200": ok("The notification, read", json!({ "$ref": "#/components/schemas/Notification" })), "401": unauthorized, "404": not_found }
+            }},
+            "/notifications/read-all": { "post": {
+                "summary": "Mark all my notifications read", "tags": ["notifications"], "security": [{ "bearer": [] }, { "cookie": [] }],
+                "responses": { "200": ok("How many were unread", json!({ "$ref": "#/components/schemas/MarkedRead" })), "401": unauthorized }
+            }},
+            "/notifications/preferences": {
+                "get": {
+                    "summary": "Which notifications reach me in the app and by email", "tags": ["notifications"], "security": [{ "bearer": [] }, { "cookie": [] }],
+                    "responses": { "200": ok("Every kind I can be sent", json!({ "$ref": "#/components/schemas/Preferences" })), "401": unauthorized }
+                },
+                "put": {
+                    "summary": "Change my settings for the kinds named (the others keep theirs)", "tags": ["notifications"], "security": [{ "bearer": [] }, { "cookie": [] }],
+                    "requestBody": body("Preferences"),
+                    "responses": { "200": ok("Every kind I can be sent", json!({ "$ref": "#/components/schemas/Preferences" })), "400": bad, "401": unauthorized }
+                }
+            },
             "/events/{id}/seats": { "get": {
                 "summary": "Every seat of an event with status and price", "tags": ["catalog"],
                 "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],

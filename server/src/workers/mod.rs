@@ -46,12 +46,22 @@ pub fn consumers() -> Vec<Consumer> {
     vec![
         Consumer {
             name: "notifier",
-            event_types: &[event_types::USER_CREATED],
+            event_types: app::notifications::notifier::EVENT_TYPES,
             concurrency: 64,
             admits_itself: false,
             handler: |state, event, _| {
+                Box::pin(async move { app::notifications::notifier::notify(&state.db, &state.public_url, &event).await.map(|_| Handled::Done) })
+            },
+        },
+        Consumer {
+            name: "mailer",
+            event_types: &[event_types::EMAIL_QUEUED],
+            // Most of a send is waiting for the mail server.
+            concurrency: 16,
+            admits_itself: false,
+            handler: |state, event, _| {
                 Box::pin(async move {
-                    app::notifications::service::welcome(&state.db, &state.public_url, &event).await.map(|_| Handled::Done)
+                    app::notifications::mail::send_queued(&state.db, &state.mailer, &payload_id(&event, "email_id")?).await.map(|_| Handled::Done)
                 })
             },
         },
@@ -261,13 +271,18 @@ pub async fn spawn_all(state: &AppState, bus: &Bus) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Expires holds on time even when no request arrives, once a second. (Payments that
-/// never resolved are the reconciler's.)
+/// Expires holds on time even when no request arrives, once a second, and warns the
+/// holders of those about to expire. (Payments that never resolved are the reconciler's.)
 async fn sweeper(state: AppState) {
     let mut tick = tokio::time::interval(Duration::from_millis(1000));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
+        match app::orders::holds::warn_expiring(&state.db, app::db::now_ms(), app::notifications::rules::EXPIRY_WARNING_MS).await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(holds = n, "holders warned of their holds' expiry"),
+            Err(e) => tracing::warn!(error = %e, "warning of expiring holds failed"),
+        }
         match app::orders::holds::expire_due(&state.db).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(holds = n, "expired holds released"),

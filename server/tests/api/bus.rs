@@ -8,7 +8,7 @@ use server::workers::{consumers, deliver, Outcome};
 use crate::helpers::{Backend, TestApp};
 
 async fn notifications_of(app: &TestApp, user_id: &str) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND kind = 'welcome'")
+    sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND kind = 'WELCOME'")
         .bind(user_id)
         .fetch_one(&app.state.db.pool)
         .await

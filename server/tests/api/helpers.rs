@@ -105,6 +105,9 @@ impl TestApp {
             payment_delay_ms: Some(50),
             demo: Some("off".into()),
             signing_key: Some(std::fs::read_to_string(&key_file).unwrap()),
+            // Email as .eml files under the test's data directory.
+            smtp_url: None,
+            mail_from: "Taquilla <no-reply@taquilla.localhost>".into(),
             log_format: "pretty".into(),
             site_root: "target/site".into(),
         };

@@ -18,6 +18,7 @@ mod headers;
 mod hostile_text;
 mod i18n;
 mod login_abuse;
+mod notifications;
 mod organizer;
 mod proxy;
 mod rate_limits;

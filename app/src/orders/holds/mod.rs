@@ -287,6 +287,44 @@ pub async fn release(db: &Db, user: &User, hold_id: &str) -> Result<(), AppError
     Ok(())
 }
 
+/// The sweeper's warning: each active hold with at most `warning_ms` left, and a life
+/// longer than that, gets one `hold.expiring` event (its holder is told by the notifier).
+/// `now` is the sweeper's clock. Returns how many were warned.
+pub async fn warn_expiring(db: &Db, now: i64, warning_ms: i64) -> Result<usize, AppError> {
+    let due: Vec<String> = sqlx::query_scalar(
+        "SELECT id FROM holds WHERE status = 'ACTIVE' AND expires_at > $1 AND expires_at <= $2 AND expiry_warned_at IS NULL \
+         AND expires_at - created_at > $3 ORDER BY expires_at LIMIT 500",
+    )
+    .bind(now)
+    .bind(now + warning_ms)
+    .bind(warning_ms)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut warned = 0;
+    for hold_id in due {
+        let mut tx = db.begin_write().await?;
+        // Once, even with several sweepers: only the one whose update lands writes the event.
+        let marked = sqlx::query("UPDATE holds SET expiry_warned_at = $1 WHERE id = $2 AND status = 'ACTIVE' AND expiry_warned_at IS NULL")
+            .bind(now)
+            .bind(&hold_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if marked == 1 {
+            let row = sqlx::query("SELECT event_id, user_id, expires_at FROM holds WHERE id = $1").bind(&hold_id).fetch_one(&mut *tx).await?;
+            let event_id: String = row.try_get("event_id")?;
+            let payload = json!({ "hold_id": hold_id, "event_id": event_id, "user_id": row.try_get::<String, _>("user_id")?, "expires_at_ms": row.try_get::<i64, _>("expires_at")? });
+            outbox::record(&mut tx, event_types::HOLD_EXPIRING, &event_id, &payload).await?;
+            warned += 1;
+        }
+        tx.commit().await?;
+    }
+    if warned > 0 {
+        db.wake_relay();
+    }
+    Ok(warned)
+}
+
 /// The sweeper: expires active holds whose time is up; returns how many.
 pub async fn expire_due(db: &Db) -> Result<usize, AppError> {
     let due: Vec<String> = sqlx::query_scalar("SELECT id FROM holds WHERE status = 'ACTIVE' AND expires_at <= $1 ORDER BY expires_at LIMIT 500")

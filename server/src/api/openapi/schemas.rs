@@ -174,6 +174,32 @@ pub fn all() -> Value {
                 "voided_at": { "type": ["string", "null"], "format": "date-time" }
             }
         },
+        "Notification": {
+            "type": "object", "required": ["id", "kind", "title", "body", "link", "created_at", "created_at_local", "read_at"],
+            "properties": {
+                "id": { "type": "string", "format": "uuid" },
+                "kind": { "$ref": "#/components/schemas/NotificationKind" },
+                "title": { "type": "string", "description": "In the request's language" }, "body": { "type": "string" },
+                "link": { "type": ["string", "null"], "description": "A path of this site: the object the notification is about" },
+                "created_at": { "type": "string", "format": "date-time" },
+                "created_at_local": { "type": "string", "format": "date-time", "description": "created_at in the house's time zone (Europe/Madrid)" },
+                "read_at": { "type": ["string", "null"], "format": "date-time" }
+            }
+        },
+        "NotificationKind": {
+            "type": "string",
+            "enum": ["WELCOME", "HOLD_EXPIRING", "HOLD_EXPIRED", "ORDER_PAID", "PAYMENT_DECLINED", "ORDER_CANCELLED", "ACCOUNT_DEACTIVATED"]
+        },
+        "MarkedRead": {
+            "type": "object", "required": ["marked"], "properties": { "marked": { "type": "integer", "minimum": 0 } }
+        },
+        "Preferences": {
+            "type": "object", "required": ["items"], "additionalProperties": false,
+            "properties": { "items": { "type": "array", "items": {
+                "type": "object", "required": ["kind", "in_app", "email"], "additionalProperties": false,
+                "properties": { "kind": { "$ref": "#/components/schemas/NotificationKind" }, "in_app": { "type": "boolean" }, "email": { "type": "boolean" } }
+            } } }
+        },
         "Revocation": {
             "type": "object", "required": ["ticket_id", "seat_id", "voided_at"],
             "properties": { "ticket_id": { "type": "string", "format": "uuid" }, "seat_id": { "type": "string", "format": "uuid" },
