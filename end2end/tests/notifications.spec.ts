@@ -49,6 +49,7 @@ test('the notifications page reads in Spanish on a phone', async ({ browser }) =
   await page.getByLabel('Nombre visible').fill(account.name);
   await page.getByLabel('Contraseña').fill(account.password);
   await page.getByRole('button', { name: 'Crear cuenta' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Gracias por registrarte.' })).toBeVisible();
   await page.getByLabel('Correo electrónico').fill(account.email);
   await page.getByLabel('Contraseña').fill(account.password);
   await page.getByRole('button', { name: 'Iniciar sesión' }).click();
