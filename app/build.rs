@@ -22,7 +22,10 @@ fn main() {
     println!("cargo::rerun-if-changed=locales");
     // sqlx::migrate! embeds ../migrations: a new migration must rebuild the crate too.
     println!("cargo::rerun-if-changed=../migrations");
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("locales");
+    // Read at run time, not baked in when the script is compiled: cargo may reuse this
+    // script's binary for another checkout of the workspace, which must read its own files.
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| fail("CARGO_MANIFEST_DIR is not set"));
+    let root = Path::new(&manifest_dir).join("locales");
     let mut catalogs: Vec<(&str, Catalog, BTreeMap<String, bool>)> = Vec::new();
     for language in LANGUAGES {
         let (catalog, plurals) = read_language(&root.join(language)).unwrap_or_else(|e| fail(&format!("{language}: {e}")));

@@ -16,7 +16,8 @@
 # "serve"), LEPTOS_SITE_ROOT / LEPTOS_OUTPUT_NAME / LEPTOS_SITE_PKG_DIR /
 # LEPTOS_HASH_FILES, E2E_ADDR, E2E_READY_TIMEOUT (seconds), E2E_DATABASE_URL and
 # E2E_AMQP_URL (run the server against PostgreSQL / RabbitMQ instead of SQLite and
-# the in-process bus), E2E_KEEP_DATA=1 (keep the data dir), CHROMIUM_PATH.
+# the in-process bus), E2E_KEEP_DATA=1 (keep the data dir), CHROMIUM_PATH, E2E_SMTP_PORT (default 3125:
+# the mail server the event-log test starts; email fails until it does).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -50,6 +51,8 @@ if (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then
   exit 2
 fi
 
+export E2E_SMTP_PORT="${E2E_SMTP_PORT:-3125}"
+smtp_port="$E2E_SMTP_PORT"
 data_dir="$(mktemp -d "${TMPDIR:-/tmp}/taquilla-e2e.XXXXXX")"
 server_pid=""
 
@@ -93,6 +96,10 @@ server_env=(
   LEPTOS_ENV="${LEPTOS_ENV:-PROD}"
   LEPTOS_HASH_FILES="${LEPTOS_HASH_FILES:-false}"
   RUST_LOG="${RUST_LOG:-info}"
+  # Email goes to a mail server that the event-log test starts on this port when it needs
+  # it; until then every send fails, and a delivery is given up after two tries.
+  TAQUILLA_SMTP_URL="smtp://127.0.0.1:$smtp_port"
+  TAQUILLA_CONSUMER_ATTEMPTS="${TAQUILLA_CONSUMER_ATTEMPTS:-2}"
 )
 [ -n "${E2E_DATABASE_URL:-}" ] && server_env+=(DATABASE_URL="$E2E_DATABASE_URL"
   TAQUILLA_SIGNING_KEY="${TAQUILLA_SIGNING_KEY:-$(head -c 32 /dev/urandom | base64)}")

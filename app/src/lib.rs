@@ -3,6 +3,7 @@
 //! Server-only code is behind the `ssr` feature, browser-only code behind `hydrate`.
 //! Each domain keeps its types, rules, services, server functions and pages together.
 
+pub mod admin;
 pub mod audit;
 pub mod catalog;
 pub mod error;

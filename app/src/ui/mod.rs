@@ -84,3 +84,15 @@ pub fn Pager(
         </nav>
     }
 }
+
+/// The links between the administration pages.
+#[component]
+pub fn AdminNav() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <nav class="tabs admin-nav" aria-label=i18n.t(msg::admin::ADMIN_SECTIONS)>
+            <A href="/admin/users">{i18n.t(msg::admin::USERS)}</A>
+            <A href="/admin/events">{i18n.t(msg::admin::EVENT_LOG)}</A>
+        </nav>
+    }
+}

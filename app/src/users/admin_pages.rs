@@ -5,7 +5,7 @@ use crate::ui::PageTitle;
 use leptos_router::hooks::use_query_map;
 
 use crate::i18n::{msg, use_i18n};
-use crate::ui::{ErrorNotice, Failure, Pager};
+use crate::ui::{AdminNav, ErrorNotice, Failure, Pager};
 use crate::users::api::{list_users, SetUserActive, SetUserRole};
 use crate::users::{Role, User};
 
@@ -34,6 +34,7 @@ pub fn AdminUsersPage() -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <PageTitle text=i18n.t(msg::admin::USERS)/>
+        <AdminNav/>
         <h1>{i18n.t(msg::admin::USERS)}</h1>
         <form method="get" action="/admin/users" class="toolbar" role="search">
             <label for="user-search">{i18n.t(msg::admin::SEARCH_USERS)}</label>

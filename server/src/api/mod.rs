@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod event_log;
 pub mod events;
 pub mod extract;
 pub mod openapi;
@@ -53,6 +54,9 @@ pub fn router() -> Router<AppState> {
         .route("/notifications/read-all", post(notifications::mark_all_read))
         .route("/notifications/preferences", get(notifications::preferences).put(notifications::set_preferences))
         .route("/notifications/{id}/read", patch(notifications::mark_read))
+        .route("/admin/event-log", get(event_log::list))
+        .route("/admin/event-log/retry-failed", post(event_log::retry_failed))
+        .route("/admin/event-log/{id}/retry", post(event_log::retry))
         .route("/openapi.json", get(openapi::document))
         .route("/docs", get(openapi::docs_page))
         .fallback(|req: Request| async move {

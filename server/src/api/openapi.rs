@@ -262,6 +262,31 @@ fn document_without_body_errors() -> Value {
                 "responses": { "200": ok("Void tickets, oldest first", page_of("Revocation")), "400": bad, "401": unauthorized,
                                "403": forbidden, "404": not_found, "422": invalid }
             }},
+            "/admin/event-log": { "get": {
+                "summary": "Every domain event, newest first, with each consumer's receipt (admins)", "tags": ["admin"], "security": [{ "bearer": [] }, { "cookie": [] }],
+                "parameters": [{ "name": "type", "in": "query", "required": false, "schema": { "type": "string" }, "description": "An event type, e.g. order.paid" },
+                               { "name": "consumer", "in": "query", "required": false, "schema": { "type": "string" }, "description": "Events this consumer has a receipt for" },
+                               { "name": "state", "in": "query", "required": false, "schema": { "type": "string", "enum": ["RECEIVED", "PROCESSED", "FAILED"] },
+                                 "description": "Events with a receipt in this state (of `consumer`, if given)" },
+                               { "name": "from", "in": "query", "required": false, "schema": { "type": "string", "format": "date-time" } },
+                               { "name": "to", "in": "query", "required": false, "schema": { "type": "string", "format": "date-time" } },
+                               { "name": "page", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1, "maximum": 100000 } }],
+                "responses": { "200": ok("A page of events (25 a page) and the consumers' health", json!({ "$ref": "#/components/schemas/EventLog" })),
+                               "400": bad, "401": unauthorized, "403": forbidden, "422": invalid }
+            }},
+            "/admin/event-log/{id}/retry": { "post": {
+                "summary": "Deliver one event again now: to its FAILED consumers, to one consumer, or (force) replayed to one consumer that processed it", "tags": ["admin"],
+                "security": [{ "bearer": [] }, { "cookie": [] }],
+                "parameters": [id_param()],
+                "requestBody": { "required": false, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/RetryRequest" } } } },
+                "responses": { "200": ok("Each delivery made", json!({ "$ref": "#/components/schemas/Redeliveries" })), "400": bad, "401": unauthorized,
+                               "403": forbidden, "404": not_found }
+            }},
+            "/admin/event-log/retry-failed": { "post": {
+                "summary": "Retry every FAILED delivery of one consumer (500 at a time)", "tags": ["admin"], "security": [{ "bearer": [] }, { "cookie": [] }],
+                "requestBody": body("RetryFailedRequest"),
+                "responses": { "200": ok("Each delivery made", json!({ "$ref": "#/components/schemas/Redeliveries" })), "400": bad, "401": unauthorized, "403": forbidden }
+            }},
             "/notifications": { "get": {
                 "summary": "My notifications, newest first, in the request's language", "tags": ["notifications"], "security": [{ "bearer": [] }, { "cookie": [] }],
                 "parameters": [{ "name": "unread", "in": "query", "required": false, "schema": { "type": "boolean" }, "description": "Only the unread ones" },

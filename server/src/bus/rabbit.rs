@@ -150,6 +150,23 @@ impl RabbitBus {
         matches!(tokio::time::timeout(HEALTH_TIMEOUT, self.publisher_channel()).await, Ok(Ok(_)))
     }
 
+    /// How many messages wait in a consumer's dead-letter queue (asked on the publisher's
+    /// connection, time-boxed like the readiness check).
+    pub async fn dead_lettered(&self, consumer: &str) -> anyhow::Result<u32> {
+        let channel = within(HEALTH_TIMEOUT, "the publisher", self.publisher_channel()).await?;
+        let queue = self.options.dead_letter_queue(consumer);
+        let passive = QueueDeclareOptions { passive: true, durable: true, ..Default::default() };
+        let declared = within(HEALTH_TIMEOUT, "the dead-letter queue's size", async {
+            Ok::<_, anyhow::Error>(channel.queue_declare(&queue, passive, FieldTable::default()).await?)
+        })
+        .await;
+        if declared.is_err() {
+            // A passive declaration of a missing queue closes the channel: open it again.
+            *self.publisher.lock().await = None;
+        }
+        Ok(declared?.message_count())
+    }
+
     /// Declares a consumer's durable queue, its dead-letter queue and its bindings.
     async fn declare_queue(&self, channel: &Channel, name: &str, event_types: &[&str]) -> anyhow::Result<()> {
         let queue = self.options.queue(name);

@@ -13,6 +13,7 @@ use futures_util::future::BoxFuture;
 use crate::bus::rabbit::{consume_forever, Ack};
 use crate::bus::{relay, Bus};
 
+pub mod desk;
 pub mod reconciler;
 
 /// Handles one event; the delivery names it and the consumer, for handlers that record
@@ -188,7 +189,7 @@ pub async fn deliver_with_retries(state: &AppState, consumer: &Consumer, event: 
             }
             Outcome::Failed(reason) if attempt < max_attempts => {
                 tracing::warn!(consumer = consumer.name, event_id = %event.id, attempt, reason, "consumer failed; retrying");
-                tokio::time::sleep(Duration::from_millis(100 * 2u64.pow(attempt))).await;
+                tokio::time::sleep(retry_backoff(attempt)).await;
                 attempt += 1;
             }
             Outcome::Failed(reason) => {
@@ -204,10 +205,22 @@ pub async fn deliver_with_retries(state: &AppState, consumer: &Consumer, event: 
     }
 }
 
+/// How many times a delivery is tried before it is given up (and dead-lettered on
+/// RabbitMQ), unless configured (`TAQUILLA_CONSUMER_ATTEMPTS`).
 pub const MAX_ATTEMPTS: u32 = 5;
 
+/// The wait after the `attempt`-th failure: exponential (200 ms, 400 ms, 800 ms, … at most
+/// 30 s) with jitter (a random half to the whole of it), so that deliveries that failed
+/// together do not all come back at once.
+pub fn retry_backoff(attempt: u32) -> Duration {
+    use rand::Rng;
+    let full = (100u64 << attempt.min(16)).min(30_000);
+    Duration::from_millis(rand::thread_rng().gen_range(full / 2..=full))
+}
+
 /// Starts the relay, every consumer and the reconciler on the given bus.
-pub async fn spawn_all(state: &AppState, bus: &Bus) -> anyhow::Result<()> {
+pub async fn spawn_all(state: &AppState, bus: &Bus, max_attempts: u32) -> anyhow::Result<()> {
+    let max_attempts = max_attempts.max(1);
     if let Bus::Rabbit(rabbit) = bus {
         let queues: Vec<(&str, &[&str])> = consumers().iter().map(|c| (c.name, c.event_types)).collect();
         rabbit.declare_queues(&queues).await?;
@@ -235,7 +248,7 @@ pub async fn spawn_all(state: &AppState, bus: &Bus) -> anyhow::Result<()> {
                         let Ok(permit) = permits.clone().acquire_owned().await else { break };
                         let state = state.clone();
                         tokio::spawn(async move {
-                            deliver_with_retries(&state, &consumer, &event, MAX_ATTEMPTS).await;
+                            deliver_with_retries(&state, &consumer, &event, max_attempts).await;
                             drop(permit);
                         });
                     }
@@ -251,7 +264,7 @@ pub async fn spawn_all(state: &AppState, bus: &Bus) -> anyhow::Result<()> {
                                 tracing::error!(consumer = consumer.name, reason, "undecodable message sent to the dead-letter queue");
                                 Ack::DeadLetter
                             }
-                            Ok(event) => match deliver_with_retries(&state, &consumer, &event, MAX_ATTEMPTS).await {
+                            Ok(event) => match deliver_with_retries(&state, &consumer, &event, max_attempts).await {
                                 Outcome::Processed | Outcome::Duplicate => Ack::Ack,
                                 // Its receipt says FAILED: the reconciler drives it again later.
                                 Outcome::Failed(_) => Ack::DeadLetter,

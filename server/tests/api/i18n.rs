@@ -58,7 +58,8 @@ fn without_elements(html: &str, tag: &str) -> String {
 /// What a person reads or hears on a page: its text, and the attributes that name or
 /// describe things (aria-label, placeholder, title, alt).
 fn readable(html: &str) -> String {
-    let mut html = without_elements(&without_elements(html, "script"), "style");
+    // Code and preformatted blocks hold machine names and data (event types, payloads).
+    let mut html = without_elements(&without_elements(&without_elements(&without_elements(html, "script"), "style"), "code"), "pre");
     while let Some(start) = html.find("<!--") {
         let end = html[start..].find("-->").map(|e| start + e + 3).unwrap_or(html.len());
         html.replace_range(start..end, "");
@@ -154,12 +155,16 @@ async fn every_page_in_both_languages_and_nothing_outside_the_catalog(app: &Test
         (&organizer, "/organizer/venues".into()),
         (&organizer, "/organizer/events/new".into()),
         (&admin, "/admin/users".into()),
+        (&admin, "/admin/events".into()),
+        (&admin, "/admin/events?state=FAILED&consumer=notifier".into()),
     ];
     let data = [
         VENUE, CITY, ADDRESS, SECTION, TITLE, "Quimera quimera.", CATEGORY, "Concerts", "Olga Quimera", "Ana Quimera", "Root Quimera",
         "olga@example.com", "ana@example.com", "root@example.com", "Taquilla", "Español", "English", "Europe/Madrid",
         // The organizer's form suggests a category and offers currencies by their codes.
         "concert", "EUR", "USD", "GBP", "MXN", &code,
+        // The event log names the consumers.
+        "notifier", "mailer", "payment-processor", "box-office", "ticket-issuer",
     ];
     let mut found = Vec::new();
     for (client, path) in &pages {

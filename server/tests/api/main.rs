@@ -11,6 +11,7 @@ mod cancellations;
 mod catalog;
 mod consumers;
 mod crash;
+mod event_log;
 mod cross_cutting;
 mod faults;
 mod hardening;

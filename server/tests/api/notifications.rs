@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use app::notifications::rules::EXPIRY_WARNING_MS;
 use app::users::Role;
 
-use crate::helpers::{signed_in, Backend, TestApp};
+use crate::helpers::{signed_in, Backend, SmtpSink, TestApp};
 use crate::on_both_backends;
 
 const PASSWORD: &str = "violet-tram-orbit-42";
@@ -322,68 +322,12 @@ on_both_backends!(
     a_redelivered_event_creates_nothing_new,
 );
 
-/// A mail server that turns the first `refuse` connections away (421) and then takes
-/// every message it is given; answers its port and the messages it took.
-async fn smtp_sink(refuse: usize) -> (u16, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::{Arc, Mutex};
-    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let taken = Arc::new(Mutex::new(Vec::new()));
-    let connections = Arc::new(AtomicUsize::new(0));
-    let messages = taken.clone();
-    tokio::spawn(async move {
-        while let Ok((socket, _)) = listener.accept().await {
-            let n = connections.fetch_add(1, Ordering::SeqCst) + 1;
-            let messages = messages.clone();
-            tokio::spawn(async move {
-                let (read, mut write) = socket.into_split();
-                if n <= refuse {
-                    let _ = write.write_all(b"421 sink busy, try later\r\n").await;
-                    return;
-                }
-                let _ = write.write_all(b"220 sink ESMTP\r\n").await;
-                let mut lines = BufReader::new(read).lines();
-                let (mut in_data, mut message) = (false, String::new());
-                while let Ok(Some(line)) = lines.next_line().await {
-                    if in_data {
-                        if line == "." {
-                            in_data = false;
-                            messages.lock().unwrap().push(std::mem::take(&mut message));
-                            let _ = write.write_all(b"250 queued\r\n").await;
-                        } else {
-                            message.push_str(&line);
-                            message.push('\n');
-                        }
-                        continue;
-                    }
-                    let command = line.to_ascii_uppercase();
-                    let answer: &[u8] = if command.starts_with("EHLO") || command.starts_with("HELO") {
-                        b"250-sink\r\n250 8BITMIME\r\n"
-                    } else if command.starts_with("DATA") {
-                        in_data = true;
-                        b"354 go ahead\r\n"
-                    } else if command.starts_with("QUIT") {
-                        let _ = write.write_all(b"221 bye\r\n").await;
-                        break;
-                    } else {
-                        b"250 ok\r\n"
-                    };
-                    let _ = write.write_all(answer).await;
-                }
-            });
-        }
-    });
-    (port, taken)
-}
-
 /// Through SMTP: a mail server that refuses twice gets the email on the consumer's third
 /// try, once, with both parts.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_send_is_retried_by_the_consumer_and_sent_once() {
-    let (port, taken) = smtp_sink(2).await;
+    let sink = SmtpSink::start(2).await;
+    let (port, taken) = (sink.port, sink.taken.clone());
     let app = TestApp::spawn_configured(Backend::Sqlite, false, |config| config.smtp_url = Some(format!("smtp://127.0.0.1:{port}")))
         .await
         .expect("SQLite is always available");

@@ -174,6 +174,55 @@ pub fn all() -> Value {
                 "voided_at": { "type": ["string", "null"], "format": "date-time" }
             }
         },
+        "EventLog": {
+            "type": "object", "required": ["events", "consumers"],
+            "properties": {
+                "events": {
+                    "type": "object", "required": ["items", "total", "page", "per_page"],
+                    "properties": {
+                        "items": { "type": "array", "items": { "$ref": "#/components/schemas/LoggedEvent" } },
+                        "total": { "type": "integer", "minimum": 0 }, "page": { "type": "integer", "minimum": 1 }, "per_page": { "type": "integer", "minimum": 1 }
+                    }
+                },
+                "consumers": { "type": "array", "items": {
+                    "type": "object", "required": ["name", "failed", "dead_lettered"],
+                    "properties": { "name": { "type": "string" }, "failed": { "type": "integer", "minimum": 0 },
+                                    "dead_lettered": { "type": ["integer", "null"], "description": "Messages in its RabbitMQ dead-letter queue; null on the in-process bus" } }
+                } }
+            }
+        },
+        "LoggedEvent": {
+            "type": "object", "required": ["id", "seq", "event_type", "aggregate_id", "payload", "occurred_at", "published_at", "receipts"],
+            "properties": {
+                "id": { "type": "string", "format": "uuid" }, "seq": { "type": "integer" }, "event_type": { "type": "string" },
+                "aggregate_id": { "type": "string" }, "payload": {},
+                "occurred_at": { "type": "string", "format": "date-time" }, "published_at": { "type": ["string", "null"], "format": "date-time" },
+                "receipts": { "type": "array", "items": {
+                    "type": "object", "required": ["consumer", "state", "attempts", "last_error", "received_at", "updated_at", "next_retry_at"],
+                    "properties": {
+                        "consumer": { "type": "string" }, "state": { "type": "string", "enum": ["RECEIVED", "PROCESSED", "FAILED"] },
+                        "attempts": { "type": "integer" }, "last_error": { "type": ["string", "null"] },
+                        "received_at": { "type": "string", "format": "date-time" }, "updated_at": { "type": "string", "format": "date-time" },
+                        "next_retry_at": { "type": ["string", "null"], "format": "date-time", "description": "When the reconciler tries a FAILED receipt again by itself" }
+                    }
+                } }
+            }
+        },
+        "RetryRequest": {
+            "type": "object", "additionalProperties": false,
+            "properties": { "consumer": { "type": "string" }, "force": { "type": "boolean", "default": false, "description": "Replay even if processed (needs consumer)" } }
+        },
+        "RetryFailedRequest": {
+            "type": "object", "required": ["consumer"], "additionalProperties": false, "properties": { "consumer": { "type": "string" } }
+        },
+        "Redeliveries": {
+            "type": "object", "required": ["items"],
+            "properties": { "items": { "type": "array", "items": {
+                "type": "object", "required": ["event_id", "consumer", "outcome", "error"],
+                "properties": { "event_id": { "type": "string", "format": "uuid" }, "consumer": { "type": "string" },
+                                "outcome": { "type": "string", "enum": ["PROCESSED", "DUPLICATE", "FAILED", "UNAVAILABLE"] }, "error": { "type": ["string", "null"] } }
+            } } }
+        },
         "Notification": {
             "type": "object", "required": ["id", "kind", "title", "body", "link", "created_at", "created_at_local", "read_at"],
             "properties": {

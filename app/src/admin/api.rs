@@ -1,0 +1,84 @@
+//! Server functions of the event log (admins; the REST API calls the same service).
+
+use leptos::prelude::*;
+
+use crate::audit::model::{EventLog, Redeliveries};
+use crate::error::AppError;
+
+#[cfg(feature = "ssr")]
+use crate::{audit::log, context::piece, db::Db, users::signed_in::require_admin};
+
+/// A time typed in the page's filter (`YYYY-MM-DDTHH:MM`, the house's time zone).
+#[cfg(feature = "ssr")]
+fn house_time(field: &str, value: Option<String>) -> Result<Option<time::OffsetDateTime>, AppError> {
+    let Some(value) = value.filter(|v| !v.trim().is_empty()) else { return Ok(None) };
+    let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
+    let local = time::PrimitiveDateTime::parse(value.trim(), &format).map_err(|_| AppError::field(field, crate::i18n::msg::admin::BAD_TIME))?;
+    let zone = crate::catalog::zone::zone(crate::catalog::zone_names::DEFAULT).ok_or(AppError::Internal)?;
+    // A time the clocks skip or repeat is taken as the instant a moment later or earlier:
+    // a filter needs no more precision than that.
+    Ok(Some(crate::catalog::zone::instant_of(local, &zone).unwrap_or_else(|_| local.assume_utc())))
+}
+
+/// The log's times in the house's time zone, as the page shows them (the same instants).
+#[cfg(feature = "ssr")]
+fn in_house_time(mut log: EventLog) -> EventLog {
+    let local = |t| crate::catalog::zone::local_in(t, crate::catalog::zone_names::DEFAULT);
+    for event in &mut log.events.items {
+        event.occurred_at = local(event.occurred_at);
+        event.published_at = event.published_at.map(local);
+        for r in &mut event.receipts {
+            r.received_at = local(r.received_at);
+            r.updated_at = local(r.updated_at);
+            r.next_retry_at = r.next_retry_at.map(local);
+        }
+    }
+    log
+}
+
+#[server(endpoint = "read_event_log")]
+pub async fn read_event_log(
+    event_type: Option<String>,
+    consumer: Option<String>,
+    state: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    page: i64,
+) -> Result<EventLog, AppError> {
+    crate::error::respond(async move {
+        require_admin().await?;
+        let filter = crate::audit::model::EventLogFilter {
+            event_type,
+            consumer,
+            state: state.as_deref().and_then(crate::audit::ReceiptState::parse),
+            from: house_time("from", from)?,
+            to: house_time("to", to)?,
+        };
+        let desk = piece::<std::sync::Arc<dyn log::EventDesk>>()?;
+        log::read(&piece::<Db>()?, &*desk, &filter, page).await.map(in_house_time)
+    }
+    .await)
+}
+
+/// Retries one event for its failed consumers, or for one consumer; with `force`, replays
+/// it to that consumer even if processed.
+#[server(endpoint = "retry_event")]
+pub async fn retry_event(id: String, #[server(default)] consumer: Option<String>, #[server(default)] force: bool) -> Result<Redeliveries, AppError> {
+    crate::error::respond(async move {
+        require_admin().await?;
+        let id = id.parse::<uuid::Uuid>().map_err(|_| AppError::NotFound)?.to_string();
+        let desk = piece::<std::sync::Arc<dyn log::EventDesk>>()?;
+        log::retry_event(&piece::<Db>()?, &*desk, &id, consumer.as_deref().filter(|c| !c.is_empty()), force).await
+    }
+    .await)
+}
+
+#[server(endpoint = "retry_failed")]
+pub async fn retry_failed(consumer: String) -> Result<Redeliveries, AppError> {
+    crate::error::respond(async move {
+        require_admin().await?;
+        let desk = piece::<std::sync::Arc<dyn log::EventDesk>>()?;
+        log::retry_failed(&piece::<Db>()?, &*desk, &consumer).await
+    }
+    .await)
+}
