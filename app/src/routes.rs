@@ -10,12 +10,11 @@ use crate::catalog::organizer::pages::OrganizerPage;
 use crate::catalog::pages::{EventListPage, EventPage, HomePage};
 use crate::orders::pages::{CheckoutPage, MyOrdersPage, OrderPage};
 use crate::tickets::pages::{MyTicketsPage, TicketPage};
-use crate::admin::event_log::EventLogPage;
+use crate::admin::AdminPage;
 use crate::frame::{provide_unread_badge, AppHeader, Footer};
 use crate::notifications::pages::{NotificationSettingsPage, NotificationsPage};
 use crate::i18n::{msg, provide_i18n, use_i18n};
 use crate::ui::not_found::NotFound;
-use crate::users::admin_pages::AdminUsersPage;
 use crate::users::pages::{AccountPage, LoginPage, RegisterPage};
 use crate::users::session_ui::provide_session;
 
@@ -95,8 +94,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view={Lazy::<LoginRoute>::new()}/>
                     <Route path=path!("/register") view={Lazy::<RegisterRoute>::new()}/>
                     <Route path=path!("/account") view={Lazy::<AccountRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/users") view={Lazy::<AdminUsersRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/events") view={Lazy::<AdminEventsRoute>::new()} ssr=SsrMode::Async/>
+                    // One route for the administration's pages (users, events): the router's
+                    // code, which every visit downloads, grows with each route beside the others.
+                    <Route path=path!("/admin/:section") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/organizer") view={Lazy::<OrganizerRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/organizer/venues") view={Lazy::<OrganizerVenuesRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/organizer/events/new") view={Lazy::<NewEventRoute>::new()} ssr=SsrMode::Async/>
@@ -140,8 +140,7 @@ lazy_page! {
     LoginRoute => view! { <LoginPage/> };
     RegisterRoute => view! { <RegisterPage/> };
     AccountRoute => view! { <AccountPage/> };
-    AdminUsersRoute => view! { <AdminUsersPage/> };
-    AdminEventsRoute => view! { <EventLogPage/> };
+    AdminRoute => view! { <AdminPage/> };
     OrganizerRoute => view! { <OrganizerPage/> };
     OrganizerVenuesRoute => view! { <OrganizerVenuesPage/> };
     NewEventRoute => view! { <NewEventPage/> };
@@ -169,8 +168,7 @@ pub fn load_page_of(path: &str) -> Option<std::pin::Pin<Box<dyn std::future::Fut
         ["login"] => load::<LoginRoute>(),
         ["register"] => load::<RegisterRoute>(),
         ["account"] => load::<AccountRoute>(),
-        ["admin", "users"] => load::<AdminUsersRoute>(),
-        ["admin", "events"] => load::<AdminEventsRoute>(),
+        ["admin", "users" | "events"] => load::<AdminRoute>(),
         ["organizer"] => load::<OrganizerRoute>(),
         ["organizer", "venues"] => load::<OrganizerVenuesRoute>(),
         ["organizer", "events", "new"] => load::<NewEventRoute>(),
@@ -193,7 +191,7 @@ mod tests {
         assert!(routes.len() > 10, "{} routes", routes.len());
         for route in &routes {
             let path = route.path();
-            let example = path.replace(":id", "0b6e1c1e-6a47-4f0e-9d0e-2f1d3c4b5a69");
+            let example = path.replace(":id", "0b6e1c1e-6a47-4f0e-9d0e-2f1d3c4b5a69").replace(":section", "users").replace("{section}", "users");
             assert_eq!(super::load_page_of(&example).is_some(), path != "/" && !path.is_empty(), "route {path}");
         }
     }

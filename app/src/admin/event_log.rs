@@ -6,14 +6,11 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
-use crate::admin::api::{read_event_log, RetryEvent, RetryFailed};
-use crate::audit::model::{LoggedEvent, Receipt, Redeliveries};
+use crate::admin::api::{read_event_log, RetryEvent, RetryFailed, ShownEvent};
+use crate::audit::model::{Receipt, Redeliveries};
 use crate::audit::ReceiptState;
 use crate::i18n::{msg, use_i18n, Msg};
 use crate::ui::{AdminNav, ErrorNotice, Failure, PageTitle, Pager};
-
-/// The query parameters the filter form sends, in the order of [`read_event_log`]'s arguments.
-const FILTERS: [&str; 5] = ["type", "consumer", "state", "from", "to"];
 
 fn state_label(state: ReceiptState) -> Msg {
     match state {
@@ -31,7 +28,7 @@ pub fn EventLogPage() -> impl IntoView {
     let param = move |name: &str| query.read().get(name).filter(|v| !v.is_empty());
     let log = Resource::new(
         move || {
-            let [t, c, s, f, to] = FILTERS.map(|name| param(name));
+            let (t, c, s, f, to) = (param("type"), param("consumer"), param("state"), param("from"), param("to"));
             let page = param("page").and_then(|p| p.parse::<i64>().ok()).unwrap_or(1);
             (t, c, s, f, to, page, retry.version().get(), retry_all.version().get())
         },
@@ -47,7 +44,17 @@ pub fn EventLogPage() -> impl IntoView {
     };
     // The filters as the pager must keep them.
     let base = move || {
-        let kept: Vec<String> = FILTERS.iter().filter_map(|name| param(name).map(|v| format!("{name}={}", urlencode(&v)))).collect();
+        let mut kept = Vec::new();
+        let mut keep = |name: &str| {
+            if let Some(v) = param(name) {
+                kept.push(format!("{name}={}", urlencode(&v)));
+            }
+        };
+        keep("type");
+        keep("consumer");
+        keep("state");
+        keep("from");
+        keep("to");
         if kept.is_empty() { "/admin/events".to_owned() } else { format!("/admin/events?{}", kept.join("&")) }
     };
     view! {
@@ -149,7 +156,22 @@ fn Filters(consumers: Vec<String>) -> impl IntoView {
                 <label for="log-type">{i18n.t(msg::admin::EVENT_TYPE)}</label>
                 <input id="log-type" name="type" list="log-types" value=move || value("type")/>
                 <datalist id="log-types">
-                    {crate::audit::event_types::ALL.into_iter().map(|t| view! { <option value=t></option> }).collect_view()}
+                    <option value="user.created"></option>
+                    <option value="user.deactivated"></option>
+                    <option value="seats.held"></option>
+                    <option value="hold.expiring"></option>
+                    <option value="hold.expired"></option>
+                    <option value="hold.released"></option>
+                    <option value="order.placed"></option>
+                    <option value="payment.approved"></option>
+                    <option value="payment.rejected"></option>
+                    <option value="order.paid"></option>
+                    <option value="ticket.issued"></option>
+                    <option value="order.cancelled"></option>
+                    <option value="order.refunded"></option>
+                    <option value="event.cancelled"></option>
+                    <option value="notification.created"></option>
+                    <option value="email.queued"></option>
                 </datalist>
             </div>
             <div class="field">
@@ -188,10 +210,10 @@ fn Filters(consumers: Vec<String>) -> impl IntoView {
 }
 
 #[component]
-fn EventItem(event: LoggedEvent, retry: ServerAction<RetryEvent>) -> impl IntoView {
+fn EventItem(event: ShownEvent, retry: ServerAction<RetryEvent>) -> impl IntoView {
     let i18n = use_i18n();
     let failed = event.receipts.iter().any(|r| r.state == ReceiptState::Failed);
-    let payload = serde_json::to_string_pretty(&event.payload).unwrap_or_default();
+    let payload = event.payload.clone();
     let id = event.id.to_string();
     let event_type = event.event_type.clone();
     view! {
@@ -211,7 +233,7 @@ fn EventItem(event: LoggedEvent, retry: ServerAction<RetryEvent>) -> impl IntoVi
                     <dt>{i18n.t(msg::admin::AGGREGATE)}</dt><dd><code>{event.aggregate_id.clone()}</code></dd>
                     <dt>{i18n.t(msg::admin::EVENT_ID)}</dt><dd><code>{id.clone()}</code></dd>
                 </dl>
-                {event.published_at.is_none().then(|| view! { <p class="chip chip-warn">{i18n.t(msg::admin::UNPUBLISHED)}</p> })}
+                {(!event.published).then(|| view! { <p class="chip chip-warn">{i18n.t(msg::admin::UNPUBLISHED)}</p> })}
                 <h3>{i18n.t(msg::admin::PAYLOAD)}</h3>
                 <pre class="payload">{payload}</pre>
                 <h3>{i18n.t(msg::admin::RECEIPTS)}</h3>
@@ -224,10 +246,10 @@ fn EventItem(event: LoggedEvent, retry: ServerAction<RetryEvent>) -> impl IntoVi
                                 <thead><tr>
                                     <th scope="col">{i18n.t(msg::admin::CONSUMER)}</th>
                                     <th scope="col">{i18n.t(msg::admin::STATE)}</th>
-                                    <th scope="col">{i18n.t(msg::admin::ATTEMPTS)}</th>
-                                    <th scope="col">{i18n.t(msg::admin::LAST_ERROR)}</th>
-                                    <th scope="col">{i18n.t(msg::admin::NEXT_RETRY)}</th>
                                     <th scope="col">{i18n.t(msg::admin::ACTIONS)}</th>
+                                    <th scope="col">{i18n.t(msg::admin::ATTEMPTS)}</th>
+                                    <th scope="col">{i18n.t(msg::admin::NEXT_RETRY)}</th>
+                                    <th scope="col">{i18n.t(msg::admin::LAST_ERROR)}</th>
                                 </tr></thead>
                                 <tbody>
                                     {event.receipts.into_iter().map(|r| view! { <ReceiptRow receipt=r event_id=id.clone() event_type=event_type.clone() retry/> }).collect_view()}
@@ -253,9 +275,6 @@ fn ReceiptRow(receipt: Receipt, event_id: String, event_type: String, retry: Ser
         <tr>
             <th scope="row"><code>{receipt.consumer.clone()}</code></th>
             <td>{i18n.t(state_label(receipt.state))}</td>
-            <td>{i18n.fmt().number(receipt.attempts)}</td>
-            <td class="error-text">{receipt.last_error.clone().unwrap_or_default()}</td>
-            <td>{receipt.next_retry_at.map(|t| i18n.fmt().datetime(t)).unwrap_or_default()}</td>
             <td class="row-actions">
                 {failed.then(|| view! {
                     <ActionForm action=retry>
@@ -271,6 +290,9 @@ fn ReceiptRow(receipt: Receipt, event_id: String, event_type: String, retry: Ser
                     <button type="submit" class="btn btn-small btn-ghost" aria-label=replay_label>{i18n.t(msg::admin::REPLAY)}</button>
                 </ActionForm>
             </td>
+            <td>{i18n.fmt().number(receipt.attempts)}</td>
+            <td>{receipt.next_retry_at.map(|t| i18n.fmt().datetime(t)).unwrap_or_default()}</td>
+            <td class="error-text">{receipt.last_error.clone().unwrap_or_default()}</td>
         </tr>
     }
 }

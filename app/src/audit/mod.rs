@@ -36,24 +36,4 @@ pub mod event_types {
     pub const ORDER_REFUNDED: &str = "order.refunded";
     pub const EVENT_CANCELLED: &str = "event.cancelled";
     pub const TICKET_ISSUED: &str = "ticket.issued";
-
-    /// Every type, for the event log's filter.
-    pub const ALL: [&str; 16] = [
-        USER_CREATED,
-        USER_DEACTIVATED,
-        NOTIFICATION_CREATED,
-        EMAIL_QUEUED,
-        SEATS_HELD,
-        HOLD_RELEASED,
-        HOLD_EXPIRED,
-        HOLD_EXPIRING,
-        ORDER_PLACED,
-        PAYMENT_APPROVED,
-        PAYMENT_REJECTED,
-        ORDER_PAID,
-        ORDER_CANCELLED,
-        ORDER_REFUNDED,
-        EVENT_CANCELLED,
-        TICKET_ISSUED,
-    ];
 }
