@@ -12,6 +12,7 @@ use sqlx::Row;
 use crate::db::{now_ms, Db};
 use crate::error::AppError;
 use crate::i18n::{msg, I18n};
+use crate::ui::title::escape_html as escape;
 
 /// What a notification's email is made from.
 pub struct Letter<'a> {
@@ -93,22 +94,6 @@ pub fn compose(i18n: I18n, public_url: &str, letter: &Letter<'_>) -> Composed {
 
 fn qr_content_id(ticket_id: &str) -> String {
     format!("qr-{ticket_id}@taquilla")
-}
-
-/// Text for HTML.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// Where email goes.

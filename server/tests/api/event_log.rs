@@ -9,7 +9,8 @@ use serde_json::{json, Value};
 
 use app::users::Role;
 
-use crate::helpers::{not_run, signed_in, Backend, SmtpSink, TestApp};
+use crate::helpers::{not_run, signed_in, Backend, TestApp};
+use crate::smtp_sink::SmtpSink;
 use crate::on_both_backends;
 
 const PASSWORD: &str = "violet-tram-orbit-42";

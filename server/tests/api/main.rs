@@ -26,3 +26,4 @@ mod rate_limits;
 mod reliability;
 mod rush;
 mod seat_selection;
+mod smtp_sink;
