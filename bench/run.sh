@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
-# The on-sale rush benchmark.
+# The on-sale rush benchmark, and the live stream's.
 #
 #   bench/run.sh sqlite      embedded mode: SQLite + in-process bus
 #   bench/run.sh postgres    PostgreSQL + RabbitMQ (BENCH_DATABASE_URL, BENCH_AMQP_URL)
+#   bench/run.sh postgres --streams 2000
+#                            the rush while 2,000 browsers watch the event's seats
+#   BENCH_TOOL=live bench/run.sh postgres
+#                            10,000 browsers watch one event's seat map while 1,000 seats
+#                            are held: commit-to-browser latency, memory per stream
 #
 # Builds the release server and the `rush` load generator, starts the server on
 # 127.0.0.1:3200 (payment delay 0, X-Forwarded-For trusted from 127.0.0.1 so every
@@ -14,7 +19,10 @@ mode="${1:-sqlite}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 target="${CARGO_TARGET_DIR:-target}"
-[ -n "${BENCH_NO_BUILD:-}" ] || cargo build --release -p server --bin taquilla -p bench --bin rush
+tool="${BENCH_TOOL:-rush}"
+# Ten thousand streams need as many sockets on each side.
+ulimit -n 65536 2>/dev/null || true
+[ -n "${BENCH_NO_BUILD:-}" ] || cargo build --release -p server --bin taquilla -p bench --bin rush --bin live
 addr=127.0.0.1:3200
 data="$(mktemp -d)"
 env_common=(TAQUILLA_ADDR="$addr" TAQUILLA_DATA_DIR="$data" TAQUILLA_PAYMENT_DELAY_MS=0 TAQUILLA_DEMO=0
@@ -35,7 +43,7 @@ case "$mode" in
   *) echo "usage: bench/run.sh sqlite|postgres" >&2; exit 2 ;;
 esac
 mkdir -p bench/results
-out="bench/results/$(date +%Y%m%d-%H%M%S)-$mode.txt"
+out="bench/results/$(date +%Y%m%d-%H%M%S)-$mode$([ "$tool" = rush ] || echo "-$tool").txt"
 password="bench-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 printf '%s' "$password" | env "${env_common[@]}" "${env_mode[@]}" "$target/release/taquilla" admin create --email bench-admin@taquilla.test --password-stdin >/dev/null
 env "${env_common[@]}" "${env_mode[@]}" "$target/release/taquilla" serve --with-workers >"${out%.txt}-server.log" 2>&1 &
@@ -46,7 +54,11 @@ if [ -n "${BENCH_PERF:-}" ]; then
   perf record -F 997 -g ${BENCH_PERF_SCOPE:--p $pid} -o "$BENCH_PERF" >/dev/null 2>&1 &
   perf_pid=$!
 fi
-"$target/release/rush" --url "http://$addr" --database-url "$db_url" --admin-email bench-admin@taquilla.test --admin-password "$password" --samples "${out%.txt}-samples.csv" "${@:2}" | tee "$out"
+if [ "$tool" = live ]; then
+  "$target/release/live" --url "http://$addr" --database-url "$db_url" --admin-email bench-admin@taquilla.test --admin-password "$password" --server-pid "$pid" "${@:2}" | tee "$out"
+else
+  "$target/release/rush" --url "http://$addr" --database-url "$db_url" --admin-email bench-admin@taquilla.test --admin-password "$password" --samples "${out%.txt}-samples.csv" "${@:2}" | tee "$out"
+fi
 [ -n "${BENCH_PERF:-}" ] && { kill -INT "$perf_pid"; wait "$perf_pid" || true; }
 ticks=$(getconf CLK_TCK)
 read -r utime stime < <(awk '{print $14, $15}' "/proc/$pid/stat")

@@ -80,7 +80,20 @@ fn NotificationsLink() -> impl IntoView {
 /// Makes the badge's count the context of every page: counted again on a login or logout.
 pub fn provide_unread_badge() {
     let session = use_session();
-    provide_context(UnreadBadge::new(move || session.login.version().get() + session.logout.version().get()));
+    let badge = UnreadBadge::new(move || session.login.version().get() + session.logout.version().get());
+    provide_context(badge);
+    // Counted again as notifications come, once someone is signed in (a visit that never
+    // signs in never loads that code).
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |followed: Option<bool>| {
+        let followed = followed.unwrap_or(false);
+        let Some(user) = session.user.get() else { return followed };
+        let signed_in = matches!(user, Ok(Some(_)));
+        if signed_in || followed {
+            leptos::task::spawn_local(crate::notifications::badge::follow_live(signed_in, badge));
+        }
+        signed_in || followed
+    });
 }
 
 /// The other languages, each a button of a plain form: the server remembers the choice

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod catalog;
 pub mod error;
 pub mod i18n;
+pub mod live;
 pub mod notifications;
 pub mod orders;
 pub mod paging;

@@ -13,6 +13,7 @@ use crate::audit::log::{EventDesk, NoConsumers};
 use crate::audit::store::{portable::PortableEvents, postgres::PostgresEvents, EventStore};
 use crate::db::{Backend, Db};
 use crate::i18n::Locale;
+use crate::live::hub::{Hub, StreamLimits};
 use crate::net::TrustedProxies;
 use crate::notifications::mail::Mailer;
 use crate::orders::holds::HoldDesk;
@@ -33,6 +34,8 @@ pub struct Settings {
     pub trusted_proxies: TrustedProxies,
     /// The language of visitors who ask for none we speak.
     pub default_locale: Locale,
+    /// How many live streams one address, and one user, may hold.
+    pub stream_limits: StreamLimits,
 }
 
 /// How long a session lasts: two weeks.
@@ -48,6 +51,7 @@ impl Default for Settings {
             payment_delay: Duration::from_millis(1500),
             trusted_proxies: TrustedProxies::default(),
             default_locale: Locale::Es,
+            stream_limits: StreamLimits::default(),
         }
     }
 }
@@ -81,6 +85,8 @@ pub struct AppState {
     pub mailer: Mailer,
     /// The consumers, for the event log's retries (the server wires its own).
     pub event_desk: Arc<dyn EventDesk>,
+    /// The live stream's fan-out in this process (the server feeds it from the bus).
+    pub live: Arc<Hub>,
 }
 
 /// The stores of `backend`, all three of one backend: the event store's
@@ -115,6 +121,7 @@ impl AppState {
             mailer: Mailer::files(std::env::temp_dir().join("taquilla-mail"), "Taquilla <no-reply@taquilla.localhost>")
                 .unwrap_or_else(|e| panic!("the temporary mail directory: {e}")),
             event_desk: Arc::new(NoConsumers),
+            live: Arc::new(Hub::new(settings.stream_limits)),
         }
     }
 

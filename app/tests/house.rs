@@ -15,8 +15,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// The domains, from the bottom floor up.
-/// Notifications are at the top: the notifier tells people of every domain's events.
-const DOMAINS: [&str; 6] = ["audit", "users", "catalog", "tickets", "orders", "notifications"];
+/// Notifications are near the top: the notifier tells people of every domain's events;
+/// the live stream, at the top, tells pages of them all as they happen.
+const DOMAINS: [&str; 7] = ["audit", "users", "catalog", "tickets", "orders", "notifications", "live"];
 const SHARED: [&str; 7] = ["error", "i18n", "db", "net", "context", "paging", "ui"];
 /// Modules of a domain that only the routes (or the domain itself) may use.
 const DOORS: [&str; 5] = ["api", "pages", "form_pages", "admin_pages", "picker"];

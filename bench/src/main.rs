@@ -6,14 +6,18 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 use clap::Parser;
 use rand::seq::SliceRandom;
 use rand::Rng;
 use serde_json::{json, Value};
 use tokio::sync::Mutex;
 
+mod common;
 mod report;
+mod watch;
+
+use common::{address, login, on_sale_event};
 
 use report::{cpu_between, cpu_by_process, sample, summary, timeline, write_samples, Sample};
 
@@ -48,6 +52,10 @@ struct Args {
     /// measured one meets a warm server (0: none).
     #[arg(long, default_value_t = 4)]
     warmup_rows: u32,
+    /// Browsers watching the measured event's seat map through the live stream during the
+    /// rush, 50 from each loopback address (0: none).
+    #[arg(long, default_value_t = 0)]
+    streams: usize,
     /// Writes every measured request as a CSV line (kind, started ms after the doors
     /// opened, latency ms, status) to this file.
     #[arg(long)]
@@ -60,57 +68,6 @@ async fn think(ms: u64) {
         let pause = rand::thread_rng().gen_range(ms / 2..=ms + ms / 2);
         tokio::time::sleep(Duration::from_millis(pause)).await;
     }
-}
-
-/// A distinct client address for buyer `i` (the server trusts X-Forwarded-For from
-/// 127.0.0.1 in this benchmark, so each buyer is rate-limited as its own client).
-fn address(i: usize) -> String {
-    format!("10.{}.{}.{}", (i >> 16) & 255, (i >> 8) & 255, i & 255)
-}
-
-async fn login(http: &reqwest::Client, url: &str, email: &str, password: &str, ip: &str) -> anyhow::Result<String> {
-    let res = http.post(format!("{url}/api/v1/auth/login")).header("x-forwarded-for", ip).json(&json!({ "email": email, "password": password })).send().await?;
-    if !res.status().is_success() {
-        bail!("login of {email} failed: {}", res.status());
-    }
-    let body: Value = res.json().await?;
-    Ok(body["token"].as_str().context("token")?.to_owned())
-}
-
-/// A venue with one section of `rows` × `seats_per_row`, and an event on it put on sale;
-/// returns the event's id and its seat ids.
-async fn on_sale_event(http: &reqwest::Client, url: &str, admin: &str, rows: u32, seats_per_row: u32) -> anyhow::Result<(String, Vec<String>)> {
-    let venue: Value = http
-        .post(format!("{url}/api/v1/venues"))
-        .bearer_auth(admin)
-        .json(&json!({ "name": format!("Rush Arena {}", uuid::Uuid::new_v4().simple()), "city": "Benchmark",
-                       "sections": [{ "name": "Floor", "rows": rows, "seats_per_row": seats_per_row }] }))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let section = venue["sections"][0]["id"].as_str().context("venue")?.to_owned();
-    let starts = time::OffsetDateTime::now_utc() + time::Duration::days(7);
-    let fmt = &time::format_description::well_known::Rfc3339;
-    let event: Value = http
-        .post(format!("{url}/api/v1/events"))
-        .bearer_auth(admin)
-        .json(&json!({ "title": format!("Rush {}", uuid::Uuid::new_v4().simple()), "category": "benchmark", "venue_id": venue["id"],
-                       "starts_at": starts.format(fmt)?, "ends_at": (starts + time::Duration::hours(2)).format(fmt)?,
-                       "prices": [{ "section_id": section, "price_cents": 2500 }],
-                       // Each simulated buyer stands for a queue of people who buy again and
-                       // again without waiting for their payments; the limit is still checked
-                       // on every hold, at the same cost.
-                       "max_seats_per_buyer": 50 }))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let event_id = event["id"].as_str().context("event")?.to_owned();
-    http.patch(format!("{url}/api/v1/events/{event_id}")).bearer_auth(admin).json(&json!({ "status": "ON_SALE" })).send().await?.error_for_status()?;
-    let seats: Value = http.get(format!("{url}/api/v1/events/{event_id}/seats")).send().await?.json().await?;
-    let seat_ids = seats["items"].as_array().context("seats")?.iter().map(|s| s["id"].as_str().map(str::to_owned)).collect::<Option<_>>();
-    Ok((event_id, seat_ids.context("a seat without an id")?))
 }
 
 /// What the buyers saw during one on-sale.
@@ -294,6 +251,14 @@ async fn main() -> anyhow::Result<()> {
         }
     }
 
+    let watchers = match args.streams {
+        0 => None,
+        n => {
+            let watchers = watch::Watchers::open(&url, &event_id, n, 50, 500, false).await?;
+            println!("live streams        {n} watching the event's seats");
+            Some(watchers)
+        }
+    };
     let cpu_before = cpu_by_process();
     let started = Instant::now();
     let Rush { holds: hold_samples, orders: order_samples, placed: placed_count, refused, limited } = rush(&http, &url, &event_id, seat_ids, &tokens, args.attempts, args.think_ms).await?;
@@ -301,6 +266,13 @@ async fn main() -> anyhow::Result<()> {
     let paid = settle(&db, &event_id, placed_count, started).await?;
     let settled = started.elapsed();
     let cpu = cpu_between(&cpu_before, &cpu_by_process());
+    if let Some(watchers) = watchers {
+        // The last changes reach the streams within moments of the last ticket.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let (messages, dropped) = (watchers.messages.load(Ordering::Relaxed), watchers.ended.load(Ordering::Relaxed));
+        println!("live streams        {messages} seat messages received by {} streams ({dropped} dropped)", args.streams);
+        watchers.close();
+    }
 
     // The inventory, checked in the database.
     let count = |status: &'static str| {
@@ -330,7 +302,7 @@ async fn main() -> anyhow::Result<()> {
     println!("oversold seats      {oversold}");
     let shown: Vec<String> = cpu.iter().take(8).map(|(c, d)| format!("{c} {d:.2}")).collect();
     println!("CPU s during rush   {} (machine: {} cores × {:.2} s)", shown.join(", "), std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1), settled.as_secs_f64());
-    let report = json!({ "event_id": event_id, "seats": total_seats, "buyers": args.buyers, "attempts": args.attempts, "think_ms": args.think_ms,
+    let report = json!({ "event_id": event_id, "seats": total_seats, "buyers": args.buyers, "attempts": args.attempts, "think_ms": args.think_ms, "streams": args.streams,
         "paid_orders": paid, "tickets": tickets, "placing_s": placing.as_secs_f64(), "settled_s": settled.as_secs_f64(),
         "paid_orders_per_s": paid as f64 / settled.as_secs_f64(), "hold": holds, "order": orders,
         "refused_holds": refused, "rate_limited_holds": limited, "sold": sold, "held": held, "available": avail, "oversold": oversold,

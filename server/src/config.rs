@@ -71,6 +71,12 @@ pub struct Config {
     /// The sender of email.
     #[arg(long, env = "TAQUILLA_MAIL_FROM", default_value = "Taquilla <no-reply@taquilla.localhost>", global = true)]
     pub mail_from: String,
+    /// Live streams (`GET /api/v1/stream`) one client address may hold at once.
+    #[arg(long, env = "TAQUILLA_STREAMS_PER_ADDRESS", default_value_t = 100, global = true)]
+    pub streams_per_address: usize,
+    /// Live streams one signed-in user may hold at once (one per open page).
+    #[arg(long, env = "TAQUILLA_STREAMS_PER_USER", default_value_t = 10, global = true)]
+    pub streams_per_user: usize,
     /// `pretty` or `json`.
     #[arg(long, env = "TAQUILLA_LOG_FORMAT", default_value = "pretty", global = true)]
     pub log_format: String,
@@ -186,6 +192,7 @@ impl Config {
             trusted_proxies: TrustedProxies::parse(&self.trusted_proxies).map_err(anyhow::Error::msg)?,
             default_locale: app::i18n::Locale::parse(&self.default_locale)
                 .ok_or_else(|| anyhow::anyhow!("TAQUILLA_DEFAULT_LOCALE: `{}` is not es or en", self.default_locale))?,
+            stream_limits: app::live::hub::StreamLimits { per_address: self.streams_per_address.max(1), per_user: self.streams_per_user.max(1) },
         })
     }
 }

@@ -6,6 +6,10 @@ use uuid::Uuid;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EventEnvelope {
     pub id: Uuid,
+    /// Its place in the event log (`domain_events.seq`): what the live stream numbers its
+    /// messages with. Absent from messages published before it travelled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<i64>,
     pub event_type: String,
     pub aggregate_id: String,
     pub payload: serde_json::Value,

@@ -48,10 +48,12 @@ pub(crate) const EVENT_COLUMNS: &str = "seq, id, event_type, aggregate_id, paylo
 pub(crate) fn envelope_from_row(row: &AnyRow) -> Result<(i64, EventEnvelope), AppError> {
     let id: String = row.try_get("id")?;
     let payload: String = row.try_get("payload")?;
+    let seq: i64 = row.try_get("seq")?;
     Ok((
-        row.try_get("seq")?,
+        seq,
         EventEnvelope {
             id: id.parse().map_err(|_| AppError::Internal)?,
+            seq: Some(seq),
             event_type: row.try_get("event_type")?,
             aggregate_id: row.try_get("aggregate_id")?,
             payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
@@ -86,6 +88,12 @@ pub async fn find(db: &Db, id: &str) -> Result<Option<EventEnvelope>, AppError> 
     let sql = format!("SELECT {EVENT_COLUMNS} FROM domain_events WHERE id = $1");
     let row = sqlx::query(&sql).bind(id).fetch_optional(&db.pool).await?;
     row.map(|r| envelope_from_row(&r).map(|(_, e)| e)).transpose()
+}
+
+/// The newest entry of the event log (0 when it is empty).
+pub async fn newest_seq(db: &Db) -> Result<i64, AppError> {
+    let newest: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM domain_events").fetch_one(&db.pool).await?;
+    Ok(newest.unwrap_or(0))
 }
 
 /// Number of events not yet handed to the bus.

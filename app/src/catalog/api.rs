@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::catalog::{EventDetail, EventFilter, EventSummary, Facets, HomeEvents, Page, SeatView};
+use crate::catalog::{EventDetail, EventFilter, EventSummary, Facets, HomeEvents, Page, SeatBoard};
 use crate::error::AppError;
 
 #[server(endpoint = "catalog_home")]
@@ -42,10 +42,12 @@ pub async fn get_event(id: String) -> Result<EventDetail, AppError> {
 }
 
 #[server(endpoint = "catalog_seats")]
-pub async fn get_seats(id: String) -> Result<Vec<SeatView>, AppError> {
+pub async fn get_seats(id: String) -> Result<SeatBoard, AppError> {
     crate::error::respond(async move {
         let db = crate::context::piece::<crate::db::Db>()?;
-        crate::catalog::service::seats(&db, &id).await
+        // The log first: a change made while the seats are read is told again, not missed.
+        let cursor = crate::audit::outbox::newest_seq(&db).await?;
+        Ok(SeatBoard { seats: crate::catalog::service::seats(&db, &id).await?, cursor })
     }
     .await)
 }

@@ -136,6 +136,37 @@ pub struct SeatView {
     pub currency: String,
 }
 
+/// The live stream's `seats` message: these seats of the event are now in `status`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeatsChanged {
+    pub event_id: String,
+    pub status: SeatStatus,
+    pub seat_ids: Vec<String>,
+}
+
+impl SeatsChanged {
+    pub const KIND: &'static str = "seats";
+}
+
+/// The live stream's `event` message: the event is now in `status` (CANCELLED).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventChanged {
+    pub event_id: String,
+    pub status: EventStatus,
+}
+
+impl EventChanged {
+    pub const KIND: &'static str = "event";
+}
+
+/// An event's seats as a page loads them, with the newest entry of the event log read
+/// before them: the live stream tells the page what changed since.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeatBoard {
+    pub seats: Vec<SeatView>,
+    pub cursor: i64,
+}
+
 impl SeatView {
     /// "Stalls, row C, seat 12", in the visitor's language.
     pub fn label(&self, i18n: crate::i18n::I18n) -> String {

@@ -9,7 +9,7 @@ use crate::catalog::api::{get_event, get_seats, list_events, load_facets, load_h
 use crate::error::AppError;
 use crate::catalog::art::EventArt;
 use crate::catalog::rules::{category_label, filter_query};
-use crate::catalog::{EventDetail, EventFilter, EventStatus, EventSummary, SeatView};
+use crate::catalog::{EventDetail, EventFilter, EventStatus, EventSummary, SeatBoard};
 use crate::i18n::{msg, use_i18n};
 use crate::ui::{ErrorNotice, Pager};
 
@@ -181,7 +181,7 @@ pub fn EventListPage() -> impl IntoView {
 
 /// What an event page shows of its seats: the seat map and how to hold seats, given by
 /// the box office (see `routes`), with the event and its seats as loaded here.
-pub type SeatPicker = fn(EventDetail, Resource<Result<Vec<SeatView>, AppError>>) -> AnyView;
+pub type SeatPicker = fn(EventDetail, Resource<Result<SeatBoard, AppError>>) -> AnyView;
 
 #[component]
 pub fn EventPage(picker: SeatPicker) -> impl IntoView {
@@ -202,7 +202,7 @@ pub fn EventPage(picker: SeatPicker) -> impl IntoView {
 }
 
 #[component]
-fn EventDetails(detail: EventDetail, seats: Resource<Result<Vec<SeatView>, AppError>>, picker: SeatPicker) -> impl IntoView {
+fn EventDetails(detail: EventDetail, seats: Resource<Result<SeatBoard, AppError>>, picker: SeatPicker) -> impl IntoView {
     let i18n = use_i18n();
     let e = detail.summary.clone();
     view! {

@@ -26,3 +26,36 @@ impl UnreadBadge {
         self.count.get().and_then(|r| r.ok()).unwrap_or(0)
     }
 }
+
+#[cfg(feature = "hydrate")]
+thread_local! {
+    static FOLLOWING: std::cell::RefCell<Option<crate::ui::stream::Follow>> = const { std::cell::RefCell::new(None) };
+    static SEEN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// The badge counts again whenever the live stream tells of a new notification (signed
+/// in). After a sign-in or sign-out the stream is opened again, with the session that is
+/// now the page's. Its code comes with the first signed-in page, not with every visit.
+#[cfg(feature = "hydrate")]
+#[lazy]
+pub fn follow_live(signed_in: bool, badge: UnreadBadge) {
+    use crate::notifications::NotificationCreated;
+    let first = !SEEN.with(|seen| seen.replace(true));
+    let following = FOLLOWING.with(|f| f.borrow().is_some());
+    if signed_in == following {
+        return;
+    }
+    if signed_in {
+        let follow = crate::ui::stream::follow(Vec::new(), &[NotificationCreated::KIND], move |kind, _| {
+            if kind == NotificationCreated::KIND {
+                badge.refresh();
+            }
+        });
+        FOLLOWING.with(|f| *f.borrow_mut() = Some(follow));
+    } else {
+        FOLLOWING.with(|f| f.borrow_mut().take());
+    }
+    if !first {
+        crate::ui::stream::reopen();
+    }
+}

@@ -111,3 +111,14 @@ pub struct MarkedRead {
     /// How many were unread and are read now.
     pub marked: i64,
 }
+
+/// The live stream's `notification` message: the user has a new notification.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NotificationCreated {
+    pub notification_id: String,
+    pub kind: NotificationKind,
+}
+
+impl NotificationCreated {
+    pub const KIND: &'static str = "notification";
+}

@@ -27,6 +27,18 @@ impl HoldStatus {
     }
 }
 
+/// The live stream's `hold` message: one of the user's holds is now in `status`
+/// (RELEASED or EXPIRED).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HoldChanged {
+    pub hold_id: String,
+    pub status: HoldStatus,
+}
+
+impl HoldChanged {
+    pub const KIND: &'static str = "hold";
+}
+
 /// A seat of a hold or an order, with its price.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SeatLine {
@@ -146,4 +158,15 @@ pub struct Order {
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339::option")]
     pub paid_at: Option<OffsetDateTime>,
+}
+
+/// The live stream's `order` message: one of the user's orders is now in `status`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderChanged {
+    pub order_id: String,
+    pub status: OrderStatus,
+}
+
+impl OrderChanged {
+    pub const KIND: &'static str = "order";
 }

@@ -16,6 +16,21 @@ pub fn CheckoutPage() -> impl IntoView {
     let params = use_params_map();
     let hold = Resource::new(move || params.read().get("id").unwrap_or_default(), get_hold);
     let i18n = use_i18n();
+    // A hold that ends meanwhile (its time ran out, or another tab let it go) shows so.
+    #[cfg(feature = "hydrate")]
+    {
+        use crate::orders::model::HoldChanged;
+        use crate::ui::stream::follow;
+        let follow = follow(Vec::new(), &[HoldChanged::KIND], move |kind, data| {
+            let shown = params.with_untracked(|p| p.get("id")).unwrap_or_default();
+            // Not on a reset: the card details being typed would be lost, and the
+            // countdown tells the end of the hold anyway.
+            if kind == HoldChanged::KIND && serde_json::from_str::<HoldChanged>(data).is_ok_and(|c| c.hold_id == shown) {
+                hold.refetch();
+            }
+        });
+        on_cleanup(move || drop(follow));
+    }
     view! {
         <PageTitle text=i18n.t(msg::orders::CHECKOUT)/>
         <Suspense fallback=move || view! { <p class="muted">{i18n.t(msg::orders::LOADING_SEATS)}</p> }>
@@ -135,19 +150,25 @@ pub fn OrderPage() -> impl IntoView {
     let params = use_params_map();
     let order = Resource::new(move || params.read().get("id").unwrap_or_default(), get_order);
     let i18n = use_i18n();
-    // While the payment is processed, look again every second (no manual reload).
+    // The live stream says when the payment is decided (or the order changes otherwise):
+    // the order loads again then. When the stream opens, a pending order is loaded again
+    // too, in case it was decided before.
     #[cfg(feature = "hydrate")]
     {
-        use leptos::leptos_dom::helpers::set_interval_with_handle;
-        let poll = move || {
-            let pending = order.with_untracked(|o| matches!(o, Some(Ok(o)) if o.status == OrderStatus::Pending));
-            if pending {
+        use crate::orders::model::OrderChanged;
+        use crate::ui::stream::{follow, HELLO};
+        let follow = follow(Vec::new(), &[OrderChanged::KIND, HELLO], move |kind, data| {
+            let shown = params.with_untracked(|p| p.get("id")).unwrap_or_default();
+            let reload = match kind {
+                OrderChanged::KIND => serde_json::from_str::<OrderChanged>(data).is_ok_and(|c| c.order_id == shown),
+                HELLO => order.with_untracked(|o| matches!(o, Some(Ok(o)) if o.status == OrderStatus::Pending)),
+                _ => true,
+            };
+            if reload {
                 order.refetch();
             }
-        };
-        if let Ok(handle) = set_interval_with_handle(poll, std::time::Duration::from_millis(1000)) {
-            on_cleanup(move || handle.clear());
-        }
+        });
+        on_cleanup(move || drop(follow));
     }
     let cancel = ServerAction::<CancelOrder>::new();
     Effect::new(move |_| {

@@ -84,17 +84,20 @@ struct Refused<'a> {
 async fn refuse(db: &Db, refused: &Refused<'_>, now: i64) -> Result<Handled, AppError> {
     let (order_id, hold_id, reason) = (refused.order_id, refused.hold_id, refused.reason);
     let mut tx = db.begin_write().await?;
-    let changed = sqlx::query("UPDATE orders SET status = 'REJECTED', failure_reason = $1, updated_at = $2 WHERE id = $3 AND status = 'PENDING'")
-        .bind(reason)
-        .bind(now)
-        .bind(order_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    if changed == 0 {
+    let changed = sqlx::query(
+        "UPDATE orders SET status = 'REJECTED', failure_reason = $1, updated_at = $2 WHERE id = $3 AND status = 'PENDING' RETURNING user_id, event_id",
+    )
+    .bind(reason)
+    .bind(now)
+    .bind(order_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(changed) = changed else {
         tx.rollback().await?;
         return Ok(Handled::Done);
-    }
+    };
+    let (user_id, event_id): (String, String) = (changed.try_get("user_id")?, changed.try_get("event_id")?);
+    let mut freed = Vec::new();
     record_payment(&mut tx, order_id, Some(reason), refused.amount, now).await?;
     match after_refusal(refused.hold_expires_at, now) {
         AfterRefusal::BackToHold => {
@@ -111,10 +114,11 @@ async fn refuse(db: &Db, refused: &Refused<'_>, now: i64) -> Result<Handled, App
         }
         AfterRefusal::Release => {
             sqlx::query("UPDATE holds SET status = 'EXPIRED', updated_at = $1 WHERE id = $2").bind(now).bind(hold_id).execute(&mut *tx).await?;
-            release_seats_of_hold(&mut tx, hold_id, now).await?;
+            freed = release_seats_of_hold(&mut tx, hold_id, now).await?;
         }
     }
-    outbox::record(&mut tx, event_types::PAYMENT_REJECTED, order_id, &json!({ "order_id": order_id, "reason": reason })).await?;
+    let payload = json!({ "order_id": order_id, "reason": reason, "user_id": user_id, "event_id": event_id, "status": "REJECTED", "seat_ids": freed });
+    outbox::record(&mut tx, event_types::PAYMENT_REJECTED, order_id, &payload).await?;
     tx.commit().await?;
     db.wake_relay();
     Ok(Handled::Done)
@@ -133,18 +137,21 @@ pub async fn expire_stale_payments(db: &Db) -> Result<usize, AppError> {
     let mut expired = 0;
     for order_id in stale {
         let mut tx = db.begin_write().await?;
-        let changed = sqlx::query("UPDATE orders SET status = 'EXPIRED', failure_reason = $1, updated_at = $2 WHERE id = $3 AND status = 'PENDING'")
-            .bind(crate::orders::rules::reasons::PAYMENT_TIMEOUT)
-            .bind(now)
-            .bind(&order_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if changed == 1 {
-            let hold_id: String = sqlx::query_scalar("SELECT hold_id FROM orders WHERE id = $1").bind(&order_id).fetch_one(&mut *tx).await?;
+        let changed = sqlx::query(
+            "UPDATE orders SET status = 'EXPIRED', failure_reason = $1, updated_at = $2 WHERE id = $3 AND status = 'PENDING' \
+             RETURNING hold_id, user_id, event_id",
+        )
+        .bind(crate::orders::rules::reasons::PAYMENT_TIMEOUT)
+        .bind(now)
+        .bind(&order_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(row) = changed {
+            let (hold_id, user_id, event_id): (String, String, String) = (row.try_get("hold_id")?, row.try_get("user_id")?, row.try_get("event_id")?);
             sqlx::query("UPDATE holds SET status = 'EXPIRED', updated_at = $1 WHERE id = $2").bind(now).bind(&hold_id).execute(&mut *tx).await?;
-            release_seats_of_hold(&mut tx, &hold_id, now).await?;
-            outbox::record(&mut tx, event_types::PAYMENT_REJECTED, &order_id, &json!({ "order_id": order_id, "reason": "timeout" })).await?;
+            let freed = release_seats_of_hold(&mut tx, &hold_id, now).await?;
+            let payload = json!({ "order_id": order_id, "reason": "timeout", "user_id": user_id, "event_id": event_id, "status": "EXPIRED", "seat_ids": freed });
+            outbox::record(&mut tx, event_types::PAYMENT_REJECTED, &order_id, &payload).await?;
             expired += 1;
         }
         tx.commit().await?;

@@ -5,27 +5,31 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use uuid::Uuid;
 
-use crate::catalog::{EventDetail, SeatView};
+use crate::catalog::{EventDetail, SeatBoard, SeatView};
 use crate::orders::api::{HoldBest, HoldSeats};
-use crate::orders::seatmap::SeatMap;
+use crate::orders::seatmap::{SeatMap, SeatStates};
 use crate::i18n::{msg, use_i18n};
 use crate::ui::ErrorNotice;
 use crate::error::AppError;
 
 /// The picker of an event page (see `catalog::pages::SeatPicker`).
-pub fn seat_picker(detail: EventDetail, seats: Resource<Result<Vec<SeatView>, AppError>>) -> AnyView {
+pub fn seat_picker(detail: EventDetail, seats: Resource<Result<SeatBoard, AppError>>) -> AnyView {
     view! { <Picker detail seats/> }.into_any()
 }
 
 #[component]
-fn Picker(detail: EventDetail, seats: Resource<Result<Vec<SeatView>, AppError>>) -> impl IntoView {
+fn Picker(detail: EventDetail, seats: Resource<Result<SeatBoard, AppError>>) -> impl IntoView {
     let i18n = use_i18n();
     let selected = RwSignal::new(Vec::<Uuid>::new());
     let (notice, set_notice) = signal(None::<String>);
+    let states = SeatStates::new();
+    let hold = ServerAction::<HoldSeats>::new();
     let e = detail.summary.clone();
     let currency = e.currency.clone();
     let event_id = e.id.to_string();
     let slug = e.slug.clone();
+    #[cfg(feature = "hydrate")]
+    follow_seats(event_id.clone(), seats, states, selected, set_notice, hold);
     view! {
         <section class="seat-picker" aria-labelledby="seats-heading">
             <h2 id="seats-heading">{i18n.t(msg::orders::CHOOSE_SEATS)}</h2>
@@ -37,14 +41,15 @@ fn Picker(detail: EventDetail, seats: Resource<Result<Vec<SeatView>, AppError>>)
             </ul>
             <Suspense fallback=move || view! { <p class="muted">{i18n.t(msg::orders::LOADING_MAP)}</p> }>
                 {move || seats.get().map(|result| match result {
-                    Ok(list) => {
+                    Ok(SeatBoard { seats: list, .. }) => {
+                        states.load(&list);
                         let all = list.clone();
                         let currency = currency.clone();
                         let event_id = event_id.clone();
                         let slug = slug.clone();
                         view! {
-                            <div class="seat-map-wrap"><SeatMap seats=list selected notice=set_notice/></div>
-                            <SelectionSummary seats=all selected currency event_id=event_id.clone() slug=slug.clone() on_conflict=move || seats.refetch()/>
+                            <div class="seat-map-wrap"><SeatMap seats=list states selected notice=set_notice/></div>
+                            <SelectionSummary seats=all selected hold currency event_id=event_id.clone() slug=slug.clone() on_conflict=move || seats.refetch()/>
                         }.into_any()
                     }
                     Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
@@ -54,6 +59,67 @@ fn Picker(detail: EventDetail, seats: Resource<Result<Vec<SeatView>, AppError>>)
             <BestAvailable event_id=e.id.to_string() prices=detail.prices.clone()/>
         </section>
     }
+}
+
+/// Keeps the map as the live stream tells: seats turn held, sold or available as others
+/// buy, a seat picked here that someone else takes leaves the selection (with a word), and
+/// the map loads again when the stream lost track or the event changed. The stream opens
+/// once the map is loaded, resuming from where the event log stood when it was read.
+#[cfg(feature = "hydrate")]
+fn follow_seats(
+    event_id: String,
+    seats: Resource<Result<SeatBoard, AppError>>,
+    states: SeatStates,
+    selected: RwSignal<Vec<Uuid>>,
+    notice: WriteSignal<Option<String>>,
+    hold: ServerAction<HoldSeats>,
+) {
+    use std::sync::{Arc, Mutex};
+
+    use crate::catalog::{EventChanged, SeatsChanged};
+    use crate::ui::stream::{follow, loaded_at, Follow};
+
+    let i18n = use_i18n();
+    let following: Arc<Mutex<Option<Follow>>> = Arc::default();
+    let slot = following.clone();
+    Effect::new(move |_| {
+        let Some(Ok(board)) = seats.get() else { return };
+        let mut slot = slot.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.is_some() {
+            return;
+        }
+        loaded_at(board.cursor);
+        let watched = event_id.clone();
+        *slot = Some(follow(vec![event_id.clone()], &[SeatsChanged::KIND, EventChanged::KIND], move |kind, data| {
+            if kind != SeatsChanged::KIND {
+                // The stream lost track, or the event changed: the map loads again.
+                seats.refetch();
+                return;
+            }
+            let Ok(change) = serde_json::from_str::<SeatsChanged>(data) else { return };
+            if change.event_id != watched {
+                return;
+            }
+            let taken = states.apply(&change);
+            // The visitor's own hold, on its way to the checkout, took nothing from them.
+            let holding = hold.pending().get_untracked() || matches!(hold.value().get_untracked(), Some(Ok(_)));
+            if holding || !selected.with_untracked(|picked| picked.iter().any(|id| taken.contains(id))) {
+                return;
+            }
+            let mut lost = 0;
+            selected.update(|picked| {
+                let before = picked.len();
+                picked.retain(|id| !taken.contains(id));
+                lost = before - picked.len();
+            });
+            if lost > 0 {
+                notice.set(Some(i18n.plural(msg::orders::SEATS_TAKEN_LIVE, lost as i64, &[])));
+            }
+        }));
+    });
+    on_cleanup(move || {
+        following.lock().unwrap_or_else(|p| p.into_inner()).take();
+    });
 }
 
 /// "Find me the best N seats in this section", for signed-in customers.
@@ -100,6 +166,7 @@ fn BestAvailable(event_id: String, prices: Vec<crate::catalog::SectionPrice>) ->
 fn SelectionSummary(
     seats: Vec<SeatView>,
     selected: RwSignal<Vec<Uuid>>,
+    hold: ServerAction<HoldSeats>,
     currency: String,
     event_id: String,
     slug: String,
@@ -107,7 +174,6 @@ fn SelectionSummary(
 ) -> impl IntoView {
     let i18n = use_i18n();
     let session = crate::users::session_ui::use_session();
-    let hold = ServerAction::<HoldSeats>::new();
     let pending = hold.pending();
     Effect::new(move |_| {
         if let Some(Err(AppError::Conflict { details, .. })) = hold.value().get() {

@@ -1,10 +1,12 @@
 //! The SVG seat map of an event: every seat with its status and price; available seats
 //! can be selected with the pointer or the keyboard (up to [`MAX_SELECTION`]).
 
+use std::collections::HashMap;
+
 use leptos::prelude::*;
 use uuid::Uuid;
 
-use crate::catalog::{SeatStatus, SeatView};
+use crate::catalog::{SeatStatus, SeatView, SeatsChanged};
 use crate::i18n::{msg, use_i18n, Msg};
 
 pub const MAX_SELECTION: usize = 8;
@@ -32,8 +34,61 @@ pub fn toggle(selection: &mut Vec<Uuid>, seat: Uuid) -> bool {
     }
 }
 
+/// Each seat's status as the page knows it: loaded with the map, then kept by the live
+/// stream. One signal per seat, so that a change redraws its seat alone.
+#[derive(Clone, Copy)]
+pub struct SeatStates(StoredValue<HashMap<Uuid, ArcRwSignal<SeatStatus>>>);
+
+impl SeatStates {
+    pub fn new() -> SeatStates {
+        SeatStates(StoredValue::new(HashMap::new()))
+    }
+
+    /// The statuses of a (fresh) load of the map.
+    pub fn load(&self, seats: &[SeatView]) {
+        self.0.update_value(|states| {
+            for seat in seats {
+                match states.get(&seat.id) {
+                    Some(status) => status.set(seat.status),
+                    None => {
+                        states.insert(seat.id, ArcRwSignal::new(seat.status));
+                    }
+                }
+            }
+        });
+    }
+
+    fn of(&self, seat: &SeatView) -> ArcRwSignal<SeatStatus> {
+        self.0.with_value(|states| states.get(&seat.id).cloned()).unwrap_or_else(|| ArcRwSignal::new(seat.status))
+    }
+
+    /// A change the live stream told of; answers the seats it took (no longer available).
+    pub fn apply(&self, change: &SeatsChanged) -> Vec<Uuid> {
+        let ids: Vec<Uuid> = change.seat_ids.iter().filter_map(|id| Uuid::parse_str(id).ok()).collect();
+        self.0.with_value(|states| {
+            for id in &ids {
+                if let Some(status) = states.get(id) {
+                    status.set(change.status);
+                }
+            }
+        });
+        if change.status == SeatStatus::Available { Vec::new() } else { ids }
+    }
+}
+
+impl Default for SeatStates {
+    fn default() -> Self {
+        SeatStates::new()
+    }
+}
+
 #[component]
-pub fn SeatMap(seats: Vec<SeatView>, selected: RwSignal<Vec<Uuid>>, #[prop(into)] notice: WriteSignal<Option<String>>) -> impl IntoView {
+pub fn SeatMap(
+    seats: Vec<SeatView>,
+    states: SeatStates,
+    selected: RwSignal<Vec<Uuid>>,
+    #[prop(into)] notice: WriteSignal<Option<String>>,
+) -> impl IntoView {
     let i18n = use_i18n();
     if seats.is_empty() {
         return view! { <p class="muted">{i18n.t(msg::orders::NO_SEATING)}</p> }.into_any();
@@ -68,12 +123,19 @@ pub fn SeatMap(seats: Vec<SeatView>, selected: RwSignal<Vec<Uuid>>, #[prop(into)
         .into_iter()
         .map(|seat| {
             let id = seat.id;
-            let available = seat.status == SeatStatus::Available;
-            let label = format!("{}, {}, {}", seat.label(i18n), i18n.fmt().money(seat.price_cents, &seat.currency), i18n.t(status_word(seat.status)));
-            let title = label.clone();
+            let status = states.of(&seat);
+            let available = {
+                let status = status.clone();
+                move || status.get() == SeatStatus::Available
+            };
+            let name = format!("{}, {}", seat.label(i18n), i18n.fmt().money(seat.price_cents, &seat.currency));
+            let label = {
+                let status = status.clone();
+                move || format!("{name}, {}", i18n.t(status_word(status.get())))
+            };
             let is_selected = move || selected.with(|s| s.contains(&id));
             let class = move || {
-                let mut c = format!("seat seat-{}", seat.status.as_str().to_lowercase());
+                let mut c = format!("seat seat-{}", status.get().as_str().to_lowercase());
                 if seat.accessible {
                     c.push_str(" seat-accessible");
                 }
@@ -82,14 +144,20 @@ pub fn SeatMap(seats: Vec<SeatView>, selected: RwSignal<Vec<Uuid>>, #[prop(into)
                 }
                 c
             };
-            let choose = move || {
-                if !available {
-                    return;
+            let choose = {
+                let available = available.clone();
+                move || {
+                    if !available() {
+                        return;
+                    }
+                    let mut ok = true;
+                    selected.update(|s| ok = toggle(s, id));
+                    notice.set((!ok).then(|| i18n.tf(msg::orders::MAX_SELECTION, &[("max", &MAX_SELECTION.to_string())])));
                 }
-                let mut ok = true;
-                selected.update(|s| ok = toggle(s, id));
-                notice.set((!ok).then(|| i18n.tf(msg::orders::MAX_SELECTION, &[("max", &MAX_SELECTION.to_string())])));
             };
+            let on_key = choose.clone();
+            let title = label.clone();
+            let can_choose = available.clone();
             view! {
                 <circle
                     class=class
@@ -99,14 +167,14 @@ pub fn SeatMap(seats: Vec<SeatView>, selected: RwSignal<Vec<Uuid>>, #[prop(into)
                     role="checkbox"
                     aria-label=label
                     aria-checked=move || if is_selected() { "true" } else { "false" }
-                    aria-disabled=if available { "false" } else { "true" }
-                    tabindex=if available { "0" } else { "-1" }
+                    aria-disabled=move || if can_choose() { "false" } else { "true" }
+                    tabindex=move || if available() { "0" } else { "-1" }
                     data-seat-id=id.to_string()
                     on:click=move |_| choose()
                     on:keydown=move |ev| {
                         if ev.key() == "Enter" || ev.key() == " " {
                             ev.prevent_default();
-                            choose();
+                            on_key();
                         }
                     }
                 >

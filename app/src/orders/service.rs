@@ -230,13 +230,20 @@ pub async fn cancel(db: &Db, user: &User, order_id: &str) -> Result<Order, AppEr
         .await?
         .rows_affected();
     if changed == 1 {
-        sqlx::query("UPDATE event_seats SET status = 'AVAILABLE', hold_id = NULL, order_id = NULL, version = version + 1, updated_at = $1 WHERE order_id = $2")
-            .bind(now)
-            .bind(order_id)
-            .execute(&mut *tx)
-            .await?;
+        let freed: Vec<String> = sqlx::query_scalar(
+            "UPDATE event_seats SET status = 'AVAILABLE', hold_id = NULL, order_id = NULL, version = version + 1, updated_at = $1 \
+             WHERE order_id = $2 RETURNING seat_id",
+        )
+        .bind(now)
+        .bind(order_id)
+        .fetch_all(&mut *tx)
+        .await?;
         crate::tickets::service::void_for_order(&mut tx, order_id, now).await?;
-        outbox::record(&mut tx, event_types::ORDER_CANCELLED, order_id, &json!({ "order_id": order_id, "user_id": user.id })).await?;
+        let owner = sqlx::query("SELECT event_id, user_id FROM orders WHERE id = $1").bind(order_id).fetch_one(&mut *tx).await?;
+        let (event_id, owner_id): (String, String) = (owner.try_get("event_id")?, owner.try_get("user_id")?);
+        // The buyer (an admin may cancel for them), and the seats freed, for the live stream.
+        let payload = json!({ "order_id": order_id, "user_id": owner_id, "cancelled_by": user.id, "event_id": event_id, "seat_ids": freed });
+        outbox::record(&mut tx, event_types::ORDER_CANCELLED, order_id, &payload).await?;
     }
     tx.commit().await?;
     db.wake_relay();

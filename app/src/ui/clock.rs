@@ -2,11 +2,13 @@
 
 use leptos::prelude::*;
 
-/// Milliseconds since the epoch, on the server or in the browser.
+/// Milliseconds since the epoch, on the server, or in the browser by the server's clock
+/// as the live stream last told it (the browser's own clock may be wrong: a hold's
+/// countdown follows the server's).
 pub fn now_ms() -> i64 {
     #[cfg(feature = "hydrate")]
     {
-        js_sys::Date::now() as i64
+        crate::ui::stream::server_now_ms()
     }
     #[cfg(not(feature = "hydrate"))]
     {

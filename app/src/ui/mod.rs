@@ -4,6 +4,7 @@ pub mod clock;
 pub mod not_found;
 pub mod list;
 pub mod pwa;
+pub mod stream;
 pub mod title;
 
 pub use list::MyListPage;

@@ -10,6 +10,7 @@ pub mod openapi;
 pub mod orders;
 pub mod notifications;
 pub mod organizer;
+pub mod stream;
 pub mod users;
 
 use axum::extract::{DefaultBodyLimit, Request};
@@ -54,6 +55,7 @@ pub fn router() -> Router<AppState> {
         .route("/notifications/read-all", post(notifications::mark_all_read))
         .route("/notifications/preferences", get(notifications::preferences).put(notifications::set_preferences))
         .route("/notifications/{id}/read", patch(notifications::mark_read))
+        .route("/stream", get(stream::stream))
         .route("/admin/event-log", get(event_log::list))
         .route("/admin/event-log/retry-failed", post(event_log::retry_failed))
         .route("/admin/event-log/{id}/retry", post(event_log::retry))

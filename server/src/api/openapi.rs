@@ -313,6 +313,23 @@ fn document_without_body_errors() -> Value {
                     "responses": { "200": ok("Every kind I can be sent", json!({ "$ref": "#/components/schemas/Preferences" })), "400": bad, "401": unauthorized }
                 }
             },
+            "/stream": { "get": {
+                "summary": "The live stream: server-sent events of seat changes and, signed in, of my orders, holds and notifications",
+                "description": "Send `Accept: text/event-stream` (an EventSource does); other requests answer 406. The stream opens with `hello` ({now_ms, cursor}: the server's clock in milliseconds and the newest entry of the event log), then replays what was missed after `Last-Event-ID` (or `last_event_id`), up to 1000 entries of the log (more: a `reset`, load the state again), then follows live with a `heartbeat` ({now_ms}) every 15 s. Messages, each `event: <kind>`, `id: <sequence number>`, `data: <JSON>`: `seats` {event_id, status, seat_ids} for the events named; `event` {event_id, status}; `order` {order_id, status}; `hold` {hold_id, status}; `notification` {notification_id, kind}; `reset` {}. Anyone may watch seats; a bearer token or the session cookie adds the user's own messages (a stale cookie is ignored, a bad bearer token is 401). A client that falls behind is dropped and reconnects. Streams are limited per address (TAQUILLA_STREAMS_PER_ADDRESS) and per user (TAQUILLA_STREAMS_PER_USER).",
+                "tags": ["live"], "security": [{}, { "bearer": [] }, { "cookie": [] }],
+                "parameters": [
+                    { "name": "events", "in": "query", "required": false, "schema": { "type": "string", "maxLength": 800 }, "description": "Comma-separated ids of the events whose seats to watch (at most 20)" },
+                    { "name": "last_event_id", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 0 }, "description": "Resume after this sequence number (the Last-Event-ID header wins when both are sent)" },
+                    { "name": "Last-Event-ID", "in": "header", "required": false, "schema": { "type": "string" }, "description": "Sent by the browser when it reconnects by itself" }
+                ],
+                "responses": {
+                    "200": { "description": "Server-sent events, until the client goes", "content": { "text/event-stream": { "schema": { "type": "string" } } } },
+                    "400": bad, "401": unauthorized,
+                    "406": error_ref("The request does not accept text/event-stream"),
+                    "422": invalid,
+                    "429": error_ref("Too many streams open from this address or for this user (`too_many_streams`, error.details.limit)")
+                }
+            }},
             "/events/{id}/seats": { "get": {
                 "summary": "Every seat of an event with status and price", "tags": ["catalog"],
                 "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],

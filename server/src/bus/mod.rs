@@ -2,6 +2,7 @@
 //! relay publishes to it; consumers receive from it.
 
 pub mod inprocess;
+pub mod live;
 pub mod rabbit;
 pub mod relay;
 

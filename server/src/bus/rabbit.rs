@@ -219,6 +219,32 @@ impl RabbitBus {
     }
 }
 
+impl RabbitBus {
+    /// A consumer of every event of `event_types` for this process alone: a queue the
+    /// broker names, exclusive to the connection and deleted with it, bound to those
+    /// routing keys, acknowledged on delivery (live updates are worth nothing late; a
+    /// message lost while the connection was down is replaced by the clients' reload).
+    pub async fn live_consumer(&self, event_types: &[&str]) -> anyhow::Result<(Connection, Channel, lapin::Consumer)> {
+        let (conn, channel) = self.open().await?;
+        let consumer = within(CONNECT_TIMEOUT, "the live queue's set-up", async {
+            let mut args = FieldTable::default();
+            // A process that stalls keeps the broker's memory bounded.
+            args.insert(ShortString::from("x-max-length"), AMQPValue::LongUInt(100_000));
+            let private = QueueDeclareOptions { exclusive: true, auto_delete: true, durable: false, ..Default::default() };
+            let queue = channel.queue_declare("", private, args).await?;
+            for event_type in event_types {
+                channel.queue_bind(queue.name().as_str(), &self.options.exchange(), event_type, QueueBindOptions::default(), FieldTable::default()).await?;
+            }
+            channel.basic_qos(1000, BasicQosOptions::default()).await?;
+            let no_ack = BasicConsumeOptions { no_ack: true, exclusive: true, ..Default::default() };
+            let tag = format!("live-{}", uuid::Uuid::new_v4());
+            Ok::<_, anyhow::Error>(channel.basic_consume(queue.name().as_str(), &tag, no_ack, FieldTable::default()).await?)
+        })
+        .await?;
+        Ok((conn, channel, consumer))
+    }
+}
+
 /// What a consumer decided about a delivery.
 pub enum Ack {
     Ack,

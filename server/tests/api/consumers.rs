@@ -86,6 +86,7 @@ async fn an_order_paid_naming_only_the_order_still_issues_tickets(app: &TestApp)
     sqlx::query("DELETE FROM tickets WHERE order_id = $1").bind(&order_id).execute(db).await.unwrap();
     let legacy = app::audit::EventEnvelope {
         id: uuid::Uuid::new_v4(),
+        seq: None,
         event_type: "order.paid".into(),
         aggregate_id: order_id.clone(),
         payload: serde_json::json!({ "order_id": order_id }),
@@ -112,6 +113,7 @@ async fn a_failed_delivery_leaves_a_failed_receipt(app: &TestApp) {
     for (consumer, event_type) in [("payment-processor", "order.placed"), ("ticket-issuer", "order.paid")] {
         let event = app::audit::EventEnvelope {
             id: uuid::Uuid::new_v4(),
+            seq: None,
             event_type: event_type.into(),
             aggregate_id: "nothing".into(),
             payload: serde_json::json!({ "no_order_id": true }),

@@ -34,6 +34,8 @@ pub struct TestApp {
     pub backend: Backend,
     /// The test database's URL, for tests that open connections of their own.
     pub db_url: String,
+    /// The configuration it started with, for tests that start a second process beside it.
+    pub config: Config,
     cleanup: Option<(String, String)>,
 }
 
@@ -109,6 +111,8 @@ impl TestApp {
             // Email as .eml files under the test's data directory.
             smtp_url: None,
             mail_from: "Taquilla <no-reply@taquilla.localhost>".into(),
+            streams_per_address: 100,
+            streams_per_user: 10,
             log_format: "pretty".into(),
             site_root: "target/site".into(),
         };
@@ -119,7 +123,7 @@ impl TestApp {
         tokio::spawn(taquilla.serve_on(listener));
 
         let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
-        Some(TestApp { address: format!("http://{addr}"), state, workers, bus, client, backend, db_url: url, cleanup })
+        Some(TestApp { address: format!("http://{addr}"), state, workers, bus, client, backend, db_url: url, config, cleanup })
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -86,6 +86,7 @@ async fn an_unreachable_database_is_not_a_failure(app: &TestApp) {
     ] {
         let event = EventEnvelope {
             id: uuid::Uuid::new_v4(),
+            seq: None,
             event_type: event_type.into(),
             aggregate_id: "nothing".into(),
             payload: payload.clone(),
@@ -312,6 +313,7 @@ async fn a_hanging_broker_holds_nothing_for_long() {
     let bus = RabbitBus::connect(options).await.expect("connecting through the proxy");
     let event = EventEnvelope {
         id: uuid::Uuid::new_v4(),
+        seq: None,
         event_type: "test.hanging".into(),
         aggregate_id: "hanging".into(),
         payload: json!({}),

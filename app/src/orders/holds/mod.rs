@@ -255,23 +255,26 @@ async fn end_hold(tx: &mut Tx, hold_id: &str, to: HoldStatus, event_type: &str) 
     if ended == 0 {
         return Ok(false);
     }
-    release_seats_of_hold(tx, hold_id, now).await?;
-    let event_id: String = sqlx::query_scalar("SELECT event_id FROM holds WHERE id = $1").bind(hold_id).fetch_one(&mut **tx).await?;
-    outbox::record(tx, event_type, &event_id, &json!({ "hold_id": hold_id, "event_id": event_id })).await?;
+    let seat_ids = release_seats_of_hold(tx, hold_id, now).await?;
+    let row = sqlx::query("SELECT event_id, user_id FROM holds WHERE id = $1").bind(hold_id).fetch_one(&mut **tx).await?;
+    let (event_id, user_id): (String, String) = (row.try_get("event_id")?, row.try_get("user_id")?);
+    // The seats freed, for the seat maps watching the event's live stream.
+    let payload = json!({ "hold_id": hold_id, "event_id": event_id, "user_id": user_id, "seat_ids": seat_ids });
+    outbox::record(tx, event_type, &event_id, &payload).await?;
     Ok(true)
 }
 
-/// Makes the seats still held by `hold_id` (and not sold) available again.
-pub async fn release_seats_of_hold(tx: &mut Tx, hold_id: &str, now: i64) -> Result<u64, AppError> {
-    let done = sqlx::query(
+/// Makes the seats still held by `hold_id` (and not sold) available again; answers them.
+pub async fn release_seats_of_hold(tx: &mut Tx, hold_id: &str, now: i64) -> Result<Vec<String>, AppError> {
+    let freed = sqlx::query_scalar(
         "UPDATE event_seats SET status = 'AVAILABLE', hold_id = NULL, order_id = NULL, version = version + 1, updated_at = $1 \
-         WHERE hold_id = $2 AND status = 'HELD'",
+         WHERE hold_id = $2 AND status = 'HELD' RETURNING seat_id",
     )
     .bind(now)
     .bind(hold_id)
-    .execute(&mut **tx)
+    .fetch_all(&mut **tx)
     .await?;
-    Ok(done.rows_affected())
+    Ok(freed)
 }
 
 /// The owner lets the seats go. Releasing twice is the same as once.

@@ -131,22 +131,26 @@ async fn approve(db: &Db, order_id: &str, now: i64) -> Result<Handled, AppError>
         tx.rollback().await?;
         return Ok(Handled::Done);
     }
-    let order = sqlx::query("SELECT event_id, total_cents, (SELECT COUNT(*) FROM order_items WHERE order_id = $1) AS seats FROM orders WHERE id = $1")
-        .bind(order_id)
-        .fetch_one(&mut *tx)
-        .await?;
+    let order = sqlx::query(
+        "SELECT event_id, user_id, total_cents, (SELECT COUNT(*) FROM order_items WHERE order_id = $1) AS seats FROM orders WHERE id = $1",
+    )
+    .bind(order_id)
+    .fetch_one(&mut *tx)
+    .await?;
     let (event_id, amount, seats): (String, i64, i64) = (order.try_get("event_id")?, order.try_get("total_cents")?, order.try_get("seats")?);
+    let user_id: String = order.try_get("user_id")?;
     record_payment(&mut tx, order_id, None, amount, now).await?;
-    sqlx::query("UPDATE event_seats SET status = 'SOLD', version = version + 1, updated_at = $1 WHERE order_id = $2 AND status = 'HELD'")
-        .bind(now)
-        .bind(order_id)
-        .execute(&mut *tx)
-        .await?;
+    let sold: Vec<String> =
+        sqlx::query_scalar("UPDATE event_seats SET status = 'SOLD', version = version + 1, updated_at = $1 WHERE order_id = $2 AND status = 'HELD' RETURNING seat_id")
+            .bind(now)
+            .bind(order_id)
+            .fetch_all(&mut *tx)
+            .await?;
     outbox::record_all(
         &mut tx,
         &[
             (event_types::PAYMENT_APPROVED, order_id, json!({ "order_id": order_id, "amount_cents": amount })),
-            (event_types::ORDER_PAID, order_id, json!({ "order_id": order_id, "event_id": event_id, "seats": seats })),
+            (event_types::ORDER_PAID, order_id, json!({ "order_id": order_id, "event_id": event_id, "user_id": user_id, "seats": seats, "seat_ids": sold })),
         ],
     )
     .await?;

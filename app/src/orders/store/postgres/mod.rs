@@ -225,25 +225,27 @@ enum Approval {
 /// Records an approved payment of a PENDING order: the payment consumer's receipt is
 /// admitted as processed, the order is PAID, the payment is stored, its seats are SOLD,
 /// and `payment.approved` and `order.paid` are written, in one statement. `order.paid`
-/// names the event and the number of seats, so the ticket consumer needs no read.
+/// names the event and the number of seats, so the ticket consumer needs no read, and
+/// the buyer and the seats sold, for the live stream.
 async fn approve(db: &Db, order_id: &str, now: i64, delivery: &Delivery) -> Result<Approval, AppError> {
     let sql = format!(
         "WITH {admitted}, paid AS ( \
              UPDATE orders SET status = 'PAID', failure_reason = NULL, paid_at = $1, updated_at = $1 \
              WHERE id = $2 AND status = 'PENDING' AND EXISTS (SELECT 1 FROM admitted) \
              AND EXISTS (SELECT 1 FROM events e WHERE e.id = orders.event_id AND e.status <> 'CANCELLED') \
-             RETURNING id, event_id, total_cents \
+             RETURNING id, event_id, user_id, total_cents \
          ), payment AS ( \
              INSERT INTO payments (id, order_id, status, reason, amount_cents, created_at) \
              SELECT $3, id, 'APPROVED', NULL, total_cents, $1 FROM paid ON CONFLICT (order_id) DO NOTHING \
          ), sold AS ( \
              UPDATE event_seats SET status = 'SOLD', version = version + 1, updated_at = $1 \
-             WHERE order_id = $2 AND status = 'HELD' AND EXISTS (SELECT 1 FROM paid) \
+             WHERE order_id = $2 AND status = 'HELD' AND EXISTS (SELECT 1 FROM paid) RETURNING seat_id \
          ), announced AS ( \
              INSERT INTO domain_events (id, event_type, aggregate_id, payload, occurred_at) \
              SELECT $4, '{approved}', id, json_build_object('amount_cents', total_cents, 'order_id', id)::text, $1 FROM paid \
-             UNION ALL SELECT $5, '{paid}', id, json_build_object('event_id', event_id, 'order_id', id, \
-             'seats', (SELECT COUNT(*) FROM order_items WHERE order_id = $2))::text, $1 FROM paid \
+             UNION ALL SELECT $5, '{paid}', id, json_build_object('event_id', event_id, 'order_id', id, 'user_id', user_id, \
+             'seats', (SELECT COUNT(*) FROM order_items WHERE order_id = $2), \
+             'seat_ids', (SELECT COALESCE(json_agg(seat_id), '[]'::json) FROM sold))::text, $1 FROM paid \
          ) \
          SELECT (SELECT COUNT(*) FROM admitted) AS admitted, (SELECT COUNT(*) FROM paid) AS paid",
         admitted = receipts::admit_processed_cte("$1", "$6", "$7"),

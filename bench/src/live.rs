@@ -1,0 +1,152 @@
+//! The live stream under a crowd: many browsers watch one event's seat map while a burst
+//! of seat changes happens. Reports how long each change took from its commit (the event
+//! log's `occurred_at`, written in the changing transaction) to each browser, whether
+//! every browser got every change, and the server's memory per open stream.
+
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use clap::Parser;
+use serde_json::json;
+
+mod common;
+mod watch;
+
+use common::{address, login, on_sale_event};
+use watch::{now_ms, rss_kib, Watchers};
+
+#[derive(Parser, Debug)]
+struct Args {
+    /// Base URL of a running Taquilla server.
+    #[arg(long, default_value = "http://127.0.0.1:3200")]
+    url: String,
+    /// The server's database, to read when each change was committed.
+    #[arg(long)]
+    database_url: String,
+    #[arg(long)]
+    admin_email: String,
+    #[arg(long)]
+    admin_password: String,
+    /// The server's process, whose memory is measured.
+    #[arg(long)]
+    server_pid: u32,
+    /// Browsers watching the event.
+    #[arg(long, default_value_t = 10_000)]
+    clients: usize,
+    /// Streams per loopback address (the server allows 100 by default).
+    #[arg(long, default_value_t = 50)]
+    per_address: usize,
+    /// Seat changes in the burst: one-seat holds, by buyers holding up to 50 each.
+    #[arg(long, default_value_t = 1000)]
+    changes: usize,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let http = reqwest::Client::builder().pool_max_idle_per_host(256).timeout(Duration::from_secs(60)).build()?;
+    let url = args.url.trim_end_matches('/').to_owned();
+    let admin = login(&http, &url, &args.admin_email, &args.admin_password, "10.255.255.254").await?;
+    let db = {
+        sqlx::any::install_default_drivers();
+        sqlx::any::AnyPoolOptions::new().max_connections(2).connect(&args.database_url).await?
+    };
+    let rows = args.changes.div_ceil(50).max(1) as u32;
+    let (event_id, seat_ids) = on_sale_event(&http, &url, &admin, rows, 50).await?;
+    let seat_ids: Vec<String> = seat_ids.into_iter().take(args.changes).collect();
+
+    // Buyers, each from its own address, 50 one-seat holds each.
+    let buyers = seat_ids.len().div_ceil(50);
+    let run = uuid::Uuid::new_v4().simple().to_string();
+    let mut tokens = Vec::new();
+    for i in 0..buyers {
+        let email = format!("live-{run}-{i}@example.com");
+        let ip = address(i);
+        http.post(format!("{url}/api/v1/auth/register"))
+            .header("x-forwarded-for", &ip)
+            .json(&json!({ "email": email, "display_name": format!("Buyer {i}"), "password": "violet-tram-orbit-42" }))
+            .send()
+            .await?
+            .error_for_status()?;
+        tokens.push(login(&http, &url, &email, "violet-tram-orbit-42", &ip).await?);
+    }
+
+    let idle = rss_kib(args.server_pid)?;
+    let opening = Instant::now();
+    let watchers = Watchers::open(&url, &event_id, args.clients, args.per_address, 500, true).await?;
+    println!("streams open        {} in {:.1} s", watchers.open.load(Ordering::Relaxed), opening.elapsed().as_secs_f64());
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let with_streams = rss_kib(args.server_pid)?;
+    let per_stream = (with_streams.saturating_sub(idle)) as f64 * 1024.0 / args.clients as f64;
+    println!("server memory       {} MiB idle, {} MiB with the streams: {:.1} KiB a stream", idle / 1024, with_streams / 1024, per_stream / 1024.0);
+
+    // The burst: every buyer holds its seats one at a time, all buyers at once.
+    let burst = Instant::now();
+    let mut holders = Vec::new();
+    for (i, chunk) in seat_ids.chunks(50).enumerate() {
+        let (http, url, event_id, token, seats) = (http.clone(), url.clone(), event_id.clone(), tokens[i].clone(), chunk.to_vec());
+        holders.push(tokio::spawn(async move {
+            let mut held = 0;
+            for seat in seats {
+                let res = http
+                    .post(format!("{url}/api/v1/events/{event_id}/holds"))
+                    .bearer_auth(&token)
+                    .header("x-forwarded-for", address(i))
+                    .json(&json!({ "seat_ids": [seat] }))
+                    .send()
+                    .await;
+                if res.is_ok_and(|r| r.status().as_u16() == 201) {
+                    held += 1;
+                }
+            }
+            held
+        }));
+    }
+    let mut held = 0;
+    for h in holders {
+        held += h.await?;
+    }
+    let burst_s = burst.elapsed().as_secs_f64();
+    println!("seat changes        {held} one-seat holds in {burst_s:.2} s ({:.0} a second)", held as f64 / burst_s);
+    if held != seat_ids.len() {
+        bail!("only {held} of {} holds succeeded", seat_ids.len());
+    }
+    let expected = held * args.clients;
+    let complete = watchers.await_messages(expected, Duration::from_secs(120)).await;
+    let delivered = watchers.messages.load(Ordering::Relaxed);
+    let peak = rss_kib(args.server_pid)?;
+
+    // When each change was committed, from the log.
+    let committed: HashMap<i64, i64> = sqlx::query_as::<_, (i64, i64)>("SELECT seq, occurred_at FROM domain_events WHERE event_type = 'seats.held' AND aggregate_id = $1")
+        .bind(&event_id)
+        .fetch_all(&db)
+        .await?
+        .into_iter()
+        .collect();
+    let mut latencies: Vec<i64> = Vec::with_capacity(delivered);
+    for received in &watchers.received {
+        for (seq, at) in received.lock().unwrap().iter() {
+            let t = committed.get(seq).context("a message of a change the log does not have")?;
+            latencies.push(at - t);
+        }
+    }
+    latencies.sort_unstable();
+    let pct = |p: f64| latencies.get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1))).copied().unwrap_or(0);
+    let ended = watchers.ended.load(Ordering::Relaxed);
+    println!("delivered           {delivered} of {expected} messages ({} streams dropped)", ended);
+    println!("commit → browser    p50 {} ms, p90 {} ms, p99 {} ms, max {} ms", pct(0.5), pct(0.9), pct(0.99), latencies.last().copied().unwrap_or(0));
+    println!("server peak memory  {} MiB during the burst", peak / 1024);
+    let report = json!({ "event_id": event_id, "clients": args.clients, "changes": held, "burst_s": burst_s,
+        "delivered": delivered, "expected": expected, "dropped_streams": ended,
+        "latency_ms": { "p50": pct(0.5), "p90": pct(0.9), "p99": pct(0.99), "max": latencies.last() },
+        "memory": { "idle_kib": idle, "with_streams_kib": with_streams, "per_stream_bytes": per_stream.round(), "peak_kib": peak },
+        "measured_at_ms": now_ms() });
+    println!("{report}");
+    watchers.close();
+    if !complete {
+        bail!("not every browser got every change within 2 minutes");
+    }
+    Ok(())
+}

@@ -1,0 +1,141 @@
+//! Browsers watching an event's seat map: each holds one live stream (`GET
+//! /api/v1/stream?events=…`) from a loopback address of its own group, and notes when
+//! each message arrived.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::{bail, Context};
+
+/// Milliseconds since the epoch (the server's `occurred_at` is on the same clock).
+pub fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+/// What one watcher received: each message's id (the event log's sequence number) and
+/// when it arrived.
+pub type Received = Vec<(i64, i64)>;
+
+pub struct Watchers {
+    /// Streams that said hello.
+    pub open: Arc<AtomicUsize>,
+    /// Seat messages received, by all.
+    pub messages: Arc<AtomicUsize>,
+    /// Streams the server ended or that broke.
+    pub ended: Arc<AtomicUsize>,
+    pub received: Vec<Arc<Mutex<Received>>>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Watchers {
+    /// Opens `n` streams on `event_id`, `per_address` from each of 127.0.0.x (the server
+    /// bounds the streams of one address), `at_once` connecting at a time; `keep` keeps
+    /// every message's arrival (otherwise they are only counted). Returns once every
+    /// stream said hello.
+    pub async fn open(url: &str, event_id: &str, n: usize, per_address: usize, at_once: usize, keep: bool) -> anyhow::Result<Watchers> {
+        let open = Arc::new(AtomicUsize::new(0));
+        let messages = Arc::new(AtomicUsize::new(0));
+        let ended = Arc::new(AtomicUsize::new(0));
+        let gate = Arc::new(tokio::sync::Semaphore::new(at_once.max(1)));
+        let mut clients = Vec::new();
+        for group in 0..n.div_ceil(per_address.max(1)) {
+            let ip = Ipv4Addr::new(127, 0, (1 + group / 250) as u8, (1 + group % 250) as u8);
+            clients.push(reqwest::Client::builder().local_address(IpAddr::V4(ip)).pool_max_idle_per_host(0).build()?);
+        }
+        let mut received = Vec::with_capacity(n);
+        let mut tasks = Vec::with_capacity(n);
+        for i in 0..n {
+            let http = clients[i / per_address.max(1)].clone();
+            let stream_url = format!("{url}/api/v1/stream?events={event_id}");
+            let (open, messages, ended, gate) = (open.clone(), messages.clone(), ended.clone(), gate.clone());
+            let mine: Arc<Mutex<Received>> = Arc::default();
+            received.push(mine.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut permit = Some(gate.acquire_owned().await);
+                let res = http.get(&stream_url).header("accept", "text/event-stream").send().await;
+                let Ok(mut res) = res.map_err(|e| eprintln!("watcher {i}: {e}")) else {
+                    ended.fetch_add(1, Ordering::Relaxed);
+                    return;
+                };
+                if !res.status().is_success() {
+                    eprintln!("watcher {i}: {}", res.status());
+                    ended.fetch_add(1, Ordering::Relaxed);
+                    return;
+                }
+                let mut said_hello = false;
+                let mut carry = String::new();
+                loop {
+                    match res.chunk().await {
+                        Ok(Some(bytes)) => {
+                            let at = now_ms();
+                            carry.push_str(&String::from_utf8_lossy(&bytes));
+                            // Whole lines only; the rest waits for the next chunk.
+                            let cut = carry.rfind('\n').map(|p| p + 1).unwrap_or(0);
+                            let mut seen = 0;
+                            for line in carry[..cut].lines() {
+                                if line == "event: hello" && !said_hello {
+                                    said_hello = true;
+                                    open.fetch_add(1, Ordering::Relaxed);
+                                    // The next one may connect.
+                                    permit.take();
+                                } else if let Some(id) = line.strip_prefix("id: ").and_then(|v| v.parse::<i64>().ok()) {
+                                    seen += 1;
+                                    if keep {
+                                        mine.lock().unwrap().push((id, at));
+                                    }
+                                }
+                            }
+                            carry.drain(..cut);
+                            messages.fetch_add(seen, Ordering::Relaxed);
+                        }
+                        _ => {
+                            ended.fetch_add(1, Ordering::Relaxed);
+                            return;
+                        }
+                    }
+                }
+            }));
+        }
+        let since = std::time::Instant::now();
+        while open.load(Ordering::Relaxed) + ended.load(Ordering::Relaxed) < n {
+            if since.elapsed() > Duration::from_secs(300) {
+                bail!("only {} of {n} streams opened within 5 minutes", open.load(Ordering::Relaxed));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let failed = ended.load(Ordering::Relaxed);
+        if failed > 0 {
+            bail!("{failed} of {n} streams were refused or broke while opening");
+        }
+        Ok(Watchers { open, messages, ended, received, tasks })
+    }
+
+    /// Waits until `total` messages arrived in all, for at most `limit`; answers whether
+    /// they did.
+    pub async fn await_messages(&self, total: usize, limit: Duration) -> bool {
+        let since = std::time::Instant::now();
+        while self.messages.load(Ordering::Relaxed) < total {
+            if since.elapsed() > limit {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        true
+    }
+
+    /// Closes every stream.
+    pub fn close(self) {
+        for t in self.tasks {
+            t.abort();
+        }
+    }
+}
+
+/// The resident memory of process `pid`, in KiB.
+pub fn rss_kib(pid: u32) -> anyhow::Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).with_context(|| format!("reading the status of process {pid}"))?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).context("VmRSS")?;
+    Ok(line.split_whitespace().nth(1).context("VmRSS value")?.parse()?)
+}

@@ -1,0 +1,294 @@
+//! `GET /api/v1/stream`: the live stream, as server-sent events.
+//!
+//! Anyone may watch the seats of the events named in `?events=`; a signed-in user (bearer
+//! token or session cookie) also hears of their orders, holds and notifications. The
+//! stream opens with `hello`, replays what the client missed after `Last-Event-ID` (or
+//! `?last_event_id=`) from the event log, then follows this process's
+//! [`Hub`](app::live::hub::Hub) with a heartbeat every 15 s. A client that cannot keep up
+//! is dropped; its browser reconnects and replays.
+
+use std::collections::HashSet;
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use futures_util::stream::{SelectAll, Stream, StreamExt};
+use serde::Deserialize;
+use serde_json::json;
+use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
+use tokio_stream::wrappers::BroadcastStream;
+
+use app::i18n::{msg, Text};
+use app::live::feed::{self, Topic};
+use app::live::hub::{Admission, Batch, Refusal};
+use app::state::AppState;
+use app::users::session;
+use app::AppError;
+
+use crate::api::error::{error_response, ApiError};
+use crate::api::extract::{ApiQuery, ClientIp, RequestI18n};
+
+/// How many events one stream may watch.
+pub const MAX_EVENTS: usize = 20;
+/// How often a quiet stream says it is alive.
+pub const HEARTBEAT: Duration = Duration::from_secs(15);
+/// How long a browser waits before reconnecting a dropped stream.
+const RETRY_MS: u32 = 2000;
+/// A write gathers at most about this much of what is waiting.
+const MAX_WRITE: usize = 64 * 1024;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StreamQuery {
+    /// Comma-separated event ids whose seats to watch.
+    #[serde(default)]
+    events: Option<String>,
+    /// Where to resume, for clients that cannot send `Last-Event-ID`.
+    #[serde(default)]
+    last_event_id: Option<String>,
+}
+
+fn events_error() -> ApiError {
+    ApiError(AppError::field("events", Text::with(msg::errors_api::STREAM_EVENTS, &[("max", &MAX_EVENTS)])))
+}
+
+/// The events named by `?events=`: UUIDs, at most [`MAX_EVENTS`], each once.
+fn watched_events(raw: Option<&str>) -> Result<Vec<String>, ApiError> {
+    let mut ids: Vec<String> = Vec::new();
+    for part in raw.unwrap_or_default().split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let id = uuid::Uuid::parse_str(part).map_err(|_| events_error())?.to_string();
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    if ids.len() > MAX_EVENTS {
+        return Err(events_error());
+    }
+    Ok(ids)
+}
+
+/// Where to resume: the `Last-Event-ID` the browser sends when it reconnects by itself
+/// (always the newest; a bad one is ignored), else the query's `last_event_id` (a bad one
+/// is the client's error: the page that opened the stream named where it stood).
+fn resume_after(query: Option<&str>, headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
+    let header = headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<i64>().ok()).filter(|n| *n >= 0);
+    let query = match query {
+        Some(raw) => match raw.trim().parse::<i64>() {
+            Ok(n) if n >= 0 => Some(n),
+            _ => return Err(ApiError(AppError::field("last_event_id", msg::errors_api::LAST_EVENT_ID))),
+        },
+        None => None,
+    };
+    Ok(header.or(query))
+}
+
+/// Whether the request's `Accept` names `text/event-stream`.
+fn accepts_event_stream(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|media| media.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("text/event-stream")))
+}
+
+pub async fn stream(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    RequestI18n(i18n): RequestI18n,
+    headers: HeaderMap,
+    ApiQuery(q): ApiQuery<StreamQuery>,
+) -> Result<Response, ApiError> {
+    // A stream never ends: only clients that ask for one (EventSource always does) get it.
+    if !accepts_event_stream(&headers) {
+        return Ok(error_response(StatusCode::NOT_ACCEPTABLE, "not_acceptable", i18n.t(msg::errors_api::STREAM_ACCEPT), serde_json::Value::Null));
+    }
+    let events = watched_events(q.events.as_deref())?;
+    let after = resume_after(q.last_event_id.as_deref(), &headers)?;
+    // A bearer token must be good; a stale session cookie leaves the page anonymous (its
+    // seat map still follows), as the pages treat it.
+    let user = match session::token_from_headers(&headers) {
+        Some(token) => match session::resolve(&state.db, &state.accounts.sessions, &token).await? {
+            Some(user) => Some(user),
+            None if session::cookie_token(&headers).as_deref() == Some(token.as_str()) => None,
+            None => return Err(ApiError(AppError::Unauthorized)),
+        },
+        None => None,
+    };
+    let user_id = user.as_ref().map(|u| u.id.to_string());
+    let admission = match state.live.admit(ip, user_id.as_deref()) {
+        Ok(admission) => admission,
+        Err(refusal) => {
+            let (text, limit) = match refusal {
+                Refusal::TooManyFromAddress => (msg::errors_api::TOO_MANY_STREAMS_ADDRESS, state.live.limits().per_address),
+                Refusal::TooManyForUser => (msg::errors_api::TOO_MANY_STREAMS_USER, state.live.limits().per_user),
+            };
+            let mut res = error_response(StatusCode::TOO_MANY_REQUESTS, "too_many_streams", i18n.t(text), json!({ "limit": limit }));
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("10"));
+            return Ok(res);
+        }
+    };
+    let mut topics: Vec<Topic> = events.into_iter().map(Topic::Event).collect();
+    topics.extend(user_id.map(Topic::User));
+    // Listening first, then reading the log: what happens in between comes twice at
+    // most, and the second copy is skipped.
+    let receivers = state.live.subscribe(&topics);
+    let cursor = feed::cursor(&state.db).await?;
+    let mut opening = feed::hello(app::db::now_ms(), cursor, RETRY_MS);
+    let mut replayed = HashSet::new();
+    if let Some(after) = after.filter(|after| *after < cursor) {
+        match feed::replay(&state.db, &topics, after).await? {
+            Some(missed) => {
+                for message in missed {
+                    replayed.extend(message.seq);
+                    opening.push_str(&message.frame());
+                }
+            }
+            None => opening.push_str(&feed::reset()),
+        }
+    }
+    let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
+    heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let body = LiveBody {
+        opening: Some(Bytes::from(opening)),
+        live: futures_util::stream::select_all(receivers.into_iter().map(BroadcastStream::new)),
+        heartbeat,
+        closing: Box::pin(state.live.closed()),
+        replayed,
+        done: false,
+        _admission: admission,
+    };
+    let mut res = Body::from_stream(body).into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // Proxies (nginx) must pass each message on as it comes.
+    h.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    Ok(res)
+}
+
+/// The body of one stream: the opening (hello and replay), then the hub's batches for its
+/// topics and heartbeats, until the client goes, falls behind, or the process stops.
+struct LiveBody {
+    opening: Option<Bytes>,
+    live: SelectAll<BroadcastStream<Arc<Batch>>>,
+    heartbeat: tokio::time::Interval,
+    closing: Pin<Box<dyn Future<Output = ()> + Send>>,
+    /// Sequence numbers the replay sent, skipped when they come live.
+    replayed: HashSet<i64>,
+    done: bool,
+    _admission: Admission,
+}
+
+impl LiveBody {
+    fn write(&mut self, batch: &Batch, out: &mut Vec<Bytes>) {
+        // Live messages newer than all the replay sent: the replay is behind us (the
+        // relay publishes in the log's order).
+        let newest_replayed = self.replayed.iter().max().copied();
+        if batch.frames.first().and_then(|(seq, _)| *seq).zip(newest_replayed).is_some_and(|(first, newest)| first > newest) {
+            self.replayed.clear();
+        }
+        if self.replayed.is_empty() {
+            out.push(batch.joined.clone());
+            return;
+        }
+        for (seq, frame) in &batch.frames {
+            if !seq.is_some_and(|s| self.replayed.remove(&s)) {
+                out.push(frame.clone());
+            }
+        }
+    }
+}
+
+impl Stream for LiveBody {
+    type Item = Result<Bytes, Infallible>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        if this.done {
+            return Poll::Ready(None);
+        }
+        if let Some(opening) = this.opening.take() {
+            return Poll::Ready(Some(Ok(opening)));
+        }
+        if this.closing.as_mut().poll(cx).is_ready() {
+            this.done = true;
+            return Poll::Ready(None);
+        }
+        // Everything waiting, in one write.
+        let mut out: Vec<Bytes> = Vec::new();
+        let mut size = 0;
+        while size < MAX_WRITE {
+            match this.live.poll_next_unpin(cx) {
+                Poll::Ready(Some(Ok(batch))) => {
+                    let before = out.len();
+                    this.write(&batch, &mut out);
+                    size += out[before..].iter().map(Bytes::len).sum::<usize>();
+                }
+                Poll::Ready(Some(Err(BroadcastStreamRecvError::Lagged(missed)))) => {
+                    tracing::debug!(missed, "a live stream fell behind; dropped (it reconnects and replays)");
+                    this.done = true;
+                    break;
+                }
+                // No topics (an anonymous stream watching nothing), or nothing waiting.
+                Poll::Ready(None) | Poll::Pending => break,
+            }
+        }
+        if !out.is_empty() {
+            let bytes = if out.len() == 1 { out.pop().unwrap_or_default() } else { Bytes::from(out.concat()) };
+            return Poll::Ready(Some(Ok(bytes)));
+        }
+        if this.done {
+            return Poll::Ready(None);
+        }
+        if this.heartbeat.poll_tick(cx).is_ready() {
+            return Poll::Ready(Some(Ok(Bytes::from(feed::heartbeat(app::db::now_ms())))));
+        }
+        Poll::Pending
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_clients_asking_for_events_get_a_stream() {
+        let mut headers = HeaderMap::new();
+        assert!(!accepts_event_stream(&headers));
+        headers.insert(header::ACCEPT, HeaderValue::from_static("*/*"));
+        assert!(!accepts_event_stream(&headers));
+        headers.insert(header::ACCEPT, HeaderValue::from_static("application/json, Text/Event-Stream;q=0.9"));
+        assert!(accepts_event_stream(&headers));
+    }
+
+    #[test]
+    fn watched_events_are_uuids_each_once_and_bounded() {
+        let a = uuid::Uuid::new_v4().to_string();
+        assert_eq!(watched_events(Some(&format!("{a}, {a},"))).unwrap(), vec![a.clone()]);
+        assert!(watched_events(None).unwrap().is_empty());
+        assert!(watched_events(Some("nope")).is_err());
+        let many = (0..=MAX_EVENTS).map(|_| uuid::Uuid::new_v4().to_string()).collect::<Vec<_>>().join(",");
+        assert!(watched_events(Some(&many)).is_err());
+    }
+
+    #[test]
+    fn resuming_prefers_the_browsers_header_and_reads_the_query_strictly() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(resume_after(None, &headers).unwrap(), None);
+        headers.insert("last-event-id", HeaderValue::from_static("42"));
+        assert_eq!(resume_after(None, &headers).unwrap(), Some(42));
+        assert_eq!(resume_after(Some("7"), &headers).unwrap(), Some(42), "the browser's own reconnection knows better");
+        assert!(resume_after(Some("-1"), &headers).is_err());
+        headers.insert("last-event-id", HeaderValue::from_static("junk"));
+        assert_eq!(resume_after(None, &headers).unwrap(), None);
+        assert_eq!(resume_after(Some("7"), &headers).unwrap(), Some(7));
+    }
+}

@@ -1,0 +1,80 @@
+//! Feeds this web process's live hub from the bus: every live event, whichever process
+//! wrote it. In the embedded mode from the in-process bus; with RabbitMQ from a queue of
+//! the process's own (see [`RabbitBus::live_consumer`]).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::audit::EventEnvelope;
+use app::live::feed::LIVE_EVENT_TYPES;
+use app::live::hub::Hub;
+use futures_util::{FutureExt, StreamExt};
+
+use crate::bus::{Bus, RabbitBus};
+
+/// At most this many events go to the hub as one batch.
+const BATCH: usize = 500;
+
+/// Starts feeding `hub` in the background.
+pub fn spawn(bus: &Bus, hub: Arc<Hub>) {
+    match bus {
+        Bus::InProcess(inproc) => {
+            let mut queue = inproc.subscribe(LIVE_EVENT_TYPES);
+            tokio::spawn(async move {
+                while let Some(event) = queue.recv().await {
+                    let mut batch = vec![event];
+                    while batch.len() < BATCH {
+                        match queue.try_recv() {
+                            Ok(event) => batch.push(event),
+                            Err(_) => break,
+                        }
+                    }
+                    hub.publish(&batch);
+                }
+            });
+        }
+        Bus::Rabbit(rabbit) => {
+            tokio::spawn(from_rabbit(rabbit.clone(), hub));
+        }
+    }
+}
+
+/// Consumes the process's live queue for ever, reconnecting with back-off. After a
+/// reconnection every watcher is told to load its state again: what was published
+/// while the queue was gone never reached it.
+async fn from_rabbit(bus: RabbitBus, hub: Arc<Hub>) {
+    let mut backoff = Duration::from_millis(200);
+    let mut connected_before = false;
+    loop {
+        match bus.live_consumer(LIVE_EVENT_TYPES).await {
+            Ok((_conn, _channel, mut consumer)) => {
+                backoff = Duration::from_millis(200);
+                if connected_before {
+                    hub.reset_all();
+                }
+                connected_before = true;
+                tracing::info!("live queue consuming from RabbitMQ");
+                while let Some(delivery) = consumer.next().await {
+                    let Ok(delivery) = delivery else { break };
+                    let mut batch: Vec<EventEnvelope> = parse(&delivery.data).into_iter().collect();
+                    // What else has arrived already, in the same batch.
+                    while batch.len() < BATCH {
+                        match consumer.next().now_or_never() {
+                            Some(Some(Ok(delivery))) => batch.extend(parse(&delivery.data)),
+                            _ => break,
+                        }
+                    }
+                    hub.publish(&batch);
+                }
+                tracing::warn!("live queue lost its connection to RabbitMQ");
+            }
+            Err(e) => tracing::warn!(error = format!("{e:#}"), "cannot consume the live queue from RabbitMQ"),
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(Duration::from_secs(10));
+    }
+}
+
+fn parse(data: &[u8]) -> Option<EventEnvelope> {
+    serde_json::from_slice(data).map_err(|e| tracing::warn!(error = %e, "undecodable live message skipped")).ok()
+}

@@ -1,0 +1,294 @@
+//! The live stream (`GET /api/v1/stream`): seat changes to whoever watches the event,
+//! a user's orders and notifications to that user alone, what a reconnecting client
+//! missed replayed from the event log, clear refusals, bounded streams, slow clients
+//! dropped alone, and across processes through RabbitMQ.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use app::users::Role;
+
+use crate::helpers::{signed_in, Backend, TestApp, APPROVED};
+use crate::on_both_backends;
+use crate::sse::{self, Open, Stream};
+
+const PASSWORD: &str = "violet-tram-orbit-42";
+const SOON: Duration = Duration::from_secs(10);
+
+fn ids(message: &sse::Message) -> Vec<String> {
+    message.data["seat_ids"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_owned()).collect()
+}
+
+/// Holds `seats` as `token`; answers the hold.
+async fn hold(app: &TestApp, token: &str, event: &str, seats: &[String]) -> Value {
+    let res = app.hold(token, event, seats).await;
+    assert_eq!(res.status(), 201);
+    res.json().await.unwrap()
+}
+
+/// Anyone watching an event sees its seats turn held, then available when the hold is let
+/// go, each message numbered after the one before.
+async fn watchers_see_seats_held_and_released(app: &TestApp) {
+    let (event, seats) = app.event_with_seats(2).await;
+    let (mut watcher, hello) = Stream::open(&app.api(""), Open { events: &[event.as_str()], ..Default::default() }).await;
+    assert!(hello.data["now_ms"].as_i64().unwrap() > 0);
+    assert!(hello.data["cursor"].as_i64().is_some());
+
+    let token = app.customer("holder@example.com").await;
+    let h = hold(app, &token, &event, &seats).await;
+    let held = watcher.next_of("seats", SOON).await.expect("the hold is told");
+    assert_eq!(held.data["event_id"], event);
+    assert_eq!(held.data["status"], "HELD");
+    let mut told = ids(&held);
+    told.sort();
+    let mut wanted = seats.clone();
+    wanted.sort();
+    assert_eq!(told, wanted);
+
+    let res = reqwest::Client::new().delete(app.api(&format!("/holds/{}", h["id"].as_str().unwrap()))).bearer_auth(&token).send().await.unwrap();
+    assert!(res.status().is_success());
+    let released = watcher.next_of("seats", SOON).await.expect("the release is told");
+    assert_eq!(released.data["status"], "AVAILABLE");
+    assert_eq!(ids(&released).len(), 2);
+    assert!(released.id.unwrap() > held.id.unwrap());
+}
+
+/// A buyer hears of their order (pending, then paid) and of its notification; the event's
+/// watchers see the seats sold; another signed-in user hears none of it.
+async fn a_buyer_hears_of_their_order_and_nobody_else_does(app: &TestApp) {
+    let (event, seats) = app.event_with_seats(1).await;
+    let buyer = app.customer("buyer@example.com").await;
+    let other = app.customer("other@example.com").await;
+    // Welcome notifications first, so that they do not come on the streams below.
+    for token in [&buyer, &other] {
+        assert!(app.eventually(10, || async { app.get(token, "/notifications").await.1["total"] == 1 }).await);
+    }
+    let (mut mine, _) = Stream::open(&app.api(""), Open { bearer: Some(&buyer), ..Default::default() }).await;
+    let (mut theirs, _) = Stream::open(&app.api(""), Open { bearer: Some(&other), ..Default::default() }).await;
+    let (mut watcher, _) = Stream::open(&app.api(""), Open { events: &[event.as_str()], ..Default::default() }).await;
+
+    let order = app.paid_order(&buyer, &event, &seats, "live-1").await;
+    let order_id = order["id"].as_str().unwrap();
+    let pending = mine.next_of("order", SOON).await.expect("the order is told");
+    assert_eq!(pending.data, json!({ "order_id": order_id, "status": "PENDING" }));
+    let paid = mine.next_of("order", SOON).await.expect("the payment is told");
+    assert_eq!(paid.data, json!({ "order_id": order_id, "status": "PAID" }));
+    let notice = mine.next_of("notification", SOON).await.expect("the notification is told");
+    assert_eq!(notice.data["kind"], "ORDER_PAID");
+    let (_, listed) = app.get(&buyer, "/notifications?unread=true").await;
+    assert!(listed["items"].as_array().unwrap().iter().any(|n| n["id"] == notice.data["notification_id"]), "{listed}");
+
+    let sold = loop {
+        let m = watcher.next_of("seats", SOON).await.expect("the sale is told");
+        if m.data["status"] == "SOLD" {
+            break m;
+        }
+    };
+    assert_eq!(ids(&sold), seats);
+    let overheard = theirs.drain(Duration::from_millis(800)).await;
+    assert!(overheard.is_empty(), "another user heard: {overheard:?}");
+}
+
+/// A client that reconnects with the last id it received gets what it missed, once; one
+/// that missed more than is replayed is told to load its state again.
+async fn a_reconnecting_client_gets_what_it_missed(app: &TestApp) {
+    let (event, seats) = app.event_with_seats(3).await;
+    let token = app.customer("again@example.com").await;
+    let (first, hello) = Stream::open(&app.api(""), Open { events: &[event.as_str()], ..Default::default() }).await;
+    let cursor = hello.data["cursor"].as_i64().unwrap();
+    drop(first);
+
+    hold(app, &token, &event, &seats[..1]).await;
+    hold(app, &token, &event, &seats[1..2]).await;
+
+    let (mut back, _) = Stream::open(&app.api(""), Open { events: &[event.as_str()], last_event_id: Some(cursor), ..Default::default() }).await;
+    let one = back.next_of("seats", SOON).await.expect("the first hold, replayed");
+    let two = back.next_of("seats", SOON).await.expect("the second hold, replayed");
+    assert_eq!((ids(&one), ids(&two)), (vec![seats[0].clone()], vec![seats[1].clone()]));
+    assert!(back.drain(Duration::from_millis(500)).await.iter().all(|m| m.kind != "seats"), "nothing twice");
+
+    // Resuming after the last one replays nothing; what comes next comes live.
+    let (mut later, _) = Stream::open(&app.api(""), Open { events: &[event.as_str()], last_event_id: two.id, ..Default::default() }).await;
+    hold(app, &token, &event, &seats[2..3]).await;
+    let three = later.next_of("seats", SOON).await.expect("the third hold, live");
+    assert_eq!(ids(&three), vec![seats[2].clone()]);
+    assert!(later.drain(Duration::from_millis(500)).await.iter().all(|m| m.kind != "seats"));
+
+}
+
+/// More missed than the replay reaches: the client is told to load its state again.
+async fn too_much_missed_is_a_reset(app: &TestApp) {
+    let (event, _) = app.event_with_seats(1).await;
+    let (_, hello) = Stream::open(&app.api(""), Open { events: &[event.as_str()], ..Default::default() }).await;
+    let cursor = hello.data["cursor"].as_i64().unwrap();
+    // Seat changes of another event, more than the replay reads.
+    let mut tx = app.state.db.begin_write().await.unwrap();
+    let other = uuid::Uuid::new_v4().to_string();
+    let batch: Vec<(&str, &str, Value)> = (0..=app::live::feed::REPLAY_LIMIT)
+        .map(|_| ("seats.held", other.as_str(), json!({ "event_id": other, "hold_id": "h", "user_id": "u", "seat_ids": ["s"] })))
+        .collect();
+    for chunk in batch.chunks(200) {
+        app::audit::outbox::record_all(&mut tx, chunk).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let (mut stale, _) = Stream::open(&app.api(""), Open { events: &[event.as_str()], last_event_id: Some(cursor), ..Default::default() }).await;
+    let first = stale.next(SOON).await.expect("a message");
+    assert_eq!(first.kind, "reset");
+    assert_eq!(first.id, None);
+}
+
+/// Requests the stream cannot serve get JSON errors with the right status.
+async fn bad_requests_get_clear_errors(app: &TestApp) {
+    let api = app.api("");
+    let plain = reqwest::Client::new().get(format!("{api}/stream")).send().await.unwrap();
+    assert_eq!(plain.status(), 406);
+    assert_eq!(plain.json::<Value>().await.unwrap()["error"]["code"], "not_acceptable");
+
+    let asks = |query: &str| {
+        reqwest::Client::new().get(format!("{api}/stream{query}")).header("accept", "text/event-stream").send()
+    };
+    let res = asks("?events=not-an-id").await.unwrap();
+    assert_eq!(res.status(), 422);
+    let body: Value = res.json().await.unwrap();
+    assert!(body["error"]["details"]["events"].as_str().unwrap().contains("20"), "{body}");
+    let many = (0..21).map(|_| uuid::Uuid::new_v4().to_string()).collect::<Vec<_>>().join(",");
+    assert_eq!(asks(&format!("?events={many}")).await.unwrap().status(), 422);
+    assert_eq!(asks("?last_event_id=-4").await.unwrap().status(), 422);
+    assert_eq!(asks("?last_event_id=abc").await.unwrap().status(), 422);
+    assert_eq!(asks("?colour=blue").await.unwrap().status(), 400);
+    let res = sse::request(&api, &Open { bearer: Some("not-a-token"), ..Default::default() }).await;
+    assert_eq!(res.status(), 401);
+    assert_eq!(res.json::<Value>().await.unwrap()["error"]["code"], "unauthorized");
+    // A stale session cookie only makes the stream anonymous.
+    let res = reqwest::Client::new()
+        .get(format!("{api}/stream"))
+        .header("accept", "text/event-stream")
+        .header("cookie", "taquilla_session=stale")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+}
+
+on_both_backends!(
+    watchers_see_seats_held_and_released,
+    a_buyer_hears_of_their_order_and_nobody_else_does,
+    a_reconnecting_client_gets_what_it_missed,
+    too_much_missed_is_a_reset,
+    bad_requests_get_clear_errors,
+);
+
+/// One address and one user hold a bounded number of streams; a closed stream frees its
+/// place.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streams_are_bounded_per_address_and_per_user() {
+    let app = TestApp::spawn_configured(Backend::Sqlite, false, |c| {
+        c.streams_per_address = 3;
+        c.streams_per_user = 2;
+        c.trusted_proxies = "127.0.0.1/32".into();
+    })
+    .await
+    .unwrap();
+    let (_, token) = signed_in(&app, "tabs@example.com", "Tabs", PASSWORD, Role::Customer).await;
+    let api = app.api("");
+    let from = |ip| Open { forwarded_for: Some(ip), ..Default::default() };
+    let (one, _) = Stream::open(&api, Open { bearer: Some(&token), forwarded_for: Some("203.0.113.1"), ..Default::default() }).await;
+    let (_two, _) = Stream::open(&api, Open { bearer: Some(&token), forwarded_for: Some("203.0.113.2"), ..Default::default() }).await;
+    let refused = sse::request(&api, &Open { bearer: Some(&token), forwarded_for: Some("203.0.113.3"), ..Default::default() }).await;
+    assert_eq!(refused.status(), 429);
+    assert!(refused.headers().contains_key("retry-after"));
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "too_many_streams");
+    assert_eq!(body["error"]["details"]["limit"], 2);
+
+    let mut anonymous = Vec::new();
+    for _ in 0..3 {
+        anonymous.push(Stream::open(&api, from("198.51.100.7")).await.0);
+    }
+    assert_eq!(sse::request(&api, &from("198.51.100.7")).await.status(), 429, "a fourth from one address");
+    assert_eq!(sse::request(&api, &from("198.51.100.8")).await.status(), 200, "another address is not held back");
+
+    drop(one);
+    assert!(
+        app.eventually(5, || async { sse::request(&api, &Open { bearer: Some(&token), ..Default::default() }).await.status() == 200 }).await,
+        "a closed stream frees its place"
+    );
+    app.cleanup().await;
+}
+
+/// A client that does not read is dropped once it falls behind; the others get every
+/// message, in time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_client_is_dropped_alone() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let event = uuid::Uuid::new_v4().to_string();
+    let api = app.api("");
+    let (mut slow, _) = Stream::open(&api, Open { events: &[event.as_str()], ..Default::default() }).await;
+    let (mut quick, _) = Stream::open(&api, Open { events: &[event.as_str()], ..Default::default() }).await;
+    let total = 3000;
+    let reader = tokio::spawn(async move {
+        let mut got = 0;
+        while got < total {
+            match quick.next(SOON).await {
+                Some(m) if m.kind == "seats" => got += 1,
+                Some(_) => {}
+                None => break,
+            }
+        }
+        got
+    });
+    // About 10 KB a message, 30 MB in all: far more than the sockets' buffers hold for
+    // the client that does not read.
+    let seat_ids: Vec<String> = (0..250).map(|_| uuid::Uuid::new_v4().to_string()).collect();
+    for seq in 0..total {
+        let change = app::audit::EventEnvelope {
+            id: uuid::Uuid::new_v4(),
+            seq: Some(seq as i64 + 1),
+            event_type: "seats.held".into(),
+            aggregate_id: event.clone(),
+            payload: json!({ "event_id": event, "hold_id": "h", "user_id": "u", "seat_ids": seat_ids }),
+            occurred_at: time::OffsetDateTime::now_utc(),
+        };
+        app.state.live.publish(&[change]);
+        if seq % 10 == 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+    assert_eq!(reader.await.unwrap(), total, "the client that reads got everything");
+    assert!(slow.ended_within(SOON).await, "the client that did not read was dropped");
+    app.cleanup().await;
+}
+
+/// With RabbitMQ, every web process hears every change: a seat held and a notification
+/// made through one process reach a stream of another (PostgreSQL, both processes running
+/// their workers as `serve --with-workers` does).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_made_through_one_process_reaches_a_stream_of_another() {
+    let Some(a) = TestApp::spawn_with(Backend::Postgres, true).await else {
+        crate::helpers::not_run(module_path!(), "TEST_DATABASE_URL or TEST_AMQP_URL is not set");
+        return;
+    };
+    // The second process: same database, same broker and names, its own address.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let mut config = a.config.clone();
+    config.addr = listener.local_addr().unwrap();
+    let b = server::startup::Taquilla::assemble(&config).await.unwrap();
+    b.start_workers(&config).await.unwrap();
+    tokio::spawn(b.serve_on(listener));
+    let b_api = format!("http://{}/api/v1", config.addr);
+
+    let (event, seats) = a.event_with_seats(1).await;
+    let buyer = a.customer("two@example.com").await;
+    assert!(a.eventually(10, || async { a.get(&buyer, "/notifications").await.1["total"] == 1 }).await);
+    let (mut on_b, _) = Stream::open(&b_api, Open { events: &[event.as_str()], bearer: Some(&buyer), ..Default::default() }).await;
+
+    let h = hold(&a, &buyer, &event, &seats).await;
+    let held = on_b.next_of("seats", SOON).await.expect("the hold made through A reaches B");
+    assert_eq!(ids(&held), seats);
+    let o: Value = a.order(&buyer, h["id"].as_str().unwrap(), APPROVED, "two-processes").await.json().await.unwrap();
+    let notice = on_b.next_of("notification", SOON).await.expect("the notification made through A reaches B");
+    assert_eq!(notice.data["kind"], "ORDER_PAID");
+    a.wait_for_status(&buyer, o["id"].as_str().unwrap(), "PAID").await;
+    a.cleanup().await;
+}
