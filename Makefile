@@ -47,8 +47,9 @@ HASH_FILES := $(if $(shell grep -Eq '^[[:space:]]*hash-files[[:space:]]*=[[:spac
 # "-Oz --enable-bulk-memory --enable-nontrapping-float-to-int" with the full
 # feature set rustc enables for wasm32-unknown-unknown.
 # --converge repeats -Oz while it still shrinks the module: about 8% less on the wire for
-# the first visit's WASM, for a minute more of build.
-WASM_OPT_LEVEL ?= -Oz,--converge
+# the first visit's WASM, for a minute more of build. The producers and target-features
+# sections are for tools, not browsers.
+WASM_OPT_LEVEL ?= -Oz,--converge,--strip-producers,--strip-target-features
 WASM_OPT_FEATURES ?= --enable-bulk-memory,--enable-bulk-memory-opt,--enable-nontrapping-float-to-int,--enable-sign-ext,--enable-mutable-globals,--enable-reference-types,--enable-multivalue,--enable-call-indirect-overlong
 export PATH := $(ROOT)/tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 

@@ -8,6 +8,9 @@
 #   BENCH_TOOL=live bench/run.sh postgres
 #                            10,000 browsers watch one event's seat map while 1,000 seats
 #                            are held: commit-to-browser latency, memory per stream
+#   BENCH_TOOL=pages bench/run.sh postgres
+#                            200 browsers load a 1,000-seat event's page, then its seats,
+#                            again and again: requests a second, latency, bytes, CPU
 #
 # Builds the release server and the `rush` load generator, starts the server on
 # 127.0.0.1:3200 (payment delay 0, X-Forwarded-For trusted from 127.0.0.1 so every
@@ -22,7 +25,7 @@ target="${CARGO_TARGET_DIR:-target}"
 tool="${BENCH_TOOL:-rush}"
 # Ten thousand streams need as many sockets on each side.
 ulimit -n 65536 2>/dev/null || true
-[ -n "${BENCH_NO_BUILD:-}" ] || cargo build --release -p server --bin taquilla -p bench --bin rush --bin live
+[ -n "${BENCH_NO_BUILD:-}" ] || cargo build --release -p server --bin taquilla -p bench --bin rush --bin live --bin pages
 addr=127.0.0.1:3200
 data="$(mktemp -d)"
 env_common=(TAQUILLA_ADDR="$addr" TAQUILLA_DATA_DIR="$data" TAQUILLA_PAYMENT_DELAY_MS=0 TAQUILLA_DEMO=0
@@ -54,8 +57,8 @@ if [ -n "${BENCH_PERF:-}" ]; then
   perf record -F 997 -g ${BENCH_PERF_SCOPE:--p $pid} -o "$BENCH_PERF" >/dev/null 2>&1 &
   perf_pid=$!
 fi
-if [ "$tool" = live ]; then
-  "$target/release/live" --url "http://$addr" --database-url "$db_url" --admin-email bench-admin@taquilla.test --admin-password "$password" --server-pid "$pid" "${@:2}" | tee "$out"
+if [ "$tool" = live ] || [ "$tool" = pages ]; then
+  "$target/release/$tool" --url "http://$addr" --database-url "$db_url" --admin-email bench-admin@taquilla.test --admin-password "$password" --server-pid "$pid" "${@:2}" | tee "$out"
 else
   "$target/release/rush" --url "http://$addr" --database-url "$db_url" --admin-email bench-admin@taquilla.test --admin-password "$password" --samples "${out%.txt}-samples.csv" "${@:2}" | tee "$out"
 fi

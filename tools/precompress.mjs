@@ -1,5 +1,5 @@
 // Writes Brotli (.br, quality 11) and gzip (.gz, level 9) copies beside every static
-// text or WASM file of the built site, for the server to serve precompressed. A copy is
+// text or WASM file of the built site (the splitter's loader tidied first, see below), for the server to serve precompressed. A copy is
 // rewritten whenever its source is newer, so a file whose name carries no hash never
 // goes stale. Usage: node tools/precompress.mjs <site root>
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
@@ -21,9 +21,20 @@ function* files(dir) {
   }
 }
 
+// The WASM splitter's loader (`__wasm_split.*.js`, part of every first visit) names, in a
+// comment above each chunk's loader, every page that chunk serves: more than a third of
+// the file on the wire, and nothing a browser reads. Whole-line block comments go.
+function tidySplitLoader(path) {
+  if (!/__wasm_split\.[^/]*\.js$/.test(path)) return;
+  const text = readFileSync(path, "utf8");
+  const tidy = text.split("\n").filter((line) => !/^\/\*.*\*\/$/.test(line)).join("\n");
+  if (tidy !== text) writeFileSync(path, tidy);
+}
+
 let before = 0;
 let after = 0;
 for (const path of files(root)) {
+  tidySplitLoader(path);
   const source = statSync(path);
   const body = readFileSync(path);
   for (const [suffix, compress] of [

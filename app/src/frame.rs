@@ -62,6 +62,15 @@ pub fn AppHeader() -> impl IntoView {
 fn NotificationsLink() -> impl IntoView {
     let i18n = use_i18n();
     let badge = expect_context::<UnreadBadge>();
+    // Counted again as notifications come, while someone is signed in (the link is there
+    // only then; a visit that never signs in never loads that code). No effect of its
+    // own: one more kind of effect in the first visit's code weighs a kilobyte.
+    #[cfg(feature = "hydrate")]
+    {
+        use crate::notifications::badge::follow_live;
+        leptos::task::spawn_local(follow_live(true, badge));
+        on_cleanup(move || leptos::task::spawn_local(follow_live(false, badge)));
+    }
     let label = move || match badge.unread() {
         0 => i18n.t(msg::notifications::NAV).to_owned(),
         n => i18n.plural(msg::notifications::NAV_UNREAD, n, &[]),
@@ -82,18 +91,6 @@ pub fn provide_unread_badge() {
     let session = use_session();
     let badge = UnreadBadge::new(move || session.login.version().get() + session.logout.version().get());
     provide_context(badge);
-    // Counted again as notifications come, once someone is signed in (a visit that never
-    // signs in never loads that code).
-    #[cfg(feature = "hydrate")]
-    Effect::new(move |followed: Option<bool>| {
-        let followed = followed.unwrap_or(false);
-        let Some(user) = session.user.get() else { return followed };
-        let signed_in = matches!(user, Ok(Some(_)));
-        if signed_in || followed {
-            leptos::task::spawn_local(crate::notifications::badge::follow_live(signed_in, badge));
-        }
-        signed_in || followed
-    });
 }
 
 /// The other languages, each a button of a plain form: the server remembers the choice

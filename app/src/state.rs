@@ -18,6 +18,7 @@ use crate::net::TrustedProxies;
 use crate::notifications::mail::Mailer;
 use crate::orders::holds::HoldDesk;
 use crate::orders::payments::Gateway;
+use crate::orders::seatmap::fragment::SeatMaps;
 use crate::orders::store::{portable::PortableOrders, postgres::PostgresOrders, OrderStore};
 use crate::tickets::signing::TicketSigner;
 use crate::tickets::store::{portable::PortableTickets, postgres::PostgresTickets, TicketStore};
@@ -87,6 +88,8 @@ pub struct AppState {
     pub event_desk: Arc<dyn EventDesk>,
     /// The live stream's fan-out in this process (the server feeds it from the bus).
     pub live: Arc<Hub>,
+    /// The events' seat maps and statuses as drawn, kept between changes.
+    pub seat_maps: Arc<SeatMaps>,
 }
 
 /// The stores of `backend`, all three of one backend: the event store's
@@ -122,6 +125,7 @@ impl AppState {
                 .unwrap_or_else(|e| panic!("the temporary mail directory: {e}")),
             event_desk: Arc::new(NoConsumers),
             live: Arc::new(Hub::new(settings.stream_limits)),
+            seat_maps: Arc::new(SeatMaps::new()),
         }
     }
 
@@ -156,6 +160,7 @@ impl AppState {
         provide_context(self.order_store.clone());
         provide_context(self.trusted_proxies.clone());
         provide_context(self.event_desk.clone());
+        provide_context(self.seat_maps.clone());
     }
 }
 

@@ -4,6 +4,41 @@
 use anyhow::{bail, Context};
 use serde_json::{json, Value};
 
+/// The server under test: where it answers, its database (read directly, to check what
+/// the API says), and an administrator to sign in as.
+#[derive(clap::Args, Debug)]
+pub struct Server {
+    /// Base URL of a running Taquilla server.
+    #[arg(long, default_value = "http://127.0.0.1:3200")]
+    pub url: String,
+    /// The server's database.
+    #[arg(long)]
+    pub database_url: String,
+    /// An administrator's email and password (the events' organizer).
+    #[arg(long)]
+    pub admin_email: String,
+    #[arg(long)]
+    pub admin_password: String,
+}
+
+impl Server {
+    /// The base URL without a trailing slash.
+    pub fn base(&self) -> String {
+        self.url.trim_end_matches('/').to_owned()
+    }
+
+    /// The administrator's bearer token.
+    pub async fn admin(&self, http: &reqwest::Client) -> anyhow::Result<String> {
+        login(http, &self.base(), &self.admin_email, &self.admin_password, "10.255.255.254").await
+    }
+
+    /// A small pool on the server's database.
+    pub async fn database(&self) -> anyhow::Result<sqlx::AnyPool> {
+        sqlx::any::install_default_drivers();
+        Ok(sqlx::any::AnyPoolOptions::new().max_connections(2).connect(&self.database_url).await?)
+    }
+}
+
 /// A distinct client address for buyer `i` (the server trusts X-Forwarded-For from
 /// 127.0.0.1 in this benchmark, so each buyer is rate-limited as its own client).
 pub fn address(i: usize) -> String {

@@ -14,21 +14,13 @@ use serde_json::json;
 mod common;
 mod watch;
 
-use common::{address, login, on_sale_event};
+use common::{address, login, on_sale_event, Server};
 use watch::{now_ms, rss_kib, Watchers};
 
 #[derive(Parser, Debug)]
 struct Args {
-    /// Base URL of a running Taquilla server.
-    #[arg(long, default_value = "http://127.0.0.1:3200")]
-    url: String,
-    /// The server's database, to read when each change was committed.
-    #[arg(long)]
-    database_url: String,
-    #[arg(long)]
-    admin_email: String,
-    #[arg(long)]
-    admin_password: String,
+    #[command(flatten)]
+    server: Server,
     /// The server's process, whose memory is measured.
     #[arg(long)]
     server_pid: u32,
@@ -47,12 +39,9 @@ struct Args {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let http = reqwest::Client::builder().pool_max_idle_per_host(256).timeout(Duration::from_secs(60)).build()?;
-    let url = args.url.trim_end_matches('/').to_owned();
-    let admin = login(&http, &url, &args.admin_email, &args.admin_password, "10.255.255.254").await?;
-    let db = {
-        sqlx::any::install_default_drivers();
-        sqlx::any::AnyPoolOptions::new().max_connections(2).connect(&args.database_url).await?
-    };
+    let url = args.server.base();
+    let admin = args.server.admin(&http).await?;
+    let db = args.server.database().await?;
     let rows = args.changes.div_ceil(50).max(1) as u32;
     let (event_id, seat_ids) = on_sale_event(&http, &url, &admin, rows, 50).await?;
     let seat_ids: Vec<String> = seat_ids.into_iter().take(args.changes).collect();

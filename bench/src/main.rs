@@ -17,23 +17,14 @@ mod common;
 mod report;
 mod watch;
 
-use common::{address, login, on_sale_event};
+use common::{address, login, on_sale_event, Server};
 
 use report::{cpu_between, cpu_by_process, sample, summary, timeline, write_samples, Sample};
 
 #[derive(Parser, Debug)]
 struct Args {
-    /// Base URL of a running Taquilla server.
-    #[arg(long, default_value = "http://127.0.0.1:3200")]
-    url: String,
-    /// The server's database, to verify the inventory afterwards.
-    #[arg(long)]
-    database_url: String,
-    /// An administrator's email and password (the event's organizer).
-    #[arg(long)]
-    admin_email: String,
-    #[arg(long)]
-    admin_password: String,
+    #[command(flatten)]
+    server: Server,
     #[arg(long, default_value_t = 200)]
     buyers: usize,
     #[arg(long, default_value_t = 5000)]
@@ -204,12 +195,9 @@ async fn await_statistics(db: &sqlx::AnyPool) -> anyhow::Result<()> {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let http = reqwest::Client::builder().pool_max_idle_per_host(512).timeout(Duration::from_secs(60)).build()?;
-    let url = args.url.trim_end_matches('/').to_owned();
-    let admin = login(&http, &url, &args.admin_email, &args.admin_password, "10.255.255.254").await?;
-    let db = {
-        sqlx::any::install_default_drivers();
-        sqlx::any::AnyPoolOptions::new().max_connections(2).connect(&args.database_url).await?
-    };
+    let url = args.server.base();
+    let admin = args.server.admin(&http).await?;
+    let db = args.server.database().await?;
 
     let (event_id, seat_ids) = on_sale_event(&http, &url, &admin, args.rows, args.seats_per_row).await?;
     let total_seats = seat_ids.len();
@@ -246,7 +234,7 @@ async fn main() -> anyhow::Result<()> {
         println!("warm-up             {} orders on {} seats (not measured)", warm.placed, args.warmup_rows * args.seats_per_row);
         // The buyers' hold allowance refills (one a second) as it would between on-sales.
         tokio::time::sleep(Duration::from_secs(5)).await;
-        if args.database_url.starts_with("postgres") {
+        if args.server.database_url.starts_with("postgres") {
             await_statistics(&db).await?;
         }
     }

@@ -15,6 +15,12 @@ test.describe('without JavaScript', () => {
     await expect(page.getByText('1 event found')).toBeVisible();
     await expect(page.getByRole('link', { name: 'Swan Lake' })).toBeVisible();
   });
+
+  test('an event page shows its seat map with every seat\'s status', async ({ page }) => {
+    await page.goto('/events/swan-lake');
+    await expect(page.getByRole('group', { name: 'Seat map' })).toBeVisible();
+    await expect(page.getByRole('checkbox', { name: /^Stalls, row A, seat 1, .*, available$/ })).toHaveAttribute('aria-disabled', 'false');
+  });
 });
 
 test('search and filters narrow the list and stay in the URL', async ({ page }) => {
@@ -66,6 +72,20 @@ test('seats can be picked on the map after hydration, by pointer and keyboard', 
 
   await page.getByRole('button', { name: 'Clear selection' }).click();
   await expect(page.getByRole('heading', { name: 'Selected seats (0)' })).toBeVisible();
+});
+
+// A page opened inside the app (no page load) fetches the map the server drew; its seats
+// can be picked as on a page the server sent.
+test('the seat map comes with a page opened from the list', async ({ page }) => {
+  await page.goto('/events?q=swan');
+  await hydrated(page);
+  await page.getByRole('link', { name: 'Swan Lake' }).first().click();
+  await expect(page).toHaveURL(/\/events\/swan-lake/);
+  const seat = page.getByRole('checkbox', { name: /^Stalls, row A, seat 6,/ });
+  await expect(seat).toBeVisible();
+  await seat.click();
+  await expect(seat).toHaveAttribute('aria-checked', 'true');
+  await expect(page.getByRole('heading', { name: 'Selected seats (1)' })).toBeVisible();
 });
 
 test('an unknown event shows a readable not-found page', async ({ page }) => {

@@ -42,3 +42,16 @@ export async function logout(page: Page) {
   await page.getByRole('button', { name: 'Log out' }).click();
   await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Log in' })).toBeVisible();
 }
+
+/** Reloads /events until the header's badge says `count` unread (the notifier works after
+ *  the request that caused the notification has answered). Leaves the page hydrated. */
+export async function awaitUnread(page: Page, count: number) {
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  await expect
+    .poll(async () => {
+      await page.goto('/events');
+      await hydrated(page);
+      return nav.getByRole('link', { name: `Notifications, ${count} unread` }).count();
+    }, { timeout: 15_000 })
+    .toBe(1);
+}

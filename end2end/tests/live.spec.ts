@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { hydrated, newAccount, register } from './helpers';
+import { awaitUnread, hydrated, newAccount, register } from './helpers';
 
 // Two browsers on one event: a hold in one greys the seat in the other within a second,
 // without a reload; letting it go makes it available there again.
@@ -61,17 +61,9 @@ test('a picked seat someone else takes leaves the selection', async ({ page, bro
 test('the badge counts up as a notification comes', async ({ page, request }, info) => {
   const account = newAccount('badge');
   await register(page, account);
-  await page.goto('/events');
-  await hydrated(page);
-  const nav = page.getByRole('navigation', { name: 'Main' });
   // The welcome notification, once the notifier made it.
-  await expect
-    .poll(async () => {
-      await page.goto('/events');
-      await hydrated(page);
-      return nav.getByRole('link', { name: 'Notifications, 1 unread' }).count();
-    }, { timeout: 15_000 })
-    .toBe(1);
+  await awaitUnread(page, 1);
+  const nav = page.getByRole('navigation', { name: 'Main' });
 
   const login = await request.post('/api/v1/auth/login', { data: { email: account.email, password: account.password } });
   const token = (await login.json()).token as string;

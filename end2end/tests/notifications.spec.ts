@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { hydrated, newAccount, register } from './helpers';
+import { awaitUnread, hydrated, newAccount, register } from './helpers';
 
 // The header's badge counts unread notifications (the welcome one, made by the notifier
 // after sign-up); opening the list and marking it read clears the badge; the settings
@@ -8,13 +8,7 @@ test('the badge counts a new notification, and marking it read clears it', async
   const account = newAccount('bell');
   await register(page, account);
   const nav = page.getByRole('navigation', { name: 'Main' });
-  await expect
-    .poll(async () => {
-      await page.goto('/events');
-      await hydrated(page);
-      return nav.getByRole('link', { name: 'Notifications, 1 unread' }).count();
-    }, { timeout: 15_000 })
-    .toBe(1);
+  await awaitUnread(page, 1);
   await expect(nav.getByRole('link', { name: 'Notifications, 1 unread' })).toContainText('1');
 
   await nav.getByRole('link', { name: 'Notifications, 1 unread' }).click();

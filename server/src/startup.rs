@@ -170,7 +170,7 @@ pub async fn serve(config: &Config, with_workers: bool) -> anyhow::Result<()> {
 /// The live stream's hub is fed from the bus, and its streams are ended when the process
 /// stops (a stream never ends by itself, and the shutdown waits for every answer).
 async fn serve_on(listener: tokio::net::TcpListener, state: AppState, bus: Bus) -> anyhow::Result<()> {
-    crate::bus::live::spawn(&bus, state.live.clone());
+    crate::bus::live::spawn(&bus, crate::bus::live::Listeners { hub: state.live.clone(), seat_maps: state.seat_maps.clone() });
     let hub = state.live.clone();
     let router = crate::web::router(state, bus);
     axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())

@@ -12,7 +12,7 @@ use serde_json::json;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use app::state::AppState;
 use app::{shell, App};
@@ -58,6 +58,8 @@ pub fn router(state: AppState, bus: Bus) -> Router {
         // The API's errors in the request's language (negotiated further out).
         .layer(middleware::from_fn(crate::api::error::localize_errors))
         .layer(middleware::from_fn_with_state(policy, security_headers))
+        // The seat map in the event pages, compressed once for every visitor.
+        .layer(middleware::from_fn_with_state(state.clone(), crate::seat_maps::put_in))
         // Pages and JSON compressed on the fly (Brotli, else gzip) for clients that ask;
         // the build's files already carry their encoding and are left alone, as are
         // bodies too small to gain, images and event streams.
@@ -67,10 +69,28 @@ pub fn router(state: AppState, bus: Bus) -> Router {
         .layer(CatchPanicLayer::custom(|_| ApiError(app::AppError::Internal).into_response()))
         .layer(
             TraceLayer::new_for_http()
-                .make_span_with(DefaultMakeSpan::new().level(tracing::Level::INFO))
+                .make_span_with(|req: &Request| {
+                    let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default();
+                    tracing::info_span!("request", method = %req.method(), uri = %req.uri(), request_id = id)
+                })
                 .on_request(())
                 .on_response(DefaultOnResponse::new().level(tracing::Level::DEBUG)),
         )
+        .layer(middleware::from_fn(request_id))
+}
+
+const REQUEST_ID: &str = "x-request-id";
+
+/// Gives every request an id (the `X-Request-Id` a client or proxy sent, when it is a
+/// sane one, else a fresh one), answers with it, and runs the request within it: the
+/// domain events it records name it (see `app::audit::request`), and so do its log lines.
+async fn request_id(mut req: Request, next: Next) -> Response {
+    let id = app::audit::request::accept(req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()));
+    let value = HeaderValue::from_str(&id).expect("a request id is visible ASCII");
+    req.headers_mut().insert(REQUEST_ID, value.clone());
+    let mut res = app::audit::request::within(Some(id), next.run(req)).await;
+    res.headers_mut().insert(REQUEST_ID, value);
+    res
 }
 
 async fn live() -> Json<serde_json::Value> {

@@ -21,6 +21,7 @@ pub struct ShownEvent {
     #[serde(with = "time::serde::rfc3339")]
     pub occurred_at: time::OffsetDateTime,
     pub published: bool,
+    pub request_id: Option<String>,
     pub receipts: Vec<Receipt>,
 }
 
@@ -63,6 +64,7 @@ fn shown(log: crate::audit::model::EventLog) -> ShownLog {
             payload: serde_json::to_string_pretty(&event.payload).unwrap_or_default(),
             occurred_at: local(event.occurred_at),
             published: event.published_at.is_some(),
+            request_id: event.request_id,
             receipts: event
                 .receipts
                 .into_iter()
@@ -80,6 +82,7 @@ pub async fn read_event_log(
     state: Option<String>,
     from: Option<String>,
     to: Option<String>,
+    #[server(default)] request_id: Option<String>,
     page: i64,
 ) -> Result<ShownLog, AppError> {
     crate::error::respond(async move {
@@ -90,6 +93,7 @@ pub async fn read_event_log(
             state: state.as_deref().and_then(crate::audit::ReceiptState::parse),
             from: house_time("from", from)?,
             to: house_time("to", to)?,
+            request_id: request_id.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty()),
         };
         let desk = piece::<std::sync::Arc<dyn log::EventDesk>>()?;
         log::read(&piece::<Db>()?, &*desk, &filter, page).await.map(shown)

@@ -28,11 +28,11 @@ pub fn EventLogPage() -> impl IntoView {
     let param = move |name: &str| query.read().get(name).filter(|v| !v.is_empty());
     let log = Resource::new(
         move || {
-            let (t, c, s, f, to) = (param("type"), param("consumer"), param("state"), param("from"), param("to"));
+            let (t, c, s, f, to, r) = (param("type"), param("consumer"), param("state"), param("from"), param("to"), param("request"));
             let page = param("page").and_then(|p| p.parse::<i64>().ok()).unwrap_or(1);
-            (t, c, s, f, to, page, retry.version().get(), retry_all.version().get())
+            (t, c, s, f, to, r, page, retry.version().get(), retry_all.version().get())
         },
-        |(t, c, s, f, to, page, _, _)| read_event_log(t, c, s, f, to, page),
+        |(t, c, s, f, to, r, page, _, _)| read_event_log(t, c, s, f, to, r, page),
     );
     let i18n = use_i18n();
     let outcome = move || {
@@ -55,6 +55,7 @@ pub fn EventLogPage() -> impl IntoView {
         keep("state");
         keep("from");
         keep("to");
+        keep("request");
         if kept.is_empty() { "/admin/events".to_owned() } else { format!("/admin/events?{}", kept.join("&")) }
     };
     view! {
@@ -201,6 +202,10 @@ fn Filters(consumers: Vec<String>) -> impl IntoView {
                 <label for="log-to">{i18n.t(msg::admin::TO)}</label>
                 <input id="log-to" name="to" type="datetime-local" value=move || value("to")/>
             </div>
+            <div class="field">
+                <label for="log-request">{i18n.t(msg::admin::REQUEST_FILTER)}</label>
+                <input id="log-request" name="request" type="search" maxlength="64" spellcheck="false" value=move || value("request")/>
+            </div>
             <div class="actions">
                 <button type="submit" class="btn btn-primary">{i18n.t(msg::admin::APPLY)}</button>
                 <A href="/admin/events" attr:class="btn btn-ghost">{i18n.t(msg::admin::CLEAR)}</A>
@@ -232,6 +237,13 @@ fn EventItem(event: ShownEvent, retry: ServerAction<RetryEvent>) -> impl IntoVie
                 <dl class="facts">
                     <dt>{i18n.t(msg::admin::AGGREGATE)}</dt><dd><code>{event.aggregate_id.clone()}</code></dd>
                     <dt>{i18n.t(msg::admin::EVENT_ID)}</dt><dd><code>{id.clone()}</code></dd>
+                    {event.request_id.clone().map(|request| view! {
+                        <dt>{i18n.t(msg::admin::REQUEST_ID)}</dt>
+                        <dd>
+                            <code>{request.clone()}</code>" "
+                            <A href=format!("/admin/events?request={}", urlencode(&request))>{i18n.t(msg::admin::EVENTS_OF_REQUEST)}</A>
+                        </dd>
+                    })}
                 </dl>
                 {(!event.published).then(|| view! { <p class="chip chip-warn">{i18n.t(msg::admin::UNPUBLISHED)}</p> })}
                 <h3>{i18n.t(msg::admin::PAYLOAD)}</h3>

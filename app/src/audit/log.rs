@@ -78,6 +78,10 @@ pub async fn read(db: &Db, desk: &dyn EventDesk, filter: &EventLogFilter, page: 
         }
         conditions.push(format!("EXISTS (SELECT 1 FROM event_receipts r WHERE {})", receipt.join(" AND ")));
     }
+    if let Some(request) = filter.request_id.as_deref().filter(|r| !r.is_empty()) {
+        binds.push(Bind::Text(request.to_owned()));
+        conditions.push(format!("e.request_id = ${}", binds.len()));
+    }
     if let Some(from) = filter.from {
         binds.push(Bind::Int(to_ms(from)));
         conditions.push(format!("e.occurred_at >= ${}", binds.len()));
@@ -99,7 +103,7 @@ pub async fn read(db: &Db, desk: &dyn EventDesk, filter: &EventLogFilter, page: 
     let total = count.fetch_one(&db.pool).await?;
 
     let list_sql = format!(
-        "SELECT e.seq, e.id, e.event_type, e.aggregate_id, e.payload, e.occurred_at, e.published_at FROM domain_events e{filter_sql} \
+        "SELECT e.seq, e.id, e.event_type, e.aggregate_id, e.payload, e.occurred_at, e.published_at, e.request_id FROM domain_events e{filter_sql} \
          ORDER BY e.seq DESC LIMIT ${} OFFSET ${}",
         binds.len() + 1,
         binds.len() + 2
@@ -124,6 +128,7 @@ pub async fn read(db: &Db, desk: &dyn EventDesk, filter: &EventLogFilter, page: 
             payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::String(payload)),
             occurred_at: from_ms(row.try_get("occurred_at")?),
             published_at: row.try_get::<Option<i64>, _>("published_at")?.map(from_ms),
+            request_id: row.try_get("request_id")?,
             receipts: Vec::new(),
         });
     }

@@ -12,6 +12,8 @@ pub mod outbox;
 #[cfg(feature = "ssr")]
 pub mod receipts;
 #[cfg(feature = "ssr")]
+pub mod request;
+#[cfg(feature = "ssr")]
 pub mod store;
 
 pub use model::{EventEnvelope, ReceiptState};

@@ -15,6 +15,9 @@ pub struct EventEnvelope {
     pub payload: serde_json::Value,
     #[serde(with = "time::serde::rfc3339")]
     pub occurred_at: OffsetDateTime,
+    /// The request it came from (see `audit::request`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 /// How a consumer's handling of one event went.
@@ -70,6 +73,9 @@ pub struct LoggedEvent {
     pub occurred_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339::option")]
     pub published_at: Option<OffsetDateTime>,
+    /// The request it came from (`X-Request-Id`); none for the workers' own changes.
+    #[serde(default)]
+    pub request_id: Option<String>,
     pub receipts: Vec<Receipt>,
 }
 
@@ -91,6 +97,9 @@ pub struct EventLogFilter {
     /// Events that occurred before this time.
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub to: Option<OffsetDateTime>,
+    /// Events that came from this request (directly or through the consumers).
+    #[serde(default)]
+    pub request_id: Option<String>,
 }
 
 /// A consumer as the event log shows it.

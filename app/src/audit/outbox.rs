@@ -29,21 +29,22 @@ pub async fn record_all(tx: &mut Tx, events: &[(&str, &str, serde_json::Value)])
     if events.is_empty() {
         return Ok(Vec::new());
     }
+    let (now, request) = (events.len() * 4 + 1, events.len() * 4 + 2);
     let rows = (0..events.len())
-        .map(|i| format!("(${}, ${}, ${}, ${}, ${})", i * 4 + 1, i * 4 + 2, i * 4 + 3, i * 4 + 4, events.len() * 4 + 1))
+        .map(|i| format!("(${}, ${}, ${}, ${}, ${now}, ${request})", i * 4 + 1, i * 4 + 2, i * 4 + 3, i * 4 + 4))
         .collect::<Vec<_>>()
         .join(", ");
-    let sql = format!("INSERT INTO domain_events (id, event_type, aggregate_id, payload, occurred_at) VALUES {rows}");
+    let sql = format!("INSERT INTO domain_events (id, event_type, aggregate_id, payload, occurred_at, request_id) VALUES {rows}");
     let ids: Vec<String> = events.iter().map(|_| new_id()).collect();
     let mut query = sqlx::query(&sql);
     for (id, (event_type, aggregate_id, payload)) in ids.iter().zip(events) {
         query = query.bind(id).bind(*event_type).bind(*aggregate_id).bind(payload.to_string());
     }
-    query.bind(now_ms()).execute(&mut **tx).await?;
+    query.bind(now_ms()).bind(crate::audit::request::current()).execute(&mut **tx).await?;
     Ok(ids)
 }
 
-pub(crate) const EVENT_COLUMNS: &str = "seq, id, event_type, aggregate_id, payload, occurred_at";
+pub(crate) const EVENT_COLUMNS: &str = "seq, id, event_type, aggregate_id, payload, occurred_at, request_id";
 
 pub(crate) fn envelope_from_row(row: &AnyRow) -> Result<(i64, EventEnvelope), AppError> {
     let id: String = row.try_get("id")?;
@@ -58,6 +59,7 @@ pub(crate) fn envelope_from_row(row: &AnyRow) -> Result<(i64, EventEnvelope), Ap
             aggregate_id: row.try_get("aggregate_id")?,
             payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
             occurred_at: from_ms(row.try_get("occurred_at")?),
+            request_id: row.try_get("request_id")?,
         },
     ))
 }

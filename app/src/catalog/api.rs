@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::catalog::{EventDetail, EventFilter, EventSummary, Facets, HomeEvents, Page, SeatBoard};
+use crate::catalog::{EventDetail, EventFilter, EventSummary, Facets, HomeEvents, Page};
 use crate::error::AppError;
 
 #[server(endpoint = "catalog_home")]
@@ -37,17 +37,6 @@ pub async fn get_event(id: String) -> Result<EventDetail, AppError> {
     crate::error::respond(async move {
         let db = crate::context::piece::<crate::db::Db>()?;
         crate::catalog::service::find(&db, &id).await
-    }
-    .await)
-}
-
-#[server(endpoint = "catalog_seats")]
-pub async fn get_seats(id: String) -> Result<SeatBoard, AppError> {
-    crate::error::respond(async move {
-        let db = crate::context::piece::<crate::db::Db>()?;
-        // The log first: a change made while the seats are read is told again, not missed.
-        let cursor = crate::audit::outbox::newest_seq(&db).await?;
-        Ok(SeatBoard { seats: crate::catalog::service::seats(&db, &id).await?, cursor })
     }
     .await)
 }

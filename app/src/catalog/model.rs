@@ -159,14 +159,6 @@ impl EventChanged {
     pub const KIND: &'static str = "event";
 }
 
-/// An event's seats as a page loads them, with the newest entry of the event log read
-/// before them: the live stream tells the page what changed since.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SeatBoard {
-    pub seats: Vec<SeatView>,
-    pub cursor: i64,
-}
-
 impl SeatView {
     /// "Stalls, row C, seat 12", in the visitor's language.
     pub fn label(&self, i18n: crate::i18n::I18n) -> String {

@@ -5,11 +5,11 @@ use crate::ui::PageTitle;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::catalog::api::{get_event, get_seats, list_events, load_facets, load_home};
+use crate::catalog::api::{get_event, list_events, load_facets, load_home};
 use crate::error::AppError;
 use crate::catalog::art::EventArt;
 use crate::catalog::rules::{category_label, filter_query};
-use crate::catalog::{EventDetail, EventFilter, EventStatus, EventSummary, SeatBoard};
+use crate::catalog::{EventDetail, EventFilter, EventStatus, EventSummary};
 use crate::i18n::{msg, use_i18n};
 use crate::ui::{ErrorNotice, Pager};
 
@@ -180,21 +180,20 @@ pub fn EventListPage() -> impl IntoView {
 }
 
 /// What an event page shows of its seats: the seat map and how to hold seats, given by
-/// the box office (see `routes`), with the event and its seats as loaded here.
-pub type SeatPicker = fn(EventDetail, Resource<Result<SeatBoard, AppError>>) -> AnyView;
+/// the box office (see `routes`), for the event as loaded here.
+pub type SeatPicker = fn(EventDetail) -> AnyView;
 
 #[component]
 pub fn EventPage(picker: SeatPicker) -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
     let event = Resource::new(id, get_event);
-    let seats = Resource::new(id, get_seats);
     let i18n = use_i18n();
     view! {
         <Suspense fallback=move || view! { <p class="muted">{i18n.t(msg::catalog::LOADING_EVENT)}</p> }>
             {move || event.get().map(|result| match result {
-                Ok(detail) => view! { <EventDetails detail seats picker/> }.into_any(),
-                Err(crate::error::AppError::NotFound) => view! { <crate::ui::not_found::NotFound/> }.into_any(),
+                Ok(detail) => view! { <EventDetails detail picker/> }.into_any(),
+                Err(AppError::NotFound) => view! { <crate::ui::not_found::NotFound/> }.into_any(),
                 Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
             })}
         </Suspense>
@@ -202,7 +201,7 @@ pub fn EventPage(picker: SeatPicker) -> impl IntoView {
 }
 
 #[component]
-fn EventDetails(detail: EventDetail, seats: Resource<Result<SeatBoard, AppError>>, picker: SeatPicker) -> impl IntoView {
+fn EventDetails(detail: EventDetail, picker: SeatPicker) -> impl IntoView {
     let i18n = use_i18n();
     let e = detail.summary.clone();
     view! {
@@ -233,7 +232,7 @@ fn EventDetails(detail: EventDetail, seats: Resource<Result<SeatBoard, AppError>
                         }).collect_view()}
                     </ul>
                 </section>
-                {picker(detail.clone(), seats)}
+                {picker(detail.clone())}
             </div>
         </article>
     }

@@ -218,7 +218,7 @@ pub async fn seats(db: &Db, event_id: &str) -> Result<Vec<SeatView>, AppError> {
          JOIN seats st ON st.id = es.seat_id \
          JOIN venue_sections sc ON sc.id = st.section_id \
          JOIN event_prices p ON p.event_id = es.event_id AND p.section_id = st.section_id \
-         WHERE es.event_id = $1 ORDER BY sc.sort_order, st.row_label, st.number",
+         WHERE es.event_id = $1 ORDER BY sc.sort_order, sc.id, st.row_label, st.number, st.id",
     )
     .bind(event.summary.id.to_string())
     .fetch_all(&db.pool)

@@ -13,6 +13,7 @@ use crate::db::Db;
 use crate::error::AppError;
 use crate::notifications::NotificationCreated;
 use crate::orders::model::{HoldChanged, HoldStatus, OrderChanged, OrderStatus};
+use crate::tickets::model::TicketIssued;
 use crate::ui::stream::{Clock, HEARTBEAT, HELLO, RESET};
 
 /// Who a message is for.
@@ -34,6 +35,7 @@ pub const LIVE_EVENT_TYPES: &[&str] = &[
     event_types::PAYMENT_REJECTED,
     event_types::ORDER_CANCELLED,
     event_types::ORDER_REFUNDED,
+    event_types::TICKET_ISSUED,
     event_types::NOTIFICATION_CREATED,
     event_types::EVENT_CANCELLED,
 ];
@@ -129,6 +131,10 @@ pub fn messages_of(event: &EventEnvelope) -> Vec<Message> {
         }
         event_types::ORDER_CANCELLED => vec![seats(SeatStatus::Available), order(OrderStatus::Cancelled)],
         event_types::ORDER_REFUNDED => vec![order(OrderStatus::Refunded)],
+        event_types::TICKET_ISSUED => vec![(|| {
+            let (order_id, ticket_id, user_id) = (text(p, "order_id")?, text(p, "ticket_id")?, text(p, "user_id")?);
+            Message::new(seq, Topic::User(user_id), TicketIssued::KIND, &TicketIssued { order_id, ticket_id })
+        })()],
         event_types::NOTIFICATION_CREATED => vec![(|| {
             let (notification_id, user_id) = (text(p, "notification_id")?, text(p, "user_id")?);
             let kind = serde_json::from_value(p["kind"].clone()).ok()?;
@@ -177,6 +183,7 @@ mod tests {
             aggregate_id: "a".into(),
             payload,
             occurred_at: time::OffsetDateTime::now_utc(),
+            request_id: None,
         }
     }
 

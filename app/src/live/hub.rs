@@ -215,6 +215,7 @@ mod tests {
             aggregate_id: event_id.into(),
             payload: json!({ "event_id": event_id, "hold_id": "h", "user_id": "u", "seat_ids": ["s"] }),
             occurred_at: time::OffsetDateTime::now_utc(),
+            request_id: None,
         }
     }
 

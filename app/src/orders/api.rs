@@ -119,3 +119,28 @@ pub async fn cancel_order(id: String) -> Result<Order, AppError> {
     }
     .await)
 }
+
+/// The seat map of an event, in the visitor's language, for a page that opened without
+/// a load of its own (a page the server sends has it already).
+#[server(endpoint = "seat_map")]
+pub async fn seat_map(event_id: String) -> Result<String, AppError> {
+    crate::error::respond(async move {
+        let event = event_id.parse::<uuid::Uuid>().map_err(|_| AppError::NotFound)?;
+        let maps = piece::<std::sync::Arc<crate::orders::seatmap::fragment::SeatMaps>>()?;
+        let drawing = maps.drawing(&piece::<Db>()?, event, crate::i18n::use_i18n().locale).await?;
+        Ok(drawing.html.to_string())
+    }
+    .await)
+}
+
+/// The statuses of an event's seats, in the map's order, read again (when the live stream
+/// lost track, or a hold found a seat taken).
+#[server(endpoint = "seat_statuses")]
+pub async fn seat_statuses(event_id: String) -> Result<crate::orders::seatmap::SeatStatuses, AppError> {
+    crate::error::respond(async move {
+        let event = event_id.parse::<uuid::Uuid>().map_err(|_| AppError::NotFound)?;
+        let maps = piece::<std::sync::Arc<crate::orders::seatmap::fragment::SeatMaps>>()?;
+        Ok(maps.statuses(&piece::<Db>()?, event).await?.board.clone())
+    }
+    .await)
+}

@@ -156,12 +156,17 @@ pub fn OrderPage() -> impl IntoView {
     #[cfg(feature = "hydrate")]
     {
         use crate::orders::model::OrderChanged;
+        use crate::tickets::model::TicketIssued;
         use crate::ui::stream::{follow, HELLO};
-        let follow = follow(Vec::new(), &[OrderChanged::KIND, HELLO], move |kind, data| {
+        let follow = follow(Vec::new(), &[OrderChanged::KIND, TicketIssued::KIND, HELLO], move |kind, data| {
             let shown = params.with_untracked(|p| p.get("id")).unwrap_or_default();
             let reload = match kind {
                 OrderChanged::KIND => serde_json::from_str::<OrderChanged>(data).is_ok_and(|c| c.order_id == shown),
-                HELLO => order.with_untracked(|o| matches!(o, Some(Ok(o)) if o.status == OrderStatus::Pending)),
+                // The tickets come a moment after the payment.
+                TicketIssued::KIND => serde_json::from_str::<TicketIssued>(data).is_ok_and(|t| t.order_id == shown),
+                HELLO => order.with_untracked(|o| {
+                    matches!(o, Some(Ok(o)) if o.status == OrderStatus::Pending || (o.status == OrderStatus::Paid && o.ticket_ids.len() < o.items.len()))
+                }),
                 _ => true,
             };
             if reload {

@@ -5,31 +5,38 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use uuid::Uuid;
 
-use crate::catalog::{EventDetail, SeatBoard, SeatView};
+use crate::catalog::EventDetail;
 use crate::orders::api::{HoldBest, HoldSeats};
-use crate::orders::seatmap::{SeatMap, SeatStates};
+use crate::orders::seatmap::{MapSeats, SeatMap};
 use crate::i18n::{msg, use_i18n};
 use crate::ui::ErrorNotice;
 use crate::error::AppError;
 
 /// The picker of an event page (see `catalog::pages::SeatPicker`).
-pub fn seat_picker(detail: EventDetail, seats: Resource<Result<SeatBoard, AppError>>) -> AnyView {
-    view! { <Picker detail seats/> }.into_any()
+pub fn seat_picker(detail: EventDetail) -> AnyView {
+    view! { <Picker detail/> }.into_any()
 }
 
 #[component]
-fn Picker(detail: EventDetail, seats: Resource<Result<SeatBoard, AppError>>) -> impl IntoView {
+fn Picker(detail: EventDetail) -> impl IntoView {
     let i18n = use_i18n();
     let selected = RwSignal::new(Vec::<Uuid>::new());
     let (notice, set_notice) = signal(None::<String>);
-    let states = SeatStates::new();
+    let map = NodeRef::<leptos::html::Div>::new();
+    let seats = MapSeats::new();
     let hold = ServerAction::<HoldSeats>::new();
     let e = detail.summary.clone();
-    let currency = e.currency.clone();
     let event_id = e.id.to_string();
-    let slug = e.slug.clone();
+    let ids = StoredValue::new((event_id.clone(), e.currency.clone()));
     #[cfg(feature = "hydrate")]
-    follow_seats(event_id.clone(), seats, states, selected, set_notice, hold);
+    follow_seats(ids, map, seats, selected, set_notice, hold);
+    // A hold found seats taken: every status is read again.
+    let on_conflict = move || {
+        #[cfg(feature = "hydrate")]
+        reload_statuses(ids, map);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (ids, map);
+    };
     view! {
         <section class="seat-picker" aria-labelledby="seats-heading">
             <h2 id="seats-heading">{i18n.t(msg::orders::CHOOSE_SEATS)}</h2>
@@ -39,77 +46,79 @@ fn Picker(detail: EventDetail, seats: Resource<Result<SeatBoard, AppError>>) -> 
                 <li><span class="dot seat-held"></span>{i18n.t(msg::orders::HELD)}</li>
                 <li><span class="dot seat-sold"></span>{i18n.t(msg::orders::SOLD)}</li>
             </ul>
-            <Suspense fallback=move || view! { <p class="muted">{i18n.t(msg::orders::LOADING_MAP)}</p> }>
-                {move || seats.get().map(|result| match result {
-                    Ok(SeatBoard { seats: list, .. }) => {
-                        states.load(&list);
-                        let all = list.clone();
-                        let currency = currency.clone();
-                        let event_id = event_id.clone();
-                        let slug = slug.clone();
-                        view! {
-                            <div class="seat-map-wrap"><SeatMap seats=list states selected notice=set_notice/></div>
-                            <SelectionSummary seats=all selected hold currency event_id=event_id.clone() slug=slug.clone() on_conflict=move || seats.refetch()/>
-                        }.into_any()
-                    }
-                    Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
-                })}
-            </Suspense>
+            <SeatMap event_id=event_id.clone() map seats selected notice=set_notice/>
+            <SelectionSummary seats selected hold currency=e.currency.clone() event_id slug=e.slug.clone() on_conflict/>
             {move || notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
             <BestAvailable event_id=e.id.to_string() prices=detail.prices.clone()/>
         </section>
     }
 }
 
+/// Reads every seat's status again and draws it on the map.
+#[cfg(feature = "hydrate")]
+fn reload_statuses(ids: StoredValue<(String, String)>, map: NodeRef<leptos::html::Div>) {
+    let (event_id, currency) = ids.get_value();
+    leptos::task::spawn_local(async move {
+        if let Ok(statuses) = crate::orders::api::seat_statuses(event_id).await {
+            crate::orders::seatmap::board::show_statuses(map, &statuses, &currency);
+        }
+    });
+}
+
 /// Keeps the map as the live stream tells: seats turn held, sold or available as others
 /// buy, a seat picked here that someone else takes leaves the selection (with a word), and
-/// the map loads again when the stream lost track or the event changed. The stream opens
-/// once the map is loaded, resuming from where the event log stood when it was read.
+/// every status is read again when the stream lost track or the event changed. The
+/// stream opens once the map is there, resuming from where the event log stood when the
+/// map was drawn.
 #[cfg(feature = "hydrate")]
 fn follow_seats(
-    event_id: String,
-    seats: Resource<Result<SeatBoard, AppError>>,
-    states: SeatStates,
+    ids: StoredValue<(String, String)>,
+    map: NodeRef<leptos::html::Div>,
+    seats: MapSeats,
     selected: RwSignal<Vec<Uuid>>,
     notice: WriteSignal<Option<String>>,
     hold: ServerAction<HoldSeats>,
 ) {
     use std::sync::{Arc, Mutex};
 
-    use crate::catalog::{EventChanged, SeatsChanged};
+    use crate::catalog::{EventChanged, SeatStatus, SeatsChanged};
     use crate::ui::stream::{follow, loaded_at, Follow};
 
     let i18n = use_i18n();
     let following: Arc<Mutex<Option<Follow>>> = Arc::default();
     let slot = following.clone();
     Effect::new(move |_| {
-        let Some(Ok(board)) = seats.get() else { return };
+        let Some(cursor) = seats.cursor.get() else { return };
         let mut slot = slot.lock().unwrap_or_else(|p| p.into_inner());
         if slot.is_some() {
             return;
         }
-        loaded_at(board.cursor);
-        let watched = event_id.clone();
-        *slot = Some(follow(vec![event_id.clone()], &[SeatsChanged::KIND, EventChanged::KIND], move |kind, data| {
+        loaded_at(cursor);
+        let (watched, currency) = ids.get_value();
+        *slot = Some(follow(vec![watched.clone()], &[SeatsChanged::KIND, EventChanged::KIND], move |kind, data| {
             if kind != SeatsChanged::KIND {
-                // The stream lost track, or the event changed: the map loads again.
-                seats.refetch();
+                // The stream lost track, or the event changed.
+                reload_statuses(ids, map);
                 return;
             }
             let Ok(change) = serde_json::from_str::<SeatsChanged>(data) else { return };
             if change.event_id != watched {
                 return;
             }
-            let taken = states.apply(&change);
+            let changed: Vec<Uuid> = change.seat_ids.iter().filter_map(|id| Uuid::parse_str(id).ok()).collect();
+            crate::orders::seatmap::board::show_change(map, &changed, change.status, &currency);
+            if change.status == SeatStatus::Available {
+                return;
+            }
             // The visitor's own hold, on its way to the checkout, took nothing from them.
             let holding = hold.pending().get_untracked() || matches!(hold.value().get_untracked(), Some(Ok(_)));
-            if holding || !selected.with_untracked(|picked| picked.iter().any(|id| taken.contains(id))) {
+            if holding || !selected.with_untracked(|picked| picked.iter().any(|id| changed.contains(id))) {
                 return;
             }
             let mut lost = 0;
             selected.update(|picked| {
                 let before = picked.len();
-                picked.retain(|id| !taken.contains(id));
+                picked.retain(|id| !changed.contains(id));
                 lost = before - picked.len();
             });
             if lost > 0 {
@@ -164,7 +173,7 @@ fn BestAvailable(event_id: String, prices: Vec<crate::catalog::SectionPrice>) ->
 /// The seats picked on the map, their total, and the button that holds them.
 #[component]
 fn SelectionSummary(
-    seats: Vec<SeatView>,
+    seats: MapSeats,
     selected: RwSignal<Vec<Uuid>>,
     hold: ServerAction<HoldSeats>,
     currency: String,
@@ -183,7 +192,7 @@ fn SelectionSummary(
         }
     });
     let chosen = move || {
-        selected.with(|ids| ids.iter().filter_map(|id| seats.iter().find(|s| s.id == *id).cloned()).collect::<Vec<_>>())
+        seats.seats.with(|known| selected.with(|ids| ids.iter().filter_map(|id| known.get(id).cloned()).collect::<Vec<(String, i64)>>()))
     };
     let login_href = format!("/login?next=/events/{slug}");
     let signed_in = move || session.current().is_some();
@@ -195,14 +204,14 @@ fn SelectionSummary(
                 if list.is_empty() {
                     view! { <p class="muted">{i18n.t(msg::orders::TAP_HINT)}</p> }.into_any()
                 } else {
-                    let total: i64 = list.iter().map(|s| s.price_cents).sum();
+                    let total: i64 = list.iter().map(|(_, price)| price).sum();
                     let currency = currency.clone();
                     let event_id = event_id.clone();
                     let login_href = login_href.clone();
                     view! {
                         <ul class="selection-list">
-                            {list.into_iter().map(|s| view! {
-                                <li><span>{s.label(i18n)}</span><span>{i18n.fmt().money(s.price_cents, &s.currency)}</span></li>
+                            {list.into_iter().map(|(label, price)| view! {
+                                <li><span>{label}</span><span>{i18n.fmt().money(price, &currency)}</span></li>
                             }).collect_view()}
                         </ul>
                         <p class="selection-total">{i18n.t(msg::orders::TOTAL)}" " <strong>{i18n.fmt().money(total, &currency)}</strong></p>

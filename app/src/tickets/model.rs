@@ -50,3 +50,14 @@ pub struct Revocation {
     #[serde(with = "time::serde::rfc3339")]
     pub voided_at: OffsetDateTime,
 }
+
+/// The live stream's `ticket` message: a ticket of one of the user's orders was issued.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketIssued {
+    pub order_id: String,
+    pub ticket_id: String,
+}
+
+impl TicketIssued {
+    pub const KIND: &'static str = "ticket";
+}

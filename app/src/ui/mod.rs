@@ -1,6 +1,8 @@
 //! Pieces of page shared by every domain.
 
 pub mod clock;
+#[cfg(feature = "ssr")]
+pub mod gzip;
 pub mod not_found;
 pub mod list;
 pub mod pwa;

@@ -105,11 +105,12 @@ mod browser {
     }
 
     /// The page loaded its state as the event log stood at `cursor`: the stream, when it
-    /// opens, first tells what changed since.
+    /// opens (or opens again for what the page now follows), first tells what changed
+    /// since. Followers take a message told twice as once (they read their state again).
     pub fn loaded_at(cursor: i64) {
         LINK.with(|l| {
             let mut l = l.borrow_mut();
-            if l.open.is_none() && l.last_id.is_none_or(|last| last > cursor) {
+            if l.last_id.is_none_or(|last| last > cursor) {
                 l.last_id = Some(cursor);
             }
         });

@@ -33,6 +33,8 @@ pub struct LogQuery {
     #[serde(default, with = "time::serde::rfc3339::option")]
     to: Option<OffsetDateTime>,
     #[serde(default)]
+    request_id: Option<String>,
+    #[serde(default)]
     page: Option<i64>,
 }
 
@@ -41,7 +43,7 @@ pub async fn list(State(state): State<AppState>, AdminUser(_): AdminUser, ApiQue
         p if (1..=app::paging::MAX_PAGE).contains(&p) => p,
         _ => return Err(AppError::field("page", app::i18n::msg::errors::PAGE_START).into()),
     };
-    let filter = EventLogFilter { event_type: q.event_type, consumer: q.consumer, state: q.state, from: q.from, to: q.to };
+    let filter = EventLogFilter { event_type: q.event_type, consumer: q.consumer, state: q.state, from: q.from, to: q.to, request_id: q.request_id };
     Ok(Json(log::read(&state.db, &*state.event_desk, &filter, page).await?))
 }
 

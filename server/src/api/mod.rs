@@ -41,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .route("/events/{id}/orders.csv", get(organizer::orders_csv))
         .route("/venues", get(organizer::list_venues).post(organizer::create_venue))
         .route("/events/{id}/seats", get(events::seats))
+        .route("/events/{id}/seat-statuses", get(events::seat_statuses))
         .route("/events/{id}/holds", post(orders::create_hold))
         .route("/events/{id}/revocations", get(orders::revocations))
         .route("/holds/{id}", get(orders::get_hold).delete(orders::release_hold))

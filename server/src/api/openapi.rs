@@ -74,7 +74,7 @@ fn document_without_body_errors() -> Value {
         "info": {
             "title": "Taquilla API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Tickets for live events. JSON in snake_case, UUID ids, RFC 3339 UTC times, money in integer minor units beside a currency code. Lists answer {items, total, page, per_page}. Errors answer {error: {code, message, details}}."
+            "description": "Tickets for live events. JSON in snake_case, UUID ids, RFC 3339 UTC times, money in integer minor units beside a currency code. Lists answer {items, total, page, per_page}. Errors answer {error: {code, message, details}}. Every response carries X-Request-Id (the request's own, when it sent a sane one: up to 64 letters, digits, - _ . :), and the domain events a request causes name it in the event log."
         },
         "servers": [{ "url": "/api/v1" }],
         "components": {
@@ -270,6 +270,7 @@ fn document_without_body_errors() -> Value {
                                  "description": "Events with a receipt in this state (of `consumer`, if given)" },
                                { "name": "from", "in": "query", "required": false, "schema": { "type": "string", "format": "date-time" } },
                                { "name": "to", "in": "query", "required": false, "schema": { "type": "string", "format": "date-time" } },
+                               { "name": "request_id", "in": "query", "required": false, "schema": { "type": "string" }, "description": "Events that came from this request (its X-Request-Id)" },
                                { "name": "page", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1, "maximum": 100000 } }],
                 "responses": { "200": ok("A page of events (25 a page) and the consumers' health", json!({ "$ref": "#/components/schemas/EventLog" })),
                                "400": bad, "401": unauthorized, "403": forbidden, "422": invalid }
@@ -315,7 +316,7 @@ fn document_without_body_errors() -> Value {
             },
             "/stream": { "get": {
                 "summary": "The live stream: server-sent events of seat changes and, signed in, of my orders, holds and notifications",
-                "description": "Send `Accept: text/event-stream` (an EventSource does); other requests answer 406. The stream opens with `hello` ({now_ms, cursor}: the server's clock in milliseconds and the newest entry of the event log), then replays what was missed after `Last-Event-ID` (or `last_event_id`), up to 1000 entries of the log (more: a `reset`, load the state again), then follows live with a `heartbeat` ({now_ms}) every 15 s. Messages, each `event: <kind>`, `id: <sequence number>`, `data: <JSON>`: `seats` {event_id, status, seat_ids} for the events named; `event` {event_id, status}; `order` {order_id, status}; `hold` {hold_id, status}; `notification` {notification_id, kind}; `reset` {}. Anyone may watch seats; a bearer token or the session cookie adds the user's own messages (a stale cookie is ignored, a bad bearer token is 401). A client that falls behind is dropped and reconnects. Streams are limited per address (TAQUILLA_STREAMS_PER_ADDRESS) and per user (TAQUILLA_STREAMS_PER_USER).",
+                "description": "Send `Accept: text/event-stream` (an EventSource does); other requests answer 406. The stream opens with `hello` ({now_ms, cursor}: the server's clock in milliseconds and the newest entry of the event log), then replays what was missed after `Last-Event-ID` (or `last_event_id`), up to 1000 entries of the log (more: a `reset`, load the state again), then follows live with a `heartbeat` ({now_ms}) every 15 s. Messages, each `event: <kind>`, `id: <sequence number>`, `data: <JSON>`: `seats` {event_id, status, seat_ids} for the events named; `event` {event_id, status}; `order` {order_id, status}; `ticket` {order_id, ticket_id}; `hold` {hold_id, status}; `notification` {notification_id, kind}; `reset` {}. Anyone may watch seats; a bearer token or the session cookie adds the user's own messages (a stale cookie is ignored, a bad bearer token is 401). A client that falls behind is dropped and reconnects. Streams are limited per address (TAQUILLA_STREAMS_PER_ADDRESS) and per user (TAQUILLA_STREAMS_PER_USER).",
                 "tags": ["live"], "security": [{}, { "bearer": [] }, { "cookie": [] }],
                 "parameters": [
                     { "name": "events", "in": "query", "required": false, "schema": { "type": "string", "maxLength": 800 }, "description": "Comma-separated ids of the events whose seats to watch (at most 20)" },
@@ -334,6 +335,14 @@ fn document_without_body_errors() -> Value {
                 "summary": "Every seat of an event with status and price", "tags": ["catalog"],
                 "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
                 "responses": { "200": ok("All seats", page_of("Seat")), "404": not_found }
+            }},
+            "/events/{id}/seat-statuses": { "get": {
+                "summary": "Every seat's status, one letter each in the order of /seats, and the event log's sequence number they were read at (resume the live stream from it)", "tags": ["catalog"],
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
+                "responses": { "200": ok("The statuses", json!({ "type": "object", "required": ["cursor", "statuses"], "properties": {
+                                   "cursor": { "type": "integer", "minimum": 0 },
+                                   "statuses": { "type": "string", "pattern": "^[AHS]*$", "description": "A: available, H: held, S: sold" } } })),
+                               "404": not_found }
             }}
         }
     })

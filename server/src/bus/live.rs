@@ -6,8 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use app::audit::EventEnvelope;
-use app::live::feed::LIVE_EVENT_TYPES;
+use app::live::feed::{messages_of, Topic, LIVE_EVENT_TYPES};
 use app::live::hub::Hub;
+use app::orders::seatmap::fragment::SeatMaps;
 use futures_util::{FutureExt, StreamExt};
 
 use crate::bus::{Bus, RabbitBus};
@@ -15,8 +16,35 @@ use crate::bus::{Bus, RabbitBus};
 /// At most this many events go to the hub as one batch.
 const BATCH: usize = 500;
 
-/// Starts feeding `hub` in the background.
-pub fn spawn(bus: &Bus, hub: Arc<Hub>) {
+/// What each batch of live events is handed to: the streams, and the seat maps drawn of
+/// the events whose seats changed.
+#[derive(Clone)]
+pub struct Listeners {
+    pub hub: Arc<Hub>,
+    pub seat_maps: Arc<SeatMaps>,
+}
+
+impl Listeners {
+    fn hear(&self, batch: &[EventEnvelope]) {
+        self.hub.publish(batch);
+        for event in batch {
+            for message in messages_of(event) {
+                if let Topic::Event(event_id) = &message.topic {
+                    self.seat_maps.changed(event_id);
+                }
+            }
+        }
+    }
+
+    /// Events may have been missed.
+    fn lost_track(&self) {
+        self.hub.reset_all();
+        self.seat_maps.forget_all();
+    }
+}
+
+/// Starts feeding the listeners in the background.
+pub fn spawn(bus: &Bus, hub: Listeners) {
     match bus {
         Bus::InProcess(inproc) => {
             let mut queue = inproc.subscribe(LIVE_EVENT_TYPES);
@@ -29,7 +57,7 @@ pub fn spawn(bus: &Bus, hub: Arc<Hub>) {
                             Err(_) => break,
                         }
                     }
-                    hub.publish(&batch);
+                    hub.hear(&batch);
                 }
             });
         }
@@ -42,7 +70,7 @@ pub fn spawn(bus: &Bus, hub: Arc<Hub>) {
 /// Consumes the process's live queue for ever, reconnecting with back-off. After a
 /// reconnection every watcher is told to load its state again: what was published
 /// while the queue was gone never reached it.
-async fn from_rabbit(bus: RabbitBus, hub: Arc<Hub>) {
+async fn from_rabbit(bus: RabbitBus, hub: Listeners) {
     let mut backoff = Duration::from_millis(200);
     let mut connected_before = false;
     loop {
@@ -50,7 +78,7 @@ async fn from_rabbit(bus: RabbitBus, hub: Arc<Hub>) {
             Ok((_conn, _channel, mut consumer)) => {
                 backoff = Duration::from_millis(200);
                 if connected_before {
-                    hub.reset_all();
+                    hub.lost_track();
                 }
                 connected_before = true;
                 tracing::info!("live queue consuming from RabbitMQ");
@@ -64,7 +92,7 @@ async fn from_rabbit(bus: RabbitBus, hub: Arc<Hub>) {
                             _ => break,
                         }
                     }
-                    hub.publish(&batch);
+                    hub.hear(&batch);
                 }
                 tracing::warn!("live queue lost its connection to RabbitMQ");
             }

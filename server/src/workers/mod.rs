@@ -132,7 +132,8 @@ pub async fn deliver(state: &AppState, consumer: &Consumer, event: &EventEnvelop
             Err(e) => return Outcome::Failed(format!("recording the receipt: {e}")),
         }
     }
-    let result = (consumer.handler)(state.clone(), event.clone(), delivery.clone()).await;
+    // Within the request the event came from: what the handler records names it too.
+    let result = app::audit::request::within(event.request_id.clone(), (consumer.handler)(state.clone(), event.clone(), delivery.clone())).await;
     let (outcome, recorded) = match result {
         Ok(Handled::Recorded) => (Outcome::Processed, Ok(())),
         Ok(Handled::Duplicate) => (Outcome::Duplicate, Ok(())),

@@ -89,8 +89,7 @@ async fn in_process_bus_on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_process_bus_on_postgres() {
-    let Some(app) = TestApp::spawn(Backend::Postgres).await else {
-        crate::helpers::not_run(module_path!(), "TEST_DATABASE_URL is not set");
+    let Some(app) = TestApp::spawn_or_skip(Backend::Postgres, false, module_path!()).await else {
         return;
     };
     welcome_once(&app).await;
@@ -100,8 +99,7 @@ async fn in_process_bus_on_postgres() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rabbitmq_bus_on_postgres() {
-    let Some(app) = TestApp::spawn_with(Backend::Postgres, true).await else {
-        crate::helpers::not_run(module_path!(), "TEST_DATABASE_URL or TEST_AMQP_URL is not set");
+    let Some(app) = TestApp::spawn_or_skip(Backend::Postgres, true, module_path!()).await else {
         return;
     };
     assert_eq!(app.bus.kind(), "rabbitmq");
@@ -111,8 +109,7 @@ async fn rabbitmq_bus_on_postgres() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rabbitmq_bus_on_sqlite() {
-    let Some(app) = TestApp::spawn_with(Backend::Sqlite, true).await else {
-        crate::helpers::not_run(module_path!(), "TEST_AMQP_URL is not set");
+    let Some(app) = TestApp::spawn_or_skip(Backend::Sqlite, true, module_path!()).await else {
         return;
     };
     welcome_once(&app).await;
@@ -142,8 +139,7 @@ fn drop_broker_connections(name: &str) -> bool {
 /// consume again: events written meanwhile are delivered, none is lost.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rabbitmq_connections_come_back() {
-    let Some(app) = TestApp::spawn_with(Backend::Sqlite, true).await else {
-        crate::helpers::not_run(module_path!(), "TEST_AMQP_URL is not set");
+    let Some(app) = TestApp::spawn_or_skip(Backend::Sqlite, true, module_path!()).await else {
         return;
     };
     let server::bus::Bus::Rabbit(rabbit) = &app.bus else { unreachable!() };

@@ -91,6 +91,7 @@ async fn an_order_paid_naming_only_the_order_still_issues_tickets(app: &TestApp)
         aggregate_id: order_id.clone(),
         payload: serde_json::json!({ "order_id": order_id }),
         occurred_at: time::OffsetDateTime::now_utc(),
+        request_id: None,
     };
     sqlx::query("INSERT INTO domain_events (id, event_type, aggregate_id, payload, occurred_at, published_at) VALUES ($1, 'order.paid', $2, $3, 0, 0)")
         .bind(legacy.id.to_string())
@@ -118,6 +119,7 @@ async fn a_failed_delivery_leaves_a_failed_receipt(app: &TestApp) {
             aggregate_id: "nothing".into(),
             payload: serde_json::json!({ "no_order_id": true }),
             occurred_at: time::OffsetDateTime::now_utc(),
+            request_id: None,
         };
         sqlx::query("INSERT INTO domain_events (id, event_type, aggregate_id, payload, occurred_at, published_at) VALUES ($1, $2, 'nothing', $3, 0, 0)")
             .bind(event.id.to_string())
@@ -162,8 +164,7 @@ async fn a_late_failure_does_not_undo_a_processed_receipt(app: &TestApp) {
 /// connection again. (On SQLite they share the web's: one writer either way.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn busy_workers_keep_no_buyer_waiting_on_postgres() {
-    let Some(app) = TestApp::spawn(Backend::Postgres).await else {
-        crate::helpers::not_run(module_path!(), "TEST_DATABASE_URL is not set");
+    let Some(app) = TestApp::spawn_or_skip(Backend::Postgres, false, module_path!()).await else {
         return;
     };
     let (event, seats) = app.event_with_seats(2).await;

@@ -251,3 +251,75 @@ async fn the_log_lists_filters_and_refuses(app: &TestApp) {
 }
 
 on_both_backends!(the_log_lists_filters_and_refuses);
+
+/// The types of the events the log lists for `request`, oldest first.
+async fn types_of_request(app: &TestApp, admin: &str, request: &str) -> Vec<String> {
+    let (status, page) = log(app, admin, &format!("?request_id={request}")).await;
+    assert_eq!(status, 200, "{page}");
+    let items = page["events"]["items"].as_array().unwrap();
+    assert!(items.iter().all(|e| e["request_id"] == request), "{page}");
+    items.iter().rev().map(|e| e["event_type"].as_str().unwrap().to_owned()).collect()
+}
+
+/// Every response names its request (`X-Request-Id`: the client's own when it is a sane
+/// one); the events a request causes name it in the log, and so do the events the
+/// consumers record while handling them (payment, tickets, notification), on both
+/// backends (PostgreSQL writes some of them in statements of their own).
+async fn a_request_s_events_name_it(app: &TestApp) {
+    let (_, admin) = signed_in(app, "trail-admin@example.com", "Trail Admin", PASSWORD, Role::Admin).await;
+    let (event, seats) = app.event_with_seats(2).await;
+    let buyer = app.customer("trail@example.com").await;
+    let http = reqwest::Client::new();
+
+    let hold_request = format!("hold-{}", uuid::Uuid::new_v4().simple());
+    let res = http
+        .post(app.api(&format!("/events/{event}/holds")))
+        .bearer_auth(&buyer)
+        .header("x-request-id", &hold_request)
+        .json(&json!({ "seat_ids": seats }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    assert_eq!(res.headers()["x-request-id"], hold_request.as_str());
+    let hold: Value = res.json().await.unwrap();
+    assert_eq!(types_of_request(app, &admin, &hold_request).await, ["seats.held"]);
+
+    let order_request = format!("order-{}", uuid::Uuid::new_v4().simple());
+    let res = http
+        .post(app.api("/orders"))
+        .bearer_auth(&buyer)
+        .header("idempotency-key", "trail-1")
+        .header("x-request-id", &order_request)
+        .json(&json!({ "hold_id": hold["id"], "payment": crate::helpers::payment("4242 4242 4242 4242") }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 202);
+    let order: Value = res.json().await.unwrap();
+    app.wait_for_status(&buyer, order["id"].as_str().unwrap(), "PAID").await;
+    let wanted = ["order.placed", "payment.approved", "order.paid", "ticket.issued", "notification.created"];
+    assert!(
+        app.eventually(10, || async {
+            let types = types_of_request(app, &admin, &order_request).await;
+            wanted.iter().all(|w| types.iter().any(|t| t == w)) && types.iter().filter(|t| *t == "ticket.issued").count() == 2
+        })
+        .await,
+        "the order's request names what followed it: {:?}",
+        types_of_request(app, &admin, &order_request).await
+    );
+    assert_eq!(types_of_request(app, &admin, &order_request).await[0], "order.placed");
+
+    // Without one, or with one that is not an id, the server gives its own.
+    let res = http.get(app.api("/events")).header("x-request-id", "<script>alert(1)</script>").send().await.unwrap();
+    let given = res.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert!(given.len() == 32 && given.bytes().all(|b| b.is_ascii_hexdigit()), "{given}");
+    let res = http.get(app.url("/events")).send().await.unwrap();
+    assert_eq!(res.headers()["x-request-id"].len(), 32);
+    // A request that changed nothing has no events.
+    assert!(types_of_request(app, &admin, &given).await.is_empty());
+    let (status, _) = log(app, &admin, "?request_id=x&bogus=1").await;
+    assert_eq!(status, 400);
+}
+
+on_both_backends!(a_request_s_events_name_it);

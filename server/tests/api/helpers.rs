@@ -55,6 +55,21 @@ impl TestApp {
         Self::spawn_with(backend, false).await
     }
 
+    /// [`TestApp::spawn_with`], saying through [`not_run`] that `test` did not run when what
+    /// it asks for (PostgreSQL, RabbitMQ) is not configured here.
+    pub async fn spawn_or_skip(backend: Backend, rabbit: bool, test: &str) -> Option<TestApp> {
+        let app = Self::spawn_with(backend, rabbit).await;
+        if app.is_none() {
+            let why = match (backend, rabbit) {
+                (Backend::Postgres, true) => "TEST_DATABASE_URL or TEST_AMQP_URL is not set",
+                (Backend::Postgres, false) => "TEST_DATABASE_URL is not set",
+                (Backend::Sqlite, _) => "TEST_AMQP_URL is not set",
+            };
+            not_run(test, why);
+        }
+        app
+    }
+
     /// With `rabbit`, the bus is RabbitMQ (`None` when `TEST_AMQP_URL` is unset).
     pub async fn spawn_with(backend: Backend, rabbit: bool) -> Option<TestApp> {
         Self::spawn_configured(backend, rabbit, |_| {}).await

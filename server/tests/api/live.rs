@@ -74,6 +74,8 @@ async fn a_buyer_hears_of_their_order_and_nobody_else_does(app: &TestApp) {
     assert_eq!(pending.data, json!({ "order_id": order_id, "status": "PENDING" }));
     let paid = mine.next_of("order", SOON).await.expect("the payment is told");
     assert_eq!(paid.data, json!({ "order_id": order_id, "status": "PAID" }));
+    let ticket = mine.next_of("ticket", SOON).await.expect("the tickets are told");
+    assert_eq!(ticket.data["order_id"], order_id);
     let notice = loop {
         // The buyer's own welcome may come first (see below).
         let m = mine.next_of("notification", SOON).await.expect("the notification is told");
@@ -262,6 +264,7 @@ async fn a_slow_client_is_dropped_alone() {
             aggregate_id: event.clone(),
             payload: json!({ "event_id": event, "hold_id": "h", "user_id": "u", "seat_ids": seat_ids }),
             occurred_at: time::OffsetDateTime::now_utc(),
+            request_id: None,
         };
         app.state.live.publish(&[change]);
         if seq % 10 == 0 {
@@ -278,8 +281,7 @@ async fn a_slow_client_is_dropped_alone() {
 /// their workers as `serve --with-workers` does).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_change_made_through_one_process_reaches_a_stream_of_another() {
-    let Some(a) = TestApp::spawn_with(Backend::Postgres, true).await else {
-        crate::helpers::not_run(module_path!(), "TEST_DATABASE_URL or TEST_AMQP_URL is not set");
+    let Some(a) = TestApp::spawn_or_skip(Backend::Postgres, true, module_path!()).await else {
         return;
     };
     // The second process: same database, same broker and names, its own address.

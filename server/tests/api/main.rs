@@ -26,6 +26,7 @@ mod proxy;
 mod rate_limits;
 mod reliability;
 mod rush;
+mod seat_maps;
 mod seat_selection;
 mod smtp_sink;
 mod sse;

@@ -91,6 +91,7 @@ async fn an_unreachable_database_is_not_a_failure(app: &TestApp) {
             aggregate_id: "nothing".into(),
             payload: payload.clone(),
             occurred_at: time::OffsetDateTime::now_utc(),
+            request_id: None,
         };
         sqlx::query("INSERT INTO domain_events (id, event_type, aggregate_id, payload, occurred_at, published_at) VALUES ($1, $2, 'nothing', $3, 0, 0)")
             .bind(event.id.to_string())
@@ -256,8 +257,7 @@ on_both_backends!(
 /// out in sequence order once the first is done (PostgreSQL; SQLite has one process).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn relays_take_turns_and_keep_the_order() {
-    let Some(app) = TestApp::spawn(Backend::Postgres).await else {
-        crate::helpers::not_run(module_path!(), "TEST_DATABASE_URL is not set");
+    let Some(app) = TestApp::spawn_or_skip(Backend::Postgres, false, module_path!()).await else {
         return;
     };
     let Bus::InProcess(bus) = &app.bus else { unreachable!() };
@@ -318,6 +318,7 @@ async fn a_hanging_broker_holds_nothing_for_long() {
         aggregate_id: "hanging".into(),
         payload: json!({}),
         occurred_at: time::OffsetDateTime::now_utc(),
+        request_id: None,
     };
     bus.publish(std::slice::from_ref(&event)).await.expect("published while the broker answers");
 

@@ -12,6 +12,7 @@ fn request(event: &str, seats: &[&str]) -> HoldRequest {
         seat_ids: seats.iter().map(|s| s.to_string()).collect(),
         now: 0,
         expires_at: 0,
+        request_id: None,
     }
 }
 

@@ -100,6 +100,7 @@ async fn hold_seats(db: &Db, desk: &HoldDesk, user: &User, event_id: &str, seat_
             seat_ids: seat_ids.iter().map(Uuid::to_string).collect(),
             now,
             expires_at: now + desk.ttl.as_millis() as i64,
+            request_id: crate::audit::request::current(),
         };
         let (hold_id, expires_at) = (request.hold_id.clone(), request.expires_at);
         let outcome = desk.decide(db, request).await?;

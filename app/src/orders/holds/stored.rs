@@ -75,6 +75,9 @@ pub(crate) struct HoldRequest {
     pub seat_ids: Vec<String>,
     pub now: i64,
     pub expires_at: i64,
+    /// The request it came from: a batch of holds runs apart from the requests it holds
+    /// for, and names each one's in its `seats.held`.
+    pub request_id: Option<String>,
 }
 
 pub(crate) const HOLD_SEAT_LINES: &str =

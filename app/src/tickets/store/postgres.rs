@@ -58,9 +58,9 @@ async fn issue_in_one_statement(db: &Db, signer: &TicketSigner, order_id: &str, 
              SELECT g.id, $1, t.event_id, t.seat_id, t.user_id, g.code, 'VALID', $3 FROM todo t JOIN given g ON g.n = t.n \
              ON CONFLICT (order_id, seat_id) DO NOTHING RETURNING id, event_id, user_id \
          ), announced AS ( \
-             INSERT INTO domain_events (id, event_type, aggregate_id, payload, occurred_at) \
+             INSERT INTO domain_events (id, event_type, aggregate_id, payload, occurred_at, request_id) \
              SELECT gen_random_uuid()::text, '{ticket_issued}', id, json_build_object('event_id', event_id, \
-             'order_id', $1::text, 'ticket_id', id, 'user_id', user_id)::text, $3 FROM issued \
+             'order_id', $1::text, 'ticket_id', id, 'user_id', user_id)::text, $3, $6::text FROM issued \
          ) \
          SELECT (SELECT COUNT(*) FROM admitted) AS admitted, (SELECT COUNT(*) FROM todo) AS todo, (SELECT COUNT(*) FROM issued) AS issued",
         admitted = receipts::admit_processed_cte("$3", "$4", "$5"),
@@ -72,6 +72,7 @@ async fn issue_in_one_statement(db: &Db, signer: &TicketSigner, order_id: &str, 
         .bind(now_ms())
         .bind(delivery.event_id.as_str())
         .bind(delivery.consumer)
+        .bind(crate::audit::request::current())
         .fetch_one(&db.pool)
         .await?;
     let (admitted, todo, issued): (i64, i64, i64) = (row.try_get("admitted")?, row.try_get("todo")?, row.try_get("issued")?);

@@ -192,11 +192,12 @@ pub fn all() -> Value {
             }
         },
         "LoggedEvent": {
-            "type": "object", "required": ["id", "seq", "event_type", "aggregate_id", "payload", "occurred_at", "published_at", "receipts"],
+            "type": "object", "required": ["id", "seq", "event_type", "aggregate_id", "payload", "occurred_at", "published_at", "request_id", "receipts"],
             "properties": {
                 "id": { "type": "string", "format": "uuid" }, "seq": { "type": "integer" }, "event_type": { "type": "string" },
                 "aggregate_id": { "type": "string" }, "payload": {},
                 "occurred_at": { "type": "string", "format": "date-time" }, "published_at": { "type": ["string", "null"], "format": "date-time" },
+                "request_id": { "type": ["string", "null"], "description": "The X-Request-Id of the request it came from, directly or through a consumer; null for the workers' own changes" },
                 "receipts": { "type": "array", "items": {
                     "type": "object", "required": ["consumer", "state", "attempts", "last_error", "received_at", "updated_at", "next_retry_at"],
                     "properties": {

@@ -53,7 +53,7 @@ pub(crate) async fn hold_batch(db: &Db, requests: &[HoldRequest]) -> Result<Vec<
             .enumerate()
             .map(|(i, r)| {
                 serde_json::json!({ "i": i, "hold_id": r.hold_id, "user_id": r.user_id, "expires_at": r.expires_at,
-                                    "announce": new_id(), "seats": r.seat_ids })
+                                    "announce": new_id(), "seats": r.seat_ids, "request_id": r.request_id })
             })
             .collect(),
     )
@@ -63,7 +63,7 @@ pub(crate) async fn hold_batch(db: &Db, requests: &[HoldRequest]) -> Result<Vec<
              SELECT {event_columns} FROM events WHERE id = $1 OR slug = $1 LIMIT 1 \
          ), req AS ( \
              SELECT (r->>'i')::int AS i, r->>'hold_id' AS hold_id, r->>'user_id' AS user_id, (r->>'expires_at')::bigint AS expires_at, \
-             r->>'announce' AS announce, r->'seats' AS seats, json_array_length(r->'seats') AS wanted \
+             r->>'announce' AS announce, r->'seats' AS seats, json_array_length(r->'seats') AS wanted, r->>'request_id' AS request_id \
              FROM json_array_elements($3::json) AS r \
          ), want AS ( \
              SELECT req.i, s.seat_id FROM req, json_array_elements_text(req.seats) AS s(seat_id) \
@@ -77,7 +77,7 @@ pub(crate) async fn hold_batch(db: &Db, requests: &[HoldRequest]) -> Result<Vec<
              WHERE es.event_id = (SELECT id FROM ev WHERE status = 'ON_SALE' AND starts_at > $2) AND es.status = 'AVAILABLE' \
              AND es.seat_id = ANY (ARRAY(SELECT w.seat_id FROM want w JOIN hopeful h ON h.i = w.i)) ORDER BY es.seat_id FOR UPDATE \
          ), complete AS ( \
-             SELECT r.i, r.hold_id, r.user_id, r.expires_at, r.announce, r.seats, r.wanted FROM req r \
+             SELECT r.i, r.hold_id, r.user_id, r.expires_at, r.announce, r.seats, r.wanted, r.request_id FROM req r \
              JOIN (SELECT w.i, COUNT(*) AS n FROM want w JOIN locked l ON l.seat_id = w.seat_id GROUP BY w.i) c ON c.i = r.i \
              WHERE c.n = r.wanted \
          ), buyers_seen AS ( \
@@ -94,7 +94,7 @@ pub(crate) async fn hold_batch(db: &Db, requests: &[HoldRequest]) -> Result<Vec<
              WHERE h.event_id = (SELECT id FROM ev) AND h.user_id IN (SELECT user_id FROM complete) \
              AND (h.status = 'CONVERTED' OR (h.status = 'ACTIVE' AND h.expires_at > $2)) GROUP BY h.user_id \
          ), granted AS ( \
-             SELECT c.i, c.hold_id, c.user_id, c.expires_at, c.announce, c.seats \
+             SELECT c.i, c.hold_id, c.user_id, c.expires_at, c.announce, c.seats, c.request_id \
              FROM (SELECT c.*, SUM(c.wanted) OVER (PARTITION BY c.user_id ORDER BY c.i) AS running FROM complete c) c \
              WHERE c.user_id IN (SELECT user_id FROM fresh) \
              AND COALESCE((SELECT n FROM holding hg WHERE hg.user_id = c.user_id), 0) + c.running <= (SELECT max_seats_per_buyer FROM ev) \
@@ -114,9 +114,9 @@ pub(crate) async fn hold_batch(db: &Db, requests: &[HoldRequest]) -> Result<Vec<
              JOIN event_prices p ON p.event_id = (SELECT id FROM ev) AND p.section_id = h.section_id \
              RETURNING hold_id, seat_id, section, section_order, row_label, number, price_cents \
          ), announced AS ( \
-             INSERT INTO domain_events (id, event_type, aggregate_id, payload, occurred_at) \
+             INSERT INTO domain_events (id, event_type, aggregate_id, payload, occurred_at, request_id) \
              SELECT g.announce, '{seats_held}', ev.id, json_build_object('event_id', ev.id, 'expires_at_ms', g.expires_at, \
-             'hold_id', g.hold_id, 'seat_ids', g.seats, 'user_id', g.user_id)::text, $2 FROM granted g, ev \
+             'hold_id', g.hold_id, 'seat_ids', g.seats, 'user_id', g.user_id)::text, $2, g.request_id FROM granted g, ev \
          ) \
          SELECT ev.*, ( \
              SELECT json_agg(json_build_object( \

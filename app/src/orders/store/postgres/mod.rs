@@ -172,8 +172,8 @@ async fn place(db: &Db, request: &PlaceRequest<'_>) -> Result<Option<Placed>, sq
              UPDATE event_seats SET order_id = $7, updated_at = $1 \
              WHERE hold_id = $2 AND status = 'HELD' AND EXISTS (SELECT 1 FROM converted) \
          ), announced AS ( \
-             INSERT INTO domain_events (id, event_type, aggregate_id, payload, occurred_at) \
-             SELECT $10, '{order_placed}', p.id, json_build_object('hold_id', $2::text, 'order_id', p.id, 'user_id', $3::text)::text, $1 \
+             INSERT INTO domain_events (id, event_type, aggregate_id, payload, occurred_at, request_id) \
+             SELECT $10, '{order_placed}', p.id, json_build_object('hold_id', $2::text, 'order_id', p.id, 'user_id', $3::text)::text, $1, $12::text \
              FROM placed p \
          ) \
          SELECT p.event_id, e.title, e.slug, e.starts_at, p.total_cents, p.currency, {lines} AS items \
@@ -182,7 +182,8 @@ async fn place(db: &Db, request: &PlaceRequest<'_>) -> Result<Option<Placed>, sq
         lines = lines_json("lines"),
         event_sells = EVENT_SELLS,
     );
-    let sql = sql.as_str();
+    let (sql, request_id) = (sql.as_str(), crate::audit::request::current());
+    let request_id = &request_id;
     let row = retrying_deadlocks("an order", move || {
         sqlx::query(sql)
             .bind(request.now)
@@ -196,6 +197,7 @@ async fn place(db: &Db, request: &PlaceRequest<'_>) -> Result<Option<Placed>, sq
             .bind(request.payment_deadline)
             .bind(new_id())
             .bind(request.fingerprint)
+            .bind(request_id.as_deref())
             .fetch_optional(&db.pool)
     })
     .await?;
@@ -241,18 +243,19 @@ async fn approve(db: &Db, order_id: &str, now: i64, delivery: &Delivery) -> Resu
              UPDATE event_seats SET status = 'SOLD', version = version + 1, updated_at = $1 \
              WHERE order_id = $2 AND status = 'HELD' AND EXISTS (SELECT 1 FROM paid) RETURNING seat_id \
          ), announced AS ( \
-             INSERT INTO domain_events (id, event_type, aggregate_id, payload, occurred_at) \
-             SELECT $4, '{approved}', id, json_build_object('amount_cents', total_cents, 'order_id', id)::text, $1 FROM paid \
+             INSERT INTO domain_events (id, event_type, aggregate_id, payload, occurred_at, request_id) \
+             SELECT $4, '{approved}', id, json_build_object('amount_cents', total_cents, 'order_id', id)::text, $1, $8::text FROM paid \
              UNION ALL SELECT $5, '{paid}', id, json_build_object('event_id', event_id, 'order_id', id, 'user_id', user_id, \
              'seats', (SELECT COUNT(*) FROM order_items WHERE order_id = $2), \
-             'seat_ids', (SELECT COALESCE(json_agg(seat_id), '[]'::json) FROM sold))::text, $1 FROM paid \
+             'seat_ids', (SELECT COALESCE(json_agg(seat_id), '[]'::json) FROM sold))::text, $1, $8::text FROM paid \
          ) \
          SELECT (SELECT COUNT(*) FROM admitted) AS admitted, (SELECT COUNT(*) FROM paid) AS paid",
         admitted = receipts::admit_processed_cte("$1", "$6", "$7"),
         approved = event_types::PAYMENT_APPROVED,
         paid = event_types::ORDER_PAID,
     );
-    let sql = sql.as_str();
+    let (sql, request_id) = (sql.as_str(), crate::audit::request::current());
+    let request_id = &request_id;
     let row = retrying_deadlocks("a payment", move || {
         sqlx::query(sql)
             .bind(now)
@@ -262,6 +265,7 @@ async fn approve(db: &Db, order_id: &str, now: i64, delivery: &Delivery) -> Resu
             .bind(new_id())
             .bind(delivery.event_id.as_str())
             .bind(delivery.consumer)
+            .bind(request_id.as_deref())
             .fetch_one(&db.pool)
     })
     .await?;

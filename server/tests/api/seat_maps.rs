@@ -1,0 +1,117 @@
+//! The event page's seat map: drawn once per event and language and put in the page as it
+//! is sent (already compressed for clients that take gzip), always with every seat's
+//! status as of a moment ago and the log's cursor it was read at; the compact statuses
+//! beside it; both catch up with a change at once.
+
+use std::io::Read;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::helpers::{Backend, TestApp};
+use crate::on_both_backends;
+
+fn gunzip(body: &[u8]) -> String {
+    let mut out = String::new();
+    flate2::read::GzDecoder::new(body).read_to_string(&mut out).expect("a valid gzip body");
+    out
+}
+
+/// The page of `event`, as a browser without and with gzip gets it.
+async fn page(app: &TestApp, event: &str) -> (String, String) {
+    let plain = app.client.get(app.url(&format!("/events/{event}"))).header("accept-language", "en").send().await.unwrap();
+    assert_eq!(plain.status(), 200);
+    assert!(plain.headers().get("content-encoding").is_none());
+    let plain = plain.text().await.unwrap();
+    let zipped = app
+        .client
+        .get(app.url(&format!("/events/{event}")))
+        .header("accept-language", "en")
+        .header("accept-encoding", "br;q=1, gzip;q=0.8")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(zipped.headers()["content-encoding"], "gzip");
+    assert!(zipped.headers()["vary"].to_str().unwrap().to_ascii_lowercase().contains("accept-encoding"));
+    (plain, gunzip(&zipped.bytes().await.unwrap()))
+}
+
+/// The map of a page: the SVG, whole.
+fn map_of(page: &str) -> &str {
+    let start = page.find("<svg class=\"seat-map\"").expect("the page has the seat map");
+    let end = start + page[start..].find("</svg>").unwrap() + "</svg>".len();
+    &page[start..end]
+}
+
+/// The `aria-disabled` of the seat `id` on a page.
+fn disabled(page: &str, id: &str) -> bool {
+    let at = page.find(&format!("data-seat-id=\"{id}\"")).expect("the seat is on the map");
+    let circle = &page[page[..at].rfind("<circle").unwrap()..at];
+    circle.contains("aria-disabled=\"true\"")
+}
+
+async fn statuses(app: &TestApp, event: &str) -> Value {
+    let res = app.client.get(app.api(&format!("/events/{event}/seat-statuses"))).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
+}
+
+async fn the_page_has_the_map_and_catches_up(app: &TestApp) {
+    let (event, seats) = app.event_with_seats(2).await;
+    let (plain, unzipped) = page(app, &event).await;
+    let map = map_of(&plain);
+    assert_eq!(map, map_of(&unzipped), "the same map, compressed or not");
+    assert!(!plain.contains("<!--seat-map:"), "the placeholder is gone");
+    let all: Value = app.client.get(app.api(&format!("/events/{event}/seats"))).send().await.unwrap().json().await.unwrap();
+    let all = all["items"].as_array().unwrap().clone();
+    assert_eq!(map.matches("<circle ").count(), all.len());
+    assert!(map.contains("data-cursor=\""));
+    assert!(!disabled(&plain, &seats[0]));
+
+    let board = statuses(app, &event).await;
+    let letters = board["statuses"].as_str().unwrap();
+    assert_eq!(letters.len(), all.len());
+    assert!(letters.bytes().all(|b| b"AHS".contains(&b)), "{letters}");
+    for seat in &seats {
+        let at = all.iter().position(|s| s["id"] == seat.as_str()).unwrap();
+        assert_eq!(&letters[at..=at], "A");
+    }
+    assert!(board["cursor"].as_i64().unwrap() >= 0);
+
+    // A hold: the next pages and statuses show it at once, or within a moment.
+    let buyer = app.customer("map@example.com").await;
+    assert_eq!(app.hold(&buyer, &event, &seats).await.status(), 201);
+    let held = Instant::now();
+    loop {
+        let (plain, _) = page(app, &event).await;
+        let board = statuses(app, &event).await;
+        let letters = board["statuses"].as_str().unwrap().as_bytes().to_vec();
+        let shown = seats.iter().all(|s| disabled(&plain, s));
+        let position = |id: &str| all.iter().position(|s| s["id"] == id).unwrap();
+        let told = seats.iter().all(|s| letters[position(s.as_str())] == b'H');
+        if shown && told {
+            break;
+        }
+        assert!(held.elapsed() < Duration::from_millis(1500), "the map still shows the seats free {:?} after the hold", held.elapsed());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (plain, _) = page(app, &event).await;
+    let cursor: i64 = {
+        let at = plain.find("data-cursor=\"").unwrap() + "data-cursor=\"".len();
+        plain[at..at + plain[at..].find('"').unwrap()].parse().unwrap()
+    };
+    assert!(cursor > board["cursor"].as_i64().unwrap(), "a map drawn after the hold names a later cursor");
+
+    // In Spanish, another drawing.
+    let res = app.client.get(app.url(&format!("/events/{event}"))).header("accept-language", "es").send().await.unwrap();
+    let es = res.text().await.unwrap();
+    assert!(map_of(&es).contains("fila"), "{}", &map_of(&es)[..400]);
+
+    let missing = uuid::Uuid::new_v4();
+    let res = app.client.get(app.api(&format!("/events/{missing}/seat-statuses"))).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+    let body: Value = res.json().await.unwrap();
+    assert!(body["error"]["code"].is_string());
+}
+
+on_both_backends!(the_page_has_the_map_and_catches_up);
