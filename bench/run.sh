@@ -9,8 +9,9 @@
 #                            10,000 browsers watch one event's seat map while 1,000 seats
 #                            are held: commit-to-browser latency, memory per stream
 #   BENCH_TOOL=pages bench/run.sh postgres
-#                            200 browsers load a 1,000-seat event's page, then its seats,
-#                            again and again: requests a second, latency, bytes, CPU
+#                            200 browsers load a 1,000-seat event's page, then its seat
+#                            statuses, then all its seats, again and again: requests a
+#                            second, latency, bytes on the wire, server CPU a request
 #
 # Builds the release server and the `rush` load generator, starts the server on
 # 127.0.0.1:3200 (payment delay 0, X-Forwarded-For trusted from 127.0.0.1 so every

@@ -17,6 +17,9 @@ mod watch;
 use common::{address, login, on_sale_event, Server};
 use watch::{now_ms, rss_kib, Watchers};
 
+/// One-seat holds each buyer makes in the burst.
+const PER_BUYER: usize = 10;
+
 #[derive(Parser, Debug)]
 struct Args {
     #[command(flatten)]
@@ -30,7 +33,7 @@ struct Args {
     /// Streams per loopback address (the server allows 100 by default).
     #[arg(long, default_value_t = 50)]
     per_address: usize,
-    /// Seat changes in the burst: one-seat holds, by buyers holding up to 50 each.
+    /// Seat changes in the burst: one-seat holds, by buyers holding up to [`PER_BUYER`] each.
     #[arg(long, default_value_t = 1000)]
     changes: usize,
 }
@@ -46,8 +49,9 @@ async fn main() -> anyhow::Result<()> {
     let (event_id, seat_ids) = on_sale_event(&http, &url, &admin, rows, 50).await?;
     let seat_ids: Vec<String> = seat_ids.into_iter().take(args.changes).collect();
 
-    // Buyers, each from its own address, 50 one-seat holds each.
-    let buyers = seat_ids.len().div_ceil(50);
+    // Buyers, each from its own address, a few one-seat holds each (the server limits
+    // how fast one user holds).
+    let buyers = seat_ids.len().div_ceil(PER_BUYER);
     let run = uuid::Uuid::new_v4().simple().to_string();
     let mut tokens = Vec::new();
     for i in 0..buyers {
@@ -74,7 +78,7 @@ async fn main() -> anyhow::Result<()> {
     // The burst: every buyer holds its seats one at a time, all buyers at once.
     let burst = Instant::now();
     let mut holders = Vec::new();
-    for (i, chunk) in seat_ids.chunks(50).enumerate() {
+    for (i, chunk) in seat_ids.chunks(PER_BUYER).enumerate() {
         let (http, url, event_id, token, seats) = (http.clone(), url.clone(), event_id.clone(), tokens[i].clone(), chunk.to_vec());
         holders.push(tokio::spawn(async move {
             let mut held = 0;

@@ -106,9 +106,10 @@ async fn main() -> anyhow::Result<()> {
     let (event_id, _) = on_sale_event(&http, &url, &admin, args.rows, args.seats_per_row).await?;
     let browser = [("accept", "text/html,application/xhtml+xml"), ("accept-encoding", "br, gzip"), ("accept-language", "en")];
     let json = [("accept", "application/json"), ("accept-encoding", "br, gzip")];
-    let targets: [(&str, String, &[(&str, &str)]); 2] = [
+    let targets: [(&str, String, &[(&str, &str)]); 3] = [
         ("event page", format!("{url}/events/{event_id}"), &browser),
-        ("its seats", format!("{url}/api/v1/events/{event_id}/seats"), &json),
+        ("statuses", format!("{url}/api/v1/events/{event_id}/seat-statuses"), &json),
+        ("all seats", format!("{url}/api/v1/events/{event_id}/seats"), &json),
     ];
     let mut results = Vec::new();
     for (name, target, headers) in targets {
