@@ -118,10 +118,16 @@ impl Hub {
 
     /// Tells every watcher what `events` change; events nobody watches cost a lookup.
     pub fn publish(&self, events: &[EventEnvelope]) {
+        self.publish_messages(events.iter().flat_map(feed::messages_of).collect());
+    }
+
+    /// [`Hub::publish`], for messages already made of their events (by a caller that
+    /// reads them too).
+    pub fn publish_messages(&self, messages: Vec<Message>) {
         let mut by_topic: HashMap<Topic, Vec<(Option<i64>, Bytes)>> = HashMap::new();
         {
             let map = locked(&self.topics);
-            for message in events.iter().flat_map(feed::messages_of) {
+            for message in messages {
                 if map.contains_key(&message.topic) {
                     let frame = Bytes::from(message.frame());
                     let Message { seq, topic, .. } = message;

@@ -26,14 +26,13 @@ pub struct Listeners {
 
 impl Listeners {
     fn hear(&self, batch: &[EventEnvelope]) {
-        self.hub.publish(batch);
-        for event in batch {
-            for message in messages_of(event) {
-                if let Topic::Event(event_id) = &message.topic {
-                    self.seat_maps.changed(event_id);
-                }
+        let messages: Vec<_> = batch.iter().flat_map(messages_of).collect();
+        for message in &messages {
+            if let Topic::Event(event_id) = &message.topic {
+                self.seat_maps.changed(event_id);
             }
         }
+        self.hub.publish_messages(messages);
     }
 
     /// Events may have been missed.
