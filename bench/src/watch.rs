@@ -65,29 +65,44 @@ impl Watchers {
                     return;
                 }
                 let mut said_hello = false;
-                let mut carry = String::new();
+                // Bytes of a line not yet ended, kept for the next chunk.
+                let mut carry: Vec<u8> = Vec::new();
                 loop {
                     match res.chunk().await {
                         Ok(Some(bytes)) => {
                             let at = now_ms();
-                            carry.push_str(&String::from_utf8_lossy(&bytes));
-                            // Whole lines only; the rest waits for the next chunk.
-                            let cut = carry.rfind('\n').map(|p| p + 1).unwrap_or(0);
                             let mut seen = 0;
-                            for line in carry[..cut].lines() {
-                                if line == "event: hello" && !said_hello {
+                            let mut ids = Vec::new();
+                            let mut read_line = |line: &[u8]| {
+                                if let Some(id) = line.strip_prefix(b"id: ") {
+                                    if let Some(id) = std::str::from_utf8(id).ok().and_then(|v| v.parse::<i64>().ok()) {
+                                        seen += 1;
+                                        if keep {
+                                            ids.push((id, at));
+                                        }
+                                    }
+                                } else if line == b"event: hello" && !said_hello {
                                     said_hello = true;
                                     open.fetch_add(1, Ordering::Relaxed);
                                     // The next one may connect.
                                     permit.take();
-                                } else if let Some(id) = line.strip_prefix("id: ").and_then(|v| v.parse::<i64>().ok()) {
-                                    seen += 1;
-                                    if keep {
-                                        mine.lock().unwrap().push((id, at));
-                                    }
                                 }
+                            };
+                            let mut rest: &[u8] = &bytes;
+                            while let Some(end) = rest.iter().position(|b| *b == b'\n') {
+                                if carry.is_empty() {
+                                    read_line(&rest[..end]);
+                                } else {
+                                    carry.extend_from_slice(&rest[..end]);
+                                    read_line(&carry);
+                                    carry.clear();
+                                }
+                                rest = &rest[end + 1..];
                             }
-                            carry.drain(..cut);
+                            carry.extend_from_slice(rest);
+                            if !ids.is_empty() {
+                                mine.lock().unwrap().extend(ids);
+                            }
                             messages.fetch_add(seen, Ordering::Relaxed);
                         }
                         _ => {

@@ -8,7 +8,7 @@ pub mod bus;
 pub mod cli;
 pub mod config;
 pub mod language;
-pub mod seat_maps;
+pub mod event_pages;
 pub mod seed;
 pub mod startup;
 pub mod telemetry;

@@ -58,8 +58,9 @@ pub fn router(state: AppState, bus: Bus) -> Router {
         // The API's errors in the request's language (negotiated further out).
         .layer(middleware::from_fn(crate::api::error::localize_errors))
         .layer(middleware::from_fn_with_state(policy, security_headers))
-        // The seat map in the event pages, compressed once for every visitor.
-        .layer(middleware::from_fn_with_state(state.clone(), crate::seat_maps::put_in))
+        // Event pages: the seat map drawn and compressed once for every visitor, and the
+        // whole page kept for visitors who are not signed in.
+        .layer(middleware::from_fn_with_state(crate::event_pages::EventPages::new(state.clone()), crate::event_pages::put_in))
         // Pages and JSON compressed on the fly (Brotli, else gzip) for clients that ask;
         // the build's files already carry their encoding and are left alone, as are
         // bodies too small to gain, images and event streams.

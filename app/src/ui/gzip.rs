@@ -7,7 +7,7 @@
 //! none refers back to bytes before it. The body ends with an empty final block and the
 //! gzip trailer, whose CRC is combined from the pieces'.
 
-use flate2::{Compress, Compression, FlushCompress, Status};
+use flate2::{Compress, Compression, FlushCompress};
 
 /// Text compressed once, to be put in many bodies.
 #[derive(Clone)]
@@ -22,7 +22,7 @@ impl Piece {
     pub fn new(text: &[u8], level: u32) -> Piece {
         let mut crc = crc32fast::Hasher::new();
         crc.update(text);
-        Piece { deflated: deflate(text, level, FlushCompress::Full), crc, len: text.len() as u64 }
+        Piece { deflated: deflate(text, level), crc, len: text.len() as u64 }
     }
 
     /// Its compressed size.
@@ -53,7 +53,11 @@ pub fn gzip(parts: &[Part<'_>]) -> Vec<u8> {
     for part in parts {
         match part {
             Part::Text(text) => {
-                body.extend_from_slice(&deflate(text, 1, FlushCompress::Full));
+                if text.len() <= STORED_AT_MOST {
+                    stored(text, &mut body);
+                } else {
+                    body.extend_from_slice(&deflate(text, 1));
+                }
                 crc.update(text);
                 len += text.len() as u64;
             }
@@ -64,26 +68,37 @@ pub fn gzip(parts: &[Part<'_>]) -> Vec<u8> {
             }
         }
     }
-    body.extend_from_slice(&deflate(&[], 1, FlushCompress::Finish));
+    // The final block: stored, empty.
+    body.extend_from_slice(&[1, 0, 0, 0xff, 0xff]);
     body.extend_from_slice(&crc.finalize().to_le_bytes());
     body.extend_from_slice(&(len as u32).to_le_bytes());
     body
 }
 
-/// `data` as a raw DEFLATE stream of a fresh compressor, ended by `flush`.
-fn deflate(data: &[u8], level: u32, flush: FlushCompress) -> Vec<u8> {
+/// Texts this short (a nonce) are stored as they are: a compressor costs more to set up
+/// than they could gain.
+const STORED_AT_MOST: usize = 256;
+
+/// `text` as DEFLATE stored blocks (non-final, so they start and end on a byte boundary).
+fn stored(text: &[u8], body: &mut Vec<u8>) {
+    for block in text.chunks(u16::MAX as usize) {
+        let len = block.len() as u16;
+        body.push(0);
+        body.extend_from_slice(&len.to_le_bytes());
+        body.extend_from_slice(&(!len).to_le_bytes());
+        body.extend_from_slice(block);
+    }
+}
+
+/// `data` as a raw DEFLATE stream of a fresh compressor, ended by a full flush.
+fn deflate(data: &[u8], level: u32) -> Vec<u8> {
     let mut compressor = Compress::new(Compression::new(level), false);
     let mut out = Vec::with_capacity(data.len() / 2 + 64);
     loop {
         let consumed = compressor.total_in() as usize;
-        let status = compressor.compress_vec(&data[consumed..], &mut out, flush).expect("DEFLATE into a growing buffer does not fail");
-        let all_in = compressor.total_in() as usize == data.len();
-        let done = match flush {
-            FlushCompress::Finish => status == Status::StreamEnd,
-            // The flush is complete once the input is in and room was left over.
-            _ => all_in && out.len() < out.capacity(),
-        };
-        if done {
+        compressor.compress_vec(&data[consumed..], &mut out, FlushCompress::Full).expect("DEFLATE into a growing buffer does not fail");
+        // The flush is complete once the input is in and room was left over.
+        if compressor.total_in() as usize == data.len() && out.len() < out.capacity() {
             return out;
         }
         out.reserve(out.capacity().max(1024));
@@ -119,5 +134,14 @@ mod tests {
         let body = gzip(&[Part::Piece(&piece), Part::Text(b""), Part::Piece(&empty), Part::Piece(&piece)]);
         assert_eq!(gunzip(&body), b"abcabcabcabcabcabc");
         assert_eq!(gunzip(&gzip(&[])), b"");
+    }
+
+    #[test]
+    fn short_texts_are_stored_between_pieces() {
+        let piece = Piece::new(b"<script nonce=\"", 6);
+        let nonce = b"q1w2e3r4t5y6u7i8o9p0aa";
+        let body = gzip(&[Part::Piece(&piece), Part::Text(nonce), Part::Piece(&piece), Part::Text(&[b'x'; 300]), Part::Text(b"!")]);
+        let whole = [&b"<script nonce=\""[..], nonce, b"<script nonce=\"", &[b'x'; 300], b"!"].concat();
+        assert_eq!(gunzip(&body), whole);
     }
 }

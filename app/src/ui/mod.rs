@@ -3,6 +3,8 @@
 pub mod clock;
 #[cfg(feature = "ssr")]
 pub mod gzip;
+#[cfg(feature = "ssr")]
+pub mod kept;
 pub mod not_found;
 pub mod list;
 pub mod pwa;

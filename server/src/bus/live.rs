@@ -14,7 +14,11 @@ use futures_util::{FutureExt, StreamExt};
 use crate::bus::{Bus, RabbitBus};
 
 /// At most this many events go to the hub as one batch.
-const BATCH: usize = 500;
+const BATCH: usize = 1000;
+/// After a batch, the next waits this long: a burst of changes reaches each stream as a
+/// few writes of many messages, not one write (and one wake-up of every stream) per
+/// change. A change after a quiet spell goes out at once.
+const PACE: std::time::Duration = std::time::Duration::from_millis(40);
 
 /// What each batch of live events is handed to: the streams, and the seat maps drawn of
 /// the events whose seats changed.
@@ -57,6 +61,7 @@ pub fn spawn(bus: &Bus, hub: Listeners) {
                         }
                     }
                     hub.hear(&batch);
+                    tokio::time::sleep(PACE).await;
                 }
             });
         }
@@ -92,6 +97,7 @@ async fn from_rabbit(bus: RabbitBus, hub: Listeners) {
                         }
                     }
                     hub.hear(&batch);
+                    tokio::time::sleep(PACE).await;
                 }
                 tracing::warn!("live queue lost its connection to RabbitMQ");
             }

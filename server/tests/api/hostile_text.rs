@@ -12,6 +12,8 @@ const PASSWORD: &str = "violet-tram-orbit-42";
 /// Closes `<title>` and redirects; short enough for a display name.
 const HEAD: &str = r#"</title><meta http-equiv="refresh" content="0;url=https://evil.example/">"#;
 const SCRIPT: &str = "<script>alert(1)</script>";
+/// What the event page puts its seat map in place of, naming another event.
+const PLACEHOLDER: &str = "<!--seat-map:6d2b1f40-8a43-4d8e-9c1e-2f5a7b9c0d11:en-->";
 
 /// A user with a hostile display name, signed in on a client of their own (cookie).
 async fn signed_in(app: &TestApp, email: &str, role: Role) -> (reqwest::Client, String) {
@@ -42,7 +44,7 @@ async fn hostile_text_stays_text_on_every_page(app: &TestApp) {
 
     let venue = json!({ "name": format!("{HEAD} hall"), "city": HEAD, "address": HEAD,
         "sections": [{ "name": "<b>Front</b>", "rows": 1, "seats_per_row": 4 }] });
-    let event = json!({ "title": format!("{HEAD}{SCRIPT}"), "description": format!("{HEAD}{SCRIPT}"), "category": "concerts" });
+    let event = json!({ "title": format!("{HEAD}{SCRIPT}"), "description": format!("{HEAD}{SCRIPT}{PLACEHOLDER}"), "category": "concerts" });
     let event = crate::helpers::event_on_sale(&http, &app.api(""), &olga, venue, event, 1000).await;
     let id = event["id"].as_str().unwrap().to_owned();
 
@@ -67,6 +69,8 @@ async fn hostile_text_stays_text_on_every_page(app: &TestApp) {
     let slug = event["slug"].as_str().unwrap();
     let event_page = page_is_clean(app, &anonymous, &format!("/events/{slug}")).await;
     assert!(event_page.contains("<title>&lt;/title&gt;"), "the title is shown, escaped");
+    assert!(event_page.contains("&lt;!--seat-map:6d2b1f40"), "a description that looks like the map's place is shown as text");
+    assert_eq!(event_page.matches("<svg class=\"seat-map\"").count(), 1, "one map, the event's own");
     page_is_clean(app, &anonymous, &format!("/events/{id}")).await;
     for path in ["/", "/events", "/events?category=concerts", "/login", "/register"] {
         page_is_clean(app, &anonymous, path).await;

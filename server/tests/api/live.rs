@@ -307,3 +307,31 @@ async fn a_change_made_through_one_process_reaches_a_stream_of_another() {
     a.wait_for_status(&buyer, o["id"].as_str().unwrap(), "PAID").await;
     a.cleanup().await;
 }
+
+/// The broker drops every connection (as when it restarts): the streams open are told to
+/// load their state again (`reset`: what was published meanwhile never reached this
+/// process), and changes made afterwards reach them as before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streams_are_told_when_the_broker_dropped_the_process() {
+    let Some(amqp) = std::env::var("TEST_AMQP_URL").ok().filter(|u| !u.is_empty()) else {
+        crate::helpers::not_run(module_path!(), "TEST_AMQP_URL is not set");
+        return;
+    };
+    let (user, rest) = amqp.split_once('@').expect("TEST_AMQP_URL names a user");
+    let (host_port, vhost) = rest.split_once('/').unwrap_or((rest, ""));
+    let proxy = crate::proxy::StallingProxy::start(host_port.to_owned()).await;
+    let through_proxy = format!("{user}@127.0.0.1:{}/{vhost}", proxy.port);
+    let app = TestApp::spawn_configured(Backend::Sqlite, true, |c| c.amqp_url = Some(through_proxy)).await.unwrap();
+    let (event, seats) = app.event_with_seats(2).await;
+    let (mut watcher, _) = Stream::open(&app.api(""), Open { events: &[event.as_str()], ..Default::default() }).await;
+    let token = app.customer("dropped@example.com").await;
+    hold(&app, &token, &event, &seats[..1]).await;
+    assert_eq!(ids(&watcher.next_of("seats", SOON).await.expect("told before the drop")), vec![seats[0].clone()]);
+
+    proxy.cut();
+    watcher.next_of("reset", Duration::from_secs(30)).await.expect("told to load its state again once the process is back on the broker");
+    hold(&app, &token, &event, &seats[1..]).await;
+    let held = watcher.next_of("seats", Duration::from_secs(30)).await.expect("a change after the drop is told");
+    assert_eq!(ids(&held), vec![seats[1].clone()]);
+    app.cleanup().await;
+}

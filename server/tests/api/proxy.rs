@@ -1,5 +1,6 @@
 //! A TCP proxy that can stall: while stalled it keeps every connection open, accepts new
-//! ones, and forwards nothing, as a broker that hangs without closing its sockets.
+//! ones, and forwards nothing, as a broker that hangs without closing its sockets. It
+//! can also cut every connection open, as a broker that restarts.
 
 use std::sync::Arc;
 
@@ -10,6 +11,8 @@ use tokio::sync::watch;
 pub struct StallingProxy {
     pub port: u16,
     stalled: watch::Sender<bool>,
+    /// Bumped to end every connection open.
+    cuts: watch::Sender<u64>,
 }
 
 impl StallingProxy {
@@ -18,21 +21,36 @@ impl StallingProxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let (stalled, watcher) = watch::channel(false);
+        let (cuts, cut_watcher) = watch::channel(0u64);
         let upstream = Arc::new(upstream);
         tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 let upstream = upstream.clone();
                 let watcher = watcher.clone();
+                let mut cut = cut_watcher.clone();
                 tokio::spawn(async move {
                     let Ok(server) = TcpStream::connect(upstream.as_str()).await else { return };
                     let (client_read, client_write) = client.into_split();
                     let (server_read, server_write) = server.into_split();
-                    tokio::spawn(pipe(client_read, server_write, watcher.clone()));
-                    tokio::spawn(pipe(server_read, client_write, watcher));
+                    let mut there = tokio::spawn(pipe(client_read, server_write, watcher.clone()));
+                    let back = tokio::spawn(pipe(server_read, client_write, watcher));
+                    cut.borrow_and_update();
+                    // Until cut: then both halves go, and both sockets close.
+                    tokio::select! {
+                        _ = cut.changed() => {}
+                        _ = &mut there => {}
+                    }
+                    there.abort();
+                    back.abort();
                 });
             }
         });
-        StallingProxy { port, stalled }
+        StallingProxy { port, stalled, cuts }
+    }
+
+    /// Closes every connection open now (new ones are let through).
+    pub fn cut(&self) {
+        self.cuts.send_modify(|n| *n += 1);
     }
 
     pub fn stall(&self) {

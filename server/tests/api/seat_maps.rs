@@ -115,3 +115,54 @@ async fn the_page_has_the_map_and_catches_up(app: &TestApp) {
 }
 
 on_both_backends!(the_page_has_the_map_and_catches_up);
+
+/// The CSP nonce of a response, and the page with it put back as `NONCE`.
+fn nonce_of(res: &reqwest::header::HeaderMap, page: &str) -> (String, String) {
+    let csp = res["content-security-policy"].to_str().unwrap();
+    let nonce = csp.split("'nonce-").nth(1).and_then(|rest| rest.split('\'').next()).expect("a nonce in the CSP").to_owned();
+    assert!(nonce.len() >= 16, "{nonce}");
+    (page.replace(&nonce, "NONCE"), nonce)
+}
+
+async fn a_visitor_s_page_is_kept_with_a_nonce_of_its_own(app: &TestApp) {
+    let (event, _) = app.event_with_seats(1).await;
+    let url = app.url(&format!("/events/{event}"));
+    let mut seen = Vec::new();
+    for gzip in [false, true, true, false] {
+        let mut req = app.client.get(&url).header("accept-language", "en");
+        if gzip {
+            req = req.header("accept-encoding", "gzip");
+        }
+        let res = req.send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        let headers = res.headers().clone();
+        assert_eq!(headers.get("content-encoding").is_some(), gzip);
+        let body = res.bytes().await.unwrap();
+        let text = if gzip { gunzip(&body) } else { String::from_utf8(body.to_vec()).unwrap() };
+        let (page, nonce) = nonce_of(&headers, &text);
+        assert!(text.contains(&format!("nonce=\"{nonce}\"")), "the page's scripts carry the response's nonce");
+        assert!(!page.contains("<!--seat-map:"));
+        seen.push((page, nonce));
+    }
+    let nonces: std::collections::HashSet<_> = seen.iter().map(|(_, n)| n.clone()).collect();
+    assert_eq!(nonces.len(), seen.len(), "every response has a nonce of its own");
+    assert!(seen.iter().all(|(page, _)| *page == seen[0].0), "the same page for every visitor");
+
+    // A signed-in visitor's page is their own, never a visitor's kept one, and theirs is
+    // not kept for the next visitor.
+    let (client, _) = crate::helpers::signed_in(app, "kept@example.com", "Kept Kahlo", "violet-tram-orbit-42", app::users::Role::Customer).await;
+    let own = client.get(&url).header("accept-language", "en").send().await.unwrap().text().await.unwrap();
+    assert!(own.contains("Kept Kahlo"), "the header names the signed-in visitor");
+    let next = app.client.get(&url).header("accept-language", "en").send().await.unwrap().text().await.unwrap();
+    assert!(!next.contains("Kept Kahlo"));
+
+    // Another language, another page; a page that is not found is not kept as found.
+    let es = app.client.get(&url).header("accept-language", "es").send().await.unwrap().text().await.unwrap();
+    assert!(map_of(&es).contains("fila"));
+    for _ in 0..2 {
+        let res = app.client.get(app.url("/events/no-such-event")).header("accept-language", "en").send().await.unwrap();
+        assert_eq!(res.status(), 404);
+    }
+}
+
+on_both_backends!(a_visitor_s_page_is_kept_with_a_nonce_of_its_own);

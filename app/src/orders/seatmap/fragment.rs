@@ -1,15 +1,14 @@
 //! The map as the server draws it: once per event and language, with its compressed
 //! form beside it, kept while no seat of the event changed and, once one did, for at most
-//! [`REFRESH`] more. The pages of an on-sale share one drawing and one compression; each
+//! [`REFRESH`](crate::ui::kept::REFRESH) more (see [`crate::ui::kept`]). The pages of an on-sale share one drawing and one compression; each
 //! drawing names where the event log stood when its seats were read, and the page's live
 //! stream goes on from there, so a page sent with a drawing a moment old is brought up
 //! to date at once. The compact statuses are kept the same way.
 
 use std::collections::HashMap;
 use std::fmt::Write;
-use std::future::Future;
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use uuid::Uuid;
 
@@ -19,14 +18,9 @@ use crate::db::Db;
 use crate::error::AppError;
 use crate::i18n::{msg, I18n, Locale};
 use crate::ui::gzip::Piece;
+use crate::ui::kept::{lock, Slots};
 use crate::ui::title::escape_html;
 
-/// How long a drawing is still given out after a change of its event was heard of.
-pub const REFRESH: Duration = Duration::from_millis(250);
-/// The longest a drawing is kept when no change is heard of (a price an organizer edited).
-pub const MAX_AGE: Duration = Duration::from_secs(30);
-/// While one request draws again, the others take the drawing before, if it is younger.
-pub const STALE_AT_MOST: Duration = Duration::from_secs(1);
 /// Drawings kept at most (two languages of the events on sale); the oldest goes first.
 const KEPT_AT_MOST: usize = 256;
 
@@ -46,82 +40,20 @@ pub struct Statuses {
     pub json: Arc<str>,
 }
 
-/// Something drawn, when, and the number of changes of its event heard of before.
-struct Kept<T> {
-    at: Instant,
-    changes: u64,
-    value: Arc<T>,
-}
-
-/// The place of one drawing: the one kept, and a lock so that one request draws anew
-/// while the others wait or, if it is young enough, take the one before.
-struct Slot<T> {
-    kept: Mutex<Option<Kept<T>>>,
-    drawing: tokio::sync::Mutex<()>,
-}
-
-impl<T> Default for Slot<T> {
-    fn default() -> Self {
-        Slot { kept: Mutex::new(None), drawing: tokio::sync::Mutex::new(()) }
-    }
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-impl<T> Slot<T> {
-    fn kept_at(&self) -> Option<Instant> {
-        lock(&self.kept).as_ref().map(|k| k.at)
-    }
-
-    /// The kept value, if it may still be given out after `changes` changes were heard of
-    /// (with `patient`, any younger than [`STALE_AT_MOST`]).
-    fn fresh(&self, changes: u64, patient: bool) -> Option<Arc<T>> {
-        let kept = lock(&self.kept);
-        let kept = kept.as_ref()?;
-        let age = kept.at.elapsed();
-        let fresh = age < MAX_AGE && (kept.changes == changes || age < REFRESH);
-        (fresh || (patient && age < STALE_AT_MOST)).then(|| kept.value.clone())
-    }
-
-    async fn get<F, Fut>(&self, changes: impl Fn() -> u64, draw: F) -> Result<Arc<T>, AppError>
-    where
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<T, AppError>>,
-    {
-        if let Some(value) = self.fresh(changes(), false) {
-            return Ok(value);
-        }
-        let _drawing = match self.drawing.try_lock() {
-            Ok(guard) => guard,
-            Err(_) => {
-                if let Some(value) = self.fresh(changes(), true) {
-                    return Ok(value);
-                }
-                self.drawing.lock().await
-            }
-        };
-        // Drawn by another request while this one waited?
-        if let Some(value) = self.fresh(changes(), false) {
-            return Ok(value);
-        }
-        // The count before the seats are read: a change heard of meanwhile makes this
-        // drawing out of date at once.
-        let seen = changes();
-        let value = Arc::new(draw().await?);
-        *lock(&self.kept) = Some(Kept { at: Instant::now(), changes: seen, value: value.clone() });
-        Ok(value)
-    }
-}
-
 /// This process's drawings and statuses, and the changes it heard of (see
 /// [`SeatMaps::changed`]).
-#[derive(Default)]
 pub struct SeatMaps {
     changes: Mutex<HashMap<Uuid, u64>>,
-    drawings: Mutex<HashMap<(Uuid, Locale), Arc<Slot<Drawing>>>>,
-    statuses: Mutex<HashMap<Uuid, Arc<Slot<Statuses>>>>,
+    /// Every change heard of, of any event, and every loss of track.
+    heard: AtomicU64,
+    drawings: Slots<(Uuid, Locale), Drawing>,
+    statuses: Slots<Uuid, Statuses>,
+}
+
+impl Default for SeatMaps {
+    fn default() -> Self {
+        SeatMaps { changes: Mutex::default(), heard: AtomicU64::new(0), drawings: Slots::new(KEPT_AT_MOST), statuses: Slots::new(KEPT_AT_MOST) }
+    }
 }
 
 impl SeatMaps {
@@ -133,13 +65,22 @@ impl SeatMaps {
     pub fn changed(&self, event_id: &str) {
         if let Ok(id) = Uuid::parse_str(event_id) {
             *lock(&self.changes).entry(id).or_insert(0) += 1;
+            self.heard.fetch_add(1, Ordering::SeqCst);
         }
     }
 
     /// Changes may have been missed (the feed lost its queue): everything is redrawn.
     pub fn forget_all(&self) {
-        lock(&self.drawings).clear();
-        lock(&self.statuses).clear();
+        self.heard.fetch_add(1, Ordering::SeqCst);
+        self.drawings.clear();
+        self.statuses.clear();
+    }
+
+    /// How many changes of any event were heard of (and losses of track): what is made
+    /// of several events' seats, or of an event not known beforehand, is made anew when
+    /// this moves.
+    pub fn heard(&self) -> u64 {
+        self.heard.load(Ordering::SeqCst)
     }
 
     fn changes_of(&self, event: Uuid) -> u64 {
@@ -148,30 +89,15 @@ impl SeatMaps {
 
     /// The map of `event` in `locale`.
     pub async fn drawing(&self, db: &Db, event: Uuid, locale: Locale) -> Result<Arc<Drawing>, AppError> {
-        let slot = slot_of(&self.drawings, (event, locale));
+        let slot = self.drawings.of((event, locale));
         slot.get(|| self.changes_of(event), || draw(db, event, locale)).await
     }
 
     /// The statuses of `event`'s seats.
     pub async fn statuses(&self, db: &Db, event: Uuid) -> Result<Arc<Statuses>, AppError> {
-        let slot = slot_of(&self.statuses, event);
+        let slot = self.statuses.of(event);
         slot.get(|| self.changes_of(event), || read_statuses(db, event)).await
     }
-}
-
-/// The slot of `key`, made if new (the oldest slot goes when too many are kept).
-fn slot_of<K: Eq + std::hash::Hash + Clone, T>(slots: &Mutex<HashMap<K, Arc<Slot<T>>>>, key: K) -> Arc<Slot<T>> {
-    let mut slots = lock(slots);
-    if let Some(slot) = slots.get(&key) {
-        return slot.clone();
-    }
-    if slots.len() >= KEPT_AT_MOST {
-        let oldest = slots.iter().min_by_key(|(_, s)| s.kept_at().map(|at| at.elapsed()).map(std::cmp::Reverse)).map(|(k, _)| k.clone());
-        if let Some(oldest) = oldest {
-            slots.remove(&oldest);
-        }
-    }
-    slots.entry(key).or_default().clone()
 }
 
 /// The seats of `event` and where the log stood before they were read.
@@ -302,21 +228,5 @@ mod tests {
     fn no_seats_draw_a_sentence() {
         let html = render(&[], I18n::new(Locale::En), 0);
         assert!(html.starts_with("<p class=\"muted\">"));
-    }
-
-    #[tokio::test]
-    async fn a_drawing_is_kept_until_a_change_is_heard_of_and_then_for_a_moment() {
-        let slot: Slot<u32> = Slot::default();
-        let changes = std::sync::atomic::AtomicU64::new(0);
-        let count = || changes.load(std::sync::atomic::Ordering::SeqCst);
-        let drawn = std::sync::atomic::AtomicU32::new(0);
-        let draw = || async { Ok(drawn.fetch_add(1, std::sync::atomic::Ordering::SeqCst)) };
-        assert_eq!(*slot.get(count, draw).await.unwrap(), 0);
-        assert_eq!(*slot.get(count, draw).await.unwrap(), 0, "kept while nothing changed");
-        changes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        assert_eq!(*slot.get(count, draw).await.unwrap(), 0, "kept for a moment after a change");
-        tokio::time::sleep(REFRESH).await;
-        assert_eq!(*slot.get(count, draw).await.unwrap(), 1, "drawn again after the moment");
-        assert_eq!(*slot.get(count, draw).await.unwrap(), 1);
     }
 }
