@@ -110,6 +110,11 @@ impl Hub {
         locked(&self.counts).by_address.values().sum()
     }
 
+    /// Whether any stream of this process watches `topic`.
+    pub fn watches(&self, topic: &Topic) -> bool {
+        locked(&self.topics).contains_key(topic)
+    }
+
     /// A receiver of each topic's batches, from now on.
     pub fn subscribe(&self, topics: &[Topic]) -> Vec<broadcast::Receiver<Arc<Batch>>> {
         let mut map = locked(&self.topics);

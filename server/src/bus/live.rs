@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::audit::EventEnvelope;
+use app::audit::{event_types, EventEnvelope};
 use app::live::feed::{messages_of, Topic, LIVE_EVENT_TYPES};
 use app::live::hub::Hub;
 use app::orders::seatmap::fragment::SeatMaps;
@@ -28,7 +28,53 @@ pub struct Listeners {
     pub seat_maps: Arc<SeatMaps>,
 }
 
+/// What the feed reads of a delivery first: enough to tell whom it concerns.
+#[derive(serde::Deserialize)]
+struct Glance {
+    event_type: String,
+    #[serde(default)]
+    aggregate_id: String,
+    #[serde(default)]
+    payload: Ids,
+}
+
+#[derive(serde::Deserialize, Default)]
+struct Ids {
+    #[serde(default)]
+    event_id: Option<String>,
+    #[serde(default)]
+    user_id: Option<String>,
+}
+
+/// The live events that change seats (or, cancelling an event, its page).
+const SEAT_EVENT_TYPES: &[&str] = &[
+    event_types::SEATS_HELD,
+    event_types::HOLD_RELEASED,
+    event_types::HOLD_EXPIRED,
+    event_types::ORDER_PAID,
+    event_types::PAYMENT_REJECTED,
+    event_types::ORDER_CANCELLED,
+    event_types::EVENT_CANCELLED,
+];
+
 impl Listeners {
+    /// A delivery from the broker, decoded whole only when a stream of this process
+    /// watches what it names (most of an on-sale's events concern nobody here); the seat
+    /// maps hear of every seat change either way.
+    fn sift(&self, data: &[u8]) -> Option<EventEnvelope> {
+        let Ok(glance) = serde_json::from_slice::<Glance>(data) else { return parse(data) };
+        let event = glance.payload.event_id.or_else(|| (glance.event_type == event_types::EVENT_CANCELLED).then_some(glance.aggregate_id));
+        let watched = event.as_ref().is_some_and(|e| self.hub.watches(&Topic::Event(e.clone())))
+            || glance.payload.user_id.is_some_and(|u| self.hub.watches(&Topic::User(u)));
+        if watched {
+            return parse(data);
+        }
+        if let Some(event) = event.filter(|_| SEAT_EVENT_TYPES.contains(&glance.event_type.as_str())) {
+            self.seat_maps.changed(&event);
+        }
+        None
+    }
+
     fn hear(&self, batch: &[EventEnvelope]) {
         let messages: Vec<_> = batch.iter().flat_map(messages_of).collect();
         for message in &messages {
@@ -88,16 +134,20 @@ async fn from_rabbit(bus: RabbitBus, hub: Listeners) {
                 tracing::info!("live queue consuming from RabbitMQ");
                 while let Some(delivery) = consumer.next().await {
                     let Ok(delivery) = delivery else { break };
-                    let mut batch: Vec<EventEnvelope> = parse(&delivery.data).into_iter().collect();
+                    let mut batch: Vec<EventEnvelope> = hub.sift(&delivery.data).into_iter().collect();
                     // What else has arrived already, in the same batch.
-                    while batch.len() < BATCH {
+                    let mut taken = 1;
+                    while taken < BATCH {
                         match consumer.next().now_or_never() {
-                            Some(Some(Ok(delivery))) => batch.extend(parse(&delivery.data)),
+                            Some(Some(Ok(delivery))) => batch.extend(hub.sift(&delivery.data)),
                             _ => break,
                         }
+                        taken += 1;
                     }
-                    hub.hear(&batch);
-                    tokio::time::sleep(PACE).await;
+                    if !batch.is_empty() {
+                        hub.hear(&batch);
+                        tokio::time::sleep(PACE).await;
+                    }
                 }
                 tracing::warn!("live queue lost its connection to RabbitMQ");
             }

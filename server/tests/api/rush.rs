@@ -239,7 +239,7 @@ pub async fn count(db: &Db, sql: &str, event_id: &str) -> i64 {
 
 /// What is still under way for the event: (pending orders, unpublished events, paid
 /// orders short of tickets, FAILED receipts). `None` while the database cannot answer.
-async fn under_way(db: &Db, event_id: &str) -> Option<(i64, i64, i64, i64)> {
+async fn under_way(db: &Db, event_id: &str) -> Option<(i64, i64, i64, i64, i64)> {
     let one = |sql: &'static str| async move { sqlx::query_scalar::<_, i64>(sql).bind(event_id).fetch_one(&db.pool).await.ok() };
     Some((
         one("SELECT COUNT(*) FROM orders WHERE event_id = $1 AND status = 'PENDING'").await?,
@@ -250,6 +250,13 @@ async fn under_way(db: &Db, event_id: &str) -> Option<(i64, i64, i64, i64)> {
         )
         .await?,
         one("SELECT COUNT(*) FROM event_receipts WHERE state = 'FAILED' AND $1 <> ''").await?,
+        // A consumer commits its work, then its receipt: the order may be paid a moment
+        // before its event counts as processed.
+        one(
+            "SELECT COUNT(*) FROM domain_events e WHERE e.event_type IN ('order.placed', 'order.paid') AND $1 <> '' AND NOT EXISTS \
+             (SELECT 1 FROM event_receipts r WHERE r.event_id = e.id AND r.state = 'PROCESSED')",
+        )
+        .await?,
     ))
 }
 
@@ -259,13 +266,13 @@ pub async fn wait_until_settled(db: &Db, event_id: &str, secs: u64, log: &std::p
     let mut left = None;
     for _ in 0..secs * 10 {
         left = under_way(db, event_id).await;
-        if left == Some((0, 0, 0, 0)) {
+        if left == Some((0, 0, 0, 0, 0)) {
             return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!(
-        "not settled after {secs} s: (pending orders, unpublished events, paid orders short of tickets, failed receipts) = {left:?}; see {}",
+        "not settled after {secs} s: (pending orders, unpublished events, paid orders short of tickets, failed receipts, order events not processed) = {left:?}; see {}",
         log.display()
     );
 }
