@@ -166,17 +166,44 @@ impl Rendered {
     async fn send(self, state: &AppState, takes_gzip: bool) -> Response {
         let Rendered { mut parts, page, map } = self;
         let Some((start, end, event, locale)) = map else { return Response::from_parts(parts, Body::from(page)) };
-        let (before, after) = (&page[..start], &page[end..]);
-        let map = match the_map(state, event, locale).await {
-            Ok(drawing) => drawing,
-            Err(notice) => return Response::from_parts(parts, Body::from([before, notice.as_bytes(), after].concat())),
-        };
-        if takes_gzip {
-            gzipped(&mut parts.headers);
-            Response::from_parts(parts, Body::from(gzip(&[Part::Text(before), Part::Piece(&map.gzip), Part::Text(after)])))
-        } else {
-            Response::from_parts(parts, Body::from([before, map.html.as_bytes(), after].concat()))
-        }
+        let body = with_map(state, &mut parts.headers, &[Side::text(&page[..start])], Some((event, locale)), &[Side::text(&page[end..])], takes_gzip).await;
+        Response::from_parts(parts, body)
+    }
+}
+
+/// A stretch of a page: its text, and the same compressed when it is kept so.
+#[derive(Clone, Copy)]
+struct Side<'a> {
+    text: &'a [u8],
+    gzip: Option<&'a Piece>,
+}
+
+impl<'a> Side<'a> {
+    fn text(text: &'a [u8]) -> Side<'a> {
+        Side { text, gzip: None }
+    }
+}
+
+/// The body of a page: `before`, `event`'s map as drawn now (or a notice saying it cannot
+/// be shown), then `after`; gzipped (and said so in `headers`) when the client takes it,
+/// the kept stretches as they were compressed and the others compressed here.
+async fn with_map(state: &AppState, headers: &mut HeaderMap, before: &[Side<'_>], map: Option<(Uuid, Locale)>, after: &[Side<'_>], takes_gzip: bool) -> Body {
+    let map = match map {
+        Some((event, locale)) => Some(the_map(state, event, locale).await),
+        None => None,
+    };
+    let middle = match &map {
+        Some(Ok(drawing)) => Some(Side { text: drawing.html.as_bytes(), gzip: Some(&drawing.gzip) }),
+        Some(Err(notice)) => Some(Side::text(notice.as_bytes())),
+        None => None,
+    };
+    let sides = before.iter().chain(&middle).chain(after);
+    if takes_gzip {
+        gzipped(headers);
+        let parts: Vec<Part<'_>> = sides.map(|side| side.gzip.map_or(Part::Text(side.text), Part::Piece)).collect();
+        Body::from(gzip(&parts))
+    } else {
+        Body::from(sides.flat_map(|side| side.text.iter().copied()).collect::<Vec<u8>>())
     }
 }
 
@@ -253,54 +280,22 @@ impl Page {
                 res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, value);
             }
         }
-        let map = match self.map {
-            Some((event, locale)) => Some(the_map(state, event, locale).await),
-            None => None,
-        };
-        let nonce = nonce.as_bytes();
-        let body = if takes_gzip {
-            let mut parts = Vec::with_capacity(2 * (self.before.len() + self.after.len()) + 1);
-            pieces(&self.before, nonce, &mut parts);
-            match &map {
-                Some(Ok(drawing)) => parts.push(Part::Piece(&drawing.gzip)),
-                Some(Err(notice)) => parts.push(Part::Text(notice.as_bytes())),
-                None => {}
-            }
-            pieces(&self.after, nonce, &mut parts);
-            gzipped(res.headers_mut());
-            gzip(&parts)
-        } else {
-            let mut body = Vec::new();
-            let add = |chunks: &[Chunk], body: &mut Vec<u8>| {
-                for (i, chunk) in chunks.iter().enumerate() {
-                    if i > 0 {
-                        body.extend_from_slice(nonce);
-                    }
-                    body.extend_from_slice(&chunk.text);
-                }
-            };
-            add(&self.before, &mut body);
-            match &map {
-                Some(Ok(drawing)) => body.extend_from_slice(drawing.html.as_bytes()),
-                Some(Err(notice)) => body.extend_from_slice(notice.as_bytes()),
-                None => {}
-            }
-            add(&self.after, &mut body);
-            body
-        };
-        *res.body_mut() = Body::from(body);
+        let (before, after) = (sides(&self.before, nonce.as_bytes()), sides(&self.after, nonce.as_bytes()));
+        *res.body_mut() = with_map(state, res.headers_mut(), &before, self.map, &after, takes_gzip).await;
         res
     }
 }
 
-/// `chunks` compressed, the nonce between each two.
-fn pieces<'a>(chunks: &'a [Chunk], nonce: &'a [u8], parts: &mut Vec<Part<'a>>) {
+/// `chunks` as stretches of a page, the nonce between each two.
+fn sides<'a>(chunks: &'a [Chunk], nonce: &'a [u8]) -> Vec<Side<'a>> {
+    let mut sides = Vec::with_capacity(2 * chunks.len());
     for (i, chunk) in chunks.iter().enumerate() {
         if i > 0 {
-            parts.push(Part::Text(nonce));
+            sides.push(Side::text(nonce));
         }
-        parts.push(Part::Piece(&chunk.gzip));
+        sides.push(Side { text: &chunk.text, gzip: Some(&chunk.gzip) });
     }
+    sides
 }
 
 /// `text` cut at every `sep` (which is left out).

@@ -48,6 +48,20 @@ impl StallingProxy {
         StallingProxy { port, stalled, cuts }
     }
 
+    /// A proxy in front of the broker of `TEST_AMQP_URL`, and the AMQP URL that goes
+    /// through it; `None` (the test not run, and said so) when no broker is configured.
+    pub async fn in_front_of_broker(test: &str) -> Option<(StallingProxy, String)> {
+        let Some(amqp) = std::env::var("TEST_AMQP_URL").ok().filter(|u| !u.is_empty()) else {
+            crate::helpers::not_run(test, "TEST_AMQP_URL is not set");
+            return None;
+        };
+        let (user, rest) = amqp.split_once('@').expect("TEST_AMQP_URL names a user");
+        let (host_port, vhost) = rest.split_once('/').unwrap_or((rest, ""));
+        let proxy = StallingProxy::start(host_port.to_owned()).await;
+        let url = format!("{user}@127.0.0.1:{}/{vhost}", proxy.port);
+        Some((proxy, url))
+    }
+
     /// Closes every connection open now (new ones are let through).
     pub fn cut(&self) {
         self.cuts.send_modify(|n| *n += 1);

@@ -298,15 +298,9 @@ async fn relays_take_turns_and_keep_the_order() {
 /// a couple of seconds, and both work again once the broker answers.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hanging_broker_holds_nothing_for_long() {
-    let Some(amqp) = std::env::var("TEST_AMQP_URL").ok().filter(|u| !u.is_empty()) else {
-        crate::helpers::not_run(module_path!(), "TEST_AMQP_URL is not set");
-        return;
-    };
-    let (before, rest) = amqp.split_once('@').expect("TEST_AMQP_URL names a user");
-    let (host_port, vhost) = rest.split_once('/').unwrap_or((rest, ""));
-    let proxy = StallingProxy::start(host_port.to_owned()).await;
+    let Some((proxy, url)) = StallingProxy::in_front_of_broker(module_path!()).await else { return };
     let options = RabbitOptions {
-        url: format!("{before}@127.0.0.1:{}/{vhost}", proxy.port),
+        url,
         prefix: format!("taquilla-test-{}", uuid::Uuid::new_v4().simple()),
         queue_expires_ms: Some(60_000),
     };
