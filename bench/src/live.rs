@@ -3,7 +3,6 @@
 //! log's `occurred_at`, written in the changing transaction) to each browser, whether
 //! every browser got every change, and the server's memory per open stream.
 
-use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
@@ -15,7 +14,7 @@ mod common;
 mod watch;
 
 use common::{address, login, on_sale_event, Server};
-use watch::{now_ms, rss_kib, Watchers};
+use watch::{now_ms, rss_kib, SeatIndex, Watchers};
 
 /// One-seat holds each buyer makes in the burst.
 const PER_BUYER: usize = 10;
@@ -68,7 +67,7 @@ async fn main() -> anyhow::Result<()> {
 
     let idle = rss_kib(args.server_pid)?;
     let opening = Instant::now();
-    let watchers = Watchers::open(&url, &event_id, args.clients, args.per_address, 500, true).await?;
+    let watchers = Watchers::open(&url, &event_id, args.clients, args.per_address, 500, Some(std::sync::Arc::new(SeatIndex::new(&seat_ids)))).await?;
     println!("streams open        {} in {:.1} s", watchers.open.load(Ordering::Relaxed), opening.elapsed().as_secs_f64());
     tokio::time::sleep(Duration::from_secs(2)).await;
     let with_streams = rss_kib(args.server_pid)?;
@@ -111,24 +110,31 @@ async fn main() -> anyhow::Result<()> {
     let delivered = watchers.messages.load(Ordering::Relaxed);
     let peak = rss_kib(args.server_pid)?;
 
-    // When each change was committed, from the log.
-    let committed: HashMap<i64, i64> = sqlx::query_as::<_, (i64, i64)>("SELECT seq, occurred_at FROM domain_events WHERE event_type = 'seats.held' AND aggregate_id = $1")
+    // When each seat was held, from the log (each one is held once).
+    let held_at: Vec<(String, i64)> = sqlx::query_as::<_, (String, i64)>("SELECT payload, occurred_at FROM domain_events WHERE event_type = 'seats.held' AND aggregate_id = $1")
         .bind(&event_id)
         .fetch_all(&db)
-        .await?
-        .into_iter()
-        .collect();
+        .await?;
+    let mut committed = vec![None; seat_ids.len()];
+    for (payload, at) in held_at {
+        let payload: serde_json::Value = serde_json::from_str(&payload)?;
+        for seat in payload["seat_ids"].as_array().context("a hold names its seats")? {
+            if let Some(i) = seat_ids.iter().position(|s| Some(s.as_str()) == seat.as_str()) {
+                committed[i] = Some(at);
+            }
+        }
+    }
     let mut latencies: Vec<i64> = Vec::with_capacity(delivered);
     for received in &watchers.received {
-        for (seq, at) in received.lock().unwrap().iter() {
-            let t = committed.get(seq).context("a message of a change the log does not have")?;
+        for (seat, at) in received.lock().unwrap().iter() {
+            let t = committed[*seat as usize].context("a seat told held that the log does not say was held")?;
             latencies.push(at - t);
         }
     }
     latencies.sort_unstable();
     let pct = |p: f64| latencies.get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1))).copied().unwrap_or(0);
     let ended = watchers.ended.load(Ordering::Relaxed);
-    println!("delivered           {delivered} of {expected} messages ({} streams dropped)", ended);
+    println!("delivered           {delivered} of {expected} seat changes ({} streams dropped)", ended);
     println!("commit → browser    p50 {} ms, p90 {} ms, p99 {} ms, max {} ms", pct(0.5), pct(0.9), pct(0.99), latencies.last().copied().unwrap_or(0));
     println!("server peak memory  {} MiB during the burst", peak / 1024);
     let report = json!({ "event_id": event_id, "clients": args.clients, "changes": held, "burst_s": burst_s,

@@ -242,7 +242,7 @@ async fn main() -> anyhow::Result<()> {
     let watchers = match args.streams {
         0 => None,
         n => {
-            let watchers = watch::Watchers::open(&url, &event_id, n, 50, 500, false).await?;
+            let watchers = watch::Watchers::open(&url, &event_id, n, 50, 500, None).await?;
             println!("live streams        {n} watching the event's seats");
             Some(watchers)
         }
@@ -258,7 +258,7 @@ async fn main() -> anyhow::Result<()> {
         // The last changes reach the streams within moments of the last ticket.
         tokio::time::sleep(Duration::from_secs(2)).await;
         let (messages, dropped) = (watchers.messages.load(Ordering::Relaxed), watchers.ended.load(Ordering::Relaxed));
-        println!("live streams        {messages} seat messages received by {} streams ({dropped} dropped)", args.streams);
+        println!("live streams        {messages} seat changes received by {} streams ({dropped} dropped)", args.streams);
         watchers.close();
     }
 

@@ -14,14 +14,46 @@ pub fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
-/// What one watcher received: each message's id (the event log's sequence number) and
-/// when it arrived.
-pub type Received = Vec<(i64, i64)>;
+/// What one watcher received: each seat named by a seat message (its place in the seat
+/// index given to [`Watchers::open`]) and when the message arrived.
+pub type Received = Vec<(u32, i64)>;
+
+/// Seats by id, to note which ones a message names: the first 16 hex digits of each id
+/// (a number), sorted, with the seat's place. Cheap to look up while ten million
+/// arrive.
+pub struct SeatIndex(Vec<(u64, u32)>);
+
+impl SeatIndex {
+    pub fn new(ids: &[String]) -> SeatIndex {
+        let mut keys: Vec<(u64, u32)> = ids.iter().enumerate().filter_map(|(i, id)| Some((key(id.as_bytes())?, i as u32))).collect();
+        keys.sort_unstable();
+        SeatIndex(keys)
+    }
+
+    fn get(&self, id: &[u8]) -> Option<u32> {
+        let key = key(id)?;
+        self.0.binary_search_by_key(&key, |(k, _)| *k).ok().map(|at| self.0[at].1)
+    }
+}
+
+/// The first 16 hex digits of a UUID, as a number.
+fn key(id: &[u8]) -> Option<u64> {
+    let mut n = 0u64;
+    let mut digits = 0;
+    for b in id.iter().filter(|b| **b != b'-') {
+        n = n << 4 | (*b as char).to_digit(16)? as u64;
+        digits += 1;
+        if digits == 16 {
+            return Some(n);
+        }
+    }
+    None
+}
 
 pub struct Watchers {
     /// Streams that said hello.
     pub open: Arc<AtomicUsize>,
-    /// Seat messages received, by all.
+    /// Seat changes received (seats named by seat messages), by all.
     pub messages: Arc<AtomicUsize>,
     /// Streams the server ended or that broke.
     pub ended: Arc<AtomicUsize>,
@@ -31,10 +63,10 @@ pub struct Watchers {
 
 impl Watchers {
     /// Opens `n` streams on `event_id`, `per_address` from each of 127.0.0.x (the server
-    /// bounds the streams of one address), `at_once` connecting at a time; `keep` keeps
-    /// every message's arrival (otherwise they are only counted). Returns once every
+    /// bounds the streams of one address), `at_once` connecting at a time; with a seat
+    /// index, every seat's arrival is kept (otherwise they are only counted). Returns once every
     /// stream said hello.
-    pub async fn open(url: &str, event_id: &str, n: usize, per_address: usize, at_once: usize, keep: bool) -> anyhow::Result<Watchers> {
+    pub async fn open(url: &str, event_id: &str, n: usize, per_address: usize, at_once: usize, keep: Option<Arc<SeatIndex>>) -> anyhow::Result<Watchers> {
         let open = Arc::new(AtomicUsize::new(0));
         let messages = Arc::new(AtomicUsize::new(0));
         let ended = Arc::new(AtomicUsize::new(0));
@@ -49,7 +81,7 @@ impl Watchers {
         for i in 0..n {
             let http = clients[i / per_address.max(1)].clone();
             let stream_url = format!("{url}/api/v1/stream?events={event_id}");
-            let (open, messages, ended, gate) = (open.clone(), messages.clone(), ended.clone(), gate.clone());
+            let (open, messages, ended, gate, keep) = (open.clone(), messages.clone(), ended.clone(), gate.clone(), keep.clone());
             let mine: Arc<Mutex<Received>> = Arc::default();
             received.push(mine.clone());
             tasks.push(tokio::spawn(async move {
@@ -72,13 +104,20 @@ impl Watchers {
                         Ok(Some(bytes)) => {
                             let at = now_ms();
                             let mut seen = 0;
-                            let mut ids = Vec::new();
+                            let mut seats = Vec::new();
                             let mut read_line = |line: &[u8]| {
-                                if let Some(id) = line.strip_prefix(b"id: ") {
-                                    if let Some(id) = std::str::from_utf8(id).ok().and_then(|v| v.parse::<i64>().ok()) {
-                                        seen += 1;
-                                        if keep {
-                                            ids.push((id, at));
+                                if let Some(data) = line.strip_prefix(b"data: ") {
+                                    // A seat message names its seats last, in its only array:
+                                    // `{"event_id":…,"status":…,"seat_ids":["…","…"]}`.
+                                    let list_at = data.starts_with(b"{\"event_id\":").then(|| data.iter().position(|b| *b == b'[')).flatten();
+                                    if let Some(list_at) = list_at {
+                                        let list = &data[list_at + 1..];
+                                        let list = &list[..list.iter().position(|b| *b == b']').unwrap_or(list.len())];
+                                        for seat in list.split(|b| *b == b',').map(|s| s.strip_prefix(b"\"").and_then(|s| s.strip_suffix(b"\"")).unwrap_or(s)).filter(|s| !s.is_empty()) {
+                                            seen += 1;
+                                            if let Some(index) = keep.as_ref().and_then(|k| k.get(seat)) {
+                                                seats.push((index, at));
+                                            }
                                         }
                                     }
                                 } else if line == b"event: hello" && !said_hello {
@@ -100,8 +139,8 @@ impl Watchers {
                                 rest = &rest[end + 1..];
                             }
                             carry.extend_from_slice(rest);
-                            if !ids.is_empty() {
-                                mine.lock().unwrap().extend(ids);
+                            if !seats.is_empty() {
+                                mine.lock().unwrap().extend(seats);
                             }
                             messages.fetch_add(seen, Ordering::Relaxed);
                         }

@@ -7,6 +7,7 @@ pub mod api;
 pub mod bus;
 pub mod cli;
 pub mod config;
+pub mod connections;
 pub mod language;
 pub mod event_pages;
 pub mod seed;

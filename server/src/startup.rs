@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use axum::serve::ListenerExt;
 use app::db::Db;
 use app::state::AppState;
 use leptos::prelude::LeptosOptions;
@@ -173,6 +174,11 @@ async fn serve_on(listener: tokio::net::TcpListener, state: AppState, bus: Bus) 
     crate::bus::live::spawn(&bus, crate::bus::live::Listeners { hub: state.live.clone(), seat_maps: state.seat_maps.clone() });
     let hub = state.live.clone();
     let router = crate::web::router(state, bus);
+    // The live streams' connections are answered apart (see `connections`); hyper gets
+    // the others, every socket without Nagle's delay.
+    let listener = crate::connections::Sorted::new(listener, router.clone())?.tap_io(|io| {
+        let _ = io.set_nodelay(true);
+    });
     axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async move {
             shutdown_signal().await;

@@ -2,6 +2,8 @@
 //! [`Topic`]), in which words (each domain's message), and what a client that reconnects
 //! missed.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 use serde_json::Value;
 
@@ -40,30 +42,106 @@ pub const LIVE_EVENT_TYPES: &[&str] = &[
     event_types::EVENT_CANCELLED,
 ];
 
+/// The live events that tell the watchers of an event (seats changed, or the event
+/// cancelled): those [`messages_of`] gives a [`Topic::Event`] message.
+pub const SEAT_EVENT_TYPES: &[&str] = &[
+    event_types::SEATS_HELD,
+    event_types::HOLD_RELEASED,
+    event_types::HOLD_EXPIRED,
+    event_types::ORDER_PAID,
+    event_types::PAYMENT_REJECTED,
+    event_types::ORDER_CANCELLED,
+    event_types::EVENT_CANCELLED,
+];
+
 /// At most this many log entries are read for a reconnecting client; when more were
 /// missed it is told to load its state again ([`RESET`]).
 pub const REPLAY_LIMIT: i64 = 1000;
 
+/// At most this many seats are named by one message that tells several changes.
+pub const MAX_MERGED_SEATS: usize = 1000;
+
 /// One message of the stream, for one topic.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Message {
-    /// The event log's sequence number (the server-sent event's id).
+    /// The event log's sequence number (the server-sent event's id); of the newest
+    /// change told, when the message tells several (see [`coalesce`]).
     pub seq: Option<i64>,
+    /// The sequence numbers of the earlier changes told with it, oldest first.
+    pub merged: Vec<i64>,
     pub topic: Topic,
     pub kind: &'static str,
     /// The JSON object.
     pub data: String,
+    /// The seat change it tells, kept so that the next one can join it.
+    seats: Option<SeatsChanged>,
 }
 
 impl Message {
     fn new(seq: Option<i64>, topic: Topic, kind: &'static str, data: &impl Serialize) -> Option<Message> {
-        Some(Message { seq, topic, kind, data: serde_json::to_string(data).ok()? })
+        Some(Message { seq, merged: Vec::new(), topic, kind, data: serde_json::to_string(data).ok()?, seats: None })
+    }
+
+    fn of_seats(seq: Option<i64>, change: SeatsChanged) -> Option<Message> {
+        let mut message = Message::new(seq, Topic::Event(change.event_id.clone()), SeatsChanged::KIND, &change)?;
+        message.seats = Some(change);
+        Some(message)
     }
 
     /// As a server-sent event.
     pub fn frame(&self) -> String {
         frame(self.seq, self.kind, &self.data)
     }
+
+    /// The sequence numbers of every change it tells, oldest first.
+    pub fn seqs(&self) -> impl Iterator<Item = i64> + '_ {
+        self.merged.iter().copied().chain(self.seq)
+    }
+
+    /// Takes `next` in when both tell seats of one event turned to one status.
+    fn absorb(&mut self, next: &Message) -> bool {
+        let (Some(mine), Some(theirs)) = (self.seats.as_mut(), next.seats.as_ref()) else { return false };
+        if mine.event_id != theirs.event_id || mine.status != theirs.status || mine.seat_ids.len() + theirs.seat_ids.len() > MAX_MERGED_SEATS {
+            return false;
+        }
+        mine.seat_ids.extend(theirs.seat_ids.iter().cloned());
+        self.merged.extend(self.seq);
+        self.merged.extend(next.merged.iter().copied());
+        self.seq = next.seq;
+        true
+    }
+}
+
+/// Changes of one event's seats to one status, told one after another, as one message
+/// naming all their seats (a burst of holds reaches a browser as a few messages, not one
+/// per seat); it bears the newest change's id. Each topic's messages keep their order:
+/// only a topic's consecutive messages are joined, so a seat held, released and held
+/// again ends held.
+pub fn coalesce(messages: impl IntoIterator<Item = Message>) -> Vec<Message> {
+    let mut out: Vec<Message> = Vec::new();
+    let mut newest: HashMap<Topic, usize> = HashMap::new();
+    let mut grown = Vec::new();
+    for message in messages {
+        if let Some(&at) = newest.get(&message.topic) {
+            if out[at].absorb(&message) {
+                grown.push(at);
+                continue;
+            }
+        }
+        newest.insert(message.topic.clone(), out.len());
+        out.push(message);
+    }
+    grown.sort_unstable();
+    grown.dedup();
+    for at in grown {
+        let message = &mut out[at];
+        if let Some(change) = &message.seats {
+            if let Ok(data) = serde_json::to_string(change) {
+                message.data = data;
+            }
+        }
+    }
+    out
 }
 
 /// A server-sent event: `id` (when there is one), `event` and one line of `data`.
@@ -109,7 +187,7 @@ pub fn messages_of(event: &EventEnvelope) -> Vec<Message> {
         if ids.is_empty() {
             return None;
         }
-        Message::new(seq, Topic::Event(event_id.clone()), SeatsChanged::KIND, &SeatsChanged { event_id, status, seat_ids: ids })
+        Message::of_seats(seq, SeatsChanged { event_id, status, seat_ids: ids })
     };
     let order = |status: OrderStatus| {
         let (order_id, user_id) = (text(p, "order_id")?, text(p, "user_id")?);
@@ -149,8 +227,9 @@ pub fn messages_of(event: &EventEnvelope) -> Vec<Message> {
     messages.into_iter().flatten().collect()
 }
 
-/// What a client following `topics` missed after `after`: the messages in order, or
-/// `None` when more than [`REPLAY_LIMIT`] entries of the log would have to be read.
+/// What a client following `topics` missed after `after`: the messages in order (seat
+/// changes joined as the live stream joins them), or `None` when more than
+/// [`REPLAY_LIMIT`] entries of the log would have to be read.
 pub async fn replay(db: &Db, topics: &[Topic], after: i64) -> Result<Option<Vec<Message>>, AppError> {
     let placeholders = (0..LIVE_EVENT_TYPES.len()).map(|i| format!("${}", i + 3)).collect::<Vec<_>>().join(", ");
     let sql = format!("SELECT {EVENT_COLUMNS} FROM domain_events WHERE seq > $1 AND event_type IN ({placeholders}) ORDER BY seq LIMIT $2");
@@ -167,7 +246,7 @@ pub async fn replay(db: &Db, topics: &[Topic], after: i64) -> Result<Option<Vec<
         let (_, event) = envelope_from_row(row)?;
         missed.extend(messages_of(&event).into_iter().filter(|m| topics.contains(&m.topic)));
     }
-    Ok(Some(missed))
+    Ok(Some(coalesce(missed)))
 }
 
 #[cfg(test)]
@@ -217,6 +296,57 @@ mod tests {
         let old_paid = event(event_types::ORDER_PAID, json!({ "order_id": "o", "event_id": "e", "seats": 2 }));
         assert!(messages_of(&old_paid).is_empty());
         assert!(messages_of(&event(event_types::USER_CREATED, json!({ "user_id": "u" }))).is_empty());
+    }
+
+    fn at(seq: i64, event_type: &str, payload: Value) -> EventEnvelope {
+        EventEnvelope { seq: Some(seq), ..event(event_type, payload) }
+    }
+
+    #[test]
+    fn changes_of_seats_to_one_status_in_a_row_are_told_as_one_message() {
+        let held = |seq, event_id: &str, seat: &str| at(seq, event_types::SEATS_HELD, json!({ "event_id": event_id, "hold_id": "h", "user_id": "u", "seat_ids": [seat] }));
+        let released = |seq, seat: &str| at(seq, event_types::HOLD_RELEASED, json!({ "event_id": "e", "hold_id": "h", "user_id": "u", "seat_ids": [seat] }));
+        let events = [held(1, "e", "s1"), held(2, "f", "t1"), held(3, "e", "s2"), released(4, "s1"), held(5, "e", "s1"), held(6, "e", "s3")];
+        let messages = coalesce(events.iter().flat_map(messages_of));
+        let told: Vec<(Topic, Vec<i64>, &str)> = messages.iter().map(|m| (m.topic.clone(), m.seqs().collect(), m.data.as_str())).collect();
+        let e = Topic::Event("e".into());
+        let u = Topic::User("u".into());
+        assert_eq!(
+            told,
+            vec![
+                (e.clone(), vec![1, 3], r#"{"event_id":"e","status":"HELD","seat_ids":["s1","s2"]}"#),
+                (Topic::Event("f".into()), vec![2], r#"{"event_id":"f","status":"HELD","seat_ids":["t1"]}"#),
+                (e.clone(), vec![4], r#"{"event_id":"e","status":"AVAILABLE","seat_ids":["s1"]}"#),
+                (u, vec![4], r#"{"hold_id":"h","status":"RELEASED"}"#),
+                (e, vec![5, 6], r#"{"event_id":"e","status":"HELD","seat_ids":["s1","s3"]}"#),
+            ],
+            "each topic in its order, the seat held again ends held"
+        );
+        assert!(messages[0].frame().starts_with("id: 3\nevent: seats\n"), "the newest change's id");
+    }
+
+    #[test]
+    fn a_joined_message_names_a_bounded_number_of_seats() {
+        let many: Vec<String> = (0..MAX_MERGED_SEATS - 1).map(|i| format!("s{i}")).collect();
+        let events = [
+            at(1, event_types::SEATS_HELD, json!({ "event_id": "e", "seat_ids": many })),
+            at(2, event_types::SEATS_HELD, json!({ "event_id": "e", "seat_ids": ["x", "y"] })),
+            at(3, event_types::SEATS_HELD, json!({ "event_id": "e", "seat_ids": ["z"] })),
+        ];
+        let messages = coalesce(events.iter().flat_map(messages_of));
+        assert_eq!(messages.iter().map(|m| m.seqs().collect::<Vec<_>>()).collect::<Vec<_>>(), vec![vec![1], vec![2, 3]]);
+    }
+
+    #[test]
+    fn the_events_that_tell_an_event_s_watchers_are_the_seat_event_types() {
+        let everything = json!({ "event_id": "e", "order_id": "o", "hold_id": "h", "user_id": "u", "ticket_id": "t",
+            "notification_id": "n", "kind": "WELCOME", "status": "EXPIRED", "seat_ids": ["s"] });
+        for event_type in LIVE_EVENT_TYPES {
+            let tells_watchers = messages_of(&event(event_type, everything.clone())).iter().any(|m| matches!(m.topic, Topic::Event(_)));
+            assert_eq!(tells_watchers, SEAT_EVENT_TYPES.contains(event_type), "{event_type}");
+            assert!(!messages_of(&event(event_type, everything.clone())).is_empty(), "{event_type} tells someone");
+        }
+        assert!(SEAT_EVENT_TYPES.iter().all(|t| LIVE_EVENT_TYPES.contains(t)));
     }
 
     #[test]

@@ -32,16 +32,16 @@ impl Default for StreamLimits {
     }
 }
 
-/// Messages of one topic, delivered together: the frames joined, and each one's sequence
-/// number (a client skips those it was already sent by its replay).
+/// Messages of one topic, delivered together: the frames joined, and the sequence
+/// numbers each one tells (a client skips those its replay already sent).
 #[derive(Debug)]
 pub struct Batch {
     pub joined: Bytes,
-    pub frames: Vec<(Option<i64>, Bytes)>,
+    pub frames: Vec<(Vec<i64>, Bytes)>,
 }
 
 impl Batch {
-    fn of(frames: Vec<(Option<i64>, Bytes)>) -> Batch {
+    fn of(frames: Vec<(Vec<i64>, Bytes)>) -> Batch {
         let joined = if frames.len() == 1 {
             frames[0].1.clone()
         } else {
@@ -123,22 +123,21 @@ impl Hub {
 
     /// Tells every watcher what `events` change; events nobody watches cost a lookup.
     pub fn publish(&self, events: &[EventEnvelope]) {
-        self.publish_messages(events.iter().flat_map(feed::messages_of).collect());
+        self.publish_messages(events.iter().flat_map(feed::messages_of).collect())
     }
 
     /// [`Hub::publish`], for messages already made of their events (by a caller that
-    /// reads them too).
+    /// reads them too). A topic's seat changes in a row go out as one message.
     pub fn publish_messages(&self, messages: Vec<Message>) {
-        let mut by_topic: HashMap<Topic, Vec<(Option<i64>, Bytes)>> = HashMap::new();
-        {
+        let watched: Vec<Message> = {
             let map = locked(&self.topics);
-            for message in messages {
-                if map.contains_key(&message.topic) {
-                    let frame = Bytes::from(message.frame());
-                    let Message { seq, topic, .. } = message;
-                    by_topic.entry(topic).or_default().push((seq, frame));
-                }
-            }
+            messages.into_iter().filter(|m| map.contains_key(&m.topic)).collect()
+        };
+        let mut by_topic: HashMap<Topic, Vec<(Vec<i64>, Bytes)>> = HashMap::new();
+        for message in feed::coalesce(watched) {
+            let frame = Bytes::from(message.frame());
+            let seqs = message.seqs().collect();
+            by_topic.entry(message.topic).or_default().push((seqs, frame));
         }
         if by_topic.is_empty() {
             return;
@@ -156,7 +155,7 @@ impl Hub {
     /// Tells every watcher that messages may have been lost (the bus was out of reach):
     /// each loads its state again.
     pub fn reset_all(&self) {
-        let reset = Arc::new(Batch::of(vec![(None, Bytes::from(feed::reset()))]));
+        let reset = Arc::new(Batch::of(vec![(Vec::new(), Bytes::from(feed::reset()))]));
         let mut map = locked(&self.topics);
         map.retain(|_, sender| sender.send(reset.clone()).is_ok());
     }
@@ -237,8 +236,8 @@ mod tests {
         let mut b = hub.subscribe(&[Topic::Event("b".into())]).remove(0);
         hub.publish(&[held("a", 1), held("a", 2), held("c", 3)]);
         let batch = a.try_recv().unwrap();
-        assert_eq!(batch.frames.iter().map(|(s, _)| *s).collect::<Vec<_>>(), vec![Some(1), Some(2)]);
-        assert!(std::str::from_utf8(&batch.joined).unwrap().starts_with("id: 1\nevent: seats\n"));
+        assert_eq!(batch.frames.iter().map(|(s, _)| s.clone()).collect::<Vec<_>>(), vec![vec![1, 2]], "two holds in a row, one message");
+        assert!(std::str::from_utf8(&batch.joined).unwrap().starts_with("id: 2\nevent: seats\n"));
         assert!(b.try_recv().is_err());
     }
 

@@ -147,7 +147,7 @@ pub async fn stream(
         match feed::replay(&state.db, &topics, after).await? {
             Some(missed) => {
                 for message in missed {
-                    replayed.extend(message.seq);
+                    replayed.extend(message.seqs());
                     opening.push_str(&message.frame());
                 }
             }
@@ -192,15 +192,22 @@ impl LiveBody {
         // Live messages newer than all the replay sent: the replay is behind us (the
         // relay publishes in the log's order).
         let newest_replayed = self.replayed.iter().max().copied();
-        if batch.frames.first().and_then(|(seq, _)| *seq).zip(newest_replayed).is_some_and(|(first, newest)| first > newest) {
+        if batch.frames.first().and_then(|(seqs, _)| seqs.first().copied()).zip(newest_replayed).is_some_and(|(first, newest)| first > newest) {
             self.replayed.clear();
         }
         if self.replayed.is_empty() {
             out.push(batch.joined.clone());
             return;
         }
-        for (seq, frame) in &batch.frames {
-            if !seq.is_some_and(|s| self.replayed.remove(&s)) {
+        for (seqs, frame) in &batch.frames {
+            // Sent again unless the replay told all of it (a seat change told twice
+            // changes nothing; a notification must not be counted twice, and is a
+            // message of its own).
+            let all_replayed = !seqs.is_empty() && seqs.iter().all(|s| self.replayed.contains(s));
+            for s in seqs {
+                self.replayed.remove(s);
+            }
+            if !all_replayed {
                 out.push(frame.clone());
             }
         }

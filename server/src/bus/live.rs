@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use app::audit::{event_types, EventEnvelope};
-use app::live::feed::{messages_of, Topic, LIVE_EVENT_TYPES};
+use app::live::feed::{messages_of, Topic, LIVE_EVENT_TYPES, SEAT_EVENT_TYPES};
 use app::live::hub::Hub;
 use app::orders::seatmap::fragment::SeatMaps;
 use futures_util::{FutureExt, StreamExt};
@@ -18,7 +18,7 @@ const BATCH: usize = 1000;
 /// After a batch, the next waits this long: a burst of changes reaches each stream as a
 /// few writes of many messages, not one write (and one wake-up of every stream) per
 /// change. A change after a quiet spell goes out at once.
-const PACE: std::time::Duration = std::time::Duration::from_millis(40);
+const PACE: Duration = Duration::from_millis(40);
 
 /// What each batch of live events is handed to: the streams, and the seat maps drawn of
 /// the events whose seats changed.
@@ -46,17 +46,6 @@ struct Ids {
     user_id: Option<String>,
 }
 
-/// The live events that change seats (or, cancelling an event, its page).
-const SEAT_EVENT_TYPES: &[&str] = &[
-    event_types::SEATS_HELD,
-    event_types::HOLD_RELEASED,
-    event_types::HOLD_EXPIRED,
-    event_types::ORDER_PAID,
-    event_types::PAYMENT_REJECTED,
-    event_types::ORDER_CANCELLED,
-    event_types::EVENT_CANCELLED,
-];
-
 impl Listeners {
     /// A delivery from the broker, decoded whole only when a stream of this process
     /// watches what it names (most of an on-sale's events concern nobody here); the seat
@@ -75,14 +64,20 @@ impl Listeners {
         None
     }
 
-    fn hear(&self, batch: &[EventEnvelope]) {
+    /// Hands `batch` on; then waits before the next (see [`PACE`]).
+    async fn hear(&self, batch: &[EventEnvelope]) {
         let messages: Vec<_> = batch.iter().flat_map(messages_of).collect();
         for message in &messages {
             if let Topic::Event(event_id) = &message.topic {
                 self.seat_maps.changed(event_id);
             }
         }
+        if let Some(oldest) = batch.first() {
+            let age = time::OffsetDateTime::now_utc() - oldest.occurred_at;
+            tracing::debug!(events = batch.len(), oldest_ms = age.whole_milliseconds() as i64, "live batch handed on");
+        }
         self.hub.publish_messages(messages);
+        tokio::time::sleep(PACE).await;
     }
 
     /// Events may have been missed.
@@ -106,8 +101,7 @@ pub fn spawn(bus: &Bus, hub: Listeners) {
                             Err(_) => break,
                         }
                     }
-                    hub.hear(&batch);
-                    tokio::time::sleep(PACE).await;
+                    hub.hear(&batch).await;
                 }
             });
         }
@@ -145,8 +139,7 @@ async fn from_rabbit(bus: RabbitBus, hub: Listeners) {
                         taken += 1;
                     }
                     if !batch.is_empty() {
-                        hub.hear(&batch);
-                        tokio::time::sleep(PACE).await;
+                        hub.hear(&batch).await;
                     }
                 }
                 tracing::warn!("live queue lost its connection to RabbitMQ");
