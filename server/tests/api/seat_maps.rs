@@ -211,8 +211,8 @@ async fn pages_and_statuses_of_unfinished_cancelled_and_made_up_events(app: &Tes
         app.eventually(2, || async { status_of(app, &format!("/api/v1/events/{on_sale}/seat-statuses")).await == seats }).await,
         "the statuses of a cancelled event answer as its seats do ({seats})"
     );
-    let page = app.client.get(app.url(&format!("/events/{on_sale}"))).header("accept-language", "en").send().await.unwrap();
-    assert!(page.status().is_success() || page.status() == 404, "{}", page.status());
+    let cancelled = app.client.get(app.url(&format!("/events/{on_sale}"))).header("accept-language", "en").send().await.unwrap();
+    assert!(cancelled.status().is_success() || cancelled.status() == 404, "{}", cancelled.status());
 
     // Hundreds of made-up event pages (each not found, none kept) leave the real one whole.
     let (event, _) = app.event_with_seats(1).await;
