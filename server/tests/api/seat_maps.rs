@@ -181,8 +181,8 @@ async fn pages_and_statuses_of_unfinished_cancelled_and_made_up_events(app: &Tes
     let http = reqwest::Client::new();
     let venue = serde_json::json!({ "name": "Sala Corta", "city": "Vigo", "address": "Rúa 2", "sections": [{ "name": "Pista", "rows": 1, "seats_per_row": 4 }] });
     let event = serde_json::json!({ "title": "Noche Corta", "description": "Una noche", "category": "concerts" });
-    let on_sale = crate::helpers::event_on_sale(&http, &app.api(""), &olga, venue.clone(), event.clone(), 1500);
-    let on_sale = on_sale.await["id"].as_str().unwrap().to_owned();
+    let made = crate::helpers::event_on_sale(&http, &app.api(""), &olga, venue.clone(), event.clone(), 1500).await;
+    let on_sale = made["id"].as_str().unwrap().to_owned();
 
     // A draft: no page, no seats, no statuses, for anyone.
     let res = http.post(app.api("/venues")).bearer_auth(&olga).json(&venue).send().await.unwrap();
