@@ -176,6 +176,8 @@ async fn status_of(app: &TestApp, path: &str) -> u16 {
 /// statuses say what the seats say, nothing kept outlives a cancellation, and the real
 /// page is still whole afterwards.
 async fn pages_and_statuses_of_unfinished_cancelled_and_made_up_events(app: &TestApp) {
+    // The demo catalog first (it is seeded only into an empty one).
+    let (event, _) = app.event_with_seats(1).await;
     app.create_user("olga@example.com", "violet-tram-orbit-42", app::users::Role::Organizer).await;
     let olga = app.login("olga@example.com", "violet-tram-orbit-42").await;
     let http = reqwest::Client::new();
@@ -215,7 +217,6 @@ async fn pages_and_statuses_of_unfinished_cancelled_and_made_up_events(app: &Tes
     assert!(cancelled.status().is_success() || cancelled.status() == 404, "{}", cancelled.status());
 
     // Hundreds of made-up event pages (each not found, none kept) leave the real one whole.
-    let (event, _) = app.event_with_seats(1).await;
     let made_up: Vec<String> = (0..600).map(|i| if i % 2 == 0 { format!("/events/{}", uuid::Uuid::new_v4()) } else { format!("/events/{event}x{i}") }).collect();
     for paths in made_up.chunks(20) {
         let statuses = futures_util::future::join_all(paths.iter().map(|p| status_of(app, p))).await;
