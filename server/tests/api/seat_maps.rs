@@ -177,7 +177,7 @@ async fn status_of(app: &TestApp, path: &str) -> u16 {
 /// page is still whole afterwards.
 async fn pages_and_statuses_of_unfinished_cancelled_and_made_up_events(app: &TestApp) {
     // The demo catalog first (it is seeded only into an empty one).
-    let (event, _) = app.event_with_seats(1).await;
+    let (demo, _) = app.event_with_seats(1).await;
     app.create_user("olga@example.com", "violet-tram-orbit-42", app::users::Role::Organizer).await;
     let olga = app.login("olga@example.com", "violet-tram-orbit-42").await;
     let http = reqwest::Client::new();
@@ -217,25 +217,25 @@ async fn pages_and_statuses_of_unfinished_cancelled_and_made_up_events(app: &Tes
     assert!(cancelled.status().is_success() || cancelled.status() == 404, "{}", cancelled.status());
 
     // Hundreds of made-up event pages (each not found, none kept) leave the real one whole.
-    let made_up: Vec<String> = (0..600).map(|i| if i % 2 == 0 { format!("/events/{}", uuid::Uuid::new_v4()) } else { format!("/events/{event}x{i}") }).collect();
+    let made_up: Vec<String> = (0..600).map(|i| if i % 2 == 0 { format!("/events/{}", uuid::Uuid::new_v4()) } else { format!("/events/{demo}x{i}") }).collect();
     for paths in made_up.chunks(20) {
         let statuses = futures_util::future::join_all(paths.iter().map(|p| status_of(app, p))).await;
         assert!(statuses.iter().all(|s| *s == 404), "{statuses:?}");
     }
-    let res = app.client.get(app.url(&format!("/events/{event}"))).header("accept-language", "en").send().await.unwrap();
+    let res = app.client.get(app.url(&format!("/events/{demo}"))).header("accept-language", "en").send().await.unwrap();
     assert_eq!(res.status(), 200);
     let headers = res.headers().clone();
     let text = res.text().await.unwrap();
     let (_, nonce) = nonce_of(&headers, &text);
     assert!(text.contains(&format!("nonce=\"{nonce}\"")));
-    assert_eq!(map_of(&text).matches("<circle ").count(), map_of(&page(app, &event).await.0).matches("<circle ").count());
+    assert_eq!(map_of(&text).matches("<circle ").count(), map_of(&page(app, &demo).await.0).matches("<circle ").count());
 
     // A HEAD: the headers of the page, no body, and the page after it is still whole.
-    let head = app.client.head(app.url(&format!("/events/{event}"))).header("accept-language", "en").send().await.unwrap();
+    let head = app.client.head(app.url(&format!("/events/{demo}"))).header("accept-language", "en").send().await.unwrap();
     assert_eq!(head.status(), 200);
     assert!(head.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
     assert!(head.bytes().await.unwrap().is_empty());
-    let after = app.client.get(app.url(&format!("/events/{event}"))).header("accept-language", "en").send().await.unwrap().text().await.unwrap();
+    let after = app.client.get(app.url(&format!("/events/{demo}"))).header("accept-language", "en").send().await.unwrap().text().await.unwrap();
     assert!(map_of(&after).contains("<circle "));
 }
 
