@@ -203,7 +203,11 @@ async fn with_map(state: &AppState, headers: &mut HeaderMap, before: &[Side<'_>]
         let parts: Vec<Part<'_>> = sides.map(|side| side.gzip.map_or(Part::Text(side.text), Part::Piece)).collect();
         Body::from(gzip(&parts))
     } else {
-        Body::from(sides.flat_map(|side| side.text.iter().copied()).collect::<Vec<u8>>())
+        let mut body = Vec::with_capacity(sides.clone().map(|side| side.text.len()).sum());
+        for side in sides {
+            body.extend_from_slice(side.text);
+        }
+        Body::from(body)
     }
 }
 

@@ -123,7 +123,7 @@ impl Hub {
 
     /// Tells every watcher what `events` change; events nobody watches cost a lookup.
     pub fn publish(&self, events: &[EventEnvelope]) {
-        self.publish_messages(events.iter().flat_map(feed::messages_of).collect())
+        self.publish_messages(events.iter().flat_map(feed::messages_of).collect());
     }
 
     /// [`Hub::publish`], for messages already made of their events (by a caller that
