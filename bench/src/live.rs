@@ -67,7 +67,8 @@ async fn main() -> anyhow::Result<()> {
 
     let idle = rss_kib(args.server_pid)?;
     let opening = Instant::now();
-    let watchers = Watchers::open(&url, &event_id, args.clients, args.per_address, 500, Some(std::sync::Arc::new(SeatIndex::new(&seat_ids)))).await?;
+    let index = std::sync::Arc::new(SeatIndex::new(&seat_ids));
+    let watchers = Watchers::open(&url, &event_id, args.clients, args.per_address, 500, Some(index.clone())).await?;
     println!("streams open        {} in {:.1} s", watchers.open.load(Ordering::Relaxed), opening.elapsed().as_secs_f64());
     tokio::time::sleep(Duration::from_secs(2)).await;
     let with_streams = rss_kib(args.server_pid)?;
@@ -106,8 +107,8 @@ async fn main() -> anyhow::Result<()> {
         bail!("only {held} of {} holds succeeded", seat_ids.len());
     }
     let expected = held * args.clients;
-    let complete = watchers.await_messages(expected, Duration::from_secs(120)).await;
-    let delivered = watchers.messages.load(Ordering::Relaxed);
+    let complete = watchers.await_changes(expected, Duration::from_secs(120)).await;
+    let delivered = watchers.changes.load(Ordering::Relaxed);
     let peak = rss_kib(args.server_pid)?;
 
     // When each seat was held, from the log (each one is held once).
@@ -119,8 +120,8 @@ async fn main() -> anyhow::Result<()> {
     for (payload, at) in held_at {
         let payload: serde_json::Value = serde_json::from_str(&payload)?;
         for seat in payload["seat_ids"].as_array().context("a hold names its seats")? {
-            if let Some(i) = seat_ids.iter().position(|s| Some(s.as_str()) == seat.as_str()) {
-                committed[i] = Some(at);
+            if let Some(i) = seat.as_str().and_then(|id| index.get(id.as_bytes())) {
+                committed[i as usize] = Some(at);
             }
         }
     }

@@ -257,8 +257,8 @@ async fn main() -> anyhow::Result<()> {
     if let Some(watchers) = watchers {
         // The last changes reach the streams within moments of the last ticket.
         tokio::time::sleep(Duration::from_secs(2)).await;
-        let (messages, dropped) = (watchers.messages.load(Ordering::Relaxed), watchers.ended.load(Ordering::Relaxed));
-        println!("live streams        {messages} seat changes received by {} streams ({dropped} dropped)", args.streams);
+        let (changes, dropped) = (watchers.changes.load(Ordering::Relaxed), watchers.ended.load(Ordering::Relaxed));
+        println!("live streams        {changes} seat changes received by {} streams ({dropped} dropped)", args.streams);
         watchers.close();
     }
 

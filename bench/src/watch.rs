@@ -30,7 +30,7 @@ impl SeatIndex {
         SeatIndex(keys)
     }
 
-    fn get(&self, id: &[u8]) -> Option<u32> {
+    pub fn get(&self, id: &[u8]) -> Option<u32> {
         let key = key(id)?;
         self.0.binary_search_by_key(&key, |(k, _)| *k).ok().map(|at| self.0[at].1)
     }
@@ -54,7 +54,7 @@ pub struct Watchers {
     /// Streams that said hello.
     pub open: Arc<AtomicUsize>,
     /// Seat changes received (seats named by seat messages), by all.
-    pub messages: Arc<AtomicUsize>,
+    pub changes: Arc<AtomicUsize>,
     /// Streams the server ended or that broke.
     pub ended: Arc<AtomicUsize>,
     pub received: Vec<Arc<Mutex<Received>>>,
@@ -68,7 +68,7 @@ impl Watchers {
     /// stream said hello.
     pub async fn open(url: &str, event_id: &str, n: usize, per_address: usize, at_once: usize, keep: Option<Arc<SeatIndex>>) -> anyhow::Result<Watchers> {
         let open = Arc::new(AtomicUsize::new(0));
-        let messages = Arc::new(AtomicUsize::new(0));
+        let changes = Arc::new(AtomicUsize::new(0));
         let ended = Arc::new(AtomicUsize::new(0));
         let gate = Arc::new(tokio::sync::Semaphore::new(at_once.max(1)));
         let mut clients = Vec::new();
@@ -81,7 +81,7 @@ impl Watchers {
         for i in 0..n {
             let http = clients[i / per_address.max(1)].clone();
             let stream_url = format!("{url}/api/v1/stream?events={event_id}");
-            let (open, messages, ended, gate, keep) = (open.clone(), messages.clone(), ended.clone(), gate.clone(), keep.clone());
+            let (open, changes, ended, gate, keep) = (open.clone(), changes.clone(), ended.clone(), gate.clone(), keep.clone());
             let mine: Arc<Mutex<Received>> = Arc::default();
             received.push(mine.clone());
             tasks.push(tokio::spawn(async move {
@@ -142,7 +142,7 @@ impl Watchers {
                             if !seats.is_empty() {
                                 mine.lock().unwrap().extend(seats);
                             }
-                            messages.fetch_add(seen, Ordering::Relaxed);
+                            changes.fetch_add(seen, Ordering::Relaxed);
                         }
                         _ => {
                             ended.fetch_add(1, Ordering::Relaxed);
@@ -163,14 +163,14 @@ impl Watchers {
         if failed > 0 {
             bail!("{failed} of {n} streams were refused or broke while opening");
         }
-        Ok(Watchers { open, messages, ended, received, tasks })
+        Ok(Watchers { open, changes, ended, received, tasks })
     }
 
-    /// Waits until `total` messages arrived in all, for at most `limit`; answers whether
+    /// Waits until `total` seat changes arrived in all, for at most `limit`; answers whether
     /// they did.
-    pub async fn await_messages(&self, total: usize, limit: Duration) -> bool {
+    pub async fn await_changes(&self, total: usize, limit: Duration) -> bool {
         let since = std::time::Instant::now();
-        while self.messages.load(Ordering::Relaxed) < total {
+        while self.changes.load(Ordering::Relaxed) < total {
             if since.elapsed() > limit {
                 return false;
             }
