@@ -30,3 +30,4 @@ mod seat_maps;
 mod seat_selection;
 mod smtp_sink;
 mod sse;
+mod stream_connections;
