@@ -166,3 +166,77 @@ async fn a_visitor_s_page_is_kept_with_a_nonce_of_its_own(app: &TestApp) {
 }
 
 on_both_backends!(a_visitor_s_page_is_kept_with_a_nonce_of_its_own);
+
+/// The status of a GET of `path` (from the site's root).
+async fn status_of(app: &TestApp, path: &str) -> u16 {
+    app.client.get(app.url(path)).header("accept-language", "en").send().await.unwrap().status().as_u16()
+}
+
+/// Events not (or no longer) on sale, made-up ones by the hundred, and a HEAD: the
+/// statuses say what the seats say, nothing kept outlives a cancellation, and the real
+/// page is still whole afterwards.
+async fn pages_and_statuses_of_unfinished_cancelled_and_made_up_events(app: &TestApp) {
+    // The demo catalog first (it is seeded only into an empty one).
+    let (demo, _) = app.event_with_seats(1).await;
+    app.create_user("olga@example.com", "violet-tram-orbit-42", app::users::Role::Organizer).await;
+    let olga = app.login("olga@example.com", "violet-tram-orbit-42").await;
+    let http = reqwest::Client::new();
+    let venue = serde_json::json!({ "name": "Sala Corta", "city": "Vigo", "address": "Rúa 2", "sections": [{ "name": "Pista", "rows": 1, "seats_per_row": 4 }] });
+    let event = serde_json::json!({ "title": "Noche Corta", "description": "Una noche", "category": "concerts" });
+    let made = crate::helpers::event_on_sale(&http, &app.api(""), &olga, venue.clone(), event.clone(), 1500).await;
+    let on_sale = made["id"].as_str().unwrap().to_owned();
+
+    // A draft: no page, no seats, no statuses, for anyone.
+    let res = http.post(app.api("/venues")).bearer_auth(&olga).json(&venue).send().await.unwrap();
+    let made: Value = res.json().await.unwrap();
+    let mut draft = event.clone();
+    let starts = time::OffsetDateTime::now_utc() + time::Duration::days(20);
+    let rfc = |t: time::OffsetDateTime| t.format(&time::format_description::well_known::Rfc3339).unwrap();
+    draft["venue_id"] = made["id"].clone();
+    draft["starts_at"] = serde_json::json!(rfc(starts));
+    draft["ends_at"] = serde_json::json!(rfc(starts + time::Duration::hours(2)));
+    draft["prices"] = serde_json::json!([{ "section_id": made["sections"][0]["id"], "price_cents": 1500 }]);
+    let res = http.post(app.api("/events")).bearer_auth(&olga).json(&draft).send().await.unwrap();
+    assert_eq!(res.status(), 201);
+    let draft = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    for path in [format!("/api/v1/events/{draft}/seat-statuses"), format!("/api/v1/events/{draft}/seats"), format!("/events/{draft}")] {
+        assert_eq!(status_of(app, &path).await, 404, "{path} of a draft");
+    }
+
+    // On sale, then cancelled: the statuses (kept between changes) follow the seats at once.
+    assert_eq!(status_of(app, &format!("/api/v1/events/{on_sale}/seat-statuses")).await, 200);
+    assert_eq!(status_of(app, &format!("/events/{on_sale}")).await, 200);
+    let res = http.patch(app.api(&format!("/events/{on_sale}"))).bearer_auth(&olga).json(&serde_json::json!({ "status": "CANCELLED" })).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let seats = status_of(app, &format!("/api/v1/events/{on_sale}/seats")).await;
+    assert!(
+        app.eventually(2, || async { status_of(app, &format!("/api/v1/events/{on_sale}/seat-statuses")).await == seats }).await,
+        "the statuses of a cancelled event answer as its seats do ({seats})"
+    );
+    let cancelled = app.client.get(app.url(&format!("/events/{on_sale}"))).header("accept-language", "en").send().await.unwrap();
+    assert!(cancelled.status().is_success() || cancelled.status() == 404, "{}", cancelled.status());
+
+    // Hundreds of made-up event pages (each not found, none kept) leave the real one whole.
+    let made_up: Vec<String> = (0..600).map(|i| if i % 2 == 0 { format!("/events/{}", uuid::Uuid::new_v4()) } else { format!("/events/{demo}x{i}") }).collect();
+    for paths in made_up.chunks(20) {
+        let statuses = futures_util::future::join_all(paths.iter().map(|p| status_of(app, p))).await;
+        assert!(statuses.iter().all(|s| *s == 404), "{statuses:?}");
+    }
+    let res = app.client.get(app.url(&format!("/events/{demo}"))).header("accept-language", "en").send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let headers = res.headers().clone();
+    let text = res.text().await.unwrap();
+    let (_, nonce) = nonce_of(&headers, &text);
+    assert!(text.contains(&format!("nonce=\"{nonce}\"")));
+    assert_eq!(map_of(&text).matches("<circle ").count(), map_of(&page(app, &demo).await.0).matches("<circle ").count());
+
+    // A HEAD: the headers of the page, no body, and the page after it is still whole.
+    let head = app.client.head(app.url(&format!("/events/{demo}"))).header("accept-language", "en").send().await.unwrap();
+    assert_eq!(head.status(), 200);
+    assert!(head.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(head.bytes().await.unwrap().is_empty());
+    let after = app.client.get(app.url(&format!("/events/{demo}"))).header("accept-language", "en").send().await.unwrap().text().await.unwrap();
+    assert!(map_of(&after).contains("<circle "));
+}
+
+on_both_backends!(pages_and_statuses_of_unfinished_cancelled_and_made_up_events);
