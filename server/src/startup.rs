@@ -131,17 +131,51 @@ impl Taquilla {
         Ok(Taquilla { state, bus })
     }
 
-    /// Starts the outbox relay, the consumers and the sweepers in the background, beside
-    /// the web (see [`worker_state`]); answers the state they run with.
-    pub async fn start_workers(&self, config: &Config) -> anyhow::Result<AppState> {
+    /// Starts the outbox relay (on `relay_on`), the consumers and the sweepers in the
+    /// background, beside the web (see [`worker_state`]); answers the state they run with.
+    pub async fn start_workers(&self, config: &Config, relay_on: &tokio::runtime::Handle) -> anyhow::Result<AppState> {
         let workers = worker_state(&self.state, &config.database_url(), config.worker_db_pool_size()).await?;
-        crate::workers::spawn_all(&workers, &self.bus, config.consumer_attempts).await?;
+        crate::workers::spawn_all(&workers, &self.bus, config.consumer_attempts, relay_on).await?;
         Ok(workers)
     }
 
-    /// Serves the web app on an already-bound listener until Ctrl-C / SIGTERM.
+    /// Serves the web app on an already-bound listener until Ctrl-C / SIGTERM, its live
+    /// feed on the current runtime.
     pub async fn serve_on(self, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
-        serve_on(listener, self.state, self.bus).await
+        serve_on(listener, self.state, self.bus, &tokio::runtime::Handle::current()).await
+    }
+}
+
+/// The live feed of a process that serves the web, and with `--with-workers` its outbox
+/// relay, run on a small runtime of their own. A burst handed to thousands of streams
+/// wakes thousands of tasks at once; on the web's runtime every step of the relay and of
+/// the feed (a statement, a publication, a delivery) waited behind all of them, and the
+/// next changes reached the streams later and later. Apart, they wait for a core, not
+/// for a queue. (The consumers stay with the web: apart, they made the rush slower.)
+struct Background(Option<tokio::runtime::Runtime>);
+
+impl Background {
+    fn start() -> anyhow::Result<Background> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("taquilla-background")
+            .enable_all()
+            .build()
+            .context("starting the background runtime")?;
+        Ok(Background(Some(runtime)))
+    }
+
+    fn handle(&self) -> tokio::runtime::Handle {
+        self.0.as_ref().map(|r| r.handle().clone()).unwrap_or_else(tokio::runtime::Handle::current)
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        // Dropped within the web's runtime, where a runtime may not block on its end.
+        if let Some(runtime) = self.0.take() {
+            runtime.shutdown_background();
+        }
     }
 }
 
@@ -157,21 +191,23 @@ pub async fn command_state(config: &Config) -> anyhow::Result<AppState> {
 /// Serves the web app; with `with_workers`, also the relay and the consumers.
 pub async fn serve(config: &Config, with_workers: bool) -> anyhow::Result<()> {
     let taquilla = Taquilla::assemble(config).await?;
+    let background = Background::start()?;
     if with_workers {
-        taquilla.start_workers(config).await?;
+        taquilla.start_workers(config, &background.handle()).await?;
     }
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .with_context(|| format!("listening on {}", config.addr))?;
     tracing::info!(address = %config.addr, embedded = config.embedded(), "Taquilla is serving on http://{}", config.addr);
-    taquilla.serve_on(listener).await
+    serve_on(listener, taquilla.state, taquilla.bus, &background.handle()).await
 }
 
 /// Serves on an already-bound listener until Ctrl-C / SIGTERM.
-/// The live stream's hub is fed from the bus, and its streams are ended when the process
-/// stops (a stream never ends by itself, and the shutdown waits for every answer).
-async fn serve_on(listener: tokio::net::TcpListener, state: AppState, bus: Bus) -> anyhow::Result<()> {
-    crate::bus::live::spawn(&bus, crate::bus::live::Listeners { hub: state.live.clone(), seat_maps: state.seat_maps.clone() });
+/// The live stream's hub is fed from the bus on `feed`, and its streams are ended when
+/// the process stops (a stream never ends by itself, and the shutdown waits for every
+/// answer).
+async fn serve_on(listener: tokio::net::TcpListener, state: AppState, bus: Bus, feed: &tokio::runtime::Handle) -> anyhow::Result<()> {
+    crate::bus::live::spawn(&bus, crate::bus::live::Listeners { hub: state.live.clone(), seat_maps: state.seat_maps.clone() }, feed);
     let hub = state.live.clone();
     let router = crate::web::router(state, bus);
     // The live streams' connections are answered apart (see `connections`); hyper gets
@@ -192,7 +228,7 @@ async fn serve_on(listener: tokio::net::TcpListener, state: AppState, bus: Bus) 
 pub async fn run_workers(config: &Config) -> anyhow::Result<()> {
     let state = command_state(config).await?;
     let bus = Bus::connect(config.rabbit()).await?;
-    crate::workers::spawn_all(&state, &bus, config.consumer_attempts).await?;
+    crate::workers::spawn_all(&state, &bus, config.consumer_attempts, &tokio::runtime::Handle::current()).await?;
     tracing::info!("worker running");
     shutdown_signal().await;
     Ok(())

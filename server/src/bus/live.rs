@@ -87,12 +87,12 @@ impl Listeners {
     }
 }
 
-/// Starts feeding the listeners in the background.
-pub fn spawn(bus: &Bus, hub: Listeners) {
+/// Starts feeding the listeners in the background, on `runtime`.
+pub fn spawn(bus: &Bus, hub: Listeners, runtime: &tokio::runtime::Handle) {
     match bus {
         Bus::InProcess(inproc) => {
             let mut queue = inproc.subscribe(LIVE_EVENT_TYPES);
-            tokio::spawn(async move {
+            runtime.spawn(async move {
                 while let Some(event) = queue.recv().await {
                     let mut batch = vec![event];
                     while batch.len() < BATCH {
@@ -106,7 +106,7 @@ pub fn spawn(bus: &Bus, hub: Listeners) {
             });
         }
         Bus::Rabbit(rabbit) => {
-            tokio::spawn(from_rabbit(rabbit.clone(), hub));
+            runtime.spawn(from_rabbit(rabbit.clone(), hub));
         }
     }
 }

@@ -220,7 +220,7 @@ pub fn retry_backoff(attempt: u32) -> Duration {
 }
 
 /// Starts the relay, every consumer and the reconciler on the given bus.
-pub async fn spawn_all(state: &AppState, bus: &Bus, max_attempts: u32) -> anyhow::Result<()> {
+pub async fn spawn_all(state: &AppState, bus: &Bus, max_attempts: u32, relay_on: &tokio::runtime::Handle) -> anyhow::Result<()> {
     let max_attempts = max_attempts.max(1);
     if let Bus::Rabbit(rabbit) = bus {
         let queues: Vec<(&str, &[&str])> = consumers().iter().map(|c| (c.name, c.event_types)).collect();
@@ -278,7 +278,7 @@ pub async fn spawn_all(state: &AppState, bus: &Bus, max_attempts: u32) -> anyhow
         }
     }
     // Last, so that no event is relayed before every in-process consumer subscribed.
-    tokio::spawn(relay::run(state.clone(), bus.clone()));
+    relay_on.spawn(relay::run(state.clone(), bus.clone()));
     tokio::spawn(reconciler::run(state.clone()));
     tokio::spawn(maintenance(state.clone()));
     tokio::spawn(sweeper(state.clone()));

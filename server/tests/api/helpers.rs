@@ -133,7 +133,7 @@ impl TestApp {
         };
         configure(&mut config);
         let taquilla = Taquilla::assemble(&config).await.expect("starting the app");
-        let workers = taquilla.start_workers(&config).await.expect("starting the workers");
+        let workers = taquilla.start_workers(&config, &tokio::runtime::Handle::current()).await.expect("starting the workers");
         let (state, bus) = (taquilla.state.clone(), taquilla.bus.clone());
         tokio::spawn(taquilla.serve_on(listener));
 

@@ -289,7 +289,7 @@ async fn a_change_made_through_one_process_reaches_a_stream_of_another() {
     let mut config = a.config.clone();
     config.addr = listener.local_addr().unwrap();
     let b = server::startup::Taquilla::assemble(&config).await.unwrap();
-    b.start_workers(&config).await.unwrap();
+    b.start_workers(&config, &tokio::runtime::Handle::current()).await.unwrap();
     tokio::spawn(b.serve_on(listener));
     let b_api = format!("http://{}/api/v1", config.addr);
 

@@ -203,7 +203,7 @@ async fn a_restart_replays_unfinished_payments_at_once(app: &TestApp) {
     // The first process's payments wait an hour; the "restarted" one replays them with a
     // gateway that answers in a second.
     let restarted = with_payment_delay(&app.workers, Duration::from_secs(1));
-    server::workers::spawn_all(&restarted, &Bus::InProcess(InProcessBus::default()), server::workers::MAX_ATTEMPTS).await.unwrap();
+    server::workers::spawn_all(&restarted, &Bus::InProcess(InProcessBus::default()), server::workers::MAX_ATTEMPTS, &tokio::runtime::Handle::current()).await.unwrap();
     let all_paid = || async {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE event_id = $1 AND status = 'PAID'").bind(&event).fetch_one(&app.state.db.pool).await.unwrap();
         n == orders.len() as i64
