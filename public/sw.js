@@ -28,7 +28,8 @@
  *   other same-origin GETs: network, cache as fallback
  *
  * Bump VERSION when this file or the precache list changes; activate removes
- * every other "taquilla-" cache. (v2: caches of v1 may hold signed-in pages; v3: one offline page per language.)
+ * every other "taquilla-" cache. (v2: caches of v1 may hold signed-in pages; v3: one offline page per language;
+ * v4: the offline page's script is a file of its own.)
  *
  * Messages the page may post to the worker:
  *   { type: 'SKIP_WAITING' }  activate a waiting worker now
@@ -37,7 +38,7 @@
  */
 'use strict';
 
-const VERSION = 'v3';
+const VERSION = 'v4';
 const PREFIX = 'taquilla-';
 const PRECACHE = `${PREFIX}precache-${VERSION}`;
 const STATIC_CACHE = `${PREFIX}static-${VERSION}`;
@@ -55,6 +56,7 @@ function offlineLanguage() {
 }
 const PRECACHE_URLS = [
   ...LANGUAGES.map(offlineUrl),
+  '/offline.js',
   '/manifest.webmanifest',
   '/favicon.svg',
   '/icons/icon.svg',
@@ -156,8 +158,13 @@ self.addEventListener('fetch', (event) => {
 /** Network first for page loads; cached copy, then the offline page, when the network fails. */
 async function navigate(event) {
   const request = event.request;
+  let preloaded;
   try {
-    const preloaded = await event.preloadResponse;
+    preloaded = await event.preloadResponse;
+  } catch (_) {
+    /* the preload failed (cancelled as the worker took over, say): ask once more */
+  }
+  try {
     const response = preloaded || (await fetch(request));
     const language = response && response.headers.get('content-language');
     if (language) pageLanguage = language;

@@ -45,5 +45,8 @@ test('navigations the network cannot reach get the offline page', async ({ page,
   await context.setOffline(true);
   await page.goto('/account').catch(() => undefined);
   await expect(page.getByRole('heading', { name: /offline/i })).toBeVisible();
+  // Its script runs under the page's CSP: back online, it tries again by itself.
   await context.setOffline(false);
+  await expect(page.getByRole('heading', { name: /offline/i })).toBeHidden();
+  await expect(page).toHaveURL(/\/(account|login)/);
 });
