@@ -242,7 +242,7 @@ async fn main() -> anyhow::Result<()> {
     let watchers = match args.streams {
         0 => None,
         n => {
-            let watchers = watch::Watchers::open(&url, &event_id, n, 50, 500, None).await?;
+            let watchers = watch::Watchers::open(&url, &event_id, n, 50, 500, None, 1).await?;
             println!("live streams        {n} watching the event's seats");
             Some(watchers)
         }

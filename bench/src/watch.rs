@@ -64,9 +64,10 @@ pub struct Watchers {
 impl Watchers {
     /// Opens `n` streams on `event_id`, `per_address` from each of 127.0.0.x (the server
     /// bounds the streams of one address), `at_once` connecting at a time; with a seat
-    /// index, every seat's arrival is kept (otherwise they are only counted). Returns once every
-    /// stream said hello.
-    pub async fn open(url: &str, event_id: &str, n: usize, per_address: usize, at_once: usize, keep: Option<Arc<SeatIndex>>) -> anyhow::Result<Watchers> {
+    /// index, every seat's arrival is kept on one stream of every `sample_every` (the
+    /// others, and all without an index, only count them). Returns once every stream said
+    /// hello.
+    pub async fn open(url: &str, event_id: &str, n: usize, per_address: usize, at_once: usize, keep: Option<Arc<SeatIndex>>, sample_every: usize) -> anyhow::Result<Watchers> {
         let open = Arc::new(AtomicUsize::new(0));
         let changes = Arc::new(AtomicUsize::new(0));
         let ended = Arc::new(AtomicUsize::new(0));
@@ -81,7 +82,8 @@ impl Watchers {
         for i in 0..n {
             let http = clients[i / per_address.max(1)].clone();
             let stream_url = format!("{url}/api/v1/stream?events={event_id}");
-            let (open, changes, ended, gate, keep) = (open.clone(), changes.clone(), ended.clone(), gate.clone(), keep.clone());
+            let keep = keep.clone().filter(|_| i % sample_every.max(1) == 0);
+            let (open, changes, ended, gate) = (open.clone(), changes.clone(), ended.clone(), gate.clone());
             let mine: Arc<Mutex<Received>> = Arc::default();
             received.push(mine.clone());
             tasks.push(tokio::spawn(async move {
