@@ -2,12 +2,14 @@
 //! /api/v1/stream?events=…`) from a loopback address of its own group, and notes when
 //! each message arrived.
 
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{bail, Context};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpSocket, TcpStream};
 
 /// Milliseconds since the epoch (the server's `occurred_at` is on the same clock).
 pub fn now_ms() -> i64 {
@@ -72,38 +74,38 @@ impl Watchers {
         let changes = Arc::new(AtomicUsize::new(0));
         let ended = Arc::new(AtomicUsize::new(0));
         let gate = Arc::new(tokio::sync::Semaphore::new(at_once.max(1)));
-        let mut clients = Vec::new();
-        for group in 0..n.div_ceil(per_address.max(1)) {
-            let ip = Ipv4Addr::new(127, 0, (1 + group / 250) as u8, (1 + group % 250) as u8);
-            clients.push(reqwest::Client::builder().local_address(IpAddr::V4(ip)).pool_max_idle_per_host(0).build()?);
-        }
+        let server: SocketAddr = url.trim_start_matches("http://").trim_end_matches('/').parse().context("the server's URL must be http://address:port")?;
         let mut received = Vec::with_capacity(n);
         let mut tasks = Vec::with_capacity(n);
         for i in 0..n {
-            let http = clients[i / per_address.max(1)].clone();
-            let stream_url = format!("{url}/api/v1/stream?events={event_id}");
+            let group = i / per_address.max(1);
+            let ip = Ipv4Addr::new(127, 0, (1 + group / 250) as u8, (1 + group % 250) as u8);
+            let request = format!("GET /api/v1/stream?events={event_id} HTTP/1.1\r\nhost: {server}\r\naccept: text/event-stream\r\n\r\n");
             let keep = keep.clone().filter(|_| i % sample_every.max(1) == 0);
             let (open, changes, ended, gate) = (open.clone(), changes.clone(), ended.clone(), gate.clone());
             let mine: Arc<Mutex<Received>> = Arc::default();
             received.push(mine.clone());
             tasks.push(tokio::spawn(async move {
                 let mut permit = Some(gate.acquire_owned().await);
-                let res = http.get(&stream_url).header("accept", "text/event-stream").send().await;
-                let Ok(mut res) = res.map_err(|e| eprintln!("watcher {i}: {e}")) else {
-                    ended.fetch_add(1, Ordering::Relaxed);
-                    return;
+                let mut connection = match connect(ip, server, &request).await {
+                    Ok(connection) => connection,
+                    Err(e) => {
+                        eprintln!("watcher {i}: {e:#}");
+                        ended.fetch_add(1, Ordering::Relaxed);
+                        return;
+                    }
                 };
-                if !res.status().is_success() {
-                    eprintln!("watcher {i}: {}", res.status());
-                    ended.fetch_add(1, Ordering::Relaxed);
-                    return;
-                }
                 let mut said_hello = false;
-                // Bytes of a line not yet ended, kept for the next chunk.
+                // Bytes of a line not yet ended, kept for the next read.
                 let mut carry: Vec<u8> = Vec::new();
+                let mut buf = vec![0u8; 16 * 1024];
                 loop {
-                    match res.chunk().await {
-                        Ok(Some(bytes)) => {
+                    match connection.read(&mut buf).await {
+                        Ok(n) if n > 0 => {
+                            // The body as it comes, read raw: its chunks' size lines are
+                            // lines of their own (the server ends every chunk with a
+                            // whole message), which the reading below passes over.
+                            let bytes = &buf[..n];
                             let at = now_ms();
                             let mut seen = 0;
                             let mut seats = Vec::new();
@@ -129,7 +131,7 @@ impl Watchers {
                                     permit.take();
                                 }
                             };
-                            let mut rest: &[u8] = &bytes;
+                            let mut rest: &[u8] = bytes;
                             while let Some(end) = rest.iter().position(|b| *b == b'\n') {
                                 if carry.is_empty() {
                                     read_line(&rest[..end]);
@@ -187,6 +189,32 @@ impl Watchers {
             t.abort();
         }
     }
+}
+
+/// A connection from `ip` to `server` that asked for a stream and was answered 200; what
+/// it holds next is the body. Read raw rather than through an HTTP client: the generator
+/// shares the server's cores, and a client's machinery for ten thousand streams would be
+/// counted in the server's latency.
+async fn connect(ip: Ipv4Addr, server: SocketAddr, request: &str) -> anyhow::Result<BufReader<TcpStream>> {
+    let socket = TcpSocket::new_v4()?;
+    socket.bind(SocketAddr::new(ip.into(), 0))?;
+    let mut connection = socket.connect(server).await?;
+    connection.write_all(request.as_bytes()).await?;
+    let mut connection = BufReader::with_capacity(1024, connection);
+    let mut status = String::new();
+    connection.read_line(&mut status).await?;
+    if !status.starts_with("HTTP/1.1 200") {
+        bail!("{}", status.trim_end());
+    }
+    // The headers, up to the blank line; the body follows.
+    let mut line = String::new();
+    while line != "\r\n" {
+        line.clear();
+        if connection.read_line(&mut line).await? == 0 {
+            bail!("the answer ended within its head");
+        }
+    }
+    Ok(connection)
 }
 
 /// The resident memory of process `pid`, in KiB.
