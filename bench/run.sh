@@ -42,7 +42,7 @@ case "$mode" in
     psql "$base" -qc "CREATE DATABASE $name"
     db_url="${base%/*}/$name"
     # Every non-embedded process must sign tickets with the same key.
-    env_mode=(DATABASE_URL="$db_url" TAQUILLA_SIGNING_KEY="${TAQUILLA_SIGNING_KEY:-$(head -c 32 /dev/urandom | base64)}" AMQP_URL="${BENCH_AMQP_URL:-amqp://guest:guest@127.0.0.1:5672/%2f}" TAQUILLA_AMQP_PREFIX="$name" TAQUILLA_AMQP_QUEUE_EXPIRES_MS=600000)
+    env_mode=(DATABASE_URL="$db_url" TAQUILLA_SIGNING_KEY="${TAQUILLA_SIGNING_KEY:-$(head -c 32 /dev/urandom | base64)}" TAQUILLA_DATA_KEY="${TAQUILLA_DATA_KEY:-bench:$(head -c 32 /dev/urandom | base64)}" AMQP_URL="${BENCH_AMQP_URL:-amqp://guest:guest@127.0.0.1:5672/%2f}" TAQUILLA_AMQP_PREFIX="$name" TAQUILLA_AMQP_QUEUE_EXPIRES_MS=600000)
     ;;
   *) echo "usage: bench/run.sh sqlite|postgres" >&2; exit 2 ;;
 esac

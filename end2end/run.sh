@@ -102,7 +102,8 @@ server_env=(
   TAQUILLA_CONSUMER_ATTEMPTS="${TAQUILLA_CONSUMER_ATTEMPTS:-2}"
 )
 [ -n "${E2E_DATABASE_URL:-}" ] && server_env+=(DATABASE_URL="$E2E_DATABASE_URL"
-  TAQUILLA_SIGNING_KEY="${TAQUILLA_SIGNING_KEY:-$(head -c 32 /dev/urandom | base64)}")
+  TAQUILLA_SIGNING_KEY="${TAQUILLA_SIGNING_KEY:-$(head -c 32 /dev/urandom | base64)}"
+  TAQUILLA_DATA_KEY="${TAQUILLA_DATA_KEY:-e2e:$(head -c 32 /dev/urandom | base64)}")
 [ -n "${E2E_AMQP_URL:-}" ] && server_env+=(AMQP_URL="$E2E_AMQP_URL")
 
 # The first administrator, created the production way (CLI, password on stdin).

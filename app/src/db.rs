@@ -160,6 +160,71 @@ pub fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
+/// A bind value of a query assembled at run time.
+#[derive(Debug, Clone)]
+pub enum Arg {
+    Text(String),
+    Int(i64),
+    /// A BOOLEAN column on PostgreSQL, 0 or 1 on SQLite: sqlx binds it as each expects.
+    Bool(bool),
+}
+
+/// The conditions of a query assembled at run time (a list's filters), with their values
+/// in order: each `?` of a condition becomes the next `$n`.
+#[derive(Debug, Default)]
+pub struct Filters {
+    clauses: Vec<String>,
+    args: Vec<Arg>,
+}
+
+impl Filters {
+    pub fn new() -> Filters {
+        Filters::default()
+    }
+
+    /// Adds `clause`, numbering each `?` after the values already bound.
+    pub fn add(&mut self, clause: &str, values: Vec<Arg>) {
+        let mut values = values.into_iter();
+        let mut sql = String::with_capacity(clause.len() + 8);
+        for ch in clause.chars() {
+            if ch == '?' {
+                self.args.push(values.next().expect("one value per placeholder"));
+                sql.push_str(&format!("${}", self.args.len()));
+            } else {
+                sql.push(ch);
+            }
+        }
+        self.clauses.push(sql);
+    }
+
+    /// The conditions joined with AND (always true without any).
+    pub fn sql(&self) -> String {
+        if self.clauses.is_empty() { "1 = 1".into() } else { self.clauses.join(" AND ") }
+    }
+
+    /// How many values are bound: the next placeholder is `$bound + 1`.
+    pub fn bound(&self) -> usize {
+        self.args.len()
+    }
+
+    /// Binds the values to `query`, in order.
+    pub fn bind<'q>(&self, mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+        for a in &self.args {
+            query = match a {
+                Arg::Text(s) => query.bind(s.clone()),
+                Arg::Int(i) => query.bind(*i),
+                Arg::Bool(b) => query.bind(*b),
+            };
+        }
+        query
+    }
+}
+
+/// A `LIKE … ESCAPE '\'` pattern that finds `text` anywhere, in lower case.
+pub fn like_pattern(text: &str) -> String {
+    format!("%{}%", text.trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))
+}
+
 /// Reads a boolean column: PostgreSQL stores BOOLEAN, SQLite stores INTEGER 0/1.
 pub fn flag(row: &sqlx::any::AnyRow, column: &str) -> Result<bool, sqlx::Error> {
     use sqlx::Row;

@@ -239,6 +239,7 @@ mod ssr {
         ("events_slug_key", "events.slug", "slug", msg::errors::SLUG_TAKEN),
         ("venue_sections_name_key", "venue_sections.venue_id, venue_sections.name", "sections", msg::errors::SECTION_NAME_TAKEN),
         ("seats_position_key", "seats.section_id, seats.row_label, seats.number", "sections", msg::errors::SEAT_POSITION_TAKEN),
+        ("support_messages_client_key", "support_messages.author_id, support_messages.client_id", "client_id", msg::errors_support::CLIENT_ID_USED),
     ];
 
     /// SQLSTATEs of a server that is going away or not there yet, or of work the

@@ -12,6 +12,7 @@ pub mod live;
 pub mod notifications;
 pub mod orders;
 pub mod paging;
+pub mod support;
 pub mod tickets;
 pub mod ui;
 pub mod users;
@@ -22,6 +23,8 @@ pub mod context;
 pub mod db;
 #[cfg(feature = "ssr")]
 pub mod net;
+#[cfg(feature = "ssr")]
+pub mod sealing;
 #[cfg(feature = "ssr")]
 pub mod state;
 

@@ -17,6 +17,7 @@ use crate::live::hub::{Hub, StreamLimits};
 use crate::net::TrustedProxies;
 use crate::notifications::mail::Mailer;
 use crate::orders::holds::HoldDesk;
+use crate::sealing::DataKeys;
 use crate::orders::payments::Gateway;
 use crate::orders::seatmap::fragment::SeatMaps;
 use crate::orders::store::{portable::PortableOrders, postgres::PostgresOrders, OrderStore};
@@ -76,6 +77,8 @@ pub struct AppState {
     pub gateway: Gateway,
     /// Signs admission codes.
     pub signer: Arc<TicketSigner>,
+    /// Seals personal data at rest (support tickets' phone numbers, accessibility needs).
+    pub data_keys: Arc<DataKeys>,
     /// Where orders and their payments are written, on this backend.
     pub order_store: Arc<dyn OrderStore>,
     /// Where tickets are issued, on this backend.
@@ -119,6 +122,8 @@ impl AppState {
             trusted_proxies: Arc::new(settings.trusted_proxies),
             default_locale: settings.default_locale,
             signer: Arc::new(TicketSigner::random()),
+            // Until the server names the configured ones (`with_data_keys`).
+            data_keys: Arc::new(DataKeys::random()),
             // Until the server names one (`with_mailer`): files in the system's temporary
             // directory, so nothing is ever sent by accident.
             mailer: Mailer::files(std::env::temp_dir().join("taquilla-mail"), "Taquilla <no-reply@taquilla.localhost>")
@@ -136,6 +141,11 @@ impl AppState {
 
     pub fn with_mailer(mut self, mailer: Mailer) -> Self {
         self.mailer = mailer;
+        self
+    }
+
+    pub fn with_data_keys(mut self, keys: DataKeys) -> Self {
+        self.data_keys = Arc::new(keys);
         self
     }
 
@@ -157,6 +167,7 @@ impl AppState {
         provide_context(self.holds.clone());
         provide_context(self.gateway);
         provide_context(self.signer.clone());
+        provide_context(self.data_keys.clone());
         provide_context(self.order_store.clone());
         provide_context(self.trusted_proxies.clone());
         provide_context(self.event_desk.clone());

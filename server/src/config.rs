@@ -59,6 +59,12 @@ pub struct Config {
     /// deployment must share it); a key file in the data directory when unset.
     #[arg(long, env = "TAQUILLA_SIGNING_KEY", global = true, hide_env_values = true)]
     pub signing_key: Option<String>,
+    /// The keys that seal personal data at rest (support tickets' phone numbers,
+    /// accessibility needs): `id:base64` of 32 bytes, more than one separated by commas,
+    /// the first sealing and all of them opening (for a rotation); a key file in the data
+    /// directory when unset.
+    #[arg(long, env = "TAQUILLA_DATA_KEY", global = true, hide_env_values = true)]
+    pub data_key: Option<String>,
     /// How many times a consumer tries a delivery (with exponential back-off and jitter)
     /// before giving it up: the receipt says FAILED and RabbitMQ dead-letters the message.
     #[arg(long, env = "TAQUILLA_CONSUMER_ATTEMPTS", default_value_t = 5, global = true)]
@@ -142,6 +148,24 @@ impl Config {
             None => {
                 self.prepare_data_dir()?;
                 Ok(TicketSigner::load_or_create(&self.data_dir.join("ticket-signing.key"))?)
+            }
+        }
+    }
+
+    /// The data keys: from `TAQUILLA_DATA_KEY`, else (embedded mode only)
+    /// `<data dir>/data.key`. Outside the embedded mode every process must open what the
+    /// others sealed: there the shared keys are required.
+    pub fn data_keys(&self) -> anyhow::Result<app::sealing::DataKeys> {
+        use app::sealing::DataKeys;
+        match self.data_key.as_deref().filter(|k| !k.trim().is_empty()) {
+            Some(keys) => DataKeys::parse(keys).map_err(|e| anyhow::anyhow!("TAQUILLA_DATA_KEY: {e}")),
+            None if !self.embedded() => anyhow::bail!(
+                "TAQUILLA_DATA_KEY is required when DATABASE_URL is PostgreSQL: every process must seal and open personal data \
+                 with the same keys (`taquilla data-key new` prints one)"
+            ),
+            None => {
+                self.prepare_data_dir()?;
+                Ok(DataKeys::load_or_create(&self.data_dir.join("data.key"))?)
             }
         }
     }

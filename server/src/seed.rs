@@ -116,8 +116,8 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<Option<Vec<DemoAccoun
             ("admin@taquilla.test", "Alex Admin", Role::Admin, &[]),
             ("organizer@taquilla.test", "Olga Organizer", Role::Organizer, &[]),
             ("ana.agent@taquilla.test", "Ana Agent", Role::Agent, &["payments", "tickets"]),
-            ("ben.agent@taquilla.test", "Ben Agent", Role::Agent, &["tickets", "events"]),
-            ("carla.agent@taquilla.test", "Carla Agent", Role::Agent, &["payments", "accounts", "events"]),
+            ("ben.agent@taquilla.test", "Ben Agent", Role::Agent, &["tickets", "events", "accessibility"]),
+            ("carla.agent@taquilla.test", "Carla Agent", Role::Agent, &["payments", "account", "events", "other"]),
             ("maria@taquilla.test", "María García", Role::Customer, &[]),
             ("jon@taquilla.test", "Jon Smith", Role::Customer, &[]),
         ];

@@ -184,8 +184,9 @@ impl Drop for Background {
 /// migrated.
 pub async fn command_state(config: &Config) -> anyhow::Result<AppState> {
     let signer = config.signer()?;
+    let data_keys = config.data_keys()?;
     let db = open_database(config).await?;
-    Ok(AppState::new(leptos_options(config), db, config.settings()?).with_signer(signer).with_mailer(config.mailer()?))
+    Ok(AppState::new(leptos_options(config), db, config.settings()?).with_signer(signer).with_data_keys(data_keys).with_mailer(config.mailer()?))
 }
 
 /// Serves the web app; with `with_workers`, also the relay and the consumers.

@@ -38,4 +38,12 @@ pub mod event_types {
     pub const ORDER_REFUNDED: &str = "order.refunded";
     pub const EVENT_CANCELLED: &str = "event.cancelled";
     pub const TICKET_ISSUED: &str = "ticket.issued";
+    pub const SUPPORT_TICKET_CREATED: &str = "support_ticket.created";
+    pub const SUPPORT_TICKET_STATUS_CHANGED: &str = "support_ticket.status_changed";
+    /// A public reply or an internal note (its payload says which, never its text).
+    pub const SUPPORT_TICKET_REPLIED: &str = "support_ticket.replied";
+    /// A support ticket was given to an agent (first, again, or by hand).
+    pub const ASSIGNMENT_CREATED: &str = "assignment.created";
+    /// An agent became available, went away, or went off for the day.
+    pub const AGENT_AVAILABILITY_CHANGED: &str = "agent.availability_changed";
 }

@@ -7,7 +7,7 @@ use crate::catalog::rules::{check_filter, EVENTS_PER_PAGE};
 use crate::catalog::{
     EventDetail, EventFilter, EventStatus, EventSummary, Facets, HomeEvents, Page, SeatStatus, SeatView, SectionPrice, Venue,
 };
-use crate::db::{from_ms, now_ms, to_ms, Db};
+use crate::db::{from_ms, like_pattern, now_ms, to_ms, Arg, Db, Filters};
 use crate::error::AppError;
 
 /// Columns read into an [`EventSummary`], from `events e JOIN venues v`.
@@ -48,78 +48,42 @@ fn summary_from_row(row: &AnyRow) -> Result<EventSummary, AppError> {
     })
 }
 
-/// A bind value of a query assembled at run time.
-enum Arg {
-    Text(String),
-    Int(i64),
-}
-
-/// Appends `clause`, numbering each `?` after the arguments already bound.
-fn add_clause(clauses: &mut Vec<String>, args: &mut Vec<Arg>, clause: &str, values: Vec<Arg>) {
-    let mut values = values.into_iter();
-    let mut sql = String::with_capacity(clause.len() + 8);
-    for ch in clause.chars() {
-        if ch == '?' {
-            args.push(values.next().expect("one value per placeholder"));
-            sql.push_str(&format!("${}", args.len()));
-        } else {
-            sql.push(ch);
-        }
-    }
-    clauses.push(sql);
-}
-
 /// Listed, upcoming events matching `filter`, soonest first.
 pub async fn list(db: &Db, filter: &EventFilter) -> Result<Page<EventSummary>, AppError> {
     let f = check_filter(filter).map_err(AppError::Validation)?;
-    let mut clauses = vec![LISTED.to_owned()];
-    let mut args: Vec<Arg> = Vec::new();
+    let mut filters = Filters::new();
+    filters.add(LISTED, vec![]);
     let from = f.from.map(to_ms).unwrap_or(0).max(now_ms());
-    add_clause(&mut clauses, &mut args, "e.starts_at >= ?", vec![Arg::Int(from)]);
+    filters.add("e.starts_at >= ?", vec![Arg::Int(from)]);
     if let Some(until) = f.until {
-        add_clause(&mut clauses, &mut args, "e.starts_at < ?", vec![Arg::Int(to_ms(until))]);
+        filters.add("e.starts_at < ?", vec![Arg::Int(to_ms(until))]);
     }
     if let Some(q) = &f.q {
-        let pattern = format!("%{}%", q.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-        add_clause(
-            &mut clauses,
-            &mut args,
+        let pattern = like_pattern(q);
+        filters.add(
             "(LOWER(e.title) LIKE ? ESCAPE '\\' OR LOWER(e.description) LIKE ? ESCAPE '\\' OR LOWER(v.name) LIKE ? ESCAPE '\\')",
             vec![Arg::Text(pattern.clone()), Arg::Text(pattern.clone()), Arg::Text(pattern)],
         );
     }
     if let Some(category) = &f.category {
-        add_clause(&mut clauses, &mut args, "LOWER(e.category) = ?", vec![Arg::Text(category.to_lowercase())]);
+        filters.add("LOWER(e.category) = ?", vec![Arg::Text(category.to_lowercase())]);
     }
     if let Some(city) = &f.city {
-        add_clause(&mut clauses, &mut args, "LOWER(v.city) = ?", vec![Arg::Text(city.to_lowercase())]);
+        filters.add("LOWER(v.city) = ?", vec![Arg::Text(city.to_lowercase())]);
     }
-    let where_sql = clauses.join(" AND ");
+    let where_sql = filters.sql();
 
     let count_sql = format!("SELECT COUNT(*) AS n FROM events e JOIN venues v ON v.id = e.venue_id WHERE {where_sql}");
-    let mut count = sqlx::query(&count_sql);
-    for a in &args {
-        count = match a {
-            Arg::Text(s) => count.bind(s.clone()),
-            Arg::Int(i) => count.bind(*i),
-        };
-    }
-    let total: i64 = count.fetch_one(&db.pool).await?.try_get("n")?;
+    let total: i64 = filters.bind(sqlx::query(&count_sql)).fetch_one(&db.pool).await?.try_get("n")?;
 
-    let n = args.len();
+    let n = filters.bound();
     let list_sql = format!(
         "SELECT {SUMMARY_COLUMNS} FROM events e JOIN venues v ON v.id = e.venue_id WHERE {where_sql} \
          ORDER BY e.starts_at, e.title LIMIT ${} OFFSET ${}",
         n + 1,
         n + 2
     );
-    let mut query = sqlx::query(&list_sql);
-    for a in args {
-        query = match a {
-            Arg::Text(s) => query.bind(s),
-            Arg::Int(i) => query.bind(i),
-        };
-    }
+    let query = filters.bind(sqlx::query(&list_sql));
     let rows = query.bind(EVENTS_PER_PAGE).bind((f.page - 1) * EVENTS_PER_PAGE).fetch_all(&db.pool).await?;
     let items = rows.iter().map(summary_from_row).collect::<Result<_, _>>()?;
     Ok(Page { items, total, page: f.page, per_page: EVENTS_PER_PAGE })

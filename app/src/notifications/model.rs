@@ -20,10 +20,17 @@ pub enum NotificationKind {
     OrderCancelled,
     /// An account was deactivated (told to the admins).
     AccountDeactivated,
+    /// A support ticket was given to the agent told.
+    SupportAssigned,
+    /// Someone answered in a support ticket: the desk to its customer, the customer to
+    /// its agent (never an internal note).
+    SupportReply,
+    /// The desk moved the customer's support ticket (waiting for them, resolved, closed).
+    SupportStatus,
 }
 
 impl NotificationKind {
-    pub const ALL: [NotificationKind; 7] = [
+    pub const ALL: [NotificationKind; 10] = [
         NotificationKind::Welcome,
         NotificationKind::HoldExpiring,
         NotificationKind::HoldExpired,
@@ -31,6 +38,9 @@ impl NotificationKind {
         NotificationKind::PaymentDeclined,
         NotificationKind::OrderCancelled,
         NotificationKind::AccountDeactivated,
+        NotificationKind::SupportAssigned,
+        NotificationKind::SupportReply,
+        NotificationKind::SupportStatus,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -42,6 +52,9 @@ impl NotificationKind {
             NotificationKind::PaymentDeclined => "PAYMENT_DECLINED",
             NotificationKind::OrderCancelled => "ORDER_CANCELLED",
             NotificationKind::AccountDeactivated => "ACCOUNT_DEACTIVATED",
+            NotificationKind::SupportAssigned => "SUPPORT_ASSIGNED",
+            NotificationKind::SupportReply => "SUPPORT_REPLY",
+            NotificationKind::SupportStatus => "SUPPORT_STATUS",
         }
     }
 

@@ -32,6 +32,9 @@ pub const EVENT_TYPES: &[&str] = &[
     event_types::PAYMENT_REJECTED,
     event_types::ORDER_CANCELLED,
     event_types::ORDER_REFUNDED,
+    event_types::ASSIGNMENT_CREATED,
+    event_types::SUPPORT_TICKET_REPLIED,
+    event_types::SUPPORT_TICKET_STATUS_CHANGED,
 ];
 
 /// One thing to tell one person.
@@ -181,6 +184,51 @@ pub async fn notices_for(db: &Db, event: &EventEnvelope) -> Result<Vec<Notice>, 
                 link: Some(format!("/orders/{order_id}")),
                 source,
             }]
+        }
+        event_types::ASSIGNMENT_CREATED | event_types::SUPPORT_TICKET_REPLIED | event_types::SUPPORT_TICKET_STATUS_CHANGED => support_notices(db, event).await?,
+        _ => Vec::new(),
+    };
+    Ok(notices)
+}
+
+/// What the support desk's events tell: an agent that a support ticket is theirs; the
+/// other side of the conversation that someone wrote (never of an internal note); the
+/// customer that the desk moved their support ticket on.
+async fn support_notices(db: &Db, event: &EventEnvelope) -> Result<Vec<Notice>, AppError> {
+    let p = &event.payload;
+    let source = event.id.to_string();
+    let ticket_id = text(p, "ticket_id", event)?;
+    let Some(ticket) = sqlx::query("SELECT title, priority, requester_id, assignee_id FROM support_tickets WHERE id = $1").bind(&ticket_id).fetch_optional(&db.pool).await? else {
+        return Ok(Vec::new());
+    };
+    let title: String = ticket.try_get("title")?;
+    let requester: String = ticket.try_get("requester_id")?;
+    let for_customer = format!("/support/{ticket_id}");
+    let for_desk = format!("/desk/tickets/{ticket_id}");
+    let notices = match event.event_type.as_str() {
+        event_types::ASSIGNMENT_CREATED => {
+            let agent = text(p, "agent_id", event)?;
+            // An agent who took it knows.
+            if p["by"].as_str() == Some(agent.as_str()) {
+                return Ok(Vec::new());
+            }
+            let params = json!({ "title": title, "priority": ticket.try_get::<String, _>("priority")? });
+            vec![Notice { user_id: agent, kind: NotificationKind::SupportAssigned, params, link: Some(for_desk), source }]
+        }
+        event_types::SUPPORT_TICKET_REPLIED if p["internal"] == false => {
+            let author = text(p, "author_id", event)?;
+            let name: Option<String> = sqlx::query_scalar("SELECT display_name FROM users WHERE id = $1").bind(&author).fetch_optional(&db.pool).await?;
+            let params = json!({ "title": title, "author": name.unwrap_or_default() });
+            let (to, link) = if author == requester { (ticket.try_get::<Option<String>, _>("assignee_id")?, for_desk) } else { (Some(requester), for_customer) };
+            to.into_iter().map(|user_id| Notice { user_id, kind: NotificationKind::SupportReply, params: params.clone(), link: Some(link.clone()), source: source.clone() }).collect()
+        }
+        event_types::SUPPORT_TICKET_STATUS_CHANGED => {
+            let to = text(p, "to", event)?;
+            let by_customer = p["by"].as_str() == Some(requester.as_str());
+            if by_customer || !matches!(to.as_str(), "WAITING" | "RESOLVED" | "CLOSED") {
+                return Ok(Vec::new());
+            }
+            vec![Notice { user_id: requester, kind: NotificationKind::SupportStatus, params: json!({ "title": title, "status": to }), link: Some(for_customer), source }]
         }
         _ => Vec::new(),
     };

@@ -13,7 +13,14 @@ pub const PER_PAGE: i64 = 20;
 
 /// The kinds a person of `role` can be sent (and so can choose about).
 pub fn kinds_for(role: Role) -> Vec<NotificationKind> {
-    NotificationKind::ALL.into_iter().filter(|k| *k != NotificationKind::AccountDeactivated || role == Role::Admin).collect()
+    NotificationKind::ALL
+        .into_iter()
+        .filter(|k| match k {
+            NotificationKind::AccountDeactivated => role == Role::Admin,
+            NotificationKind::SupportAssigned => matches!(role, Role::Agent | Role::Admin),
+            _ => true,
+        })
+        .collect()
 }
 
 /// Where a kind goes when its person has not chosen: everything in the app; by email what
@@ -47,6 +54,9 @@ pub fn kind_label(kind: NotificationKind) -> Msg {
         NotificationKind::PaymentDeclined => msg::notifications::KIND_PAYMENT_DECLINED,
         NotificationKind::OrderCancelled => msg::notifications::KIND_ORDER_CANCELLED,
         NotificationKind::AccountDeactivated => msg::notifications::KIND_ACCOUNT_DEACTIVATED,
+        NotificationKind::SupportAssigned => msg::notifications::KIND_SUPPORT_ASSIGNED,
+        NotificationKind::SupportReply => msg::notifications::KIND_SUPPORT_REPLY,
+        NotificationKind::SupportStatus => msg::notifications::KIND_SUPPORT_STATUS,
     }
 }
 

@@ -8,6 +8,7 @@ use crate::db::from_ms;
 use crate::i18n::{msg, I18n};
 use crate::notifications::NotificationKind;
 use crate::orders::rules::failure_text;
+use crate::support::{Priority, SupportStatus};
 
 /// A notification's title and body in `i18n`'s language, from its kind and parameters.
 pub fn render(kind: NotificationKind, params: &Value, i18n: I18n) -> (String, String) {
@@ -46,6 +47,22 @@ pub fn render(kind: NotificationKind, params: &Value, i18n: I18n) -> (String, St
             let args = [("name", s("name")), ("email", s("email"))];
             let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
             (i18n.tf(msg::notices::ACCOUNT_DEACTIVATED_TITLE, &args), i18n.tf(msg::notices::ACCOUNT_DEACTIVATED_BODY, &args))
+        }
+        NotificationKind::SupportAssigned => {
+            let priority = Priority::parse(&s("priority")).map(|p| i18n.t(p.label())).unwrap_or_default();
+            (i18n.tf(msg::notices::SUPPORT_ASSIGNED_TITLE, &[("title", &s("title"))]), i18n.tf(msg::notices::SUPPORT_ASSIGNED_BODY, &[("priority", priority)]))
+        }
+        NotificationKind::SupportReply => {
+            (i18n.tf(msg::notices::SUPPORT_REPLY_TITLE, &[("title", &s("title"))]), i18n.tf(msg::notices::SUPPORT_REPLY_BODY, &[("name", &s("author"))]))
+        }
+        NotificationKind::SupportStatus => {
+            let status = SupportStatus::parse(&s("status"));
+            let body = match status {
+                Some(SupportStatus::Waiting) => msg::notices::SUPPORT_WAITING_BODY,
+                Some(SupportStatus::Resolved) => msg::notices::SUPPORT_RESOLVED_BODY,
+                _ => msg::notices::SUPPORT_CLOSED_BODY,
+            };
+            (i18n.tf(msg::notices::SUPPORT_STATUS_TITLE, &[("title", &s("title"))]), i18n.t(body).to_owned())
         }
     }
 }

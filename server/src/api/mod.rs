@@ -11,6 +11,7 @@ pub mod orders;
 pub mod notifications;
 pub mod organizer;
 pub mod stream;
+pub mod support;
 pub mod users;
 
 use axum::extract::{DefaultBodyLimit, Request};
@@ -56,6 +57,12 @@ pub fn router() -> Router<AppState> {
         .route("/notifications/read-all", post(notifications::mark_all_read))
         .route("/notifications/preferences", get(notifications::preferences).put(notifications::set_preferences))
         .route("/notifications/{id}/read", patch(notifications::mark_read))
+        .route("/support/tickets", get(support::list).post(support::create))
+        .route("/support/tickets/{id}", get(support::get).patch(support::update))
+        .route("/support/tickets/{id}/messages", post(support::reply))
+        .route("/support/agents", get(support::agents))
+        .route("/support/agents/{id}", patch(support::update_agent))
+        .route("/assignments", get(support::assignments))
         .route("/stream", get(stream::stream))
         .route("/admin/event-log", get(event_log::list))
         .route("/admin/event-log/retry-failed", post(event_log::retry_failed))

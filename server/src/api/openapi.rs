@@ -1,6 +1,7 @@
 //! The OpenAPI 3.1 document of the REST API, and a readable page generated from it.
 
 mod schemas;
+mod support;
 
 use axum::response::Html;
 use axum::Json;
@@ -59,7 +60,13 @@ fn with_body_errors(mut spec: Value) -> Value {
 }
 
 pub fn spec() -> Value {
-    with_body_errors(document_without_body_errors())
+    let mut doc = document_without_body_errors();
+    for (at, part) in [("/paths", support::paths()), ("/components/schemas", support::schemas())] {
+        if let (Some(into), Value::Object(part)) = (doc.pointer_mut(at).and_then(Value::as_object_mut), part) {
+            into.extend(part);
+        }
+    }
+    with_body_errors(doc)
 }
 
 fn document_without_body_errors() -> Value {

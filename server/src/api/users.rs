@@ -50,7 +50,7 @@ pub async fn create(
     AdminUser(_): AdminUser,
     ApiJson(body): ApiJson<CreateBody>,
 ) -> ApiResult<(StatusCode, Json<User>)> {
-    let skills = body.skills.into_iter().map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty() && !s.contains(',')).collect();
+    let skills = app::support::rules::check_skills(&body.skills).map_err(|e| app::AppError::field("skills", e))?;
     let new = NewUser { email: body.email, display_name: body.display_name, password: body.password, role: body.role, skills };
     let user = service::register(&state.db, &state.accounts.hasher, new).await?;
     Ok((StatusCode::CREATED, Json(user)))

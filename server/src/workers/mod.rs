@@ -79,6 +79,15 @@ pub fn consumers() -> Vec<Consumer> {
             },
         },
         Consumer {
+            name: "assigner",
+            event_types: app::support::assigner::EVENT_TYPES,
+            // Choices for agents apart are made side by side; those that could pick the
+            // same agent wait for each other in the database (see the assigner).
+            concurrency: 16,
+            admits_itself: false,
+            handler: |state, event, _| Box::pin(async move { app::support::assigner::handle(&state.db, &event).await.map(|_| Handled::Done) }),
+        },
+        Consumer {
             name: "box-office",
             event_types: &[event_types::EVENT_CANCELLED],
             concurrency: 4,

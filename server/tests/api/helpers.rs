@@ -122,6 +122,7 @@ impl TestApp {
             payment_delay_ms: Some(50),
             demo: Some("off".into()),
             signing_key: Some(std::fs::read_to_string(&key_file).unwrap()),
+            data_key: Some(app::sealing::DataKeys::new_key_spec("test").unwrap()),
             consumer_attempts: 5,
             // Email as .eml files under the test's data directory.
             smtp_url: None,

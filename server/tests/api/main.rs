@@ -31,3 +31,4 @@ mod seat_selection;
 mod smtp_sink;
 mod sse;
 mod stream_connections;
+mod support;

@@ -24,6 +24,7 @@ pub const PASSWORD: &str = "violet-tram-orbit-42";
 pub const BUYERS: usize = 12;
 /// Base64 of 32 bytes: the key the PostgreSQL variants' processes share.
 const TEST_SIGNING_KEY: &str = "dGFxdWlsbGEtY3Jhc2gtdGVzdC1zaWduaW5nLWtleSE=";
+const TEST_DATA_KEY: &str = "test:dGFxdWlsbGEtY3Jhc2gtdGVzdC1kYXRhLWtleS0zMiE=";
 
 /// Which database and bus the server runs on.
 pub enum Stack {
@@ -65,6 +66,7 @@ impl Setup {
                 env.push(("DATABASE_URL".into(), url.clone()));
                 // Every non-embedded process signs with the shared key (the same across restarts).
                 env.push(("TAQUILLA_SIGNING_KEY".into(), TEST_SIGNING_KEY.into()));
+                env.push(("TAQUILLA_DATA_KEY".into(), TEST_DATA_KEY.into()));
                 if let Some(amqp) = std::env::var("TEST_AMQP_URL").ok().filter(|u| !u.is_empty()) {
                     env.push(("AMQP_URL".into(), amqp));
                     env.push(("TAQUILLA_AMQP_PREFIX".into(), format!("taquilla-{name}-{}", uuid::Uuid::new_v4().simple())));

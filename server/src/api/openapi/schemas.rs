@@ -238,7 +238,8 @@ pub fn all() -> Value {
         },
         "NotificationKind": {
             "type": "string",
-            "enum": ["WELCOME", "HOLD_EXPIRING", "HOLD_EXPIRED", "ORDER_PAID", "PAYMENT_DECLINED", "ORDER_CANCELLED", "ACCOUNT_DEACTIVATED"]
+            "enum": ["WELCOME", "HOLD_EXPIRING", "HOLD_EXPIRED", "ORDER_PAID", "PAYMENT_DECLINED", "ORDER_CANCELLED", "ACCOUNT_DEACTIVATED",
+                     "SUPPORT_ASSIGNED", "SUPPORT_REPLY", "SUPPORT_STATUS"]
         },
         "MarkedRead": {
             "type": "object", "required": ["marked"], "properties": { "marked": { "type": "integer", "minimum": 0 } }

@@ -1,0 +1,17 @@
+//! The support desk: support tickets written by customers (about one of their orders, if
+//! they like), given to agents by skill, load and availability (the assigner), worked on
+//! in the agent desk with public replies and internal notes.
+
+pub mod model;
+pub mod rules;
+
+#[cfg(feature = "ssr")]
+pub mod assigner;
+#[cfg(feature = "ssr")]
+pub mod conversation;
+#[cfg(feature = "ssr")]
+pub mod desk;
+#[cfg(feature = "ssr")]
+pub mod service;
+
+pub use model::*;
