@@ -1,4 +1,5 @@
-//! The command line: `serve` (default), `worker`, `migrate`, `seed`, `admin create`.
+//! The command line: `serve` (default), `worker`, `migrate`, `seed`, `admin create`,
+//! `data-key new`, `data-key rotate`.
 
 use std::io::Read;
 
@@ -38,6 +39,24 @@ pub enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// The keys that seal personal data at rest (`TAQUILLA_DATA_KEY`).
+    DataKey {
+        #[command(subcommand)]
+        command: DataKeyCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DataKeyCommand {
+    /// Print a new random key, `id:base64`, to put in front of TAQUILLA_DATA_KEY.
+    New {
+        /// Its id (letters, digits, - or _), named by every value it seals.
+        #[arg(long)]
+        id: String,
+    },
+    /// Seal again, under the first key of TAQUILLA_DATA_KEY, every value sealed by
+    /// another one; afterwards the others can be dropped.
+    Rotate,
 }
 
 #[derive(Debug, Subcommand)]
@@ -70,6 +89,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 Some(accounts) => crate::seed::print_accounts(&accounts),
                 None => println!("the database already has data; nothing seeded"),
             }
+            Ok(())
+        }
+        Command::DataKey { command: DataKeyCommand::New { id } } => {
+            println!("{}", app::sealing::DataKeys::new_key_spec(&id).map_err(|e| anyhow::anyhow!(e))?);
+            Ok(())
+        }
+        Command::DataKey { command: DataKeyCommand::Rotate } => {
+            let state = startup::command_state(&config).await?;
+            let resealed = app::support::service::reseal_all(&state.db, &state.data_keys).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{resealed} sealed values now under the key {}", state.data_keys.current_id());
             Ok(())
         }
         Command::Admin { command: AdminCommand::Create { email, display_name, password_stdin } } => {

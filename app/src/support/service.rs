@@ -345,3 +345,35 @@ pub async fn list(db: &Db, keys: &DataKeys, viewer: &User, query: &TicketQuery) 
     let items = rows.iter().map(|r| from_row(r, keys)).collect::<Result<_, _>>()?;
     Ok(Page { items, total, page, per_page: PER_PAGE })
 }
+
+/// Seals again, under the key that seals now, every sealed field of the support tickets
+/// sealed by another key (a key rotation); answers how many. Rows are read in pages by
+/// id and each is rewritten only if it still holds what was read, so it can run while
+/// the site serves.
+pub async fn reseal_all(db: &Db, keys: &DataKeys) -> Result<u64, AppError> {
+    let mut resealed = 0;
+    let mut after = String::new();
+    loop {
+        let rows = sqlx::query(
+            "SELECT id, description_sealed, phone_sealed FROM support_tickets WHERE id > $1 \
+             AND (description_sealed IS NOT NULL OR phone_sealed IS NOT NULL) ORDER BY id LIMIT 500",
+        )
+        .bind(&after)
+        .fetch_all(&db.pool)
+        .await?;
+        let Some(last) = rows.last() else { return Ok(resealed) };
+        after = last.try_get("id")?;
+        for row in &rows {
+            let id: String = row.try_get("id")?;
+            for column in ["description", "phone"] {
+                let Some(sealed) = row.try_get::<Option<String>, _>(format!("{column}_sealed").as_str())? else { continue };
+                if keys.is_current(&sealed) {
+                    continue;
+                }
+                let fresh = keys.reseal(&sealed, &place(column, &id))?;
+                let sql = format!("UPDATE support_tickets SET {column}_sealed = $1 WHERE id = $2 AND {column}_sealed = $3");
+                resealed += sqlx::query(&sql).bind(fresh).bind(&id).bind(&sealed).execute(&db.pool).await?.rows_affected();
+            }
+        }
+    }
+}

@@ -369,6 +369,27 @@ async fn personal_data_is_sealed_and_retries_are_idempotent(app: &TestApp) {
     assert_eq!(status, 422);
 }
 
+/// A rotation seals everything again under the new key: afterwards the old key can go.
+async fn a_key_rotation_seals_everything_again(app: &TestApp) {
+    let customer = app.customer("rotate@example.com").await;
+    for i in 0..3 {
+        let body = json!({ "title": format!("Ramp {i}"), "description": "Is there a ramp at the side door?", "category": "ACCESSIBILITY", "phone": "600123456" });
+        assert_eq!(send(app, reqwest::Method::POST, &customer, "/support/tickets", body).await.0, 201);
+    }
+    let old = app.config.data_key.clone().unwrap();
+    let new = app::sealing::DataKeys::new_key_spec("next").unwrap();
+    let both = app::sealing::DataKeys::parse(&format!("{new},{old}")).unwrap();
+    assert_eq!(app::support::service::reseal_all(&app.state.db, &both).await.unwrap(), 6);
+    assert_eq!(app::support::service::reseal_all(&app.state.db, &both).await.unwrap(), 0, "nothing left under the old key");
+    let only_new = app::sealing::DataKeys::parse(&new).unwrap();
+    let rows: Vec<(String, String, String)> = sqlx::query_as("SELECT id, description_sealed, phone_sealed FROM support_tickets").fetch_all(&app.state.db.pool).await.unwrap();
+    for (id, description, phone) in rows {
+        assert!(description.starts_with("next.") && phone.starts_with("next."));
+        assert_eq!(only_new.open_text(&description, &format!("support_tickets.description:{id}")).unwrap(), "Is there a ramp at the side door?");
+        assert_eq!(only_new.open_text(&phone, &format!("support_tickets.phone:{id}")).unwrap(), "600123456");
+    }
+}
+
 /// Support tickets opened all at once over equally skilled agents end evenly spread:
 /// no agent has two more than another.
 async fn simultaneous_tickets_are_spread_evenly(app: &TestApp) {
@@ -398,4 +419,5 @@ on_both_backends!(
     other_peoples_tickets_are_not_found,
     personal_data_is_sealed_and_retries_are_idempotent,
     simultaneous_tickets_are_spread_evenly,
+    a_key_rotation_seals_everything_again,
 );
