@@ -220,8 +220,10 @@ impl Filters {
     }
 }
 
-/// A `LIKE … ESCAPE '\'` pattern that finds `text` anywhere, in lower case.
+/// A `LIKE … ESCAPE '\'` pattern that finds `text` anywhere, in lower case. Control
+/// characters are left out: no stored text has them, and PostgreSQL refuses a NUL.
 pub fn like_pattern(text: &str) -> String {
+    let text: String = text.chars().filter(|c| !c.is_control()).collect();
     format!("%{}%", text.trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))
 }
 

@@ -32,6 +32,11 @@ pub fn AppHeader() -> impl IntoView {
                             Some(user) => view! {
                                 <A href="/tickets">{i18n.t(msg::frame::MY_TICKETS)}</A>
                                 <NotificationsLink/>
+                                {if matches!(user.role, Role::Agent | Role::Admin) {
+                                    view! { <A href="/desk">{i18n.t(msg::support::NAV_DESK)}</A> }.into_any()
+                                } else {
+                                    view! { <A href="/support">{i18n.t(msg::support::NAV_HELP)}</A> }.into_any()
+                                }}
                                 {matches!(user.role, Role::Organizer | Role::Admin).then(|| view! { <A href="/organizer">{i18n.t(msg::frame::ORGANIZER)}</A> })}
                                 {(user.role == Role::Admin).then(|| view! { <A href="/admin/users">{i18n.t(msg::frame::ADMIN)}</A> })}
                                 <A href="/account" attr:class="user-chip">{user.display_name.clone()}</A>

@@ -13,6 +13,8 @@ use crate::tickets::pages::{MyTicketsPage, TicketPage};
 use crate::admin::AdminPage;
 use crate::frame::{provide_unread_badge, AppHeader, Footer};
 use crate::notifications::pages::{NotificationSettingsPage, NotificationsPage};
+use crate::support::desk_pages::{DeskPage, DeskTicketPage};
+use crate::support::pages::{MySupportPage, NewSupportTicketPage, SupportTicketPage};
 use crate::i18n::{msg, provide_i18n, use_i18n};
 use crate::ui::not_found::NotFound;
 use crate::users::pages::{AccountPage, LoginPage, RegisterPage};
@@ -107,6 +109,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/tickets/:id") view={Lazy::<TicketRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/notifications") view={Lazy::<NotificationsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/notifications/settings") view={Lazy::<NotificationSettingsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/support") view={Lazy::<MySupportRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/support/new") view={Lazy::<NewSupportTicketRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/support/:id") view={Lazy::<SupportTicketRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/desk") view={Lazy::<DeskRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/desk/tickets/:id") view={Lazy::<DeskTicketRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <Footer/>
@@ -151,6 +158,11 @@ lazy_page! {
     TicketRoute => view! { <TicketPage/> };
     NotificationsRoute => view! { <NotificationsPage/> };
     NotificationSettingsRoute => view! { <NotificationSettingsPage/> };
+    MySupportRoute => view! { <MySupportPage/> };
+    NewSupportTicketRoute => view! { <NewSupportTicketPage/> };
+    SupportTicketRoute => view! { <SupportTicketPage/> };
+    DeskRoute => view! { <DeskPage/> };
+    DeskTicketRoute => view! { <DeskTicketPage/> };
 }
 
 /// Loads the chunk of the lazy page that `path` shows, if it shows one, so that the
@@ -179,6 +191,11 @@ pub fn load_page_of(path: &str) -> Option<std::pin::Pin<Box<dyn std::future::Fut
         ["tickets", _] => load::<TicketRoute>(),
         ["notifications"] => load::<NotificationsRoute>(),
         ["notifications", "settings"] => load::<NotificationSettingsRoute>(),
+        ["support"] => load::<MySupportRoute>(),
+        ["support", "new"] => load::<NewSupportTicketRoute>(),
+        ["support", _] => load::<SupportTicketRoute>(),
+        ["desk"] => load::<DeskRoute>(),
+        ["desk", "tickets", _] => load::<DeskTicketRoute>(),
         _ => None,
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! - No file of `app/src` or `server/src` takes a name from a file that takes one from it,
 //!   however far round (no import cycles).
-//! - Shared pieces (`error`, `i18n`, `db`, `net`, `context`, `paging`, `ui`) import no
+//! - Shared pieces (`error`, `i18n`, `db`, `net`, `context`, `paging`, `ui`, `sealing`) import no
 //!   domain; a domain imports only lower domains, and never their pages or server
 //!   functions; nothing below the top imports `state` (`AppState` is put together there).
 //! - No file takes a name from the crate root (`lib.rs`, the face the server and the
@@ -17,10 +17,10 @@ use std::path::{Path, PathBuf};
 /// The domains, from the bottom floor up.
 /// Notifications are near the top: the notifier tells people of every domain's events;
 /// the live stream, at the top, tells pages of them all as they happen.
-const DOMAINS: [&str; 7] = ["audit", "users", "catalog", "tickets", "orders", "notifications", "live"];
-const SHARED: [&str; 7] = ["error", "i18n", "db", "net", "context", "paging", "ui"];
+const DOMAINS: [&str; 8] = ["audit", "users", "catalog", "tickets", "orders", "support", "notifications", "live"];
+const SHARED: [&str; 8] = ["error", "i18n", "db", "net", "context", "paging", "ui", "sealing"];
 /// Modules of a domain that only the routes (or the domain itself) may use.
-const DOORS: [&str; 5] = ["api", "pages", "form_pages", "admin_pages", "picker"];
+const DOORS: [&str; 6] = ["api", "pages", "form_pages", "admin_pages", "desk_pages", "picker"];
 
 /// A source tree: each file by its module path (`orders::holds::stored`).
 struct Tree {

@@ -102,6 +102,28 @@ fn random_password() -> String {
     format!("{}-{}", words.join("-"), rng.gen_range(10..100))
 }
 
+fn demo_support_tickets() -> Vec<app::support::NewSupportTicket> {
+    use app::support::{Category, NewSupportTicket};
+    vec![
+        NewSupportTicket {
+            title: "Charged twice for one order".into(),
+            description: "My bank shows two charges for the same tickets. Can you check and refund one?".into(),
+            category: Category::Payments,
+            order_id: None,
+            phone: None,
+            client_id: Some("demo-1".into()),
+        },
+        NewSupportTicket {
+            title: "Wheelchair space".into(),
+            description: "I use a wheelchair and would like a space with a companion seat next to it.".into(),
+            category: Category::Accessibility,
+            order_id: None,
+            phone: Some("+34 600 000 000".into()),
+            client_id: Some("demo-2".into()),
+        },
+    ]
+}
+
 /// Seeds what is missing: the catalog when there are no venues, the demo accounts when
 /// there are no users. Returns the accounts created, if any.
 pub async fn seed_demo(state: &AppState) -> anyhow::Result<Option<Vec<DemoAccount>>> {
@@ -111,6 +133,7 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<Option<Vec<DemoAccoun
 
     let mut accounts = None;
     let mut organizer_id = None;
+    let mut asker = None;
     if users == 0 {
         let specs: &[(&str, &str, Role, &[&str])] = &[
             ("admin@taquilla.test", "Alex Admin", Role::Admin, &[]),
@@ -136,10 +159,20 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<Option<Vec<DemoAccoun
             if *role == Role::Organizer {
                 organizer_id = Some(user.id.to_string());
             }
+            if *email == "maria@taquilla.test" {
+                asker = Some(user.clone());
+            }
             created.push(DemoAccount { email: email.to_string(), role: *role, password });
         }
         db.wake_relay();
         accounts = Some(created);
+    }
+    // Two support tickets, so that the desk has something to show; the assigner gives
+    // them to the demo agents.
+    if let Some(maria) = asker {
+        for new in demo_support_tickets() {
+            app::support::service::create(db, &state.data_keys, &maria, &new).await.map_err(|e| anyhow::anyhow!("a demo support ticket: {e}"))?;
+        }
     }
 
     if venues_count == 0 {

@@ -36,6 +36,8 @@ pub mod event_types {
     pub const ORDER_PAID: &str = "order.paid";
     pub const ORDER_CANCELLED: &str = "order.cancelled";
     pub const ORDER_REFUNDED: &str = "order.refunded";
+    /// The desk sent a paid order's tickets to their buyer again.
+    pub const TICKETS_RESENT: &str = "tickets.resent";
     pub const EVENT_CANCELLED: &str = "event.cancelled";
     pub const TICKET_ISSUED: &str = "ticket.issued";
     pub const SUPPORT_TICKET_CREATED: &str = "support_ticket.created";

@@ -51,6 +51,7 @@ pub const SEAT_EVENT_TYPES: &[&str] = &[
     event_types::ORDER_PAID,
     event_types::PAYMENT_REJECTED,
     event_types::ORDER_CANCELLED,
+    event_types::ORDER_REFUNDED,
     event_types::EVENT_CANCELLED,
 ];
 
@@ -208,7 +209,7 @@ pub fn messages_of(event: &EventEnvelope) -> Vec<Message> {
             vec![seats(SeatStatus::Available), order(status)]
         }
         event_types::ORDER_CANCELLED => vec![seats(SeatStatus::Available), order(OrderStatus::Cancelled)],
-        event_types::ORDER_REFUNDED => vec![order(OrderStatus::Refunded)],
+        event_types::ORDER_REFUNDED => vec![seats(SeatStatus::Available), order(OrderStatus::Refunded)],
         event_types::TICKET_ISSUED => vec![(|| {
             let (order_id, ticket_id, user_id) = (text(p, "order_id")?, text(p, "ticket_id")?, text(p, "user_id")?);
             Message::new(seq, Topic::User(user_id), TicketIssued::KIND, &TicketIssued { order_id, ticket_id })

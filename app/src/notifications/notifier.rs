@@ -32,6 +32,7 @@ pub const EVENT_TYPES: &[&str] = &[
     event_types::PAYMENT_REJECTED,
     event_types::ORDER_CANCELLED,
     event_types::ORDER_REFUNDED,
+    event_types::TICKETS_RESENT,
     event_types::ASSIGNMENT_CREATED,
     event_types::SUPPORT_TICKET_REPLIED,
     event_types::SUPPORT_TICKET_STATUS_CHANGED,
@@ -120,7 +121,7 @@ pub async fn notices_for(db: &Db, event: &EventEnvelope) -> Result<Vec<Notice>, 
                 source,
             }]
         }
-        event_types::TICKET_ISSUED => {
+        event_types::TICKET_ISSUED | event_types::TICKETS_RESENT => {
             let order_id = text(p, "order_id", event)?;
             let Some(order) = order_facts(db, &order_id).await? else { return Ok(Vec::new()) };
             let tickets = sqlx::query(
@@ -151,8 +152,9 @@ pub async fn notices_for(db: &Db, event: &EventEnvelope) -> Result<Vec<Notice>, 
                 params: json!({ "event": order.event, "count": tickets.len(), "total_cents": order.total_cents, "currency": order.currency, "tickets": tickets }),
                 link: Some(format!("/orders/{order_id}")),
                 // Every ticket of an order is announced by its own event, all committed
-                // together: the first to arrive tells, the others find it told.
-                source: format!("order-paid:{order_id}"),
+                // together: the first to arrive tells, the others find it told. Sent
+                // again by the desk, they are told again.
+                source: if event.event_type == event_types::TICKETS_RESENT { source } else { format!("order-paid:{order_id}") },
             }]
         }
         event_types::PAYMENT_REJECTED => {
@@ -176,7 +178,7 @@ pub async fn notices_for(db: &Db, event: &EventEnvelope) -> Result<Vec<Notice>, 
                 kind: NotificationKind::OrderCancelled,
                 params: json!({
                     "event": order.event,
-                    "reason": reasons::EVENT_CANCELLED,
+                    "reason": if p["reason"] == reasons::REFUNDED_BY_SUPPORT { reasons::REFUNDED_BY_SUPPORT } else { reasons::EVENT_CANCELLED },
                     "refunded": refunded,
                     "total_cents": p["amount_cents"].as_i64().unwrap_or(order.total_cents),
                     "currency": order.currency,

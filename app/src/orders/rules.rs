@@ -67,15 +67,18 @@ pub mod reasons {
     pub const PAYMENT_TIMEOUT: &str = "The payment did not complete in time.";
     /// An order cancelled or refunded with its event.
     pub const EVENT_CANCELLED: &str = "The event was cancelled.";
+    /// An order refunded by the support desk.
+    pub const REFUNDED_BY_SUPPORT: &str = "Refunded by our support team.";
 }
 
 /// Each stored reason and its message of the catalog.
-const REASONS: [(&str, Msg); 5] = [
+const REASONS: [(&str, Msg); 6] = [
     (reasons::CARD_DECLINED, msg::errors_orders::CARD_DECLINED),
     (reasons::INSUFFICIENT_FUNDS, msg::errors_orders::CARD_INSUFFICIENT_FUNDS),
     (reasons::EVENT_CANCELLED_UNCHARGED, msg::errors_orders::EVENT_CANCELLED_NOT_CHARGED),
     (reasons::PAYMENT_TIMEOUT, msg::errors_orders::PAYMENT_TIMEOUT),
     (reasons::EVENT_CANCELLED, msg::errors_orders::EVENT_CANCELLED_REASON),
+    (reasons::REFUNDED_BY_SUPPORT, msg::errors_orders::REFUNDED_BY_SUPPORT),
 ];
 
 /// A stored failure reason (an order's `failure_reason`) as a message for the customer, in

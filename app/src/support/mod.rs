@@ -2,7 +2,10 @@
 //! they like), given to agents by skill, load and availability (the assigner), worked on
 //! in the agent desk with public replies and internal notes.
 
+pub mod api;
+pub mod desk_pages;
 pub mod model;
+pub mod pages;
 pub mod rules;
 
 #[cfg(feature = "ssr")]
@@ -11,6 +14,8 @@ pub mod assigner;
 pub mod conversation;
 #[cfg(feature = "ssr")]
 pub mod desk;
+#[cfg(feature = "ssr")]
+pub mod panel;
 #[cfg(feature = "ssr")]
 pub mod service;
 

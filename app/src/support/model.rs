@@ -263,6 +263,17 @@ pub struct Agent {
     pub last_assigned_at: Option<OffsetDateTime>,
 }
 
+/// The order a support ticket names, as the desk's panel shows it, with what the viewer
+/// may do with it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderPanel {
+    pub order: crate::orders::model::Order,
+    /// Paid, its event not started, and the viewer handles payments (or administers).
+    pub can_refund: bool,
+    /// Paid: its tickets can be sent again.
+    pub can_resend: bool,
+}
+
 /// A support ticket as a customer writes it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use app::paging::Page;
 use app::state::AppState;
 use app::support::service::{self, TicketQuery};
-use app::support::{conversation, desk, Agent, Assignment, Availability, NewMessage, NewSupportTicket, SupportMessage, SupportStatus, SupportTicket};
+use app::support::{conversation, desk, panel, OrderPanel, Agent, Assignment, Availability, NewMessage, NewSupportTicket, SupportMessage, SupportStatus, SupportTicket};
 use app::AppError;
 
 use crate::api::error::ApiResult;
@@ -111,4 +111,20 @@ pub async fn assignments(State(state): State<AppState>, AuthUser(user): AuthUser
         None => None,
     };
     Ok(Json(desk::assignments(&state.db, &user, agent.as_deref(), q.history.unwrap_or(false), page).await?))
+}
+
+/// The order a support ticket names, for the desk: 404 when it names none.
+pub async fn order(State(state): State<AppState>, AuthUser(user): AuthUser, Path(id): Path<String>) -> ApiResult<Json<OrderPanel>> {
+    let panel = panel::panel(&state.db, &state.data_keys, &user, &parse_id(&id)?).await?;
+    Ok(Json(panel.ok_or(AppError::NotFound)?))
+}
+
+/// Refunds the support ticket's order (administrators, and agents who handle payments).
+pub async fn refund(State(state): State<AppState>, AuthUser(user): AuthUser, Path(id): Path<String>) -> ApiResult<Json<OrderPanel>> {
+    Ok(Json(panel::refund(&state.db, &state.data_keys, &user, &parse_id(&id)?).await?))
+}
+
+/// Sends the support ticket's order's tickets to their buyer again.
+pub async fn resend(State(state): State<AppState>, AuthUser(user): AuthUser, Path(id): Path<String>) -> ApiResult<Json<OrderPanel>> {
+    Ok(Json(panel::resend(&state.db, &state.data_keys, &user, &parse_id(&id)?).await?))
 }

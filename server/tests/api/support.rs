@@ -311,6 +311,8 @@ async fn other_peoples_tickets_are_not_found(app: &TestApp) {
     assert_eq!(app.get(&other, "/support/agents").await.0, 403);
     assert_eq!(app.get(&other, "/support/tickets/not-a-uuid").await.0, 404);
     assert_eq!(app.get(&owner, "/support/tickets?queue=NOPE").await.0, 400);
+    assert_eq!(app.get(&owner, "/support/tickets?q=%00email").await.1["total"], 1, "a NUL in a search is no error");
+    assert_eq!(app.get(&owner, &format!("/support/tickets?q={}", "x".repeat(201))).await.0, 422);
     assert_eq!(app.get(&owner, "/support/tickets?page=0").await.0, 422);
     // Someone else's order cannot be named.
     let (status, body) = send(
@@ -411,6 +413,123 @@ async fn simultaneous_tickets_are_spread_evenly(app: &TestApp) {
     assert!(counts.iter().max().unwrap() - counts.iter().min().unwrap() <= 1, "{counts:?}");
 }
 
+/// The order panel: the desk sees the order a support ticket names; an agent who handles
+/// payments refunds it before the event (REFUNDED, tickets void, seats on sale again,
+/// the customer told); anyone at the desk sends the tickets again; the customer and an
+/// agent without the payments skill may not refund.
+async fn the_desk_refunds_and_resends_from_the_order_panel(app: &TestApp) {
+    let (event, seats) = app.event_with_seats(2).await;
+    let (_, cashier) = agent(app, "cashier@desk.test", &["payments", "tickets"]).await;
+    let (_, helper) = agent(app, "helper@desk.test", &["tickets"]).await;
+    let customer = app.customer("buyer@example.com").await;
+    let order = app.paid_order(&customer, &event, &seats, "panel-1").await;
+    let order_id = order["id"].as_str().unwrap();
+    let body = json!({ "title": "Cannot go any more", "description": "Something came up, can I get my money back?", "category": "TICKETS", "order_id": order_id });
+    let (status, t) = send(app, reqwest::Method::POST, &customer, "/support/tickets", body).await;
+    assert_eq!(status, 201, "{t}");
+    assert_eq!(t["order_id"], order["id"]);
+    let id = t["id"].as_str().unwrap();
+    let panel_path = format!("/support/tickets/{id}/order");
+
+    assert_eq!(app.get(&customer, &panel_path).await.0, 403, "the customer has their own order page");
+    let (status, panel) = app.get(&helper, &panel_path).await;
+    assert_eq!(status, 200, "{panel}");
+    assert_eq!(panel["order"]["status"], "PAID");
+    assert_eq!((panel["can_refund"].as_bool(), panel["can_resend"].as_bool()), (Some(false), Some(true)));
+    assert_eq!(send(app, reqwest::Method::POST, &helper, &format!("{panel_path}/refund"), json!({})).await.0, 403);
+    let (status, panel) = app.get(&cashier, &panel_path).await;
+    assert_eq!((status, panel["can_refund"].as_bool()), (200, Some(true)));
+
+    // Sent again: the buyer gets their tickets once more.
+    let (status, _) = send(app, reqwest::Method::POST, &helper, &format!("{panel_path}/resend"), json!({})).await;
+    assert_eq!(status, 200);
+    let told = app
+        .eventually(10, || async {
+            let (_, n) = app.get(&customer, "/notifications").await;
+            n["items"].as_array().unwrap().iter().filter(|n| n["kind"] == "ORDER_PAID").count() == 2
+        })
+        .await;
+    assert!(told, "the tickets were sent again");
+
+    let (status, refunded) = send(app, reqwest::Method::POST, &cashier, &format!("{panel_path}/refund"), json!({})).await;
+    assert_eq!(status, 200, "{refunded}");
+    assert_eq!(refunded["order"]["status"], "REFUNDED");
+    assert_eq!((refunded["can_refund"].as_bool(), refunded["can_resend"].as_bool()), (Some(false), Some(false)));
+    let (status, again) = send(app, reqwest::Method::POST, &cashier, &format!("{panel_path}/refund"), json!({})).await;
+    assert_eq!((status, &again["order"]["status"]), (200, &json!("REFUNDED")), "refunding again changes nothing");
+    let statuses = app.seat_statuses(&event).await;
+    assert!(seats.iter().all(|s| statuses[s] == "AVAILABLE"), "the seats are on sale again");
+    let (_, o) = app.get(&customer, &format!("/orders/{order_id}")).await;
+    assert_eq!(o["status"], "REFUNDED");
+    for ticket in o["ticket_ids"].as_array().unwrap() {
+        assert_eq!(app.get(&customer, &format!("/tickets/{}", ticket.as_str().unwrap())).await.1["status"], "VOID");
+    }
+    let refunds: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM domain_events WHERE event_type = 'order.refunded' AND aggregate_id = $1").bind(order_id).fetch_one(&app.state.db.pool).await.unwrap();
+    assert_eq!(refunds, 1);
+    let told = app
+        .eventually(10, || async {
+            let (_, n) = app.get(&customer, "/notifications").await;
+            n["items"].as_array().unwrap().iter().any(|n| n["kind"] == "ORDER_CANCELLED" && n["body"].as_str().unwrap_or_default().contains("support"))
+        })
+        .await;
+    assert!(told, "the customer is told of the refund, and why");
+    assert_eq!(send(app, reqwest::Method::POST, &helper, &format!("{panel_path}/resend"), json!({})).await.0, 409, "a refunded order has no tickets to send");
+
+    // A support ticket that names no order has no panel.
+    let plain = open_ticket(app, &customer, "TICKETS", "General question").await;
+    assert_eq!(app.get(&helper, &format!("/support/tickets/{}/order", plain["id"].as_str().unwrap())).await.0, 404);
+}
+
+/// Two worker processes (the test's, and a `taquilla worker` beside it) take support
+/// tickets from one RabbitMQ queue at the same time: still no agent ends with two more
+/// than another of the same skill.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_worker_processes_spread_evenly() {
+    let Some(app) = TestApp::spawn_or_skip(Backend::Postgres, true, "support::two_worker_processes_spread_evenly").await else { return };
+    let config = &app.config;
+    let log_path = config.data_dir.join("worker.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let mut worker = tokio::process::Command::new(env!("CARGO_BIN_EXE_taquilla"))
+        .arg("worker")
+        .env("DATABASE_URL", &app.db_url)
+        .env("AMQP_URL", config.amqp_url.as_deref().unwrap())
+        .env("TAQUILLA_AMQP_PREFIX", &config.amqp_prefix)
+        .env("TAQUILLA_AMQP_QUEUE_EXPIRES_MS", "60000")
+        .env("TAQUILLA_SIGNING_KEY", config.signing_key.as_deref().unwrap())
+        .env("TAQUILLA_DATA_KEY", config.data_key.as_deref().unwrap())
+        .env("TAQUILLA_DATA_DIR", config.data_dir.join("worker"))
+        .env("RUST_LOG", "info")
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let running = app.eventually(60, || async { std::fs::read_to_string(&log_path).unwrap_or_default().contains("worker running") }).await;
+    assert!(running, "the worker process did not start: {}", std::fs::read_to_string(&log_path).unwrap_or_default());
+
+    let mut agents = Vec::new();
+    for i in 0..5 {
+        agents.push(agent(&app, &format!("agent{i}@desk.test"), &["tickets"]).await);
+    }
+    let customers = futures_util::future::join_all((0..4).map(|i| {
+        let app = &app;
+        async move { app.customer(&format!("buyer{i}@example.com")).await }
+    }))
+    .await;
+    futures_util::future::join_all((0..60).map(|i| {
+        let (app, token) = (&app, customers[i % customers.len()].clone());
+        async move { open_ticket(app, &token, "TICKETS", &format!("Entry question #{i}")).await }
+    }))
+    .await;
+    settled(&app).await;
+    let l = loads(&app, &agents[0].1).await;
+    let counts: Vec<i64> = agents.iter().map(|(id, _)| l[id]).collect();
+    assert_eq!(counts.iter().sum::<i64>(), 60);
+    assert!(counts.iter().max().unwrap() - counts.iter().min().unwrap() <= 1, "{counts:?}");
+    let _ = worker.kill().await;
+    app.cleanup().await;
+}
+
 on_both_backends!(
     assignment_follows_skills_load_and_ties,
     availability_and_deactivation_hand_tickets_on,
@@ -420,4 +539,5 @@ on_both_backends!(
     personal_data_is_sealed_and_retries_are_idempotent,
     simultaneous_tickets_are_spread_evenly,
     a_key_rotation_seals_everything_again,
+    the_desk_refunds_and_resends_from_the_order_panel,
 );

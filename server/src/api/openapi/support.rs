@@ -76,6 +76,25 @@ pub fn paths() -> Value {
                 "400": bad, "401": unauthorized, "404": not_found, "409": conflict
             }
         }},
+        "/support/tickets/{id}/order": { "get": {
+            "summary": "The order a support ticket names, with its payment and tickets, and what I may do with it (the desk)", "tags": ["support"], "security": signed_in(),
+            "parameters": [id_param()],
+            "responses": { "200": ok("The order panel", schema("OrderPanel")), "401": unauthorized, "403": forbidden,
+                           "404": error_ref("No such support ticket, or it names no order") }
+        }},
+        "/support/tickets/{id}/order/refund": { "post": {
+            "summary": "Refund the support ticket's paid order before its event: REFUNDED, tickets void, seats on sale again (administrators, agents who handle payments); again changes nothing",
+            "tags": ["support"], "security": signed_in(),
+            "parameters": [id_param()],
+            "responses": { "200": ok("The order panel", schema("OrderPanel")), "401": unauthorized, "403": forbidden, "404": not_found,
+                           "409": error_ref("`not_refundable` (not paid) or `event_started`") }
+        }},
+        "/support/tickets/{id}/order/resend": { "post": {
+            "summary": "Send the support ticket's order's tickets to their buyer again (in the app and by email)", "tags": ["support"], "security": signed_in(),
+            "parameters": [id_param()],
+            "responses": { "200": ok("The order panel", schema("OrderPanel")), "401": unauthorized, "403": forbidden, "404": not_found,
+                           "409": error_ref("`no_tickets`: the order is not paid") }
+        }},
         "/support/agents": { "get": {
             "summary": "The agents with their skills, availability and open support tickets (agents and administrators)", "tags": ["support"], "security": signed_in(),
             "responses": { "200": ok("Every agent", json!({ "type": "array", "items": schema("Agent") })), "401": unauthorized, "403": forbidden }
@@ -171,6 +190,10 @@ pub fn schemas() -> Value {
                 "availability": schema("Availability"), "open_tickets": { "type": "integer", "minimum": 0 },
                 "last_assigned_at": maybe_time
             }
+        },
+        "OrderPanel": {
+            "type": "object", "required": ["order", "can_refund", "can_resend"],
+            "properties": { "order": schema("Order"), "can_refund": { "type": "boolean" }, "can_resend": { "type": "boolean" } }
         },
         "AgentChange": {
             "type": "object", "additionalProperties": false, "required": ["availability"],

@@ -1,0 +1,292 @@
+//! The customer's side of the support desk: my support tickets, a new one (about one of my
+//! orders, if I like), and one support ticket with its conversation. The conversation
+//! is drawn here for the desk's page too.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::i18n::{msg, use_i18n};
+use crate::support::api::{orders_to_name, get_support_ticket, support_tickets, MoveSupportTicket, OpenSupportTicket, ReplySupportTicket};
+use crate::support::model::{Category, SupportMessage, SupportStatus, SupportTicket};
+use crate::support::rules::{self, Mover};
+use crate::ui::{field_error, form_error, ErrorNotice, Failure, PageTitle, Pager};
+
+/// A fresh id for one submission of a form: sending the same form twice (a double click,
+/// a retry) makes one support ticket or one reply.
+pub(crate) fn client_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// A support ticket's status as a chip.
+#[component]
+pub fn StatusChip(status: SupportStatus) -> impl IntoView {
+    let i18n = use_i18n();
+    let class = match status {
+        SupportStatus::Waiting => "chip chip-warn",
+        SupportStatus::Resolved | SupportStatus::Closed => "chip chip-done",
+        _ => "chip",
+    };
+    view! { <span class=class>{i18n.t(status.label())}</span> }
+}
+
+#[component]
+pub fn MySupportPage() -> impl IntoView {
+    let query = use_query_map();
+    let page = move || query.read().get("page").and_then(|p| p.parse::<i64>().ok()).unwrap_or(1).max(1);
+    let list = Resource::new(page, |page| support_tickets("MINE".into(), String::new(), String::new(), String::new(), false, page));
+    let i18n = use_i18n();
+    view! {
+        <PageTitle text=i18n.t(msg::support::MY_TICKETS)/>
+        <div class="page-head">
+            <h1>{i18n.t(msg::support::MY_TICKETS)}</h1>
+            <A href="/support/new" attr:class="btn btn-primary">{i18n.t(msg::support::NEW_TICKET)}</A>
+        </div>
+        <p class="muted">{i18n.t(msg::support::INTRO)}</p>
+        <Suspense fallback=move || view! { <p class="muted">{i18n.t(msg::ui::LOADING)}</p> }>
+            {move || list.get().map(|result| match result {
+                Ok(page) if page.items.is_empty() => view! {
+                    <section class="card empty"><p>{i18n.t(msg::support::NONE_YET)}</p></section>
+                }.into_any(),
+                Ok(page) => {
+                    let total_pages = page.total_pages();
+                    view! {
+                        <ul class="support-list">
+                            {page.items.into_iter().map(|t| view! {
+                                <li class="card support-item">
+                                    <A href=format!("/support/{}", t.id)>{t.title.clone()}</A>
+                                    <span class="support-meta">
+                                        <StatusChip status=t.status/>
+                                        <span class="muted">{i18n.t(t.category.label())}</span>
+                                        <span class="muted">{i18n.fmt().datetime(t.updated_at)}</span>
+                                    </span>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                        {(total_pages > 1).then(|| view! { <Pager base="/support".to_string() page=page.page total_pages/> })}
+                    }.into_any()
+                }
+                Err(e) => view! { <Failure error=e/> }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn NewSupportTicketPage() -> impl IntoView {
+    let open = ServerAction::<OpenSupportTicket>::new();
+    let result = open.value();
+    let pending = open.pending();
+    let query = use_query_map();
+    let named_order = move || query.read().get("order").unwrap_or_default();
+    let orders = Resource::new(|| (), |_| orders_to_name());
+    let err = move |field: &'static str| {
+        move || field_error(result.get(), field).map(|m| view! { <p class="field-error" id=format!("support-{field}-error")>{m}</p> })
+    };
+    let i18n = use_i18n();
+    view! {
+        <PageTitle text=i18n.t(msg::support::NEW_TICKET)/>
+        <section class="card form-card">
+            <h1>{i18n.t(msg::support::NEW_TICKET)}</h1>
+            <p class="muted">{i18n.t(msg::support::NEW_INTRO)}</p>
+            <ActionForm action=open>
+                <input type="hidden" name="client_id" value=client_id()/>
+                <div class="field">
+                    <label for="support-title">{i18n.t(msg::support::TITLE_FIELD)}</label>
+                    <input id="support-title" type="text" name="title" required minlength=rules::TITLE_MIN.to_string() maxlength=rules::TITLE_MAX.to_string()/>
+                    {err("title")}
+                </div>
+                <div class="field">
+                    <label for="support-category">{i18n.t(msg::support::CATEGORY)}</label>
+                    <select id="support-category" name="category" required>
+                        {Category::ALL.into_iter().map(|c| view! { <option value=c.as_str()>{i18n.t(c.label())}</option> }).collect_view()}
+                    </select>
+                    {err("category")}
+                </div>
+                <div class="field">
+                    <label for="support-order">{i18n.t(msg::support::ORDER)}</label>
+                    <Suspense fallback=move || view! { <select id="support-order" name="order_id"><option value="">{i18n.t(msg::support::NO_ORDER)}</option></select> }>
+                        {move || orders.get().map(|result| {
+                            let orders = result.unwrap_or_default();
+                            view! {
+                                <select id="support-order" name="order_id">
+                                    <option value="">{i18n.t(msg::support::NO_ORDER)}</option>
+                                    {orders.into_iter().map(|(id, label)| {
+                                        let selected = id == named_order();
+                                        view! { <option value=id selected=selected>{label}</option> }
+                                    }).collect_view()}
+                                </select>
+                            }
+                        })}
+                    </Suspense>
+                    {err("order_id")}
+                </div>
+                <div class="field">
+                    <label for="support-phone">{i18n.t(msg::support::PHONE)}</label>
+                    <input id="support-phone" type="tel" name="phone" autocomplete="tel" maxlength="32" aria-describedby="support-phone-hint"/>
+                    <p class="hint" id="support-phone-hint">{i18n.t(msg::support::PHONE_HINT)}</p>
+                    {err("phone")}
+                </div>
+                <div class="field">
+                    <label for="support-description">{i18n.t(msg::support::DESCRIPTION)}</label>
+                    <textarea id="support-description" name="description" rows="6" required minlength=rules::DESCRIPTION_MIN.to_string() maxlength=rules::DESCRIPTION_MAX.to_string()
+                        aria-describedby="support-description-hint"></textarea>
+                    <p class="hint" id="support-description-hint">{i18n.t(msg::support::DESCRIPTION_HINT)}</p>
+                    {err("description")}
+                </div>
+                {move || form_error(result.get()).map(|e| view! { <ErrorNotice error=e/> })}
+                <button type="submit" class="btn btn-primary" disabled=pending>{i18n.t(msg::support::SEND_TICKET)}</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+pub fn SupportTicketPage() -> impl IntoView {
+    let params = use_params_map();
+    let reply = ServerAction::<ReplySupportTicket>::new();
+    let moved = ServerAction::<MoveSupportTicket>::new();
+    let ticket = Resource::new(
+        move || (params.read().get("id").unwrap_or_default(), reply.version().get(), moved.version().get()),
+        |(id, _, _)| get_support_ticket(id),
+    );
+    let i18n = use_i18n();
+    view! {
+        <PageTitle text=i18n.t(msg::support::TICKET)/>
+        <Suspense fallback=move || view! { <p class="muted">{i18n.t(msg::ui::LOADING)}</p> }>
+            {move || ticket.get().map(|result| match result {
+                Ok(t) => view! {
+                    <p><A href="/support">{i18n.t(msg::support::BACK_TO_MINE)}</A></p>
+                    <TicketHead ticket=t.clone() desk=false/>
+                    <Conversation messages=t.messages.clone().unwrap_or_default()/>
+                    <ReplyForm ticket=t.clone() action=reply desk=false/>
+                    <MoveButtons ticket=t mover=Mover::Requester action=moved desk=false/>
+                }.into_any(),
+                Err(e) => view! { <Failure error=e/> }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+/// A support ticket's title, facts and description.
+#[component]
+pub fn TicketHead(ticket: SupportTicket, desk: bool) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <article class="card support-head">
+            <h1>{ticket.title.clone()}</h1>
+            <p class="support-meta">
+                <StatusChip status=ticket.status/>
+                <span class="chip">{i18n.t(ticket.category.label())}</span>
+                {ticket.overdue.then(|| view! { <span class="chip chip-danger">{i18n.t(msg::support::OVERDUE)}</span> })}
+            </p>
+            <dl class="facts">
+                <dt>{i18n.t(msg::support::PRIORITY)}</dt><dd>{i18n.t(ticket.priority.label())}</dd>
+                <dt>{i18n.t(msg::support::OPENED)}</dt><dd>{i18n.fmt().datetime(ticket.created_at)}</dd>
+                <dt>{i18n.t(msg::support::AGENT)}</dt>
+                <dd>{ticket.assignee.as_ref().map(|a| a.display_name.clone()).unwrap_or_else(|| i18n.t(msg::support::NOBODY_YET).to_owned())}</dd>
+                // The customer's own order page; the desk's panel shows it to the desk.
+                {ticket.order_id.map(|o| view! {
+                    <dt>{i18n.t(msg::support::ORDER)}</dt>
+                    <dd>{if desk { view! { <code>{o.to_string()}</code> }.into_any() } else { view! { <A href=format!("/orders/{o}")>{o.to_string()}</A> }.into_any() }}</dd>
+                })}
+                {ticket.phone.clone().map(|p| view! { <dt>{i18n.t(msg::support::PHONE)}</dt><dd>{p}</dd> })}
+            </dl>
+            <p class="support-description">{ticket.description.clone()}</p>
+        </article>
+    }
+}
+
+/// The messages of a support ticket, oldest first; internal notes marked as such (only
+/// the desk ever gets them).
+#[component]
+pub fn Conversation(messages: Vec<SupportMessage>) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <section class="conversation" aria-label=i18n.t(msg::support::CONVERSATION)>
+            <h2>{i18n.t(msg::support::CONVERSATION)}</h2>
+            {messages.is_empty().then(|| view! { <p class="muted">{i18n.t(msg::support::NO_MESSAGES)}</p> })}
+            <ol class="messages">
+                {messages.into_iter().map(|m| view! {
+                    <li class="message card" class:from-staff=m.from_staff class:internal=m.internal>
+                        <p class="message-head">
+                            <strong>{m.author.display_name.clone()}</strong>
+                            {m.internal.then(|| view! { " " <span class="chip chip-warn">{i18n.t(msg::support::INTERNAL_NOTE)}</span> })}
+                            " " <time class="muted" datetime=crate::i18n::format::machine(m.created_at)>{i18n.fmt().datetime(m.created_at)}</time>
+                        </p>
+                        <p class="message-body">{m.body.clone()}</p>
+                    </li>
+                }).collect_view()}
+            </ol>
+        </section>
+    }
+}
+
+/// The reply form (with the desk's "internal note" box); none for a closed support ticket.
+#[component]
+pub fn ReplyForm(ticket: SupportTicket, action: ServerAction<ReplySupportTicket>, desk: bool) -> impl IntoView {
+    let i18n = use_i18n();
+    let result = action.value();
+    let pending = action.pending();
+    if ticket.status == SupportStatus::Closed {
+        return view! { <p class="notice" role="status">{i18n.t(msg::support::CLOSED_NOTICE)}</p> }.into_any();
+    }
+    view! {
+        <section class="card reply">
+            <ActionForm action>
+                <input type="hidden" name="id" value=ticket.id.to_string()/>
+                <input type="hidden" name="client_id" value=client_id()/>
+                {desk.then(|| view! { <input type="hidden" name="desk" value="1"/> })}
+                <div class="field">
+                    <label for="reply-body">{i18n.t(if desk { msg::support::WRITE_DESK } else { msg::support::WRITE })}</label>
+                    <textarea id="reply-body" name="body" rows="4" required maxlength=rules::BODY_MAX.to_string()></textarea>
+                    {move || field_error(result.get(), "body").map(|m| view! { <p class="field-error">{m}</p> })}
+                </div>
+                {desk.then(|| view! {
+                    <div class="field field-check">
+                        <input id="reply-internal" type="checkbox" name="internal" value="on"/>
+                        <label for="reply-internal">{i18n.t(msg::support::AS_INTERNAL_NOTE)}</label>
+                    </div>
+                })}
+                {move || form_error(result.get()).map(|e| view! { <ErrorNotice error=e/> })}
+                <button type="submit" class="btn btn-primary" disabled=pending>{i18n.t(msg::support::SEND)}</button>
+            </ActionForm>
+        </section>
+    }
+    .into_any()
+}
+
+/// A button for each status `mover` may take the support ticket to.
+#[component]
+pub fn MoveButtons(ticket: SupportTicket, mover: Mover, action: ServerAction<MoveSupportTicket>, desk: bool) -> impl IntoView {
+    let i18n = use_i18n();
+    let moves: Vec<SupportStatus> = SupportStatus::ALL.into_iter().filter(|to| rules::can_move(ticket.status, *to, mover)).collect();
+    let id = ticket.id.to_string();
+    view! {
+        {move || form_error(action.value().get()).map(|e| view! { <ErrorNotice error=e/> })}
+        <div class="support-moves">
+            {moves.into_iter().map(|to| {
+                let id = id.clone();
+                view! {
+                <ActionForm action>
+                    <input type="hidden" name="id" value=id/>
+                    <input type="hidden" name="status" value=to.as_str()/>
+                    {desk.then(|| view! { <input type="hidden" name="desk" value="1"/> })}
+                    <button type="submit" class="btn">{i18n.t(move_label(ticket.status, to))}</button>
+                </ActionForm>
+            }}).collect_view()}
+        </div>
+    }
+}
+
+/// What the button that moves a support ticket from `from` to `to` says.
+fn move_label(from: SupportStatus, to: SupportStatus) -> crate::i18n::Msg {
+    match (from, to) {
+        (_, SupportStatus::InProgress) if from == SupportStatus::Open => msg::support::MOVE_START,
+        (_, SupportStatus::InProgress) => msg::support::MOVE_RESUME,
+        (_, SupportStatus::Waiting) => msg::support::MOVE_WAIT,
+        (_, SupportStatus::Resolved) => msg::support::MOVE_RESOLVE,
+        (_, SupportStatus::Closed) => msg::support::MOVE_CLOSE,
+        (_, SupportStatus::Open) => msg::support::MOVE_REOPEN,
+    }
+}

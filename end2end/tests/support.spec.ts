@@ -1,0 +1,125 @@
+import { APIRequestContext, expect, test } from '@playwright/test';
+import { awaitUnread, hydrated, login, newAccount, register } from './helpers';
+
+/** The administrator's bearer token (end2end/run.sh creates the administrator). */
+async function adminToken(request: APIRequestContext): Promise<string> {
+  const email = process.env.E2E_ADMIN_EMAIL;
+  const password = process.env.E2E_ADMIN_PASSWORD;
+  expect(email && password, 'run through end2end/run.sh, which creates the admin').toBeTruthy();
+  const res = await request.post('/api/v1/auth/login', { data: { email, password } });
+  expect(res.status()).toBe(200);
+  return (await res.json()).token as string;
+}
+
+// A customer asks for help; the assigner gives the support ticket to the one available
+// agent who knows its topic; the agent adds an internal note and replies; the customer is
+// told, reads the reply, and never the note.
+test('a support ticket goes to the skilled agent, whose note the customer never sees', async ({ browser, request }) => {
+  const token = await adminToken(request);
+  const auth = { Authorization: `Bearer ${token}` };
+  const agent = newAccount('agent');
+  const created = await request.post('/api/v1/users', {
+    headers: auth,
+    data: { email: agent.email, display_name: agent.name, password: agent.password, role: 'agent', skills: ['other'] },
+  });
+  expect(created.status()).toBe(201);
+  const agentId = (await created.json()).id as string;
+  // Every other agent who knows the topic steps away, so the choice is this agent.
+  const agents = await (await request.get('/api/v1/support/agents', { headers: auth })).json();
+  for (const other of agents) {
+    if (other.id !== agentId && other.skills.includes('other') && other.availability === 'AVAILABLE') {
+      const away = await request.patch(`/api/v1/support/agents/${other.id}`, { headers: auth, data: { availability: 'AWAY' } });
+      expect(away.status()).toBe(200);
+    }
+  }
+
+  const customerContext = await browser.newContext();
+  const customer = await customerContext.newPage();
+  const account = newAccount('asker');
+  await register(customer, account);
+  await customer.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Help' }).click();
+  await expect(customer.getByRole('heading', { level: 1, name: 'Help' })).toBeVisible();
+  await customer.getByRole('link', { name: 'Ask for help' }).click();
+  await hydrated(customer);
+  const subject = `Lost property ${agent.name}`;
+  await customer.getByLabel('Subject').fill(subject);
+  await customer.getByLabel('Topic').selectOption({ label: 'Other' });
+  await customer.getByLabel('What happened?').fill('I left my umbrella at the venue last night, near row F.');
+  await customer.getByRole('button', { name: 'Send to support' }).click();
+  await expect(customer.getByRole('heading', { level: 1, name: subject })).toBeVisible();
+  await expect(customer.getByText('Open', { exact: true })).toBeVisible();
+
+  const agentContext = await browser.newContext();
+  const desk = await agentContext.newPage();
+  await login(desk, agent.email, agent.password);
+  await expect(desk.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Desk' })).toBeVisible();
+  await expect
+    .poll(async () => {
+      await desk.goto('/desk');
+      await hydrated(desk);
+      return desk.getByRole('link', { name: subject }).count();
+    }, { timeout: 15_000 })
+    .toBe(1);
+  await desk.getByRole('link', { name: subject }).click();
+  await expect(desk.getByRole('heading', { level: 1, name: subject })).toBeVisible();
+  await hydrated(desk);
+
+  const note = 'Checked with the venue: they have it.';
+  await desk.getByLabel('Reply or note').fill(note);
+  await desk.getByLabel('Internal note (the customer never sees it)').check();
+  await desk.getByRole('button', { name: 'Send' }).click();
+  await expect(desk.locator('li.message.internal').filter({ hasText: note })).toBeVisible();
+  const reply = 'Good news: the venue has your umbrella at the box office.';
+  await desk.getByLabel('Reply or note').fill(reply);
+  await desk.getByRole('button', { name: 'Send' }).click();
+  await expect(desk.locator('li.message').filter({ hasText: reply })).toBeVisible();
+  await expect(desk.getByText('In progress', { exact: true }).first()).toBeVisible();
+
+  // The customer is told (the welcome notification, then the reply), and reads the reply.
+  await awaitUnread(customer, 2);
+  await customer.goto('/notifications');
+  await hydrated(customer);
+  await customer.getByRole('link', { name: `New reply: ${subject}` }).click();
+  await expect(customer.getByRole('heading', { level: 1, name: subject })).toBeVisible();
+  await expect(customer.getByText(reply)).toBeVisible();
+  await expect(customer.getByText(note)).toHaveCount(0);
+  await expect(customer.getByText('Internal note')).toHaveCount(0);
+
+  // The customer closes it; it takes no more replies.
+  await hydrated(customer);
+  await customer.getByRole('button', { name: 'Close' }).click();
+  await expect(customer.getByText('This support ticket is closed. If you need more help, open a new one.')).toBeVisible();
+  await customerContext.close();
+  await agentContext.close();
+});
+
+// The customer's pages work on a phone, in Spanish, without sideways scrolling.
+test('asking for help reads in Spanish on a phone', async ({ browser }) => {
+  const context = await browser.newContext({ locale: 'es-ES', extraHTTPHeaders: { 'Accept-Language': 'es' }, viewport: { width: 390, height: 844 } });
+  const page = await context.newPage();
+  const account = newAccount('ayuda');
+  const registered = await page.request.post('/api/v1/auth/register', { data: { email: account.email, display_name: account.name, password: account.password } });
+  expect(registered.status()).toBe(201);
+  await page.goto('/login');
+  await hydrated(page);
+  await page.getByLabel('Correo electrónico').fill(account.email);
+  await page.getByLabel('Contraseña').fill(account.password);
+  await page.getByRole('button', { name: 'Iniciar sesión' }).click();
+  await expect(page.getByRole('heading', { name: `Hola, ${account.name}` })).toBeVisible();
+  await page.goto('/support/new');
+  await hydrated(page);
+  await expect(page.getByRole('heading', { level: 1, name: 'Pedir ayuda' })).toBeVisible();
+  await page.getByLabel('Asunto').fill('Rampa de acceso');
+  await page.getByLabel('Tema').selectOption({ label: 'Accesibilidad' });
+  await page.getByLabel('Teléfono (opcional)').fill('no es un teléfono');
+  await page.getByLabel('¿Qué pasó?').fill('Voy en silla de ruedas y necesito saber si hay rampa.');
+  await page.getByRole('button', { name: 'Enviar a soporte' }).click();
+  await expect(page.getByText('Escribe un teléfono de 6 a 15 cifras, como +34 600 123 456.')).toBeVisible();
+  await page.getByLabel('Teléfono (opcional)').fill('+34 600 123 456');
+  await page.getByRole('button', { name: 'Enviar a soporte' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Rampa de acceso' })).toBeVisible();
+  await expect(page.getByText('+34600123456')).toBeVisible();
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  expect(width).toBeLessThanOrEqual(390);
+  await context.close();
+});
