@@ -1,5 +1,5 @@
 import { APIRequestContext, expect, test } from '@playwright/test';
-import { awaitUnread, hydrated, login, newAccount, register } from './helpers';
+import { hydrated, login, newAccount, register } from './helpers';
 
 /** The administrator's bearer token (end2end/run.sh creates the administrator). */
 async function adminToken(request: APIRequestContext): Promise<string> {
@@ -11,16 +11,17 @@ async function adminToken(request: APIRequestContext): Promise<string> {
   return (await res.json()).token as string;
 }
 
-// A customer asks for help; the assigner gives the support ticket to the one available
-// agent who knows its topic; the agent adds an internal note and replies; the customer is
-// told, reads the reply, and never the note.
-test('a support ticket goes to the skilled agent, whose note the customer never sees', async ({ browser, request }) => {
+// A customer asks for help about an order; the assigner gives the support ticket to the
+// one available agent who knows its topic; the agent adds an internal note and replies;
+// the customer is told, reads the reply, and never the note; the agent refunds the order
+// from the panel, and its seat is on sale again.
+test('a support ticket goes to the skilled agent, whose note the customer never sees, and who refunds the order', async ({ browser, request }, info) => {
   const token = await adminToken(request);
   const auth = { Authorization: `Bearer ${token}` };
   const agent = newAccount('agent');
   const created = await request.post('/api/v1/users', {
     headers: auth,
-    data: { email: agent.email, display_name: agent.name, password: agent.password, role: 'agent', skills: ['other'] },
+    data: { email: agent.email, display_name: agent.name, password: agent.password, role: 'agent', skills: ['other', 'payments'] },
   });
   expect(created.status()).toBe(201);
   const agentId = (await created.json()).id as string;
@@ -37,6 +38,28 @@ test('a support ticket goes to the skilled agent, whose note the customer never 
   const customer = await customerContext.newPage();
   const account = newAccount('asker');
   await register(customer, account);
+  // The customer's order: one seat, paid.
+  const signedIn = await request.post('/api/v1/auth/login', { data: { email: account.email, password: account.password } });
+  const buyer = { Authorization: `Bearer ${(await signedIn.json()).token}` };
+  const event = await (await request.get('/api/v1/events/don-juan-tenorio')).json();
+  const seats = await (await request.get(`/api/v1/events/${event.id}/seats`)).json();
+  const row = info.project.name === 'phone' ? 'H' : 'G';
+  const seat = seats.items.find((s: { status: string; row: string; section: string }) => s.status === 'AVAILABLE' && s.section === 'Patio' && s.row === row);
+  const hold = await request.post(`/api/v1/events/${event.id}/holds`, { headers: buyer, data: { seat_ids: [seat.id] } });
+  expect(hold.status()).toBe(201);
+  const placed = await request.post('/api/v1/orders', {
+    headers: { ...buyer, 'Idempotency-Key': `support-${Date.now()}` },
+    data: { hold_id: (await hold.json()).id, payment: { card_number: '4242 4242 4242 4242', exp_month: 12, exp_year: 2031, cvc: '123', name: 'Ana García' } },
+  });
+  expect(placed.status()).toBe(202);
+  const orderId = (await placed.json()).id as string;
+  await expect.poll(async () => (await (await request.get(`/api/v1/orders/${orderId}`, { headers: buyer })).json()).status, { timeout: 15_000 }).toBe('PAID');
+  const seatStatus = async () => {
+    const all = await (await request.get(`/api/v1/events/${event.id}/seats`)).json();
+    return all.items.find((s: { id: string }) => s.id === seat.id).status as string;
+  };
+  await expect.poll(seatStatus, { timeout: 10_000 }).toBe('SOLD');
+
   await customer.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Help' }).click();
   await expect(customer.getByRole('heading', { level: 1, name: 'Help' })).toBeVisible();
   await customer.getByRole('link', { name: 'Ask for help' }).click();
@@ -44,6 +67,7 @@ test('a support ticket goes to the skilled agent, whose note the customer never 
   const subject = `Lost property ${agent.name}`;
   await customer.getByLabel('Subject').fill(subject);
   await customer.getByLabel('Topic').selectOption({ label: 'Other' });
+  await customer.getByLabel('Order').selectOption(orderId);
   await customer.getByLabel('What happened?').fill('I left my umbrella at the venue last night, near row F.');
   await customer.getByRole('button', { name: 'Send to support' }).click();
   await expect(customer.getByRole('heading', { level: 1, name: subject })).toBeVisible();
@@ -67,25 +91,43 @@ test('a support ticket goes to the skilled agent, whose note the customer never 
   const note = 'Checked with the venue: they have it.';
   await desk.getByLabel('Reply or note').fill(note);
   await desk.getByLabel('Internal note (the customer never sees it)').check();
-  await desk.getByRole('button', { name: 'Send' }).click();
+  await desk.getByRole('button', { name: 'Send', exact: true }).click();
   await expect(desk.locator('li.message.internal').filter({ hasText: note })).toBeVisible();
   const reply = 'Good news: the venue has your umbrella at the box office.';
+  // The form is empty again, the box unticked: this one is a public reply.
+  await expect(desk.getByLabel('Reply or note')).toHaveValue('');
+  await expect(desk.getByLabel('Internal note (the customer never sees it)')).not.toBeChecked();
   await desk.getByLabel('Reply or note').fill(reply);
-  await desk.getByRole('button', { name: 'Send' }).click();
+  await desk.getByRole('button', { name: 'Send', exact: true }).click();
   await expect(desk.locator('li.message').filter({ hasText: reply })).toBeVisible();
+  await expect(desk.locator('li.message.internal').filter({ hasText: reply })).toHaveCount(0);
   await expect(desk.getByText('In progress', { exact: true }).first()).toBeVisible();
 
-  // The customer is told (the welcome notification, then the reply), and reads the reply.
-  await awaitUnread(customer, 2);
-  await customer.goto('/notifications');
-  await hydrated(customer);
-  await customer.getByRole('link', { name: `New reply: ${subject}` }).click();
+  // The customer is told, and reads the reply.
+  const told = customer.getByRole('link', { name: `New reply: ${subject}` });
+  await expect
+    .poll(async () => {
+      await customer.goto('/notifications');
+      await hydrated(customer);
+      return told.count();
+    }, { timeout: 15_000 })
+    .toBe(1);
+  await told.click();
   await expect(customer.getByRole('heading', { level: 1, name: subject })).toBeVisible();
   await expect(customer.getByText(reply)).toBeVisible();
   await expect(customer.getByText(note)).toHaveCount(0);
   await expect(customer.getByText('Internal note')).toHaveCount(0);
 
+  // The agent refunds the order from the panel: its seat is on sale again.
+  const panel = desk.getByRole('region', { name: 'The order' });
+  await expect(panel.getByText('Don Juan Tenorio')).toBeVisible();
+  await panel.getByRole('button', { name: 'Refund the order' }).click();
+  await expect(panel.getByText('Refunded', { exact: true })).toBeVisible();
+  await expect(panel.getByRole('button', { name: 'Refund the order' })).toHaveCount(0);
+  await expect.poll(seatStatus, { timeout: 10_000 }).toBe('AVAILABLE');
+
   // The customer closes it; it takes no more replies.
+  await customer.reload();
   await hydrated(customer);
   await customer.getByRole('button', { name: 'Close' }).click();
   await expect(customer.getByText('This support ticket is closed. If you need more help, open a new one.')).toBeVisible();
@@ -97,7 +139,7 @@ test('a support ticket goes to the skilled agent, whose note the customer never 
 test('asking for help reads in Spanish on a phone', async ({ browser }) => {
   const context = await browser.newContext({ locale: 'es-ES', extraHTTPHeaders: { 'Accept-Language': 'es' }, viewport: { width: 390, height: 844 } });
   const page = await context.newPage();
-  const account = newAccount('ayuda');
+  const account = newAccount('rampa');
   const registered = await page.request.post('/api/v1/auth/register', { data: { email: account.email, display_name: account.name, password: account.password } });
   expect(registered.status()).toBe(201);
   await page.goto('/login');
@@ -105,7 +147,7 @@ test('asking for help reads in Spanish on a phone', async ({ browser }) => {
   await page.getByLabel('Correo electrónico').fill(account.email);
   await page.getByLabel('Contraseña').fill(account.password);
   await page.getByRole('button', { name: 'Iniciar sesión' }).click();
-  await expect(page.getByRole('heading', { name: `Hola, ${account.name}` })).toBeVisible();
+  await expect(page.getByRole('navigation', { name: 'Principal' }).getByRole('link', { name: account.name })).toBeVisible();
   await page.goto('/support/new');
   await hydrated(page);
   await expect(page.getByRole('heading', { level: 1, name: 'Pedir ayuda' })).toBeVisible();

@@ -225,3 +225,27 @@ pub async fn resend_support_tickets(id: String) -> Result<OrderPanel, AppError> 
     }
     .await)
 }
+
+/// The agents with their skills, availability and load (the desk).
+#[server(endpoint = "desk_agents")]
+pub async fn desk_agents() -> Result<Vec<Agent>, AppError> {
+    crate::error::respond(async move {
+        let user = require_user().await?;
+        crate::support::desk::agents(&piece::<Db>()?, &user).await
+    }
+    .await)
+}
+
+/// An administrator gives a support ticket to an agent.
+#[server(endpoint = "assign_support_ticket")]
+pub async fn assign_support_ticket(id: String, agent_id: String) -> Result<SupportTicket, AppError> {
+    crate::error::respond(async move {
+        let user = require_user().await?;
+        let id = id.parse::<uuid::Uuid>().map_err(|_| AppError::NotFound)?.to_string();
+        let agent = agent_id.parse::<uuid::Uuid>().map_err(|_| AppError::field("agent_id", crate::i18n::msg::errors_support::NOT_AN_AGENT))?.to_string();
+        let ticket = crate::support::desk::assign_to(&piece::<Db>()?, &*piece::<Arc<DataKeys>>()?, &user, &id, &agent).await?;
+        leptos_axum::redirect(&back_to(true, &id));
+        Ok(ticket)
+    }
+    .await)
+}

@@ -8,7 +8,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::i18n::{msg, use_i18n};
 use crate::support::api::{
-    get_support_ticket, my_agent, support_order, support_tickets, MoveSupportTicket, RefundSupportOrder, ReplySupportTicket, ResendSupportTickets, SetMyAvailability,
+    desk_agents, get_support_ticket, my_agent, AssignSupportTicket, support_order, support_tickets, MoveSupportTicket, RefundSupportOrder, ReplySupportTicket, ResendSupportTickets, SetMyAvailability,
     TakeSupportTicket,
 };
 use crate::support::model::{Availability, Category, SupportStatus, SupportTicket};
@@ -40,6 +40,7 @@ pub fn DeskPage() -> impl IntoView {
             <h1>{i18n.t(msg::support::DESK)}</h1>
         </div>
         <AvailabilitySwitch/>
+        <Show when=admin><AgentsTable/></Show>
         <nav class="tabs" aria-label=i18n.t(msg::support::QUEUES)>
             {QUEUES.into_iter().map(|(name, label)| {
                 let shown = move || name != "ALL" || admin();
@@ -162,10 +163,13 @@ pub fn DeskTicketPage() -> impl IntoView {
     let reply = ServerAction::<ReplySupportTicket>::new();
     let moved = ServerAction::<MoveSupportTicket>::new();
     let take = ServerAction::<TakeSupportTicket>::new();
+    let assign = ServerAction::<AssignSupportTicket>::new();
     let ticket = Resource::new(
-        move || (params.read().get("id").unwrap_or_default(), reply.version().get(), moved.version().get(), take.version().get()),
+        move || (params.read().get("id").unwrap_or_default(), reply.version().get(), moved.version().get(), take.version().get() + assign.version().get()),
         |(id, _, _, _)| get_support_ticket(id),
     );
+    let session = use_session();
+    let admin = move || session.user.get().and_then(|r| r.ok()).flatten().is_some_and(|u| u.role == Role::Admin);
     let i18n = use_i18n();
     view! {
         <PageTitle text=i18n.t(msg::support::TICKET)/>
@@ -181,6 +185,7 @@ pub fn DeskTicketPage() -> impl IntoView {
                         </ActionForm>
                         {move || form_error(take.value().get()).map(|e| view! { <ErrorNotice error=e/> })}
                     })}
+                    <Show when=admin><AssignForm ticket_id=t.id.to_string() action=assign/></Show>
                     <MoveButtons ticket=t.clone() mover=Mover::Desk action=moved desk=true/>
                     {t.order_id.is_some().then(|| view! { <OrderPanelView ticket_id=t.id.to_string()/> })}
                     <Conversation messages=t.messages.clone().unwrap_or_default()/>
@@ -243,5 +248,74 @@ fn OrderPanelView(ticket_id: String) -> impl IntoView {
                 Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
             })}
         </Suspense>
+    }
+}
+
+/// The agents with their skills, availability and open support tickets (administrators).
+#[component]
+fn AgentsTable() -> impl IntoView {
+    let agents = Resource::new(|| (), |_| desk_agents());
+    let i18n = use_i18n();
+    view! {
+        <Suspense>
+            {move || agents.get().and_then(|r| r.ok()).map(|agents| view! {
+                <section class="card agents" aria-label=i18n.t(msg::support::AGENTS)>
+                    <h2>{i18n.t(msg::support::AGENTS)}</h2>
+                    <div class="table-wrap">
+                        <table class="data">
+                            <thead><tr>
+                                <th scope="col">{i18n.t(msg::support::AGENT)}</th>
+                                <th scope="col">{i18n.t(msg::support::SKILLS)}</th>
+                                <th scope="col">{i18n.t(msg::support::AVAILABILITY)}</th>
+                                <th scope="col">{i18n.t(msg::support::LOAD)}</th>
+                            </tr></thead>
+                            <tbody>
+                                {agents.into_iter().filter(|a| a.active).map(|a| {
+                                    let skills = a.skills.iter()
+                                        .map(|s| Category::ALL.into_iter().find(|c| c.skill() == s).map(|c| i18n.t(c.label()).to_owned()).unwrap_or_else(|| s.clone()))
+                                        .collect::<Vec<_>>()
+                                        .join(", ");
+                                    view! {
+                                        <tr>
+                                            <td>{a.display_name.clone()}</td>
+                                            <td>{skills}</td>
+                                            <td>{i18n.t(a.availability.label())}</td>
+                                            <td>{i18n.fmt().number(a.open_tickets)}</td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                </section>
+            })}
+        </Suspense>
+    }
+}
+
+/// An administrator's choice of agent for a support ticket.
+#[component]
+fn AssignForm(ticket_id: String, action: ServerAction<AssignSupportTicket>) -> impl IntoView {
+    let agents = Resource::new(|| (), |_| desk_agents());
+    let i18n = use_i18n();
+    view! {
+        <Suspense>
+            {move || agents.get().and_then(|r| r.ok()).map(|agents| {
+                let id = ticket_id.clone();
+                view! {
+                    <ActionForm action attr:class="assign-form">
+                        <input type="hidden" name="id" value=id/>
+                        <label for="assign-agent">{i18n.t(msg::support::ASSIGN)}</label>
+                        <select id="assign-agent" name="agent_id">
+                            {agents.into_iter().filter(|a| a.active).map(|a| view! {
+                                <option value=a.id.to_string()>{format!("{} · {}", a.display_name, i18n.t(a.availability.label()))}</option>
+                            }).collect_view()}
+                        </select>
+                        <button type="submit" class="btn">{i18n.t(msg::support::ASSIGN_BUTTON)}</button>
+                    </ActionForm>
+                }
+            })}
+        </Suspense>
+        {move || form_error(action.value().get()).map(|e| view! { <ErrorNotice error=e/> })}
     }
 }

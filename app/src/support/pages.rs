@@ -228,6 +228,13 @@ pub fn ReplyForm(ticket: SupportTicket, action: ServerAction<ReplySupportTicket>
     let i18n = use_i18n();
     let result = action.value();
     let pending = action.pending();
+    // What the box holds: a canned reply fills it (the texts stay readable, to copy,
+    // without JavaScript).
+    let body = RwSignal::new(String::new());
+    // Bound rather than left to the browser: after a send the page redraws this form in
+    // place, and a box left ticked would make the next reply a note.
+    let internal = RwSignal::new(false);
+    let canned = if desk { rules::canned_replies(ticket.category) } else { Vec::new() };
     if ticket.status == SupportStatus::Closed {
         return view! { <p class="notice" role="status">{i18n.t(msg::support::CLOSED_NOTICE)}</p> }.into_any();
     }
@@ -239,18 +246,34 @@ pub fn ReplyForm(ticket: SupportTicket, action: ServerAction<ReplySupportTicket>
                 {desk.then(|| view! { <input type="hidden" name="desk" value="1"/> })}
                 <div class="field">
                     <label for="reply-body">{i18n.t(if desk { msg::support::WRITE_DESK } else { msg::support::WRITE })}</label>
-                    <textarea id="reply-body" name="body" rows="4" required maxlength=rules::BODY_MAX.to_string()></textarea>
+                    <textarea id="reply-body" name="body" rows="4" required maxlength=rules::BODY_MAX.to_string()
+                        prop:value=move || body.get() on:input=move |ev| body.set(event_target_value(&ev))></textarea>
                     {move || field_error(result.get(), "body").map(|m| view! { <p class="field-error">{m}</p> })}
                 </div>
                 {desk.then(|| view! {
                     <div class="field field-check">
-                        <input id="reply-internal" type="checkbox" name="internal" value="on"/>
+                        <input id="reply-internal" type="checkbox" name="internal" value="on"
+                            prop:checked=move || internal.get() on:change=move |ev| internal.set(event_target_checked(&ev))/>
                         <label for="reply-internal">{i18n.t(msg::support::AS_INTERNAL_NOTE)}</label>
                     </div>
                 })}
                 {move || form_error(result.get()).map(|e| view! { <ErrorNotice error=e/> })}
                 <button type="submit" class="btn btn-primary" disabled=pending>{i18n.t(msg::support::SEND)}</button>
             </ActionForm>
+            {(!canned.is_empty()).then(|| view! {
+                <details class="canned">
+                    <summary>{i18n.t(msg::support::CANNED)}</summary>
+                    <ul>
+                        {canned.into_iter().map(|(title, text)| view! {
+                            <li>
+                                <button type="button" class="btn btn-small" aria-label=i18n.tf(msg::support::CANNED_USE, &[("title", i18n.t(title))])
+                                    on:click=move |_| body.set(i18n.t(text).to_owned())>{i18n.t(title)}</button>
+                                <p class="muted">{i18n.t(text)}</p>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                </details>
+            })}
         </section>
     }
     .into_any()

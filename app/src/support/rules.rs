@@ -2,7 +2,7 @@
 //! priority and deadlines, who may move it where, and which agent takes it.
 
 use crate::error::FieldErrors;
-use crate::i18n::{msg, Text};
+use crate::i18n::{msg, Msg, Text};
 use crate::support::model::{Category, NewSupportTicket, Priority, SupportStatus};
 use crate::users::rules::is_hidden_or_control;
 
@@ -153,6 +153,22 @@ pub fn after_customer_reply(status: SupportStatus) -> Option<SupportStatus> {
 /// Where the desk's public reply takes a support ticket: an OPEN one is in progress.
 pub fn after_desk_reply(status: SupportStatus) -> Option<SupportStatus> {
     (status == SupportStatus::Open).then_some(SupportStatus::InProgress)
+}
+
+/// The canned replies the desk is offered for a topic (title, text), most useful first;
+/// every topic ends with asking for more details.
+pub fn canned_replies(category: Category) -> Vec<(Msg, Msg)> {
+    use crate::i18n::msg::support as m;
+    let mut replies = match category {
+        Category::Payments => vec![(m::CANNED_PAYMENT_CHECK_TITLE, m::CANNED_PAYMENT_CHECK_BODY), (m::CANNED_REFUND_TITLE, m::CANNED_REFUND_BODY)],
+        Category::Tickets => vec![(m::CANNED_TICKETS_TITLE, m::CANNED_TICKETS_BODY), (m::CANNED_ENTRY_TITLE, m::CANNED_ENTRY_BODY)],
+        Category::Events => vec![(m::CANNED_EVENT_TITLE, m::CANNED_EVENT_BODY)],
+        Category::Account => vec![(m::CANNED_ACCOUNT_TITLE, m::CANNED_ACCOUNT_BODY)],
+        Category::Accessibility => vec![(m::CANNED_ACCESS_TITLE, m::CANNED_ACCESS_BODY)],
+        Category::Other => vec![],
+    };
+    replies.push((m::CANNED_MORE_TITLE, m::CANNED_MORE_BODY));
+    replies
 }
 
 /// An agent who could take a support ticket, with what they have now.
