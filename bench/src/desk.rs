@@ -41,6 +41,8 @@ struct Args {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    // The server's pid is for tools that read its CPU; run.sh reads it itself.
+    let _ = args.server_pid;
     let http = reqwest::Client::builder().pool_max_idle_per_host(args.clients).build()?;
     let url = args.server.base();
     let admin = args.server.admin(&http).await?;

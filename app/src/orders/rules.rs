@@ -68,7 +68,7 @@ pub mod reasons {
     /// An order cancelled or refunded with its event.
     pub const EVENT_CANCELLED: &str = "The event was cancelled.";
     /// An order refunded by the support desk.
-    pub const REFUNDED_BY_SUPPORT: &str = "Refunded by our support team.";
+    pub const REFUNDED_BY_SUPPORT: &str = "Our support team refunded your order, as you asked.";
 }
 
 /// Each stored reason and its message of the catalog.
