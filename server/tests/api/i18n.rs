@@ -164,7 +164,7 @@ async fn every_page_in_both_languages_and_nothing_outside_the_catalog(app: &Test
         // The organizer's form suggests a category and offers currencies by their codes.
         "concert", "EUR", "USD", "GBP", "MXN", &code,
         // The event log names the consumers.
-        "notifier", "mailer", "payment-processor", "box-office", "ticket-issuer",
+        "notifier", "mailer", "payment-processor", "assigner", "box-office", "ticket-issuer",
     ];
     let mut found = Vec::new();
     for (client, path) in &pages {
