@@ -45,15 +45,7 @@ pub async fn refund(db: &Db, by: &User, order_id: &str) -> Result<Order, AppErro
         .bind(order_id)
         .execute(&mut *tx)
         .await?;
-    let freed: Vec<String> = sqlx::query_scalar(
-        "UPDATE event_seats SET status = 'AVAILABLE', hold_id = NULL, order_id = NULL, version = version + 1, updated_at = $1 \
-         WHERE order_id = $2 RETURNING seat_id",
-    )
-    .bind(now)
-    .bind(order_id)
-    .fetch_all(&mut *tx)
-    .await?;
-    crate::tickets::service::void_for_order(&mut tx, order_id, now).await?;
+    let freed = crate::orders::service::free_seats_and_void_tickets(&mut tx, order_id, now).await?;
     let payload = json!({
         "order_id": order_id, "user_id": row.try_get::<String, _>("user_id")?, "event_id": row.try_get::<String, _>("event_id")?,
         "amount_cents": row.try_get::<i64, _>("total_cents")?, "currency": row.try_get::<String, _>("currency")?,

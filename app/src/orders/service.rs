@@ -208,6 +208,21 @@ pub async fn list_for(db: &Db, user: &User, page: i64) -> Result<Page<Order>, Ap
     Ok(Page { items, total, page, per_page: ORDERS_PER_PAGE })
 }
 
+/// Puts the seats of a paid order that ends (cancelled, refunded) on sale again and voids
+/// its tickets, in `tx`; answers the seats freed, for the live stream.
+pub(crate) async fn free_seats_and_void_tickets(tx: &mut crate::db::Tx, order_id: &str, now: i64) -> Result<Vec<String>, AppError> {
+    let freed: Vec<String> = sqlx::query_scalar(
+        "UPDATE event_seats SET status = 'AVAILABLE', hold_id = NULL, order_id = NULL, version = version + 1, updated_at = $1 \
+         WHERE order_id = $2 RETURNING seat_id",
+    )
+    .bind(now)
+    .bind(order_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    crate::tickets::service::void_for_order(tx, order_id, now).await?;
+    Ok(freed)
+}
+
 /// The customer cancels a paid order before the event starts: seats are released and
 /// the tickets void.
 pub async fn cancel(db: &Db, user: &User, order_id: &str) -> Result<Order, AppError> {
@@ -230,15 +245,7 @@ pub async fn cancel(db: &Db, user: &User, order_id: &str) -> Result<Order, AppEr
         .await?
         .rows_affected();
     if changed == 1 {
-        let freed: Vec<String> = sqlx::query_scalar(
-            "UPDATE event_seats SET status = 'AVAILABLE', hold_id = NULL, order_id = NULL, version = version + 1, updated_at = $1 \
-             WHERE order_id = $2 RETURNING seat_id",
-        )
-        .bind(now)
-        .bind(order_id)
-        .fetch_all(&mut *tx)
-        .await?;
-        crate::tickets::service::void_for_order(&mut tx, order_id, now).await?;
+        let freed = free_seats_and_void_tickets(&mut tx, order_id, now).await?;
         let owner = sqlx::query("SELECT event_id, user_id FROM orders WHERE id = $1").bind(order_id).fetch_one(&mut *tx).await?;
         let (event_id, owner_id): (String, String) = (owner.try_get("event_id")?, owner.try_get("user_id")?);
         // The buyer (an admin may cancel for them), and the seats freed, for the live stream.
