@@ -29,14 +29,17 @@ pub fn AppHeader() -> impl IntoView {
                     <A href="/events">{i18n.t(msg::frame::EVENTS)}</A>
                     <Transition fallback=|| ()>
                         {move || session.user.get().map(|result| match result.ok().flatten() {
-                            Some(user) => view! {
+                            Some(user) => {
+                                // Help for customers, the desk for those who work it.
+                                let (help, help_label) = if matches!(user.role, Role::Agent | Role::Admin) {
+                                    ("/desk", msg::support::NAV_DESK)
+                                } else {
+                                    ("/support", msg::support::NAV_HELP)
+                                };
+                                view! {
                                 <A href="/tickets">{i18n.t(msg::frame::MY_TICKETS)}</A>
                                 <NotificationsLink/>
-                                {if matches!(user.role, Role::Agent | Role::Admin) {
-                                    view! { <A href="/desk">{i18n.t(msg::support::NAV_DESK)}</A> }.into_any()
-                                } else {
-                                    view! { <A href="/support">{i18n.t(msg::support::NAV_HELP)}</A> }.into_any()
-                                }}
+                                <A href=help>{i18n.t(help_label)}</A>
                                 {matches!(user.role, Role::Organizer | Role::Admin).then(|| view! { <A href="/organizer">{i18n.t(msg::frame::ORGANIZER)}</A> })}
                                 {(user.role == Role::Admin).then(|| view! { <A href="/admin/users">{i18n.t(msg::frame::ADMIN)}</A> })}
                                 <A href="/account" attr:class="user-chip">{user.display_name.clone()}</A>
@@ -48,7 +51,8 @@ pub fn AppHeader() -> impl IntoView {
                                 }>
                                     <button type="submit" class="btn btn-ghost">{i18n.t(msg::frame::LOG_OUT)}</button>
                                 </form>
-                            }.into_any(),
+                                }.into_any()
+                            }
                             None => view! {
                                 <A href="/login">{i18n.t(msg::frame::LOG_IN)}</A>
                                 <A href="/register" attr:class="btn btn-primary btn-small">{i18n.t(msg::frame::SIGN_UP)}</A>

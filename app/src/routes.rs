@@ -96,24 +96,19 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view={Lazy::<LoginRoute>::new()}/>
                     <Route path=path!("/register") view={Lazy::<RegisterRoute>::new()}/>
                     <Route path=path!("/account") view={Lazy::<AccountRoute>::new()} ssr=SsrMode::Async/>
-                    // One route for the administration's pages (users, events): the router's
-                    // code, which every visit downloads, grows with each route beside the others.
+                    // The router's code, which every visit downloads, grows with each route:
+                    // an area's pages share one route, and its page is picked by the
+                    // parameter (see `by_param`).
                     <Route path=path!("/admin/:section") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/organizer") view={Lazy::<OrganizerRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/organizer/venues") view={Lazy::<OrganizerVenuesRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/organizer/events/new") view={Lazy::<NewEventRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/checkout/:id") view={Lazy::<CheckoutRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/orders") view={Lazy::<MyOrdersRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/orders/:id") view={Lazy::<OrderRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/tickets") view={Lazy::<MyTicketsRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/tickets/:id") view={Lazy::<TicketRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/notifications") view={Lazy::<NotificationsRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/notifications/settings") view={Lazy::<NotificationSettingsRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/support") view={Lazy::<MySupportRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/support/new") view={Lazy::<NewSupportTicketRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/support/:id") view={Lazy::<SupportTicketRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/desk") view={Lazy::<DeskRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/desk/tickets/:id") view={Lazy::<DeskTicketRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/orders/:id?") view={Lazy::<OrdersRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/tickets/:id?") view={Lazy::<TicketsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/notifications/:id?") view={Lazy::<NotificationsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/support/:id?") view={Lazy::<SupportRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/desk/:id?") view={Lazy::<DeskRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <Footer/>
@@ -152,17 +147,36 @@ lazy_page! {
     OrganizerVenuesRoute => view! { <OrganizerVenuesPage/> };
     NewEventRoute => view! { <NewEventPage/> };
     CheckoutRoute => view! { <CheckoutPage/> };
-    MyOrdersRoute => view! { <MyOrdersPage/> };
-    OrderRoute => view! { <OrderPage/> };
-    MyTicketsRoute => view! { <MyTicketsPage/> };
-    TicketRoute => view! { <TicketPage/> };
-    NotificationsRoute => view! { <NotificationsPage/> };
-    NotificationSettingsRoute => view! { <NotificationSettingsPage/> };
-    MySupportRoute => view! { <MySupportPage/> };
-    NewSupportTicketRoute => view! { <NewSupportTicketPage/> };
-    SupportTicketRoute => view! { <SupportTicketPage/> };
-    DeskRoute => view! { <DeskPage/> };
-    DeskTicketRoute => view! { <DeskTicketPage/> };
+    OrdersRoute => by_param(|id| match id {
+        None => view! { <MyOrdersPage/> }.into_any(),
+        Some(_) => view! { <OrderPage/> }.into_any(),
+    });
+    TicketsRoute => by_param(|id| match id {
+        None => view! { <MyTicketsPage/> }.into_any(),
+        Some(_) => view! { <TicketPage/> }.into_any(),
+    });
+    NotificationsRoute => by_param(|section| match section.as_deref() {
+        None => view! { <NotificationsPage/> }.into_any(),
+        Some("settings") => view! { <NotificationSettingsPage/> }.into_any(),
+        Some(_) => view! { <NotFound/> }.into_any(),
+    });
+    SupportRoute => by_param(|id| match id.as_deref() {
+        None => view! { <MySupportPage/> }.into_any(),
+        Some("new") => view! { <NewSupportTicketPage/> }.into_any(),
+        Some(_) => view! { <SupportTicketPage/> }.into_any(),
+    });
+    DeskRoute => by_param(|id| match id {
+        None => view! { <DeskPage/> }.into_any(),
+        Some(_) => view! { <DeskTicketPage/> }.into_any(),
+    });
+}
+
+/// The page of an area that the route's optional `id` picks (`None` on the area's own
+/// path): one route for the area's pages. Drawn again only when the parameter changes.
+fn by_param(page: fn(Option<String>) -> AnyView) -> impl IntoView {
+    let params = leptos_router::hooks::use_params_map();
+    let id = Memo::new(move |_| params.read().get("id").filter(|id| !id.is_empty()));
+    move || page(id.get())
 }
 
 /// Loads the chunk of the lazy page that `path` shows, if it shows one, so that the
@@ -185,17 +199,11 @@ pub fn load_page_of(path: &str) -> Option<std::pin::Pin<Box<dyn std::future::Fut
         ["organizer", "venues"] => load::<OrganizerVenuesRoute>(),
         ["organizer", "events", "new"] => load::<NewEventRoute>(),
         ["checkout", _] => load::<CheckoutRoute>(),
-        ["orders"] => load::<MyOrdersRoute>(),
-        ["orders", _] => load::<OrderRoute>(),
-        ["tickets"] => load::<MyTicketsRoute>(),
-        ["tickets", _] => load::<TicketRoute>(),
-        ["notifications"] => load::<NotificationsRoute>(),
-        ["notifications", "settings"] => load::<NotificationSettingsRoute>(),
-        ["support"] => load::<MySupportRoute>(),
-        ["support", "new"] => load::<NewSupportTicketRoute>(),
-        ["support", _] => load::<SupportTicketRoute>(),
-        ["desk"] => load::<DeskRoute>(),
-        ["desk", "tickets", _] => load::<DeskTicketRoute>(),
+        ["orders"] | ["orders", _] => load::<OrdersRoute>(),
+        ["tickets"] | ["tickets", _] => load::<TicketsRoute>(),
+        ["notifications"] | ["notifications", _] => load::<NotificationsRoute>(),
+        ["support"] | ["support", _] => load::<SupportRoute>(),
+        ["desk"] | ["desk", _] => load::<DeskRoute>(),
         _ => None,
     }
 }

@@ -1,6 +1,9 @@
 import { APIRequestContext, expect, test } from '@playwright/test';
 import { hydrated, login, newAccount, register } from './helpers';
 
+/** A 1×1 PNG's first bytes: what a browser reads as an image. */
+const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0]);
+
 /** The administrator's bearer token (end2end/run.sh creates the administrator). */
 async function adminToken(request: APIRequestContext): Promise<string> {
   const email = process.env.E2E_ADMIN_EMAIL;
@@ -69,8 +72,12 @@ test('a support ticket goes to the skilled agent, whose note the customer never 
   await customer.getByLabel('Topic').selectOption({ label: 'Other' });
   await customer.getByLabel('Order').selectOption(orderId);
   await customer.getByLabel('What happened?').fill('I left my umbrella at the venue last night, near row F.');
+  // A photo goes with it.
+  await customer.getByLabel('Attach files').setInputFiles({ name: 'umbrella.png', mimeType: 'image/png', buffer: PNG });
+  await expect(customer.getByRole('button', { name: 'Remove umbrella.png' })).toBeVisible();
   await customer.getByRole('button', { name: 'Send to support' }).click();
   await expect(customer.getByRole('heading', { level: 1, name: subject })).toBeVisible();
+  await expect(customer.getByRole('link', { name: 'umbrella.png' })).toBeVisible();
   await expect(customer.getByText('Open', { exact: true })).toBeVisible();
 
   const agentContext = await browser.newContext();
@@ -87,6 +94,13 @@ test('a support ticket goes to the skilled agent, whose note the customer never 
   await desk.getByRole('link', { name: subject }).click();
   await expect(desk.getByRole('heading', { level: 1, name: subject })).toBeVisible();
   await hydrated(desk);
+  // The desk opens the photo as it was sent.
+  const photo = desk.getByRole('link', { name: 'umbrella.png' });
+  await expect(photo).toBeVisible();
+  const sent = await desk.request.get((await photo.getAttribute('href'))!);
+  expect(sent.status()).toBe(200);
+  expect(sent.headers()['content-type']).toBe('image/png');
+  expect(Buffer.compare(await sent.body(), PNG)).toBe(0);
 
   const note = 'Checked with the venue: they have it.';
   await desk.getByLabel('Reply or note').fill(note);
@@ -155,9 +169,14 @@ test('asking for help reads in Spanish on a phone', async ({ browser }) => {
   await page.getByLabel('Tema').selectOption({ label: 'Accesibilidad' });
   await page.getByLabel('Teléfono (opcional)').fill('no es un teléfono');
   await page.getByLabel('¿Qué pasó?').fill('Voy en silla de ruedas y necesito saber si hay rampa.');
+  // A text file named like a photo: the server reads what it is.
+  await page.getByLabel('Adjuntar archivos').setInputFiles({ name: 'foto.png', mimeType: 'image/png', buffer: Buffer.from('esto no es una foto') });
   await page.getByRole('button', { name: 'Enviar a soporte' }).click();
   await expect(page.getByText('Escribe un teléfono de 6 a 15 cifras, como +34 600 123 456.')).toBeVisible();
   await page.getByLabel('Teléfono (opcional)').fill('+34 600 123 456');
+  await page.getByRole('button', { name: 'Enviar a soporte' }).click();
+  await expect(page.getByText('«foto.png» no es una imagen (PNG, JPEG, GIF o WebP) ni un PDF.')).toBeVisible();
+  await page.getByRole('button', { name: 'Quitar foto.png' }).click();
   await page.getByRole('button', { name: 'Enviar a soporte' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Rampa de acceso' })).toBeVisible();
   await expect(page.getByText('+34600123456')).toBeVisible();

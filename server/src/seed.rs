@@ -112,6 +112,7 @@ fn demo_support_tickets() -> Vec<app::support::NewSupportTicket> {
             order_id: None,
             phone: None,
             client_id: Some("demo-1".into()),
+            attachments: Vec::new(),
         },
         NewSupportTicket {
             title: "Wheelchair space".into(),
@@ -120,6 +121,7 @@ fn demo_support_tickets() -> Vec<app::support::NewSupportTicket> {
             order_id: None,
             phone: Some("+34 600 000 000".into()),
             client_id: Some("demo-2".into()),
+            attachments: Vec::new(),
         },
     ]
 }

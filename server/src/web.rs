@@ -11,6 +11,7 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use serde_json::json;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::services::ServeDir;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
@@ -36,14 +37,17 @@ pub fn router(state: AppState, bus: Bus) -> Router {
     let pkg = format!("/{}", options.site_pkg_dir);
     let assets = ServeDir::new(format!("{}/{}", options.site_root, options.site_pkg_dir)).precompressed_br().precompressed_gzip();
     Router::new()
-        .nest_service(&pkg, assets)
-        .nest("/api/v1", crate::api::router())
-        .merge(crate::language::routes())
-        .route(app::notifications::rules::SETTINGS_FORM_PATH, axum::routing::post(crate::api::notifications::settings_form))
         .leptos_routes_with_context(&state, routes, { let state = state.clone(); move || state.provide() }, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
+        // Server functions read their whole body: at most what a reply with three files
+        // needs. (The layer wraps the routes above it; the API has its own limits.)
+        .layer(RequestBodyLimitLayer::new(app::support::attachments::BODY_MAX))
+        .nest_service(&pkg, assets)
+        .nest("/api/v1", crate::api::router())
+        .merge(crate::language::routes())
+        .route(app::notifications::rules::SETTINGS_FORM_PATH, axum::routing::post(crate::api::notifications::settings_form))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
             {
                 let state = state.clone();

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use crate::catalog::{EventDetail, EventFilter, EventSummary, Facets, HomeEvents, Page};
 use crate::error::AppError;
 
-#[server(endpoint = "catalog_home")]
+#[server(endpoint = "catalog_home", output = crate::ui::codec::TextJson)]
 pub async fn load_home() -> Result<HomeEvents, AppError> {
     crate::error::respond(async move {
         let db = crate::context::piece::<crate::db::Db>()?;

@@ -19,7 +19,7 @@ pub async fn my_notifications(page: i64, unread: bool) -> Result<Page<Notificati
 }
 
 /// The badge's count: the signed-in user's unread notifications (none for a visitor).
-#[server(endpoint = "unread_notifications")]
+#[server(endpoint = "unread_notifications", output = crate::ui::codec::TextJson)]
 pub async fn unread_notifications() -> Result<i64, AppError> {
     crate::error::respond(async move {
         match crate::users::signed_in::current_user().await? {

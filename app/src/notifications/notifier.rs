@@ -206,7 +206,7 @@ async fn support_notices(db: &Db, event: &EventEnvelope) -> Result<Vec<Notice>, 
     let title: String = ticket.try_get("title")?;
     let requester: String = ticket.try_get("requester_id")?;
     let for_customer = format!("/support/{ticket_id}");
-    let for_desk = format!("/desk/tickets/{ticket_id}");
+    let for_desk = format!("/desk/{ticket_id}");
     let notices = match event.event_type.as_str() {
         event_types::ASSIGNMENT_CREATED => {
             let agent = text(p, "agent_id", event)?;

@@ -75,6 +75,7 @@ pub async fn open_support_ticket(
     #[server(default)] order_id: String,
     #[server(default)] phone: String,
     #[server(default)] client_id: String,
+    #[server(default)] attachments: String,
 ) -> Result<SupportTicket, AppError> {
     use crate::support::{Category, NewSupportTicket};
     crate::error::respond(async move {
@@ -87,6 +88,7 @@ pub async fn open_support_ticket(
             order_id: Some(order_id).filter(|o| !o.trim().is_empty()),
             phone: Some(phone).filter(|p| !p.trim().is_empty()),
             client_id: Some(client_id).filter(|c| !c.is_empty()),
+            attachments: files(&attachments)?,
         };
         let (ticket, _) = crate::support::service::create(&piece::<Db>()?, &*piece::<Arc<DataKeys>>()?, &user, &new).await?;
         leptos_axum::redirect(&format!("/support/{}", ticket.id));
@@ -95,11 +97,21 @@ pub async fn open_support_ticket(
     .await)
 }
 
+/// The files a page's form carries: the JSON list the browser read them into.
+#[cfg(feature = "ssr")]
+fn files(attachments: &str) -> Result<Vec<crate::support::NewAttachment>, AppError> {
+    if attachments.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    serde_json::from_str(attachments)
+        .map_err(|_| AppError::field("attachments", crate::i18n::Text::with(crate::i18n::msg::errors_support::ATTACHMENT_UNREADABLE, &[("name", &"…")])))
+}
+
 /// Where a page of the support desk leads back to after a change: the customer's page or
 /// the desk's.
 #[cfg(feature = "ssr")]
 fn back_to(from_desk: bool, id: &str) -> String {
-    if from_desk { format!("/desk/tickets/{id}") } else { format!("/support/{id}") }
+    if from_desk { format!("/desk/{id}") } else { format!("/support/{id}") }
 }
 
 /// A reply (or, from the desk, an internal note: `internal` is "on").
@@ -110,11 +122,12 @@ pub async fn reply_support_ticket(
     #[server(default)] internal: String,
     #[server(default)] desk: String,
     #[server(default)] client_id: String,
+    #[server(default)] attachments: String,
 ) -> Result<SupportMessage, AppError> {
     crate::error::respond(async move {
         let user = require_user().await?;
         let id = id.parse::<uuid::Uuid>().map_err(|_| AppError::NotFound)?.to_string();
-        let new = crate::support::NewMessage { body, internal: !internal.is_empty(), client_id: Some(client_id).filter(|c| !c.is_empty()) };
+        let new = crate::support::NewMessage { body, internal: !internal.is_empty(), client_id: Some(client_id).filter(|c| !c.is_empty()), attachments: files(&attachments)? };
         let (message, _) = crate::support::conversation::reply(&piece::<Db>()?, &*piece::<Arc<DataKeys>>()?, &user, &id, &new).await?;
         leptos_axum::redirect(&back_to(!desk.is_empty(), &id));
         Ok(message)

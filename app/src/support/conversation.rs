@@ -9,6 +9,7 @@ use crate::db::{new_id, now_ms, Db, Tx};
 use crate::error::AppError;
 use crate::i18n::{msg, Text};
 use crate::sealing::DataKeys;
+use crate::support::attachments;
 use crate::support::model::{NewMessage, SupportMessage, SupportStatus, SupportTicket};
 use crate::support::rules::{self, Mover};
 use crate::support::service::{get, is_desk, locked};
@@ -29,6 +30,7 @@ pub async fn reply(db: &Db, keys: &DataKeys, viewer: &User, id: &str, new: &NewM
     if let Some(e) = new.client_id.as_deref().and_then(rules::check_client_id) {
         return Err(AppError::field("client_id", e));
     }
+    let files = attachments::check(&new.attachments)?;
     let me = viewer.id.to_string();
     let mut tx = db.begin_write().await?;
     let ticket = locked(&mut tx, db.backend, keys, viewer, id).await?;
@@ -62,6 +64,7 @@ pub async fn reply(db: &Db, keys: &DataKeys, viewer: &User, id: &str, new: &NewM
         .bind(now)
         .execute(&mut *tx)
         .await?;
+    attachments::store(&mut tx, keys, id, Some(&message_id), files, now).await?;
     let next = match (mover, new.internal) {
         (_, true) => None,
         (Mover::Requester, false) => rules::after_customer_reply(ticket.status),

@@ -114,7 +114,7 @@ fn queue_row(t: SupportTicket) -> impl IntoView {
     let due = if t.first_response_at.is_none() { t.first_response_due } else { t.resolution_due };
     view! {
         <tr class:overdue=t.overdue>
-            <td><A href=format!("/desk/tickets/{}", t.id)>{t.title.clone()}</A></td>
+            <td><A href=format!("/desk/{}", t.id)>{t.title.clone()}</A></td>
             <td><StatusChip status=t.status/></td>
             <td>{i18n.t(t.priority.label())}</td>
             <td>{i18n.t(t.category.label())}</td>
@@ -188,7 +188,7 @@ pub fn DeskTicketPage() -> impl IntoView {
                     <Show when=admin><AssignForm ticket_id=t.id.to_string() action=assign/></Show>
                     <MoveButtons ticket=t.clone() mover=Mover::Desk action=moved desk=true/>
                     {t.order_id.is_some().then(|| view! { <OrderPanelView ticket_id=t.id.to_string()/> })}
-                    <Conversation messages=t.messages.clone().unwrap_or_default()/>
+                    <Conversation ticket_id=t.id messages=t.messages.clone().unwrap_or_default()/>
                     <ReplyForm ticket=t action=reply desk=true/>
                 }.into_any(),
                 Err(e) => view! { <Failure error=e/> }.into_any(),

@@ -11,6 +11,8 @@ pub mod rules;
 #[cfg(feature = "ssr")]
 pub mod assigner;
 #[cfg(feature = "ssr")]
+pub mod attachments;
+#[cfg(feature = "ssr")]
 pub mod conversation;
 #[cfg(feature = "ssr")]
 pub mod desk;

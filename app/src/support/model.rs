@@ -217,6 +217,9 @@ pub struct SupportTicket {
     pub overdue: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub messages: Option<Vec<SupportMessage>>,
+    /// The files sent with the support ticket itself (with the conversation, like it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachments: Option<Vec<Attachment>>,
 }
 
 /// One message of a support ticket's conversation.
@@ -231,6 +234,30 @@ pub struct SupportMessage {
     pub internal: bool,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// The files sent with it.
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file of a support ticket or of one of its messages, as its readers see it; its
+/// content is at `GET /support/tickets/{ticket}/attachments/{id}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub id: Uuid,
+    pub name: String,
+    /// Read from the content when it was sent: image/png, image/jpeg, image/gif,
+    /// image/webp or application/pdf.
+    pub content_type: String,
+    /// In bytes.
+    pub size: i64,
+}
+
+/// A file as it is sent: its name and its content in base64.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewAttachment {
+    pub name: String,
+    pub content_base64: String,
 }
 
 /// Who has (or had) a support ticket, and since when.
@@ -289,6 +316,9 @@ pub struct NewSupportTicket {
     /// The id the customer's device gave it: sending it again answers the same ticket.
     #[serde(default)]
     pub client_id: Option<String>,
+    /// Images or PDF, at most 3 of 5 MB each.
+    #[serde(default)]
+    pub attachments: Vec<NewAttachment>,
 }
 
 /// A reply or an internal note as it is written.
@@ -301,4 +331,7 @@ pub struct NewMessage {
     pub internal: bool,
     #[serde(default)]
     pub client_id: Option<String>,
+    /// Images or PDF, at most 3 of 5 MB each.
+    #[serde(default)]
+    pub attachments: Vec<NewAttachment>,
 }

@@ -8,7 +8,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::i18n::{msg, use_i18n};
 use crate::support::api::{orders_to_name, get_support_ticket, support_tickets, MoveSupportTicket, OpenSupportTicket, ReplySupportTicket};
-use crate::support::model::{Category, SupportMessage, SupportStatus, SupportTicket};
+use crate::support::model::{Attachment, Category, NewAttachment, SupportMessage, SupportStatus, SupportTicket};
 use crate::support::rules::{self, Mover};
 use crate::ui::{field_error, form_error, ErrorNotice, Failure, PageTitle, Pager};
 
@@ -134,6 +134,8 @@ pub fn NewSupportTicketPage() -> impl IntoView {
                     <p class="hint" id="support-description-hint">{i18n.t(msg::support::DESCRIPTION_HINT)}</p>
                     {err("description")}
                 </div>
+                <AttachmentsField id="support-files"/>
+                {err("attachments")}
                 {move || form_error(result.get()).map(|e| view! { <ErrorNotice error=e/> })}
                 <button type="submit" class="btn btn-primary" disabled=pending>{i18n.t(msg::support::SEND_TICKET)}</button>
             </ActionForm>
@@ -158,13 +160,111 @@ pub fn SupportTicketPage() -> impl IntoView {
                 Ok(t) => view! {
                     <p><A href="/support">{i18n.t(msg::support::BACK_TO_MINE)}</A></p>
                     <TicketHead ticket=t.clone() desk=false/>
-                    <Conversation messages=t.messages.clone().unwrap_or_default()/>
+                    <Conversation ticket_id=t.id messages=t.messages.clone().unwrap_or_default()/>
                     <ReplyForm ticket=t.clone() action=reply desk=false/>
                     <MoveButtons ticket=t mover=Mover::Requester action=moved desk=false/>
                 }.into_any(),
                 Err(e) => view! { <Failure error=e/> }.into_any(),
             })}
         </Suspense>
+    }
+}
+
+/// A file's size, in kilobytes.
+fn file_size(i18n: crate::i18n::I18n, bytes: i64) -> String {
+    format!("{} KB", i18n.fmt().number((bytes + 1023) / 1024))
+}
+
+/// The files of a support ticket or a message, each a link to its content.
+#[component]
+fn Files(ticket_id: uuid::Uuid, files: Vec<Attachment>) -> impl IntoView {
+    let i18n = use_i18n();
+    (!files.is_empty()).then(|| view! {
+        <ul class="files" aria-label=i18n.t(msg::support::ATTACHMENTS)>
+            {files.into_iter().map(|f| view! {
+                <li>
+                    <a href=format!("/api/v1/support/tickets/{ticket_id}/attachments/{}", f.id) target="_blank" rel="noopener">{f.name.clone()}</a>
+                    " " <span class="muted">{file_size(i18n, f.size)}</span>
+                </li>
+            }).collect_view()}
+        </ul>
+    })
+}
+
+/// The files of a message: chosen in the browser and read there into the form's hidden
+/// `attachments` field (a JSON list of names and contents in base64). Their number and
+/// size are checked here, and again, with their type, by the server. The picker is
+/// emptied after each choice: what goes is the list under it, where a file can be taken
+/// out again.
+#[component]
+pub fn AttachmentsField(id: &'static str) -> impl IntoView {
+    let i18n = use_i18n();
+    let files = RwSignal::new(Vec::<NewAttachment>::new());
+    let sizes = RwSignal::new(Vec::<i64>::new());
+    let reading = RwSignal::new(false);
+    let problem = RwSignal::new(None::<String>);
+    let on_change = move |ev: leptos::ev::Event| {
+        #[cfg(feature = "hydrate")]
+        {
+            use base64::Engine;
+            use wasm_bindgen::JsCast;
+            let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
+            let picked: Vec<web_sys::File> = input.files().map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect()).unwrap_or_default();
+            input.set_value("");
+            problem.set(None);
+            reading.set(true);
+            leptos::task::spawn_local(async move {
+                for file in picked {
+                    let name = file.name();
+                    if files.with_untracked(Vec::len) >= rules::ATTACHMENTS_PER_MESSAGE {
+                        problem.set(Some(i18n.tf(msg::errors_support::ATTACHMENTS_TOO_MANY, &[("max", &rules::ATTACHMENTS_PER_MESSAGE.to_string())])));
+                        break;
+                    }
+                    if file.size() > rules::ATTACHMENT_MAX_BYTES as f64 {
+                        let max = (rules::ATTACHMENT_MAX_BYTES / (1024 * 1024)).to_string();
+                        problem.set(Some(i18n.tf(msg::errors_support::ATTACHMENT_TOO_LARGE, &[("name", &name), ("max", &max)])));
+                        continue;
+                    }
+                    let bytes = match wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await {
+                        Ok(buffer) => js_sys::Uint8Array::new(&buffer).to_vec(),
+                        Err(_) => {
+                            problem.set(Some(i18n.tf(msg::errors_support::ATTACHMENT_UNREADABLE, &[("name", &name)])));
+                            continue;
+                        }
+                    };
+                    sizes.update(|s| s.push(bytes.len() as i64));
+                    files.update(|f| f.push(NewAttachment { name, content_base64: base64::engine::general_purpose::STANDARD.encode(&bytes) }));
+                }
+                reading.set(false);
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
+    };
+    let remove = move |i: usize| {
+        files.update(|f| if i < f.len() { f.remove(i); });
+        sizes.update(|s| if i < s.len() { s.remove(i); });
+    };
+    let value = move || files.with(|f| if f.is_empty() { String::new() } else { serde_json::to_string(f).unwrap_or_default() });
+    let hint = format!("{id}-hint");
+    view! {
+        <div class="field attachments-field">
+            <label for=id>{i18n.t(msg::support::ATTACH)}</label>
+            <input id=id type="file" multiple accept=rules::ATTACHMENT_TYPES aria-describedby=hint.clone() on:change=on_change/>
+            <p class="hint" id=hint>{i18n.t(msg::support::ATTACH_HINT)}</p>
+            <input type="hidden" name="attachments" prop:value=value/>
+            {move || reading.get().then(|| view! { <p class="muted" role="status">{i18n.t(msg::support::READING_FILES)}</p> })}
+            {move || problem.get().map(|p| view! { <p class="field-error" role="alert">{p}</p> })}
+            <ul class="chosen-files">
+                {move || files.with(|f| f.iter().map(|f| f.name.clone()).collect::<Vec<_>>()).into_iter().enumerate().map(|(i, name)| view! {
+                    <li>
+                        {name.clone()} " " <span class="muted">{move || sizes.with(|s| s.get(i).map(|b| file_size(i18n, *b)))}</span> " "
+                        <button type="button" class="btn btn-small btn-ghost" aria-label=i18n.tf(msg::support::REMOVE_FILE, &[("name", &name)])
+                            on:click=move |_| remove(i)>"×"</button>
+                    </li>
+                }).collect_view()}
+            </ul>
+        </div>
     }
 }
 
@@ -193,6 +293,7 @@ pub fn TicketHead(ticket: SupportTicket, desk: bool) -> impl IntoView {
                 {ticket.phone.clone().map(|p| view! { <dt>{i18n.t(msg::support::PHONE)}</dt><dd>{p}</dd> })}
             </dl>
             <p class="support-description">{ticket.description.clone()}</p>
+            <Files ticket_id=ticket.id files=ticket.attachments.clone().unwrap_or_default()/>
         </article>
     }
 }
@@ -200,7 +301,7 @@ pub fn TicketHead(ticket: SupportTicket, desk: bool) -> impl IntoView {
 /// The messages of a support ticket, oldest first; internal notes marked as such (only
 /// the desk ever gets them).
 #[component]
-pub fn Conversation(messages: Vec<SupportMessage>) -> impl IntoView {
+pub fn Conversation(ticket_id: uuid::Uuid, messages: Vec<SupportMessage>) -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <section class="conversation" aria-label=i18n.t(msg::support::CONVERSATION)>
@@ -215,6 +316,7 @@ pub fn Conversation(messages: Vec<SupportMessage>) -> impl IntoView {
                             " " <time class="muted" datetime=crate::i18n::format::machine(m.created_at)>{i18n.fmt().datetime(m.created_at)}</time>
                         </p>
                         <p class="message-body">{m.body.clone()}</p>
+                        <Files ticket_id files=m.attachments.clone()/>
                     </li>
                 }).collect_view()}
             </ol>
@@ -250,6 +352,8 @@ pub fn ReplyForm(ticket: SupportTicket, action: ServerAction<ReplySupportTicket>
                         prop:value=move || body.get() on:input=move |ev| body.set(event_target_value(&ev))></textarea>
                     {move || field_error(result.get(), "body").map(|m| view! { <p class="field-error">{m}</p> })}
                 </div>
+                <AttachmentsField id="reply-files"/>
+                {move || field_error(result.get(), "attachments").map(|m| view! { <p class="field-error">{m}</p> })}
                 {desk.then(|| view! {
                     <div class="field field-check">
                         <input id="reply-internal" type="checkbox" name="internal" value="on"

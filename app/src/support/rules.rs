@@ -18,6 +18,12 @@ pub const SEARCH_MAX: usize = 200;
 pub const PHONE_DIGITS: (usize, usize) = (6, 15);
 /// Support tickets per page of a list.
 pub const PER_PAGE: i64 = 20;
+/// Files to one message (or to a new support ticket), at most.
+pub const ATTACHMENTS_PER_MESSAGE: usize = 3;
+/// Bytes of one file, at most (5 MB).
+pub const ATTACHMENT_MAX_BYTES: usize = 5 * 1024 * 1024;
+/// The types a file may have (read from its content), as a file picker accepts them.
+pub const ATTACHMENT_TYPES: &str = "image/png,image/jpeg,image/gif,image/webp,application/pdf";
 
 const MINUTE: i64 = 60_000;
 const HOUR: i64 = 60 * MINUTE;
@@ -289,6 +295,7 @@ mod tests {
             order_id: None,
             phone: Some("+34 600 12 34 56".into()),
             client_id: None,
+            attachments: Vec::new(),
         };
         assert!(check_new(&new).is_empty());
         new.title = "\u{202e}ab".into();

@@ -15,7 +15,8 @@ use crate::error::AppError;
 use crate::i18n::msg;
 use crate::paging::{clamp_page, Page};
 use crate::sealing::DataKeys;
-use crate::support::model::{Category, NewSupportTicket, Person, Priority, SupportMessage, SupportStatus, SupportTicket};
+use crate::support::attachments;
+use crate::support::model::{Attachment, Category, NewSupportTicket, Person, Priority, SupportMessage, SupportStatus, SupportTicket};
 use crate::support::rules::{self, PER_PAGE};
 use crate::users::{Role, User};
 
@@ -96,6 +97,7 @@ fn from_row(row: &AnyRow, keys: &DataKeys) -> Result<SupportTicket, AppError> {
         resolved_at: row.try_get::<Option<i64>, _>("resolved_at")?.map(from_ms),
         overdue: rules::overdue(status, now_ms(), first_response_due, first_response_at, resolution_due),
         messages: None,
+        attachments: None,
     })
 }
 
@@ -118,6 +120,7 @@ pub async fn create(db: &Db, keys: &DataKeys, user: &User, new: &NewSupportTicke
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
+    let files = attachments::check(&new.attachments)?;
     let me = user.id.to_string();
     if let Some(client_id) = &new.client_id {
         if let Some(id) = by_client_id(db, &me, client_id).await? {
@@ -179,6 +182,7 @@ pub async fn create(db: &Db, keys: &DataKeys, user: &User, new: &NewSupportTicke
         let id = by_client_id(db, &me, new.client_id.as_deref().unwrap_or_default()).await?.ok_or(AppError::Internal)?;
         return Ok((get(db, keys, user, &id).await?, false));
     }
+    attachments::store(&mut tx, keys, &id, None, files, now).await?;
     outbox::record(
         &mut tx,
         event_types::SUPPORT_TICKET_CREATED,
@@ -214,8 +218,33 @@ pub async fn get(db: &Db, keys: &DataKeys, viewer: &User, id: &str) -> Result<Su
     .bind(notes)
     .fetch_all(&db.pool)
     .await?;
-    ticket.messages = Some(rows.iter().map(|r| message_from_row(r, &ticket)).collect::<Result<_, _>>()?);
+    let mut messages: Vec<SupportMessage> = rows.iter().map(|r| message_from_row(r, &ticket)).collect::<Result<_, _>>()?;
+    // Each file goes with its message; those of a note the reader does not read, nowhere.
+    let mut own = Vec::new();
+    for (message, file) in attachments::of_ticket(db, keys, id).await? {
+        match message {
+            None => own.push(file),
+            Some(message) => {
+                if let Some(m) = messages.iter_mut().find(|m| m.id == message) {
+                    m.attachments.push(file);
+                }
+            }
+        }
+    }
+    ticket.messages = Some(messages);
+    ticket.attachments = Some(own);
     Ok(ticket)
+}
+
+/// A file of the support ticket `id` with its content, if `viewer` may see both (the
+/// file of an internal note only the desk does).
+pub async fn attachment(db: &Db, keys: &DataKeys, viewer: &User, id: &str, attachment_id: &str) -> Result<(Attachment, Vec<u8>), AppError> {
+    let ticket = get(db, keys, viewer, id).await?;
+    let wanted: uuid::Uuid = attachment_id.parse().map_err(|_| AppError::NotFound)?;
+    let visible = ticket.attachments.into_iter().flatten().chain(ticket.messages.into_iter().flatten().flat_map(|m| m.attachments));
+    let file = visible.into_iter().find(|a| a.id == wanted).ok_or(AppError::NotFound)?;
+    let content = attachments::content(db, keys, &file).await?;
+    Ok((file, content))
 }
 
 /// Whether `viewer` reads the internal notes of `ticket`: the desk does, except on a
@@ -234,6 +263,7 @@ fn message_from_row(row: &AnyRow, ticket: &SupportTicket) -> Result<SupportMessa
         body: row.try_get("body")?,
         internal: flag(row, "internal")?,
         created_at: from_ms(row.try_get("created_at")?),
+        attachments: Vec::new(),
     })
 }
 
@@ -347,10 +377,14 @@ pub async fn list(db: &Db, keys: &DataKeys, viewer: &User, query: &TicketQuery) 
 }
 
 /// Seals again, under the key that seals now, every sealed field of the support tickets
-/// sealed by another key (a key rotation); answers how many. Rows are read in pages by
-/// id and each is rewritten only if it still holds what was read, so it can run while
-/// the site serves.
+/// and their attachments sealed by another key (a key rotation); answers how many. Rows
+/// are read in pages by id and each is rewritten only if it still holds what was read, so
+/// it can run while the site serves.
 pub async fn reseal_all(db: &Db, keys: &DataKeys) -> Result<u64, AppError> {
+    Ok(reseal_tickets(db, keys).await? + attachments::reseal_all(db, keys).await?)
+}
+
+async fn reseal_tickets(db: &Db, keys: &DataKeys) -> Result<u64, AppError> {
     let mut resealed = 0;
     let mut after = String::new();
     loop {

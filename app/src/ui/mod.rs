@@ -1,6 +1,7 @@
 //! Pieces of page shared by every domain.
 
 pub mod clock;
+pub mod codec;
 #[cfg(feature = "ssr")]
 pub mod gzip;
 #[cfg(feature = "ssr")]

@@ -45,7 +45,7 @@ pub fn safe_next(next: Option<&str>) -> String {
 /// then goes to the account page.
 pub const AFTER_SIGN_UP: &str = "/login?registered=1&next=%2Faccount";
 
-#[server(endpoint = "me")]
+#[server(endpoint = "me", output = crate::ui::codec::TextJson)]
 pub async fn me() -> Result<Option<User>, AppError> {
     crate::error::respond(async move {
         current_user().await
@@ -53,7 +53,7 @@ pub async fn me() -> Result<Option<User>, AppError> {
     .await)
 }
 
-#[server(endpoint = "login")]
+#[server(endpoint = "login", output = crate::ui::codec::TextJson)]
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<User, AppError> {
     crate::error::respond(async move {
         use crate::users::{service, session};
@@ -75,7 +75,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
 
 /// Signs up and leads to the login page. It answers the same whether or not the email
 /// already had an account (see `service::sign_up`), so it never signs in by itself.
-#[server(endpoint = "register")]
+#[server(endpoint = "register", output = crate::ui::codec::TextJson)]
 pub async fn register(email: String, display_name: String, password: String) -> Result<(), AppError> {
     crate::error::respond(async move {
         use crate::users::{service, Role};
@@ -89,7 +89,7 @@ pub async fn register(email: String, display_name: String, password: String) -> 
     .await)
 }
 
-#[server(endpoint = "logout")]
+#[server(endpoint = "logout", output = crate::ui::codec::TextJson)]
 pub async fn logout() -> Result<(), AppError> {
     crate::error::respond(async move {
         use crate::users::{service, session};

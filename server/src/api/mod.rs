@@ -25,8 +25,9 @@ use app::state::AppState;
 
 use crate::api::error::error_response;
 
-/// Request bodies of the API are small JSON documents.
+/// Request bodies of the API are small JSON documents (but those that carry files).
 const MAX_BODY_BYTES: usize = 64 * 1024;
+const ATTACHMENTS_BODY_BYTES: usize = app::support::attachments::BODY_MAX;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -57,9 +58,11 @@ pub fn router() -> Router<AppState> {
         .route("/notifications/read-all", post(notifications::mark_all_read))
         .route("/notifications/preferences", get(notifications::preferences).put(notifications::set_preferences))
         .route("/notifications/{id}/read", patch(notifications::mark_read))
-        .route("/support/tickets", get(support::list).post(support::create))
+        // Support tickets and replies may carry files (see `app::support::attachments`).
+        .route("/support/tickets", get(support::list).post(support::create).layer(DefaultBodyLimit::max(ATTACHMENTS_BODY_BYTES)))
         .route("/support/tickets/{id}", get(support::get).patch(support::update))
-        .route("/support/tickets/{id}/messages", post(support::reply))
+        .route("/support/tickets/{id}/messages", post(support::reply).layer(DefaultBodyLimit::max(ATTACHMENTS_BODY_BYTES)))
+        .route("/support/tickets/{id}/attachments/{file_id}", get(support::attachment))
         .route("/support/tickets/{id}/order", get(support::order))
         .route("/support/tickets/{id}/order/refund", post(support::refund))
         .route("/support/tickets/{id}/order/resend", post(support::resend))

@@ -3,7 +3,8 @@
 //! to a customer holds an internal note (the service decides both).
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 
@@ -76,6 +77,32 @@ pub async fn reply(State(state): State<AppState>, AuthUser(user): AuthUser, Path
     Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, Json(message)))
 }
 
+/// The content of a file of a support ticket, under the type read from it when it was
+/// sent. It opens in the browser (images, PDF) and saves under its own name.
+pub async fn attachment(State(state): State<AppState>, AuthUser(user): AuthUser, Path((id, file_id)): Path<(String, String)>) -> ApiResult<Response> {
+    let (id, file_id) = (parse_id(&id)?, parse_id(&file_id)?);
+    let (file, content) = service::attachment(&state.db, &state.data_keys, &user, &id, &file_id).await?;
+    let headers = [
+        (header::CONTENT_TYPE, HeaderValue::from_str(&file.content_type).map_err(|_| AppError::Internal)?),
+        (header::CONTENT_DISPOSITION, HeaderValue::from_str(&content_disposition(&file.name)).map_err(|_| AppError::Internal)?),
+        (header::CACHE_CONTROL, HeaderValue::from_static("private, no-store")),
+        // What a file holds never runs as the site.
+        (header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; sandbox")),
+    ];
+    Ok((headers, content).into_response())
+}
+
+/// `inline`, with the file's name: in ASCII for old clients, and exactly in UTF-8
+/// (RFC 6266 / RFC 8187).
+fn content_disposition(name: &str) -> String {
+    let ascii: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || " .-_()".contains(c) { c } else { '_' }).collect();
+    let exact: String = name
+        .bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) { char::from(b).to_string() } else { format!("%{b:02X}") })
+        .collect();
+    format!("inline; filename=\"{ascii}\"; filename*=UTF-8''{exact}")
+}
+
 pub async fn agents(State(state): State<AppState>, AuthUser(user): AuthUser) -> ApiResult<Json<Vec<Agent>>> {
     Ok(Json(desk::agents(&state.db, &user).await?))
 }
@@ -127,4 +154,16 @@ pub async fn refund(State(state): State<AppState>, AuthUser(user): AuthUser, Pat
 /// Sends the support ticket's order's tickets to their buyer again.
 pub async fn resend(State(state): State<AppState>, AuthUser(user): AuthUser, Path(id): Path<String>) -> ApiResult<Json<OrderPanel>> {
     Ok(Json(panel::resend(&state.db, &state.data_keys, &user, &parse_id(&id)?).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_file_keeps_its_name_when_saved() {
+        assert_eq!(super::content_disposition("scan.pdf"), "inline; filename=\"scan.pdf\"; filename*=UTF-8''scan.pdf");
+        assert_eq!(
+            super::content_disposition("entrada \"año\".png"),
+            "inline; filename=\"entrada _a_o_.png\"; filename*=UTF-8''entrada%20%22a%C3%B1o%22.png"
+        );
+    }
 }

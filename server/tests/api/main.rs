@@ -32,3 +32,4 @@ mod smtp_sink;
 mod sse;
 mod stream_connections;
 mod support;
+mod support_files;

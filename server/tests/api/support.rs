@@ -235,7 +235,7 @@ async fn internal_notes_never_reach_the_customer(app: &TestApp) {
     assert_eq!(support[0]["link"], format!("/support/{id}"));
     assert!(!notices.to_string().contains("zebracorn"));
     let (_, agent_notices) = app.get(&agent_token, "/notifications").await;
-    assert!(agent_notices["items"].as_array().unwrap().iter().any(|n| n["kind"] == "SUPPORT_ASSIGNED" && n["link"] == format!("/desk/tickets/{id}")), "{agent_notices}");
+    assert!(agent_notices["items"].as_array().unwrap().iter().any(|n| n["kind"] == "SUPPORT_ASSIGNED" && n["link"] == format!("/desk/{id}")), "{agent_notices}");
 
     let (status, body) = send(app, reqwest::Method::POST, &customer, &format!("/support/tickets/{id}/messages"), json!({ "body": "psst", "internal": true })).await;
     assert_eq!(status, 422, "{body}");

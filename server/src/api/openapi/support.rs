@@ -23,6 +23,7 @@ pub fn paths() -> Value {
     let not_found = error_ref("No such support ticket, or not one of yours");
     let invalid = error_ref("Invalid fields");
     let bad = error_ref("Malformed request");
+    let too_large = error_ref("The body is over 30.25 MiB (room for three files of 5 MB in base64, and the text)");
     let conflict = error_ref("Not in this state: `status_change_refused`, `support_ticket_closed`, `support_ticket_taken`");
     let page = json!({ "name": "page", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1, "maximum": 100000 } });
     json!({
@@ -47,7 +48,7 @@ pub fn paths() -> Value {
                 "responses": {
                     "201": ok("The support ticket", schema("SupportTicket")),
                     "200": ok("The support ticket made before with the same client_id", schema("SupportTicket")),
-                    "400": bad, "401": unauthorized
+                    "400": bad, "401": unauthorized, "413": too_large.clone(), "422": invalid.clone()
                 }
             }
         },
@@ -73,7 +74,24 @@ pub fn paths() -> Value {
             "responses": {
                 "201": ok("The message", schema("SupportMessage")),
                 "200": ok("The message made before with the same client_id", schema("SupportMessage")),
-                "400": bad, "401": unauthorized, "404": not_found, "409": conflict
+                "400": bad, "401": unauthorized, "404": not_found, "409": conflict, "413": too_large, "422": invalid
+            }
+        }},
+        "/support/tickets/{id}/attachments/{file_id}": { "get": {
+            "summary": "The content of a file of a support ticket (one of its own, or of a message the reader may read)",
+            "description": "Answered with the type read from the content when it was sent (`Content-Type`), and its name in `Content-Disposition` (inline).",
+            "tags": ["support"], "security": signed_in(),
+            "parameters": [id_param(), { "name": "file_id", "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } }],
+            "responses": {
+                "200": { "description": "The file as it was sent", "content": {
+                    "image/png": { "schema": { "type": "string", "format": "binary" } },
+                    "image/jpeg": { "schema": { "type": "string", "format": "binary" } },
+                    "image/gif": { "schema": { "type": "string", "format": "binary" } },
+                    "image/webp": { "schema": { "type": "string", "format": "binary" } },
+                    "application/pdf": { "schema": { "type": "string", "format": "binary" } }
+                } },
+                "401": unauthorized,
+                "404": error_ref("No such file, or not one I may read")
             }
         }},
         "/support/tickets/{id}/order": { "get": {
@@ -126,6 +144,7 @@ pub fn schemas() -> Value {
     let maybe_time = json!({ "type": ["string", "null"], "format": "date-time" });
     let client_id = json!({ "type": ["string", "null"], "minLength": 1, "maxLength": 64, "pattern": "^[!-~]+$",
         "description": "The device's id for this action: sending it again answers what it made" });
+    let attachments = json!({ "type": "array", "maxItems": 3, "items": schema("NewAttachment"), "description": "At most 3 files, kept sealed" });
     json!({
         "SupportCategory": enumeration(&["PAYMENTS", "TICKETS", "EVENTS", "ACCOUNT", "ACCESSIBILITY", "OTHER"]),
         "SupportPriority": enumeration(&["LOW", "NORMAL", "HIGH", "URGENT"]),
@@ -147,7 +166,8 @@ pub fn schemas() -> Value {
                 "created_at": time, "updated_at": time, "first_response_due": time, "resolution_due": time,
                 "first_response_at": maybe_time, "resolved_at": maybe_time,
                 "overdue": { "type": "boolean", "description": "Open and past its first-response or resolution deadline" },
-                "messages": { "type": "array", "items": schema("SupportMessage"), "description": "The conversation, oldest first (one support ticket only)" }
+                "messages": { "type": "array", "items": schema("SupportMessage"), "description": "The conversation, oldest first (one support ticket only)" },
+                "attachments": { "type": "array", "items": schema("Attachment"), "description": "The files sent with the support ticket itself (one support ticket only)" }
             }
         },
         "SupportMessage": {
@@ -156,7 +176,24 @@ pub fn schemas() -> Value {
                 "id": { "type": "string", "format": "uuid" }, "author": schema("Person"),
                 "from_staff": { "type": "boolean" }, "body": { "type": "string" },
                 "internal": { "type": "boolean", "description": "An internal note: the desk's only" },
-                "created_at": time
+                "created_at": time,
+                "attachments": { "type": "array", "items": schema("Attachment") }
+            }
+        },
+        "Attachment": {
+            "type": "object", "required": ["id", "name", "content_type", "size"],
+            "properties": {
+                "id": { "type": "string", "format": "uuid" }, "name": { "type": "string" },
+                "content_type": enumeration(&["image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"]),
+                "size": { "type": "integer", "minimum": 1, "maximum": 5242880, "description": "In bytes" }
+            }
+        },
+        "NewAttachment": {
+            "type": "object", "additionalProperties": false, "required": ["name", "content_base64"],
+            "description": "An image (PNG, JPEG, GIF, WebP) or a PDF of at most 5 MB; its type is read from the content, not the name",
+            "properties": {
+                "name": { "type": "string", "minLength": 1, "maxLength": 120 },
+                "content_base64": { "type": "string", "contentEncoding": "base64" }
             }
         },
         "NewSupportTicket": {
@@ -167,7 +204,8 @@ pub fn schemas() -> Value {
                 "category": schema("SupportCategory"),
                 "order_id": { "type": ["string", "null"], "format": "uuid", "description": "One of my orders" },
                 "phone": { "type": ["string", "null"], "description": "6 to 15 digits; kept sealed" },
-                "client_id": client_id
+                "client_id": client_id,
+                "attachments": attachments.clone()
             }
         },
         "NewSupportMessage": {
@@ -175,7 +213,8 @@ pub fn schemas() -> Value {
             "properties": {
                 "body": { "type": "string", "minLength": 1, "maxLength": 5000 },
                 "internal": { "type": "boolean", "default": false },
-                "client_id": client_id
+                "client_id": client_id,
+                "attachments": attachments
             }
         },
         "SupportTicketChange": {
