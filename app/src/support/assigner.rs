@@ -56,9 +56,7 @@ pub const EVENT_TYPES: &[&str] =
 pub async fn handle(db: &Db, event: &EventEnvelope) -> Result<(), AppError> {
     let field = |name: &str| event.payload[name].as_str().map(str::to_owned).ok_or_else(|| AppError::BadRequest(crate::i18n::Text::raw(format!("{} without {name}", event.event_type))));
     match event.event_type.as_str() {
-        event_types::SUPPORT_TICKET_CREATED => {
-            assign(db, &field("ticket_id")?, Reason::New).await?;
-        }
+        event_types::SUPPORT_TICKET_CREATED => assign_new(db, &field("ticket_id")?).await?,
         event_types::AGENT_AVAILABILITY_CHANGED => {
             let agent = field("agent_id")?;
             match field("availability")?.as_str() {
@@ -85,6 +83,49 @@ pub async fn assign(db: &Db, ticket_id: &str, reason: Reason) -> Result<Option<S
         db.wake_relay();
     }
     Ok(chosen)
+}
+
+/// New support tickets given out in one transaction, at most.
+const BATCH: i64 = 100;
+
+/// Gives out the new support ticket `ticket_id` and, in the same transaction, the others
+/// of its category that nobody has yet (at most [`BATCH`] in all): the candidates are
+/// locked and counted once, and the same rule picks an agent for each in turn, counting
+/// each load as it grows. Under a rush the assigner so writes many choices with one
+/// commit; a support ticket already given out when its own event comes changes nothing.
+async fn assign_new(db: &Db, ticket_id: &str) -> Result<(), AppError> {
+    let mut tx = db.begin_write().await?;
+    let category: Option<String> = sqlx::query_scalar("SELECT category FROM support_tickets WHERE id = $1").bind(ticket_id).fetch_optional(&mut *tx).await?;
+    let Some(category) = category.as_deref().and_then(Category::parse) else { return Ok(()) };
+    let mut candidates = candidates(&mut tx, db.backend, category).await?;
+    if candidates.is_empty() {
+        // It waits for an agent (see `assign_waiting`).
+        return Ok(());
+    }
+    let lock = if db.backend == Backend::Postgres { " FOR UPDATE" } else { "" };
+    let waiting = sqlx::query(&format!(
+        "SELECT id, requester_id FROM support_tickets WHERE category = $1 AND assignee_id IS NULL AND status IN ('OPEN', 'IN_PROGRESS', 'WAITING') \
+         ORDER BY CASE WHEN id = $2 THEN 0 ELSE 1 END, created_at, id LIMIT $3{lock}"
+    ))
+    .bind(category.as_str())
+    .bind(ticket_id)
+    .bind(BATCH)
+    .fetch_all(&mut *tx)
+    .await?;
+    let now = now_ms();
+    for row in &waiting {
+        let Some(agent) = rules::choose_agent(&candidates).map(|c| c.agent_id.clone()) else { break };
+        give(&mut tx, &row.try_get::<String, _>("id")?, &agent, &row.try_get::<String, _>("requester_id")?, Reason::New, None, None, now).await?;
+        if let Some(chosen) = candidates.iter_mut().find(|c| c.agent_id == agent) {
+            chosen.open += 1;
+            chosen.last_assigned_at = Some(now);
+        }
+    }
+    tx.commit().await?;
+    if !waiting.is_empty() {
+        db.wake_relay();
+    }
+    Ok(())
 }
 
 /// Locks, in `tx`, the candidates for a support ticket of `category` (see the module's
