@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod audit;
 pub mod catalog;
+pub mod door;
 pub mod error;
 pub mod i18n;
 pub mod live;

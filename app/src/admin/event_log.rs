@@ -168,6 +168,7 @@ fn Filters(consumers: Vec<String>) -> impl IntoView {
                     <option value="payment.rejected"></option>
                     <option value="order.paid"></option>
                     <option value="ticket.issued"></option>
+                    <option value="ticket.checked_in"></option>
                     <option value="order.cancelled"></option>
                     <option value="order.refunded"></option>
                     <option value="event.cancelled"></option>

@@ -40,6 +40,8 @@ pub mod event_types {
     pub const TICKETS_RESENT: &str = "tickets.resent";
     pub const EVENT_CANCELLED: &str = "event.cancelled";
     pub const TICKET_ISSUED: &str = "ticket.issued";
+    /// A ticket was let in at the door (its first admission by scan time).
+    pub const TICKET_CHECKED_IN: &str = "ticket.checked_in";
     pub const SUPPORT_TICKET_CREATED: &str = "support_ticket.created";
     pub const SUPPORT_TICKET_STATUS_CHANGED: &str = "support_ticket.status_changed";
     /// A public reply or an internal note (its payload says which, never its text).

@@ -2,6 +2,8 @@
 //! a door device can verify offline, shown as a QR code.
 
 pub mod api;
+#[cfg(any(feature = "ssr", feature = "hydrate"))]
+pub mod codes;
 pub mod model;
 pub mod pages;
 

@@ -2,6 +2,7 @@
 //! server functions.
 
 pub mod auth;
+pub mod door;
 pub mod error;
 pub mod event_log;
 pub mod events;
@@ -16,7 +17,7 @@ pub mod users;
 
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::StatusCode;
-use axum::routing::{get, patch, post};
+use axum::routing::{delete, get, patch, post};
 use axum::Router;
 use serde_json::Value;
 
@@ -27,6 +28,8 @@ use crate::api::error::error_response;
 
 /// Request bodies of the API are small JSON documents (but those that carry files).
 const MAX_BODY_BYTES: usize = 64 * 1024;
+/// 500 scans of about 250 bytes each.
+const CHECKINS_BODY_BYTES: usize = 256 * 1024;
 const ATTACHMENTS_BODY_BYTES: usize = app::support::attachments::BODY_MAX;
 
 pub fn router() -> Router<AppState> {
@@ -46,6 +49,14 @@ pub fn router() -> Router<AppState> {
         .route("/events/{id}/seat-statuses", get(events::seat_statuses))
         .route("/events/{id}/holds", post(orders::create_hold))
         .route("/events/{id}/revocations", get(orders::revocations))
+        .route("/events/{id}/checkin-bundle", get(door::bundle))
+        .route("/events/{id}/checkins", get(door::changes))
+        .route("/events/{id}/door", get(door::summary))
+        .route("/events/{id}/door-staff", get(door::staff).post(door::grant))
+        .route("/events/{id}/door-staff/{user_id}", delete(door::revoke))
+        .route("/door/events", get(door::events))
+        // A device's scans: up to 500 in a batch.
+        .route("/checkins", post(door::sync).layer(DefaultBodyLimit::max(CHECKINS_BODY_BYTES)))
         .route("/holds/{id}", get(orders::get_hold).delete(orders::release_hold))
         .route("/orders", get(orders::list_orders).post(orders::place_order))
         .route("/orders/{id}", get(orders::get_order))

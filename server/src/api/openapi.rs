@@ -1,5 +1,6 @@
 //! The OpenAPI 3.1 document of the REST API, and a readable page generated from it.
 
+mod door;
 mod schemas;
 mod support;
 
@@ -61,7 +62,12 @@ fn with_body_errors(mut spec: Value) -> Value {
 
 pub fn spec() -> Value {
     let mut doc = document_without_body_errors();
-    for (at, part) in [("/paths", support::paths()), ("/components/schemas", support::schemas())] {
+    for (at, part) in [
+        ("/paths", support::paths()),
+        ("/components/schemas", support::schemas()),
+        ("/paths", door::paths()),
+        ("/components/schemas", door::schemas()),
+    ] {
         if let (Some(into), Value::Object(part)) = (doc.pointer_mut(at).and_then(Value::as_object_mut), part) {
             into.extend(part);
         }

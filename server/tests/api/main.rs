@@ -13,6 +13,7 @@ mod consumers;
 mod crash;
 mod event_log;
 mod cross_cutting;
+mod door;
 mod faults;
 mod hardening;
 mod headers;
