@@ -16,6 +16,9 @@
 #                            100 customers open 10,000 support tickets over 50 agents in
 #                            5 skills: created and assigned a second, the spread of open
 #                            support tickets per agent within a skill
+#   BENCH_TOOL=door bench/run.sh postgres
+#                            a 10,000-seat event sold out: its check-in bundle's size on the
+#                            wire; three door devices sync 1,000 offline scans each and agree
 #
 # Builds the release server and the `rush` load generator, starts the server on
 # 127.0.0.1:3200 (payment delay 0, X-Forwarded-For trusted from 127.0.0.1 so every
@@ -30,7 +33,7 @@ target="${CARGO_TARGET_DIR:-target}"
 tool="${BENCH_TOOL:-rush}"
 # Ten thousand streams need as many sockets on each side.
 ulimit -n 65536 2>/dev/null || true
-[ -n "${BENCH_NO_BUILD:-}" ] || cargo build --release -p server --bin taquilla -p bench --bin rush --bin live --bin pages --bin desk
+[ -n "${BENCH_NO_BUILD:-}" ] || cargo build --release -p server --bin taquilla -p bench --bin rush --bin live --bin pages --bin desk --bin door
 addr=127.0.0.1:3200
 data="$(mktemp -d)"
 env_common=(TAQUILLA_ADDR="$addr" TAQUILLA_DATA_DIR="$data" TAQUILLA_PAYMENT_DELAY_MS=0 TAQUILLA_DEMO=0
@@ -62,7 +65,7 @@ if [ -n "${BENCH_PERF:-}" ]; then
   perf record -F 997 -g ${BENCH_PERF_SCOPE:--p $pid} -o "$BENCH_PERF" >/dev/null 2>&1 &
   perf_pid=$!
 fi
-if [ "$tool" = live ] || [ "$tool" = pages ] || [ "$tool" = desk ]; then
+if [ "$tool" = live ] || [ "$tool" = pages ] || [ "$tool" = desk ] || [ "$tool" = door ]; then
   "$target/release/$tool" --url "http://$addr" --database-url "$db_url" --admin-email bench-admin@taquilla.test --admin-password "$password" --server-pid "$pid" "${@:2}" | tee "$out"
 else
   "$target/release/rush" --url "http://$addr" --database-url "$db_url" --admin-email bench-admin@taquilla.test --admin-password "$password" --samples "${out%.txt}-samples.csv" "${@:2}" | tee "$out"

@@ -17,14 +17,6 @@ use crate::paging::Page;
 const DB_NAME: &str = "taquilla-door";
 const DB_VERSION: u32 = 1;
 
-#[derive(Serialize, Deserialize)]
-struct Keyed<T> {
-    key: String,
-    event_id: String,
-    value: T,
-}
-
-/// Why a call failed: no network, or the server's refusal (its status and message).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Fail {
     Offline,
@@ -38,12 +30,20 @@ impl From<rexie::Error> for Fail {
     }
 }
 
-fn to_js<T: Serialize>(value: &T) -> Result<JsValue, Fail> {
-    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| Fail::Store(e.to_string()))
+/// A record as stored: `{key, event_id, json}`, the value as JSON text (the JSON reader
+/// the pages already have, rather than one more for JavaScript objects).
+fn to_js<T: Serialize>(key: &str, event_id: &str, value: &T) -> Result<JsValue, Fail> {
+    let json = serde_json::to_string(value).map_err(|e| Fail::Store(e.to_string()))?;
+    let record = js_sys::Object::new();
+    for (field, text) in [("key", key), ("event_id", event_id), ("json", json.as_str())] {
+        js_sys::Reflect::set(&record, &JsValue::from_str(field), &JsValue::from_str(text)).map_err(|_| Fail::Store(field.into()))?;
+    }
+    Ok(record.into())
 }
 
-fn from_js<T: DeserializeOwned>(value: JsValue) -> Result<T, Fail> {
-    serde_wasm_bindgen::from_value(value).map_err(|e| Fail::Store(e.to_string()))
+fn from_js<T: DeserializeOwned>(record: JsValue) -> Result<T, Fail> {
+    let json = js_sys::Reflect::get(&record, &JsValue::from_str("json")).ok().and_then(|v| v.as_string()).ok_or_else(|| Fail::Store("json".into()))?;
+    serde_json::from_str(&json).map_err(|e| Fail::Store(e.to_string()))
 }
 
 pub async fn open() -> Result<Rexie, Fail> {
@@ -64,7 +64,7 @@ pub async fn put_all<T: Serialize>(db: &Rexie, store: &str, event_id: &str, item
     let tx = db.transaction(&[store], TransactionMode::ReadWrite)?;
     let s = tx.store(store)?;
     for (key, value) in items {
-        s.put(&to_js(&Keyed { key: key.clone(), event_id: event_id.to_string(), value })?, None).await?;
+        s.put(&to_js(key, event_id, value)?, None).await?;
     }
     tx.done().await?;
     Ok(())
@@ -76,13 +76,13 @@ pub async fn all_of<T: DeserializeOwned>(db: &Rexie, store: &str, event_id: &str
     let index = tx.store(store)?.index("event_id")?;
     let only = KeyRange::only(&JsValue::from_str(event_id)).map_err(|e| Fail::Store(e.to_string()))?;
     let values = index.get_all(Some(only), None).await?;
-    values.into_iter().map(|v| from_js::<Keyed<T>>(v).map(|k| k.value)).collect()
+    values.into_iter().map(from_js::<T>).collect()
 }
 
 pub async fn get<T: DeserializeOwned>(db: &Rexie, store: &str, key: &str) -> Result<Option<T>, Fail> {
     let tx = db.transaction(&[store], TransactionMode::ReadOnly)?;
     match tx.store(store)?.get(JsValue::from_str(key)).await? {
-        Some(v) if !v.is_undefined() => Ok(Some(from_js::<Keyed<T>>(v)?.value)),
+        Some(v) if !v.is_undefined() => Ok(Some(from_js::<T>(v)?)),
         _ => Ok(None),
     }
 }
@@ -123,14 +123,45 @@ pub fn online() -> bool {
 
 // The REST API, with the session cookie.
 
+// Typed answers only: a lazy page that reads JSON as `serde_json::Value` makes the split
+// build keep every page's static data in the module of the first visit.
+#[derive(Deserialize)]
+struct ErrorBody {
+    error: ErrorMessage,
+}
+
+#[derive(Deserialize)]
+struct ErrorMessage {
+    #[serde(default)]
+    message: String,
+}
+
+#[derive(Serialize)]
+struct Grant<'a> {
+    email: &'a str,
+}
+
+#[derive(Deserialize)]
+struct Me {
+    id: String,
+}
+
+/// The signed-in user's id, when online and signed in.
+pub async fn fetch_me() -> Option<String> {
+    let res = gloo_net::http::Request::get("/api/v1/me").send().await.ok()?;
+    if !res.ok() {
+        return None;
+    }
+    res.json::<Me>().await.ok().map(|me| me.id)
+}
+
 async fn answer<T: DeserializeOwned>(sent: Result<gloo_net::http::Response, gloo_net::Error>) -> Result<T, Fail> {
     let res = sent.map_err(|_| Fail::Offline)?;
     if res.ok() {
         return res.json::<T>().await.map_err(|_| Fail::Offline);
     }
     let status = res.status();
-    let body: serde_json::Value = res.json().await.unwrap_or_default();
-    let message = body["error"]["message"].as_str().unwrap_or("").to_string();
+    let message = res.json::<ErrorBody>().await.map(|b| b.error.message).unwrap_or_default();
     Err(Fail::Server { status, message })
 }
 
@@ -174,7 +205,7 @@ pub async fn fetch_staff(event_id: &str) -> Result<Vec<DoorStaff>, Fail> {
 
 pub async fn grant(event_id: &str, email: &str) -> Result<DoorStaff, Fail> {
     let req = gloo_net::http::Request::post(&format!("/api/v1/events/{event_id}/door-staff"))
-        .json(&serde_json::json!({ "email": email }))
+        .json(&Grant { email })
         .map_err(|e| Fail::Store(e.to_string()))?;
     answer(req.send().await).await
 }

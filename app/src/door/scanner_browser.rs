@@ -166,12 +166,7 @@ impl Door {
 
     /// A device kept by another user starts afresh: what it kept was theirs.
     async fn forget_other_users(self, db: &Rexie) {
-        let Ok(res) = gloo_net::http::Request::get("/api/v1/me").send().await else { return };
-        if !res.ok() {
-            return;
-        }
-        let Ok(me) = res.json::<serde_json::Value>().await else { return };
-        let Some(user) = me["id"].as_str().map(str::to_string) else { return };
+        let Some(user) = device::fetch_me().await else { return };
         let owner = device::get::<String>(db, "meta", "owner").await.ok().flatten();
         if owner.as_deref() != Some(user.as_str()) {
             let _ = device::clear(db).await;

@@ -153,7 +153,7 @@ async fn every_page_in_both_languages_and_nothing_outside_the_catalog(app: &Test
         (&admin, "/notifications/settings".into()),
         (&organizer, "/organizer".into()),
         (&organizer, "/organizer/venues".into()),
-        (&organizer, "/organizer/events/new".into()),
+        (&organizer, "/organizer/new".into()),
         (&admin, "/admin/users".into()),
         (&admin, "/admin/events".into()),
         (&admin, "/admin/events?state=FAILED&consumer=notifier".into()),

@@ -41,7 +41,7 @@ pub fn OrganizerPage() -> impl IntoView {
         <div class="page-head">
             <h1>{i18n.t(msg::organizer::YOUR_EVENTS)}</h1>
             <div class="actions">
-                <A href="/organizer/events/new" attr:class="btn btn-primary">{i18n.t(msg::organizer::NEW_EVENT)}</A>
+                <A href="/organizer/new" attr:class="btn btn-primary">{i18n.t(msg::organizer::NEW_EVENT)}</A>
                 <A href="/organizer/venues" attr:class="btn">{i18n.t(msg::organizer::VENUES)}</A>
                 <A href="/door" attr:class="btn">{i18n.t(msg::door::TITLE)}</A>
             </div>
