@@ -33,8 +33,7 @@
  *
  * Messages the page may post to the worker:
  *   { type: 'SKIP_WAITING' }  activate a waiting worker now
- *   { type: 'CLEAR_PAGES' }   forget cached pages and the user's IndexedDB data
- *                             (call on logout: they may
+ *   { type: 'CLEAR_PAGES' }   forget cached pages (call on logout: they may
  *                             hold the signed-in user's data)
  */
 'use strict';
@@ -67,21 +66,6 @@ const PRECACHE_URLS = [
   '/icons/maskable-512.png',
   '/icons/apple-touch-icon.png',
 ];
-
-// IndexedDB databases that hold a signed-in user's data, deleted on logout.
-const USER_DATABASES = ['taquilla-door'];
-
-function deleteDatabases(names) {
-  return Promise.all(
-    names.map(
-      (name) =>
-        new Promise((resolve) => {
-          const request = indexedDB.deleteDatabase(name);
-          request.onsuccess = request.onerror = request.onblocked = () => resolve();
-        })
-    )
-  );
-}
 
 // Most pages kept in the pages cache; the oldest are dropped first.
 const MAX_PAGES = 60;
@@ -133,8 +117,7 @@ self.addEventListener('message', (event) => {
   if (type === 'SKIP_WAITING') {
     self.skipWaiting();
   } else if (type === 'CLEAR_PAGES') {
-    // The user's data kept for offline use goes with them: pages, and the door's database.
-    event.waitUntil(Promise.all([caches.delete(PAGES_CACHE), deleteDatabases(USER_DATABASES)]));
+    event.waitUntil(caches.delete(PAGES_CACHE));
   }
 });
 

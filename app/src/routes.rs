@@ -11,7 +11,6 @@ use crate::catalog::pages::{EventListPage, EventPage, HomePage};
 use crate::orders::pages::{CheckoutPage, MyOrdersPage, OrderPage};
 use crate::tickets::pages::{MyTicketsPage, TicketPage};
 use crate::admin::AdminPage;
-use crate::door::pages::{DoorEventPage, DoorListPage};
 use crate::frame::{provide_unread_badge, AppHeader, Footer};
 use crate::notifications::pages::{NotificationSettingsPage, NotificationsPage};
 use crate::support::desk_pages::{DeskPage, DeskTicketPage};
@@ -109,7 +108,6 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/notifications/:id?") view={Lazy::<NotificationsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/support/:id?") view={Lazy::<SupportRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/desk/:id?") view={Lazy::<DeskRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/door/:id?") view={Lazy::<DoorRoute>::new()}/>
                 </Routes>
             </main>
             <Footer/>
@@ -173,10 +171,6 @@ lazy_page! {
         None => view! { <DeskPage/> }.into_any(),
         Some(_) => view! { <DeskTicketPage/> }.into_any(),
     });
-    DoorRoute => by_param(|id| match id {
-        None => view! { <DoorListPage/> }.into_any(),
-        Some(_) => view! { <DoorEventPage/> }.into_any(),
-    });
 }
 
 /// The page of an area that the route's optional `id` picks (`None` on the area's own
@@ -210,7 +204,6 @@ pub fn load_page_of(path: &str) -> Option<std::pin::Pin<Box<dyn std::future::Fut
         ["notifications"] | ["notifications", _] => load::<NotificationsRoute>(),
         ["support"] | ["support", _] => load::<SupportRoute>(),
         ["desk"] | ["desk", _] => load::<DeskRoute>(),
-        ["door"] | ["door", _] => load::<DoorRoute>(),
         _ => None,
     }
 }

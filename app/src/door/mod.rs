@@ -3,17 +3,13 @@
 //! by scan time wins; later ones are duplicates, with their device and time).
 
 pub mod model;
-pub mod pages;
 #[cfg(any(feature = "ssr", feature = "hydrate"))]
 pub mod rules;
-pub mod scanner;
 
 #[cfg(feature = "ssr")]
 pub mod access;
 #[cfg(feature = "ssr")]
 pub mod checkins;
-#[cfg(feature = "hydrate")]
-pub mod device;
 #[cfg(feature = "ssr")]
 pub mod service;
 
