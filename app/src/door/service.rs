@@ -178,17 +178,15 @@ pub async fn grant(db: &Db, user: &User, event_ref: &str, email: &str) -> Result
     let staff_id: String = row.try_get("id")?;
     let now = now_ms();
     let mut tx = db.begin_write().await?;
-    let current: Option<Option<i64>> = sqlx::query_scalar("SELECT revoked_at FROM door_staff WHERE event_id = $1 AND user_id = $2")
+    // (granted_at, revoked_at) of an earlier grant, if any.
+    let current: Option<(i64, Option<i64>)> = sqlx::query_as("SELECT granted_at, revoked_at FROM door_staff WHERE event_id = $1 AND user_id = $2")
         .bind(&event_id)
         .bind(&staff_id)
         .fetch_optional(&mut *tx)
         .await?;
     let (granted_at, new) = match current {
-        Some(None) => {
-            let at: i64 = sqlx::query_scalar("SELECT granted_at FROM door_staff WHERE event_id = $1 AND user_id = $2").bind(&event_id).bind(&staff_id).fetch_one(&mut *tx).await?;
-            (at, false)
-        }
-        Some(Some(_)) => {
+        Some((at, None)) => (at, false),
+        Some((_, Some(_))) => {
             sqlx::query("UPDATE door_staff SET revoked_at = NULL, granted_at = $1, granted_by = $2 WHERE event_id = $3 AND user_id = $4")
                 .bind(now)
                 .bind(user.id.to_string())

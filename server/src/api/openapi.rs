@@ -62,12 +62,8 @@ fn with_body_errors(mut spec: Value) -> Value {
 
 pub fn spec() -> Value {
     let mut doc = document_without_body_errors();
-    for (at, part) in [
-        ("/paths", support::paths()),
-        ("/components/schemas", support::schemas()),
-        ("/paths", door::paths()),
-        ("/components/schemas", door::schemas()),
-    ] {
+    let parts = [("/paths", support::paths()), ("/components/schemas", support::schemas()), ("/paths", door::paths()), ("/components/schemas", door::schemas())];
+    for (at, part) in parts {
         if let (Some(into), Value::Object(part)) = (doc.pointer_mut(at).and_then(Value::as_object_mut), part) {
             into.extend(part);
         }
