@@ -8,42 +8,49 @@
  *   precache  the offline page, the manifest and the icons, fetched on install
  *   static    /pkg/ (JS, WASM, CSS from cargo-leptos) and /icons/, filled on demand
  *   pages     copies of public HTML pages the user opened, for offline navigation
+ *   door      the door's pages as last shown to the signed-in user, so that a door
+ *             device reloads its page offline (the scanning itself runs from IndexedDB)
  *
  * Never stored, by any strategy: an answer whose Cache-Control says no-store or
  * private. The server sends no-store on every /api/ answer, on the personal pages
  * (account, orders, tickets, checkout, organizer, admin) and on every page rendered
  * for a signed-in visitor, so a signed-in user's pages never land in a cache (the
  * worker cannot read the HttpOnly session cookie; the header is what it goes by).
- * Navigations to the personal paths are not stored even without the header.
+ * Navigations to the personal paths are not stored even without the header. The one
+ * exception is the door's pages (/door...): their HTML is a frame the browser fills from
+ * the device's own data, and the door must reopen offline; they are kept apart, in the
+ * "door" cache, and go with the user's other data on logout.
  *
  * Strategies:
  *   /api/ and anything not GET or not same-origin: not handled (network only)
  *   navigations: network first; a good, storable answer is copied to "pages"
  *     (an unstorable one removes any older copy of that page); offline answers
  *     the cached copy of that page, else the offline page in the visitor's language
- *   /pkg/ files whose name carries a content hash (cargo-leptos hash-files) and
- *     /icons/: cache first, stored on a miss
+ *   /pkg/ files whose name carries a content hash (cargo-leptos hash-files),
+ *     /icons/ and /sounds/: cache first, stored on a miss
  *   /pkg/ files without a hash: network first, cache as fallback (their URL
  *     does not change between releases, so cache first would pin old code)
  *   other same-origin GETs: network, cache as fallback
  *
  * Bump VERSION when this file or the precache list changes; activate removes
  * every other "taquilla-" cache. (v2: caches of v1 may hold signed-in pages; v3: one offline page per language;
- * v4: the offline page's script is a file of its own.)
+ * v4: the offline page's script is a file of its own; v5: the door's pages and sounds.)
  *
  * Messages the page may post to the worker:
  *   { type: 'SKIP_WAITING' }  activate a waiting worker now
- *   { type: 'CLEAR_PAGES' }   forget cached pages (call on logout: they may
+ *   { type: 'CLEAR_PAGES' }   forget cached pages and the user's IndexedDB data
+ *                             (call on logout: they may
  *                             hold the signed-in user's data)
  */
 'use strict';
 
-const VERSION = 'v4';
+const VERSION = 'v5';
 const PREFIX = 'taquilla-';
 const PRECACHE = `${PREFIX}precache-${VERSION}`;
 const STATIC_CACHE = `${PREFIX}static-${VERSION}`;
 const PAGES_CACHE = `${PREFIX}pages-${VERSION}`;
-const CURRENT_CACHES = [PRECACHE, STATIC_CACHE, PAGES_CACHE];
+const DOOR_CACHE = `${PREFIX}door-${VERSION}`;
+const CURRENT_CACHES = [PRECACHE, STATIC_CACHE, PAGES_CACHE, DOOR_CACHE];
 
 // The offline page, one copy per language; the one shown is in the language of the last
 // page the network answered (its Content-Language), else the browser's.
@@ -65,7 +72,24 @@ const PRECACHE_URLS = [
   '/icons/maskable-192.png',
   '/icons/maskable-512.png',
   '/icons/apple-touch-icon.png',
+  '/sounds/admit.wav',
+  '/sounds/stop.wav',
 ];
+
+// IndexedDB databases that hold a signed-in user's data, deleted on logout.
+const USER_DATABASES = ['taquilla-door'];
+
+function deleteDatabases(names) {
+  return Promise.all(
+    names.map(
+      (name) =>
+        new Promise((resolve) => {
+          const request = indexedDB.deleteDatabase(name);
+          request.onsuccess = request.onerror = request.onblocked = () => resolve();
+        })
+    )
+  );
+}
 
 // Most pages kept in the pages cache; the oldest are dropped first.
 const MAX_PAGES = 60;
@@ -117,7 +141,8 @@ self.addEventListener('message', (event) => {
   if (type === 'SKIP_WAITING') {
     self.skipWaiting();
   } else if (type === 'CLEAR_PAGES') {
-    event.waitUntil(caches.delete(PAGES_CACHE));
+    // The user's data kept for offline use goes with them: pages, and the door's database.
+    event.waitUntil(Promise.all([caches.delete(PAGES_CACHE), caches.delete(DOOR_CACHE), deleteDatabases(USER_DATABASES)]));
   }
 });
 
@@ -144,7 +169,7 @@ self.addEventListener('fetch', (event) => {
     return;
   }
 
-  if (url.pathname.startsWith('/icons/')) {
+  if (url.pathname.startsWith('/icons/') || url.pathname.startsWith('/sounds/')) {
     event.respondWith(cacheFirst(request, STATIC_CACHE));
     return;
   }
@@ -171,12 +196,15 @@ async function navigate(event) {
     if (isCacheablePage(request, response)) {
       const copy = response.clone();
       event.waitUntil(storePage(request, copy));
+    } else if (isDoorPage(request, response)) {
+      const copy = response.clone();
+      event.waitUntil(storeDoorPage(request, copy));
     } else if (response && response.ok) {
       event.waitUntil(forgetPage(request));
     }
     return response;
   } catch (_) {
-    const cache = await caches.open(PAGES_CACHE);
+    const cache = await caches.open(isDoorPath(new URL(request.url).pathname) ? DOOR_CACHE : PAGES_CACHE);
     const cached = (await cache.match(request, { ignoreVary: true })) || (await cache.match(pageKey(request)));
     if (cached) return cached;
     return (await caches.match(offlineUrl(offlineLanguage()))) || offlineResponse();
@@ -199,6 +227,26 @@ function isCacheablePage(request, response) {
   if (isPersonalPath(new URL(request.url).pathname)) return false;
   const ct = (response.headers.get('content-type') || '').toLowerCase();
   return ct.includes('text/html');
+}
+
+function isDoorPath(pathname) {
+  return pathname === '/door' || pathname.startsWith('/door/');
+}
+
+/** A door page as the server rendered it for its signed-in user (no-store by the rule above). */
+function isDoorPage(request, response) {
+  if (!response || !response.ok || response.type !== 'basic' || response.redirected) return false;
+  if (!isDoorPath(new URL(request.url).pathname)) return false;
+  return (response.headers.get('content-type') || '').toLowerCase().includes('text/html');
+}
+
+async function storeDoorPage(request, response) {
+  try {
+    const cache = await caches.open(DOOR_CACHE);
+    await cache.put(pageKey(request), response);
+  } catch (_) {
+    /* quota or private mode: the page still worked online */
+  }
 }
 
 /** Pages are stored under their URL without the fragment. */

@@ -1,10 +1,12 @@
 // Writes Brotli (.br, quality 11) and gzip (.gz, level 9) copies beside every static
-// text or WASM file of the built site (the splitter's loader tidied first, see below), for the server to serve precompressed. A copy is
+// text or WASM file of the built site (the main module's import names shortened and the
+// splitter's loader tidied first, see below), for the server to serve precompressed. A copy is
 // rewritten whenever its source is newer, so a file whose name carries no hash never
 // goes stale. Usage: node tools/precompress.mjs <site root>
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, extname } from "node:path";
 import { brotliCompressSync, gzipSync, constants } from "node:zlib";
+import { shortenImports } from "./shorten-imports.mjs";
 
 const COMPRESSIBLE = new Set([".wasm", ".js", ".mjs", ".css", ".html", ".json", ".webmanifest", ".svg", ".txt", ".ico"]);
 const root = process.argv[2];
@@ -30,6 +32,8 @@ function tidySplitLoader(path) {
   const tidy = text.split("\n").filter((line) => !/^\/\*.*\*\/$/.test(line)).join("\n");
   if (tidy !== text) writeFileSync(path, tidy);
 }
+
+shortenImports(root);
 
 let before = 0;
 let after = 0;

@@ -11,6 +11,7 @@ use crate::catalog::pages::{EventListPage, EventPage, HomePage};
 use crate::orders::pages::{CheckoutPage, MyOrdersPage, OrderPage};
 use crate::tickets::pages::{MyTicketsPage, TicketPage};
 use crate::admin::AdminPage;
+use crate::door::pages::{DoorEventPage, DoorListPage};
 use crate::frame::{provide_unread_badge, AppHeader, Footer};
 use crate::notifications::pages::{NotificationSettingsPage, NotificationsPage};
 use crate::support::desk_pages::{DeskPage, DeskTicketPage};
@@ -91,8 +92,7 @@ pub fn App() -> impl IntoView {
             <main id="main" class="page">
                 <Routes fallback=|| view! { <NotFound/> }>
                     <Route path=path!("") view=HomePage ssr=SsrMode::Async/>
-                    <Route path=path!("/events") view={Lazy::<EventListRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/events/:id") view={Lazy::<EventRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/events/:id?") view={Lazy::<EventsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/login") view={Lazy::<LoginRoute>::new()}/>
                     <Route path=path!("/register") view={Lazy::<RegisterRoute>::new()}/>
                     <Route path=path!("/account") view={Lazy::<AccountRoute>::new()} ssr=SsrMode::Async/>
@@ -108,6 +108,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/notifications/:id?") view={Lazy::<NotificationsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/support/:id?") view={Lazy::<SupportRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/desk/:id?") view={Lazy::<DeskRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/door/:id?") view={Lazy::<DoorRoute>::new()}/>
                 </Routes>
             </main>
             <Footer/>
@@ -136,8 +137,10 @@ macro_rules! lazy_page {
 }
 
 lazy_page! {
-    EventListRoute => view! { <EventListPage/> };
-    EventRoute => view! { <EventPage picker=crate::orders::picker::seat_picker/> };
+    EventsRoute => by_param(|id| match id {
+        None => view! { <EventListPage/> }.into_any(),
+        Some(_) => view! { <EventPage picker=crate::orders::picker::seat_picker/> }.into_any(),
+    });
     LoginRoute => view! { <LoginPage/> };
     RegisterRoute => view! { <RegisterPage/> };
     AccountRoute => view! { <AccountPage/> };
@@ -171,6 +174,10 @@ lazy_page! {
         None => view! { <DeskPage/> }.into_any(),
         Some(_) => view! { <DeskTicketPage/> }.into_any(),
     });
+    DoorRoute => by_param(|id| match id {
+        None => view! { <DoorListPage/> }.into_any(),
+        Some(_) => view! { <DoorEventPage/> }.into_any(),
+    });
 }
 
 /// The page of an area that the route's optional `id` picks (`None` on the area's own
@@ -191,8 +198,7 @@ pub fn load_page_of(path: &str) -> Option<std::pin::Pin<Box<dyn std::future::Fut
     }
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     match segments.as_slice() {
-        ["events"] => load::<EventListRoute>(),
-        ["events", _] => load::<EventRoute>(),
+        ["events"] | ["events", _] => load::<EventsRoute>(),
         ["login"] => load::<LoginRoute>(),
         ["register"] => load::<RegisterRoute>(),
         ["account"] => load::<AccountRoute>(),
@@ -204,6 +210,7 @@ pub fn load_page_of(path: &str) -> Option<std::pin::Pin<Box<dyn std::future::Fut
         ["notifications"] | ["notifications", _] => load::<NotificationsRoute>(),
         ["support"] | ["support", _] => load::<SupportRoute>(),
         ["desk"] | ["desk", _] => load::<DeskRoute>(),
+        ["door"] | ["door", _] => load::<DoorRoute>(),
         _ => None,
     }
 }

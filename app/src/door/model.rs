@@ -218,3 +218,21 @@ pub struct DoorStaff {
     pub granted_at: OffsetDateTime,
 }
 
+/// A scan as this device took and judged it, and what the server made of it once synced.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeviceScan {
+    pub client_id: String,
+    pub event_id: String,
+    pub code: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub scanned_at: OffsetDateTime,
+    pub ticket_id: Option<Uuid>,
+    pub seat: Option<String>,
+    /// This device's verdict: let in, or turned away for `reason`.
+    pub admitted: bool,
+    pub reason: Option<RejectReason>,
+    pub synced: bool,
+    /// The server's verdict, once synced (a later sync may change it).
+    pub result: Option<CheckinResult>,
+    pub admission: Option<Admission>,
+}

@@ -112,6 +112,7 @@ pub fn AccountPage() -> impl IntoView {
                         </dl>
                         <p><A href="/notifications/settings">{i18n.t(msg::notifications::SETTINGS)}</A></p>
                         <p><A href="/events">{i18n.t(msg::users::FIND_SOMETHING)}</A></p>
+                        <p><A href="/door">{i18n.t(msg::users::DOOR)}</A></p>
                     </section>
                 }.into_any(),
                 Ok(None) => view! { <crate::ui::SignInPrompt/> }.into_any(),

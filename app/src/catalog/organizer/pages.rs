@@ -43,6 +43,7 @@ pub fn OrganizerPage() -> impl IntoView {
             <div class="actions">
                 <A href="/organizer/new" attr:class="btn btn-primary">{i18n.t(msg::organizer::NEW_EVENT)}</A>
                 <A href="/organizer/venues" attr:class="btn">{i18n.t(msg::organizer::VENUES)}</A>
+                <A href="/door" attr:class="btn">{i18n.t(msg::door::TITLE)}</A>
             </div>
         </div>
         {move || set_status.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorNotice error=e/> })}
@@ -71,6 +72,7 @@ pub fn OrganizerPage() -> impl IntoView {
                                     {list.into_iter().map(|r| {
                                         let id = r.event_id.clone();
                                         let csv_href = format!("/api/v1/events/{id}/orders.csv");
+                                        let door_href = format!("/door/{id}");
                                         let title = r.title.clone();
                                         view! {
                                             <tr>
@@ -90,6 +92,7 @@ pub fn OrganizerPage() -> impl IntoView {
                                                         </ActionForm>
                                                     })}
                                                     <a class="btn btn-small" href=csv_href download>{i18n.t(msg::organizer::ORDERS_CSV)}</a>
+                                                    <A href=door_href attr:class="btn btn-small">{i18n.t(msg::organizer::DOOR)}</A>
                                                 </td>
                                             </tr>
                                         }

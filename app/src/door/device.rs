@@ -1,0 +1,220 @@
+//! A door device in the browser: what it keeps in IndexedDB (the event's bundle, its own
+//! scans, the admissions and conflicts it has learnt of) and how it talks with the REST
+//! API. Nothing here needs the network but the `fetch_*` and `push` calls.
+
+use rexie::{Index, KeyRange, ObjectStore, Rexie, TransactionMode};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use uuid::Uuid;
+use wasm_bindgen::JsValue;
+
+use crate::door::{Checkin, CheckinBundle, DoorEvent, DoorStaff, DoorSummary, Scan, ScanBatch, SyncAnswer};
+use crate::paging::Page;
+
+/// The database of door devices. Version 1: bundles, scans, admissions, conflicts, meta.
+/// A later version adds its stores in `open`, and IndexedDB's upgrade keeps the others.
+const DB_NAME: &str = "taquilla-door";
+const DB_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fail {
+    Offline,
+    Server { status: u16, message: String },
+    Store(String),
+}
+
+impl From<rexie::Error> for Fail {
+    fn from(e: rexie::Error) -> Fail {
+        Fail::Store(e.to_string())
+    }
+}
+
+/// A record as stored: `{key, event_id, json}`, the value as JSON text (the JSON reader
+/// the pages already have, rather than one more for JavaScript objects).
+fn to_js<T: Serialize>(key: &str, event_id: &str, value: &T) -> Result<JsValue, Fail> {
+    let json = serde_json::to_string(value).map_err(|e| Fail::Store(e.to_string()))?;
+    let record = js_sys::Object::new();
+    for (field, text) in [("key", key), ("event_id", event_id), ("json", json.as_str())] {
+        js_sys::Reflect::set(&record, &JsValue::from_str(field), &JsValue::from_str(text)).map_err(|_| Fail::Store(field.into()))?;
+    }
+    Ok(record.into())
+}
+
+fn from_js<T: DeserializeOwned>(record: JsValue) -> Result<T, Fail> {
+    let json = js_sys::Reflect::get(&record, &JsValue::from_str("json")).ok().and_then(|v| v.as_string()).ok_or_else(|| Fail::Store("json".into()))?;
+    serde_json::from_str(&json).map_err(|e| Fail::Store(e.to_string()))
+}
+
+pub async fn open() -> Result<Rexie, Fail> {
+    let keyed = |name: &str| ObjectStore::new(name).key_path("key").add_index(Index::new("event_id", "event_id"));
+    Ok(Rexie::builder(DB_NAME)
+        .version(DB_VERSION)
+        .add_object_store(keyed("bundles"))
+        .add_object_store(keyed("scans"))
+        .add_object_store(keyed("admissions"))
+        .add_object_store(keyed("conflicts"))
+        .add_object_store(ObjectStore::new("meta").key_path("key").add_index(Index::new("event_id", "event_id")))
+        .build()
+        .await?)
+}
+
+/// Puts `items` (key, value) of one event into `store`, in one transaction.
+pub async fn put_all<T: Serialize>(db: &Rexie, store: &str, event_id: &str, items: &[(String, &T)]) -> Result<(), Fail> {
+    let tx = db.transaction(&[store], TransactionMode::ReadWrite)?;
+    let s = tx.store(store)?;
+    for (key, value) in items {
+        s.put(&to_js(key, event_id, value)?, None).await?;
+    }
+    tx.done().await?;
+    Ok(())
+}
+
+/// Every value of one event in `store`.
+pub async fn all_of<T: DeserializeOwned>(db: &Rexie, store: &str, event_id: &str) -> Result<Vec<T>, Fail> {
+    let tx = db.transaction(&[store], TransactionMode::ReadOnly)?;
+    let index = tx.store(store)?.index("event_id")?;
+    let only = KeyRange::only(&JsValue::from_str(event_id)).map_err(|e| Fail::Store(e.to_string()))?;
+    let values = index.get_all(Some(only), None).await?;
+    values.into_iter().map(from_js::<T>).collect()
+}
+
+pub async fn get<T: DeserializeOwned>(db: &Rexie, store: &str, key: &str) -> Result<Option<T>, Fail> {
+    let tx = db.transaction(&[store], TransactionMode::ReadOnly)?;
+    match tx.store(store)?.get(JsValue::from_str(key)).await? {
+        Some(v) if !v.is_undefined() => Ok(Some(from_js::<T>(v)?)),
+        _ => Ok(None),
+    }
+}
+
+/// Forgets everything (another user signed in on this device).
+pub async fn clear(db: &Rexie) -> Result<(), Fail> {
+    let stores = ["bundles", "scans", "admissions", "conflicts", "meta"];
+    let tx = db.transaction(&stores, TransactionMode::ReadWrite)?;
+    for store in stores {
+        tx.store(store)?.clear().await?;
+    }
+    tx.done().await?;
+    Ok(())
+}
+
+/// This browser's door device id, made once and kept.
+pub fn device_id() -> String {
+    const KEY: &str = "taquilla-door-device";
+    let storage = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
+    if let Some(id) = storage.as_ref().and_then(|s| s.get_item(KEY).ok().flatten()) {
+        return id;
+    }
+    let id = format!("door-{}", &Uuid::new_v4().simple().to_string()[..8]);
+    if let Some(s) = storage {
+        let _ = s.set_item(KEY, &id);
+    }
+    id
+}
+
+pub fn now() -> OffsetDateTime {
+    let ms = js_sys::Date::now() as i128;
+    OffsetDateTime::from_unix_timestamp_nanos(ms * 1_000_000).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+pub fn online() -> bool {
+    web_sys::window().map(|w| w.navigator().on_line()).unwrap_or(false)
+}
+
+// The REST API, with the session cookie.
+
+// Typed answers only: a lazy page that reads JSON as `serde_json::Value` makes the split
+// build keep every page's static data in the module of the first visit.
+#[derive(Deserialize)]
+struct ErrorBody {
+    error: ErrorMessage,
+}
+
+#[derive(Deserialize)]
+struct ErrorMessage {
+    #[serde(default)]
+    message: String,
+}
+
+#[derive(Serialize)]
+struct Grant<'a> {
+    email: &'a str,
+}
+
+#[derive(Deserialize)]
+struct Me {
+    id: String,
+}
+
+/// The signed-in user's id, when online and signed in.
+pub async fn fetch_me() -> Option<String> {
+    let res = gloo_net::http::Request::get("/api/v1/me").send().await.ok()?;
+    if !res.ok() {
+        return None;
+    }
+    res.json::<Me>().await.ok().map(|me| me.id)
+}
+
+async fn answer<T: DeserializeOwned>(sent: Result<gloo_net::http::Response, gloo_net::Error>) -> Result<T, Fail> {
+    let res = sent.map_err(|_| Fail::Offline)?;
+    if res.ok() {
+        return res.json::<T>().await.map_err(|_| Fail::Offline);
+    }
+    let status = res.status();
+    let message = res.json::<ErrorBody>().await.map(|b| b.error.message).unwrap_or_default();
+    Err(Fail::Server { status, message })
+}
+
+pub async fn fetch_events() -> Result<Vec<DoorEvent>, Fail> {
+    answer(gloo_net::http::Request::get("/api/v1/door/events").send().await).await
+}
+
+pub async fn fetch_bundle(event_id: &str) -> Result<CheckinBundle, Fail> {
+    answer(gloo_net::http::Request::get(&format!("/api/v1/events/{event_id}/checkin-bundle")).send().await).await
+}
+
+pub async fn push(event_id: &str, device_id: &str, scans: Vec<Scan>) -> Result<SyncAnswer, Fail> {
+    let batch = ScanBatch { event_id: event_id.to_string(), device_id: device_id.to_string(), scans };
+    let req = gloo_net::http::Request::post("/api/v1/checkins").json(&batch).map_err(|e| Fail::Store(e.to_string()))?;
+    answer(req.send().await).await
+}
+
+/// The event's scans changed at or after `since` (all pages, up to 20,000 scans).
+pub async fn fetch_changes(event_id: &str, since: OffsetDateTime) -> Result<Vec<Checkin>, Fail> {
+    let since = since.format(&time::format_description::well_known::Rfc3339).unwrap_or_default().replace('+', "%2B");
+    let mut all = Vec::new();
+    for page in 1..=20 {
+        let url = format!("/api/v1/events/{event_id}/checkins?since={since}&page={page}");
+        let got: Page<Checkin> = answer(gloo_net::http::Request::get(&url).send().await).await?;
+        let done = got.items.len() < got.per_page as usize;
+        all.extend(got.items);
+        if done {
+            break;
+        }
+    }
+    Ok(all)
+}
+
+pub async fn fetch_summary(event_id: &str) -> Result<DoorSummary, Fail> {
+    answer(gloo_net::http::Request::get(&format!("/api/v1/events/{event_id}/door")).send().await).await
+}
+
+pub async fn fetch_staff(event_id: &str) -> Result<Vec<DoorStaff>, Fail> {
+    answer(gloo_net::http::Request::get(&format!("/api/v1/events/{event_id}/door-staff")).send().await).await
+}
+
+pub async fn grant(event_id: &str, email: &str) -> Result<DoorStaff, Fail> {
+    let req = gloo_net::http::Request::post(&format!("/api/v1/events/{event_id}/door-staff"))
+        .json(&Grant { email })
+        .map_err(|e| Fail::Store(e.to_string()))?;
+    answer(req.send().await).await
+}
+
+pub async fn revoke(event_id: &str, user_id: &str) -> Result<(), Fail> {
+    let res = gloo_net::http::Request::delete(&format!("/api/v1/events/{event_id}/door-staff/{user_id}")).send().await.map_err(|_| Fail::Offline)?;
+    if res.ok() {
+        Ok(())
+    } else {
+        Err(Fail::Server { status: res.status(), message: String::new() })
+    }
+}
