@@ -32,9 +32,17 @@
  *     does not change between releases, so cache first would pin old code)
  *   other same-origin GETs: network, cache as fallback
  *
+ * The server serves this file at /sw.js with BUILD and BUILD_FILES filled in: the build's
+ * id (its files' content hashes) and the files every page of it loads. Every cache but the
+ * precache is named after the build, so a new build's worker, once active, drops the old
+ * build's files and the pages that name them (no stale mix), and it keeps the new build's
+ * main files from its install on. The door's kept pages go too: a door device opens its
+ * page online once after an upgrade.
+ *
  * Bump VERSION when this file or the precache list changes; activate removes
  * every other "taquilla-" cache. (v2: caches of v1 may hold signed-in pages; v3: one offline page per language;
- * v4: the offline page's script is a file of its own; v5: the door's pages and sounds.)
+ * v4: the offline page's script is a file of its own; v5: the door's pages and sounds;
+ * v6: caches named after the build.)
  *
  * Messages the page may post to the worker:
  *   { type: 'SKIP_WAITING' }  activate a waiting worker now
@@ -44,12 +52,15 @@
  */
 'use strict';
 
-const VERSION = 'v5';
+const VERSION = 'v6';
+// Filled in by the server (see above); as written, a build without content hashes.
+const BUILD = 'dev';
+const BUILD_FILES = [];
 const PREFIX = 'taquilla-';
 const PRECACHE = `${PREFIX}precache-${VERSION}`;
-const STATIC_CACHE = `${PREFIX}static-${VERSION}`;
-const PAGES_CACHE = `${PREFIX}pages-${VERSION}`;
-const DOOR_CACHE = `${PREFIX}door-${VERSION}`;
+const STATIC_CACHE = `${PREFIX}static-${VERSION}-${BUILD}`;
+const PAGES_CACHE = `${PREFIX}pages-${VERSION}-${BUILD}`;
+const DOOR_CACHE = `${PREFIX}door-${VERSION}-${BUILD}`;
 const CURRENT_CACHES = [PRECACHE, STATIC_CACHE, PAGES_CACHE, DOOR_CACHE];
 
 // The offline page, one copy per language; the one shown is in the language of the last
@@ -110,6 +121,13 @@ self.addEventListener('install', (event) => {
       const cache = await caches.open(PRECACHE);
       // cache: 'reload' skips the HTTP cache so a new version gets fresh files.
       await cache.addAll(PRECACHE_URLS.map((url) => new Request(url, { cache: 'reload' })));
+      try {
+        // The build's main files: its pages start offline too. Named by their content,
+        // so the HTTP cache may answer.
+        await (await caches.open(STATIC_CACHE)).addAll(BUILD_FILES);
+      } catch (_) {
+        /* fetched on demand instead */
+      }
       await self.skipWaiting();
     })()
   );

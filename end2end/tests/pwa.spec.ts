@@ -50,3 +50,41 @@ test('navigations the network cannot reach get the offline page', async ({ page,
   await expect(page.getByRole('heading', { name: /offline/i })).toBeHidden();
   await expect(page).toHaveURL(/\/(account|login)/);
 });
+
+test("the service worker serves this build's files and names its caches after it", async ({ page, request }) => {
+  const res = await request.get('/sw.js');
+  expect(res.ok()).toBeTruthy();
+  expect(res.headers()['cache-control']).toBe('no-cache');
+  const script = await res.text();
+  const build = script.match(/const BUILD = '([^']+)';/)?.[1];
+  expect(build, 'the release build has content hashes').toBeTruthy();
+  expect(build).not.toBe('dev');
+  const files = [...(script.match(/const BUILD_FILES = \[([^\]]*)\];/)?.[1] ?? '').matchAll(/'([^']+)'/g)].map((m) => m[1]);
+  expect(files.some((f) => f.endsWith('.wasm'))).toBeTruthy();
+  for (const file of files) expect((await request.get(file)).ok(), file).toBeTruthy();
+
+  await page.goto('/');
+  await hydrated(page);
+  const kept = await page.evaluate(async (build) => {
+    await navigator.serviceWorker.ready;
+    const names = await caches.keys();
+    const staticCache = names.find((n) => n.startsWith('taquilla-static-') && n.endsWith(build));
+    if (!staticCache) return { names, files: [] as string[] };
+    const cache = await caches.open(staticCache);
+    return { names, files: (await cache.keys()).map((r) => new URL(r.url).pathname) };
+  }, build!);
+  // The page that loaded them is this build's: its main files are kept for offline use.
+  expect(kept.names.every((n) => !n.startsWith('taquilla-static-') || n.endsWith(build!))).toBeTruthy();
+  for (const file of files) expect(kept.files, file).toContain(file);
+});
+
+test('holding and buying seats say they need a connection while offline', async ({ page, context }) => {
+  await page.goto('/events/carmen');
+  await hydrated(page);
+  await expect(page.getByRole('heading', { name: 'Choose your seats' })).toBeVisible();
+  await expect(page.getByTestId('needs-connection')).toHaveCount(0);
+  await context.setOffline(true);
+  await expect(page.getByRole('alert').filter({ hasText: 'Holding and buying seats need a connection' })).toBeVisible();
+  await context.setOffline(false);
+  await expect(page.getByTestId('needs-connection')).toHaveCount(0);
+});

@@ -11,6 +11,7 @@ pub mod connections;
 pub mod language;
 pub mod event_pages;
 pub mod seed;
+pub mod service_worker;
 pub mod startup;
 pub mod telemetry;
 pub mod web;

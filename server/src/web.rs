@@ -48,6 +48,7 @@ pub fn router(state: AppState, bus: Bus) -> Router {
         .nest("/api/v1", crate::api::router())
         .merge(crate::language::routes())
         .route(app::notifications::rules::SETTINGS_FORM_PATH, axum::routing::post(crate::api::notifications::settings_form))
+        .route("/sw.js", get(crate::service_worker::script))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
             {
                 let state = state.clone();

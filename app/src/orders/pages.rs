@@ -9,7 +9,7 @@ use crate::orders::api::{get_hold, get_order, my_orders, CancelOrder, PlaceOrder
 use crate::orders::model::{Hold, HoldStatus, Order, OrderStatus};
 use crate::i18n::{msg, use_i18n};
 use crate::ui::clock::{countdown, ticking};
-use crate::ui::{field_error, form_error, ErrorNotice, Failure, MyListPage};
+use crate::ui::{field_error, form_error, ErrorNotice, Failure, MyListPage, NeedsConnection};
 
 #[component]
 pub fn CheckoutPage() -> impl IntoView {
@@ -100,6 +100,7 @@ fn Checkout(hold: Hold) -> impl IntoView {
                         <section class="card payment">
                             <h2>{i18n.t(msg::orders::PAYMENT)}</h2>
                             <p class="hint">{i18n.t(msg::orders::TEST_CARDS)}</p>
+                            <NeedsConnection/>
                             {move || (remaining() <= 0).then(|| view! { <p class="notice" role="alert">{i18n.t(msg::orders::HOLD_EXPIRED)}</p> })}
                                 <ActionForm action=place>
                                     <input type="hidden" name="hold_id" value=hold_id.clone()/>

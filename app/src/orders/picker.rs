@@ -9,7 +9,7 @@ use crate::catalog::EventDetail;
 use crate::orders::api::{HoldBest, HoldSeats};
 use crate::orders::seatmap::{MapSeats, SeatMap};
 use crate::i18n::{msg, use_i18n};
-use crate::ui::ErrorNotice;
+use crate::ui::{ErrorNotice, NeedsConnection};
 use crate::error::AppError;
 
 /// The picker of an event page (see `catalog::pages::SeatPicker`).
@@ -46,6 +46,7 @@ fn Picker(detail: EventDetail) -> impl IntoView {
                 <li><span class="dot seat-held"></span>{i18n.t(msg::orders::HELD)}</li>
                 <li><span class="dot seat-sold"></span>{i18n.t(msg::orders::SOLD)}</li>
             </ul>
+            <NeedsConnection/>
             <SeatMap event_id=event_id.clone() map seats selected notice=set_notice/>
             <SelectionSummary seats selected hold currency=e.currency.clone() event_id slug=e.slug.clone() on_conflict/>
             {move || notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}

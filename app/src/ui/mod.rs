@@ -7,12 +7,14 @@ pub mod gzip;
 #[cfg(feature = "ssr")]
 pub mod kept;
 pub mod not_found;
+pub mod online;
 pub mod list;
 pub mod pwa;
 pub mod stream;
 pub mod title;
 
 pub use list::MyListPage;
+pub use online::NeedsConnection;
 pub use title::PageTitle;
 
 use leptos::prelude::*;
