@@ -15,13 +15,23 @@ use app::state::AppState;
 const BUILD_LINE: &str = "const BUILD = 'dev';";
 const FILES_LINE: &str = "const BUILD_FILES = [];";
 
+/// cargo-leptos' `hash.txt` beside the binary: the content hashes in the build's file names.
+pub fn hash_file() -> Option<std::path::PathBuf> {
+    std::env::current_exe().ok().and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt")))
+}
+
+/// The text of the build's `hash.txt`, when there is one.
+fn build_hashes() -> Option<String> {
+    std::fs::read_to_string(hash_file()?).ok()
+}
+
 pub async fn script(State(state): State<AppState>) -> Response {
     let options = &state.leptos_options;
     let path = std::path::Path::new(options.site_root.as_ref()).join("sw.js");
     let Ok(script) = tokio::fs::read_to_string(&path).await else {
         return (StatusCode::NOT_FOUND, "").into_response();
     };
-    let hashes = options.hash_files.then(crate::startup::build_hashes).flatten();
+    let hashes = options.hash_files.then(build_hashes).flatten();
     let body = stamp(&script, hashes.as_deref(), &options.site_pkg_dir, &options.output_name);
     (
         [

@@ -93,7 +93,7 @@ pub async fn worker_state(web: &AppState, url: &str, max: u32) -> anyhow::Result
 /// Leptos' options, built from our configuration rather than cargo-leptos' variables so
 /// the binary also runs from tests and outside the build tree.
 pub fn leptos_options(config: &Config) -> LeptosOptions {
-    let hash_file_exists = hash_file().is_some_and(|f| f.exists());
+    let hash_file_exists = crate::service_worker::hash_file().is_some_and(|f| f.exists());
     LeptosOptions::builder()
         .output_name("taquilla")
         .site_root(config.site_root.clone())
@@ -102,16 +102,6 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
         .env(leptos::prelude::Env::PROD)
         .hash_files(hash_file_exists)
         .build()
-}
-
-/// cargo-leptos' `hash.txt` beside the binary: the content hashes in the build's file names.
-fn hash_file() -> Option<std::path::PathBuf> {
-    std::env::current_exe().ok().and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt")))
-}
-
-/// The text of the build's `hash.txt`, when there is one.
-pub fn build_hashes() -> Option<String> {
-    std::fs::read_to_string(hash_file()?).ok()
 }
 
 /// A process put together from its configuration, ready to serve: the state the web
