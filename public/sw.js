@@ -11,6 +11,11 @@
  *   door      the door's pages as last shown to the signed-in user, so that a door
  *             device reloads its page offline (the scanning itself runs from IndexedDB)
  *
+ * The app's empty frame (/app-shell, rendered for nobody, one per language) is kept
+ * with the build's files. A navigation to one of the user's own pages that the device
+ * keeps data for (/tickets, /orders, /notifications, /support) is answered with it while
+ * offline: the browser draws that page from IndexedDB (database taquilla-mine).
+ *
  * Never stored, by any strategy: an answer whose Cache-Control says no-store or
  * private. The server sends no-store on every /api/ answer, on the personal pages
  * (account, orders, tickets, checkout, organizer, admin) and on every page rendered
@@ -42,7 +47,7 @@
  * Bump VERSION when this file or the precache list changes; activate removes
  * every other "taquilla-" cache. (v2: caches of v1 may hold signed-in pages; v3: one offline page per language;
  * v4: the offline page's script is a file of its own; v5: the door's pages and sounds;
- * v6: caches named after the build.)
+ * v6: caches named after the build; v7: the app's frame for the user's kept pages.)
  *
  * Messages the page may post to the worker:
  *   { type: 'SKIP_WAITING' }  activate a waiting worker now
@@ -52,7 +57,7 @@
  */
 'use strict';
 
-const VERSION = 'v6';
+const VERSION = 'v7';
 // Filled in by the server (see above); as written, a build without content hashes.
 const BUILD = 'dev';
 const BUILD_FILES = [];
@@ -88,7 +93,11 @@ const PRECACHE_URLS = [
 ];
 
 // IndexedDB databases that hold a signed-in user's data, deleted on logout.
-const USER_DATABASES = ['taquilla-door'];
+const USER_DATABASES = ['taquilla-door', 'taquilla-mine'];
+
+// The user's own pages drawn offline from the device's copy, in the app's frame.
+const KEPT_PREFIXES = ['/tickets', '/orders', '/notifications', '/support'];
+const shellUrl = (lang) => `/app-shell?lang=${lang}`;
 
 function deleteDatabases(names) {
   return Promise.all(
@@ -121,13 +130,26 @@ self.addEventListener('install', (event) => {
       const cache = await caches.open(PRECACHE);
       // cache: 'reload' skips the HTTP cache so a new version gets fresh files.
       await cache.addAll(PRECACHE_URLS.map((url) => new Request(url, { cache: 'reload' })));
+      const staticCache = await caches.open(STATIC_CACHE);
       try {
         // The build's main files: its pages start offline too. Named by their content,
         // so the HTTP cache may answer.
-        await (await caches.open(STATIC_CACHE)).addAll(BUILD_FILES);
+        await staticCache.addAll(BUILD_FILES);
       } catch (_) {
         /* fetched on demand instead */
       }
+      // The app's frame in each language, for nobody (no cookie): it names this build's
+      // files, so it is kept with them.
+      await Promise.all(
+        LANGUAGES.map(async (lang) => {
+          try {
+            const response = await fetch('/app-shell', { credentials: 'omit', cache: 'reload', headers: { 'Accept-Language': lang } });
+            if (isStorable(response)) await staticCache.put(shellUrl(lang), response);
+          } catch (_) {
+            /* the user's pages then answer the offline page while offline */
+          }
+        })
+      );
       await self.skipWaiting();
     })()
   );
@@ -222,7 +244,12 @@ async function navigate(event) {
     }
     return response;
   } catch (_) {
-    const cache = await caches.open(isDoorPath(new URL(request.url).pathname) ? DOOR_CACHE : PAGES_CACHE);
+    const pathname = new URL(request.url).pathname;
+    if (isKeptPath(pathname)) {
+      const shell = await caches.match(shellUrl(offlineLanguage()), { cacheName: STATIC_CACHE });
+      if (shell) return shell;
+    }
+    const cache = await caches.open(isDoorPath(pathname) ? DOOR_CACHE : PAGES_CACHE);
     const cached = (await cache.match(request, { ignoreVary: true })) || (await cache.match(pageKey(request)));
     if (cached) return cached;
     return (await caches.match(offlineUrl(offlineLanguage()))) || offlineResponse();
@@ -245,6 +272,10 @@ function isCacheablePage(request, response) {
   if (isPersonalPath(new URL(request.url).pathname)) return false;
   const ct = (response.headers.get('content-type') || '').toLowerCase();
   return ct.includes('text/html');
+}
+
+function isKeptPath(pathname) {
+  return KEPT_PREFIXES.some((p) => pathname === p || pathname.startsWith(p + '/'));
 }
 
 function isDoorPath(pathname) {

@@ -15,9 +15,14 @@ use crate::users::session_ui::use_session;
 use crate::users::Role;
 
 #[component]
-pub fn AppHeader() -> impl IntoView {
+pub fn AppHeader(
+    /// Called in the browser whenever the header shows a signed-in user (with their id).
+    on_signed_in: fn(String),
+) -> impl IntoView {
     let session = use_session();
     let i18n = use_i18n();
+    #[cfg(not(feature = "hydrate"))]
+    let _ = on_signed_in;
     view! {
         <header class="site-header">
             <div class="header-inner">
@@ -30,6 +35,8 @@ pub fn AppHeader() -> impl IntoView {
                     <Transition fallback=|| ()>
                         {move || session.user.get().map(|result| match result.ok().flatten() {
                             Some(user) => {
+                                #[cfg(feature = "hydrate")]
+                                on_signed_in(user.id.to_string());
                                 // Help for customers, the desk for those who work it.
                                 let (help, help_label) = if matches!(user.role, Role::Agent | Role::Admin) {
                                     ("/desk", msg::support::NAV_DESK)
@@ -45,8 +52,16 @@ pub fn AppHeader() -> impl IntoView {
                                 <A href="/account" attr:class="user-chip">{user.display_name.clone()}</A>
                                 // A plain form (it works before the page is interactive), sent
                                 // by the session's action once it is: no form decoding needed.
+                                // Not while actions wait on the device, unless the user says so.
                                 <form method="post" action=Logout::url() on:submit=move |ev| {
                                     ev.prevent_default();
+                                    #[cfg(feature = "hydrate")]
+                                    leptos::task::spawn_local(async move {
+                                        if crate::ui::mine::may_forget(i18n).await {
+                                            session.logout.dispatch(Logout {});
+                                        }
+                                    });
+                                    #[cfg(not(feature = "hydrate"))]
                                     session.logout.dispatch(Logout {});
                                 }>
                                     <button type="submit" class="btn btn-ghost">{i18n.t(msg::frame::LOG_OUT)}</button>

@@ -31,6 +31,9 @@ pub mod state;
 
 mod frame;
 mod routes;
+mod sync;
 
 pub use error::AppError;
-pub use routes::{load_page_of, shell, App};
+pub use routes::{load_page_of, shell, App, KEPT_PAGES};
+#[cfg(feature = "hydrate")]
+pub use routes::mount_shell;

@@ -88,7 +88,7 @@ pub fn App() -> impl IntoView {
         <Title formatter=|text: String| if text.is_empty() { "Taquilla".to_string() } else { format!("{text} · Taquilla") }/>
         <Router>
             <a class="skip-link" href="#main">{i18n.t(msg::frame::SKIP)}</a>
-            <AppHeader/>
+            <AppHeader on_signed_in=keep_mine/>
             <main id="main" class="page">
                 <Routes fallback=|| view! { <NotFound/> }>
                     <Route path=path!("") view=HomePage ssr=SsrMode::Async/>
@@ -109,11 +109,55 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/support/:id?") view={Lazy::<SupportRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/desk/:id?") view={Lazy::<DeskRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/door/:id?") view={Lazy::<DoorRoute>::new()}/>
+                    <Route path=path!("/app-shell") view=AppShell/>
                 </Routes>
             </main>
             <Footer/>
         </Router>
     }
+}
+
+/// The frame of the app with nothing in it, rendered for nobody: the service worker
+/// keeps it, and answers with it a navigation to one of the user's own pages (kept on the
+/// device, see `ui::mine`) while offline; the browser then draws that page itself (see
+/// `frontend`).
+#[component]
+fn AppShell() -> impl IntoView {
+    let i18n = use_i18n();
+    view! { <p id="app-shell" class="muted" role="status">{i18n.t(msg::mine::OPENING)}</p> }
+}
+
+/// The paths whose pages show the data a device keeps for its user, and open offline.
+pub const KEPT_PAGES: [&str; 4] = ["/tickets", "/orders", "/notifications", "/support"];
+
+/// Keeps the signed-in user's data on this device (see `sync`), with the code that
+/// draws the pages that show it offline.
+fn keep_mine(user_id: String) {
+    #[cfg(feature = "hydrate")]
+    leptos::task::spawn_local(crate::sync::keep_mine(user_id, || {
+        leptos::task::spawn_local(__preload_mount_shell());
+        leptos::task::spawn_local(crate::ui::mine::__preload_kept_user());
+        leptos::task::spawn_local(crate::ui::mine::__preload_may_forget());
+        for path in KEPT_PAGES {
+            if let Some(load) = load_page_of(path) {
+                leptos::task::spawn_local(load);
+            }
+        }
+    }));
+    #[cfg(not(feature = "hydrate"))]
+    let _ = user_id;
+}
+
+/// Draws the app in the browser in place of the frame the service worker answered with
+/// (see [`AppShell`]): the page the address names, from what the device keeps. Its code
+/// comes apart from the first visit's, fetched ahead for a signed-in user.
+#[cfg(feature = "hydrate")]
+#[lazy]
+pub fn mount_shell() {
+    if let Some(body) = document().body() {
+        body.set_inner_html("");
+    }
+    leptos::mount::mount_to_body(App);
 }
 
 /// A page whose code comes in its own WASM chunk, fetched the first time the page is shown
@@ -224,7 +268,9 @@ mod tests {
         for route in &routes {
             let path = route.path();
             let example = path.replace(":id", "0b6e1c1e-6a47-4f0e-9d0e-2f1d3c4b5a69").replace(":section", "users").replace("{section}", "users");
-            assert_eq!(super::load_page_of(&example).is_some(), path != "/" && !path.is_empty(), "route {path}");
+            // The home page and the app's empty frame come with the first visit's code.
+            let in_main = path == "/" || path.is_empty() || path == "/app-shell";
+            assert_eq!(super::load_page_of(&example).is_some(), !in_main, "route {path}");
         }
     }
 }

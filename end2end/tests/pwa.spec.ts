@@ -76,6 +76,8 @@ test("the service worker serves this build's files and names its caches after it
   // The page that loaded them is this build's: its main files are kept for offline use.
   expect(kept.names.every((n) => !n.startsWith('taquilla-static-') || n.endsWith(build!))).toBeTruthy();
   for (const file of files) expect(kept.files, file).toContain(file);
+  // And the app's empty frame, which the user's own pages open in while offline.
+  expect(kept.files).toContain('/app-shell');
 });
 
 test('holding and buying seats say they need a connection while offline', async ({ page, context }) => {

@@ -3,7 +3,8 @@
 //! Most pages' code comes in WASM chunks of their own (see `app::load_page_of`). The chunk of
 //! the page the visit starts on is loaded first (the server's HTML already asked for it
 //! to be preloaded), then the page hydrates in one synchronous pass, is marked as
-//! hydrated and the service worker is registered.
+//! hydrated and the service worker is registered. A user's own page opened offline comes
+//! as the app's empty frame from the service worker, and is drawn here instead.
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
@@ -16,7 +17,12 @@ pub fn hydrate() {
         if let Some(load) = app::load_page_of(&path) {
             load.await;
         }
-        leptos::mount::hydrate_body(app::App);
+        if app::ui::pwa::is_kept_frame(&path) {
+            // Offline, one of the user's own pages: drawn here from what the device keeps.
+            app::mount_shell().await;
+        } else {
+            leptos::mount::hydrate_body(app::App);
+        }
         app::ui::pwa::hydrated();
     });
 }

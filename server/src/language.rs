@@ -108,7 +108,7 @@ pub async fn manifest(State(state): State<AppState>, Query(query): Query<Languag
 }
 
 /// The offline page's texts, by the `{{name}}` marks of `public/offline.html`.
-const OFFLINE_TEXTS: [(&str, Msg); 9] = [
+const OFFLINE_TEXTS: [(&str, Msg); 14] = [
     ("offline_title", msg::pwa::OFFLINE_TITLE),
     ("offline_status", msg::pwa::OFFLINE_STATUS),
     ("offline_text", msg::pwa::OFFLINE_TEXT),
@@ -118,6 +118,11 @@ const OFFLINE_TEXTS: [(&str, Msg); 9] = [
     ("offline_retry", msg::pwa::OFFLINE_RETRY),
     ("offline_home", msg::pwa::OFFLINE_HOME),
     ("offline_hint", msg::pwa::OFFLINE_HINT),
+    ("offline_kept", msg::pwa::OFFLINE_KEPT),
+    ("offline_tickets", msg::pwa::OFFLINE_TICKETS),
+    ("offline_orders", msg::pwa::OFFLINE_ORDERS),
+    ("offline_notifications", msg::pwa::OFFLINE_NOTIFICATIONS),
+    ("offline_support", msg::pwa::OFFLINE_SUPPORT),
 ];
 
 /// `GET /offline.html`: the page the service worker shows for a page it cannot reach, in

@@ -2,49 +2,22 @@
 //! scans, the admissions and conflicts it has learnt of) and how it talks with the REST
 //! API. Nothing here needs the network but the `fetch_*` and `push` calls.
 
-use rexie::{Index, KeyRange, ObjectStore, Rexie, TransactionMode};
+use rexie::{Index, ObjectStore, Rexie};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
-use wasm_bindgen::JsValue;
 
 use crate::door::{Checkin, CheckinBundle, DoorEvent, DoorStaff, DoorSummary, Scan, ScanBatch, SyncAnswer};
 use crate::paging::Page;
+use crate::ui::idb::{self, answer};
+
+pub use crate::ui::idb::{get, Fail};
 
 /// The database of door devices. Version 1: bundles, scans, admissions, conflicts, meta.
 /// A later version adds its stores in `open`, and IndexedDB's upgrade keeps the others.
 const DB_NAME: &str = "taquilla-door";
 const DB_VERSION: u32 = 1;
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Fail {
-    Offline,
-    Server { status: u16, message: String },
-    Store(String),
-}
-
-impl From<rexie::Error> for Fail {
-    fn from(e: rexie::Error) -> Fail {
-        Fail::Store(e.to_string())
-    }
-}
-
-/// A record as stored: `{key, event_id, json}`, the value as JSON text (the JSON reader
-/// the pages already have, rather than one more for JavaScript objects).
-fn to_js<T: Serialize>(key: &str, event_id: &str, value: &T) -> Result<JsValue, Fail> {
-    let json = serde_json::to_string(value).map_err(|e| Fail::Store(e.to_string()))?;
-    let record = js_sys::Object::new();
-    for (field, text) in [("key", key), ("event_id", event_id), ("json", json.as_str())] {
-        js_sys::Reflect::set(&record, &JsValue::from_str(field), &JsValue::from_str(text)).map_err(|_| Fail::Store(field.into()))?;
-    }
-    Ok(record.into())
-}
-
-fn from_js<T: DeserializeOwned>(record: JsValue) -> Result<T, Fail> {
-    let json = js_sys::Reflect::get(&record, &JsValue::from_str("json")).ok().and_then(|v| v.as_string()).ok_or_else(|| Fail::Store("json".into()))?;
-    serde_json::from_str(&json).map_err(|e| Fail::Store(e.to_string()))
-}
 
 pub async fn open() -> Result<Rexie, Fail> {
     let keyed = |name: &str| ObjectStore::new(name).key_path("key").add_index(Index::new("event_id", "event_id"));
@@ -61,41 +34,18 @@ pub async fn open() -> Result<Rexie, Fail> {
 
 /// Puts `items` (key, value) of one event into `store`, in one transaction.
 pub async fn put_all<T: Serialize>(db: &Rexie, store: &str, event_id: &str, items: &[(String, &T)]) -> Result<(), Fail> {
-    let tx = db.transaction(&[store], TransactionMode::ReadWrite)?;
-    let s = tx.store(store)?;
-    for (key, value) in items {
-        s.put(&to_js(key, event_id, value)?, None).await?;
-    }
-    tx.done().await?;
-    Ok(())
+    let records = items.iter().map(|(key, value)| idb::record(&[("key", key), ("event_id", event_id)], value)).collect::<Result<Vec<_>, _>>()?;
+    idb::put_records(db, store, records).await
 }
 
 /// Every value of one event in `store`.
 pub async fn all_of<T: DeserializeOwned>(db: &Rexie, store: &str, event_id: &str) -> Result<Vec<T>, Fail> {
-    let tx = db.transaction(&[store], TransactionMode::ReadOnly)?;
-    let index = tx.store(store)?.index("event_id")?;
-    let only = KeyRange::only(&JsValue::from_str(event_id)).map_err(|e| Fail::Store(e.to_string()))?;
-    let values = index.get_all(Some(only), None).await?;
-    values.into_iter().map(from_js::<T>).collect()
-}
-
-pub async fn get<T: DeserializeOwned>(db: &Rexie, store: &str, key: &str) -> Result<Option<T>, Fail> {
-    let tx = db.transaction(&[store], TransactionMode::ReadOnly)?;
-    match tx.store(store)?.get(JsValue::from_str(key)).await? {
-        Some(v) if !v.is_undefined() => Ok(Some(from_js::<T>(v)?)),
-        _ => Ok(None),
-    }
+    idb::all_in(db, store, "event_id", event_id).await
 }
 
 /// Forgets everything (another user signed in on this device).
 pub async fn clear(db: &Rexie) -> Result<(), Fail> {
-    let stores = ["bundles", "scans", "admissions", "conflicts", "meta"];
-    let tx = db.transaction(&stores, TransactionMode::ReadWrite)?;
-    for store in stores {
-        tx.store(store)?.clear().await?;
-    }
-    tx.done().await?;
-    Ok(())
+    idb::clear(db, &["bundles", "scans", "admissions", "conflicts", "meta"]).await
 }
 
 /// This browser's door device id, made once and kept.
@@ -123,19 +73,6 @@ pub fn online() -> bool {
 
 // The REST API, with the session cookie.
 
-// Typed answers only: a lazy page that reads JSON as `serde_json::Value` makes the split
-// build keep every page's static data in the module of the first visit.
-#[derive(Deserialize)]
-struct ErrorBody {
-    error: ErrorMessage,
-}
-
-#[derive(Deserialize)]
-struct ErrorMessage {
-    #[serde(default)]
-    message: String,
-}
-
 #[derive(Serialize)]
 struct Grant<'a> {
     email: &'a str,
@@ -153,16 +90,6 @@ pub async fn fetch_me() -> Option<String> {
         return None;
     }
     res.json::<Me>().await.ok().map(|me| me.id)
-}
-
-async fn answer<T: DeserializeOwned>(sent: Result<gloo_net::http::Response, gloo_net::Error>) -> Result<T, Fail> {
-    let res = sent.map_err(|_| Fail::Offline)?;
-    if res.ok() {
-        return res.json::<T>().await.map_err(|_| Fail::Offline);
-    }
-    let status = res.status();
-    let message = res.json::<ErrorBody>().await.map(|b| b.error.message).unwrap_or_default();
-    Err(Fail::Server { status, message })
 }
 
 pub async fn fetch_events() -> Result<Vec<DoorEvent>, Fail> {

@@ -80,14 +80,14 @@ pub fn DoorEventPage() -> impl IntoView {
             </p>
             <p class="muted">
                 <span data-testid="door-synced">{move || match door.synced_at.get() {
-                    Some(t) => i18n.tf(msg::door::LAST_SYNCED, &[("time", &crate::door::scanner::clock(t))]),
+                    Some(t) => i18n.tf(msg::door::LAST_SYNCED, &[("time", &crate::ui::clock::on_this_device(t))]),
                     None => i18n.t(msg::door::NEVER_SYNCED).to_string(),
                 }}</span>
                 " · "
                 {move || i18n.tf(msg::door::DEVICE, &[("id", &door.device.get())])}
             </p>
             <p class="muted">
-                {move || door.list_info.get().map(|(n, at)| i18n.plural(msg::door::LIST_OF, n as i64, &[("time", &crate::door::scanner::clock(at))]))}
+                {move || door.list_info.get().map(|(n, at)| i18n.plural(msg::door::LIST_OF, n as i64, &[("time", &crate::ui::clock::on_this_device(at))]))}
                 {move || door.no_list.get().then(|| view! { <span class="notice notice-error" role="alert">{i18n.t(msg::door::NO_LIST_OFFLINE)}</span> })}
             </p>
             {move || door.refused.get().map(|m| view! { <p class="notice notice-error" role="alert">{i18n.tf(msg::door::SYNC_REFUSED, &[("message", &m)])}</p> })}
@@ -150,7 +150,7 @@ pub fn DoorEventPage() -> impl IntoView {
                                 <li>
                                     <strong>{verdict}</strong>" "
                                     {s.seat.clone().unwrap_or_default()}" · "
-                                    {crate::door::scanner::clock(s.scanned_at)}" · "
+                                    {crate::ui::clock::on_this_device(s.scanned_at)}" · "
                                     <span class="muted">{server}</span>
                                 </li>
                             }
@@ -188,12 +188,12 @@ fn verdict_view(i18n: I18n, door: Door, shown: Shown) -> impl IntoView {
 fn conflict_text(i18n: I18n, c: &Checkin) -> String {
     let seat = c.seat.clone().unwrap_or_else(|| i18n.tf(msg::door::UNKNOWN_SEAT, &[("id", &c.ticket_id.map(|t| t.to_string()).unwrap_or_default())]));
     let (first, first_time) = match &c.admission {
-        Some(a) => (a.device_id.clone(), crate::door::scanner::clock(a.scanned_at)),
+        Some(a) => (a.device_id.clone(), crate::ui::clock::on_this_device(a.scanned_at)),
         None => (String::from("?"), String::new()),
     };
     i18n.tf(
         msg::door::CONFLICT,
-        &[("seat", &seat), ("first", &first), ("first_time", &first_time), ("other", &c.device_id), ("other_time", &crate::door::scanner::clock(c.scanned_at))],
+        &[("seat", &seat), ("first", &first), ("first_time", &first_time), ("other", &c.device_id), ("other_time", &crate::ui::clock::on_this_device(c.scanned_at))],
     )
 }
 
@@ -226,7 +226,7 @@ fn DoorPanel(summary: DoorSummary, door: Door) -> impl IntoView {
                 <tbody>
                     {summary.devices.into_iter().map(|d| view! {
                         <tr><td>{d.device_id}</td><td>{fmt.number(d.scans)}</td><td>{fmt.number(d.admitted)}</td><td>{fmt.number(d.duplicates)}</td>
-                            <td>{crate::door::scanner::clock(d.last_synced_at)}</td></tr>
+                            <td>{crate::ui::clock::on_this_device(d.last_synced_at)}</td></tr>
                     }).collect_view()}
                 </tbody>
             </table>

@@ -84,16 +84,6 @@ impl Door {
     }
 }
 
-/// A time as this device's clock reads it: "21:03:07".
-pub fn clock(t: OffsetDateTime) -> String {
-    #[cfg(feature = "hydrate")]
-    let t = {
-        let minutes = -(js_sys::Date::new_0().get_timezone_offset() as i32);
-        time::UtcOffset::from_whole_seconds(minutes * 60).map(|o| t.to_offset(o)).unwrap_or(t)
-    };
-    format!("{:02}:{:02}:{:02}", t.hour(), t.minute(), t.second())
-}
-
 #[cfg(not(feature = "hydrate"))]
 mod browser {
     use super::*;

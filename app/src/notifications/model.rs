@@ -102,6 +102,11 @@ pub struct Notification {
     pub read_at: Option<OffsetDateTime>,
 }
 
+impl Notification {
+    /// The name under which a device keeps my notifications (see `ui::mine`).
+    pub const KEPT: &'static str = "notifications";
+}
+
 /// Whether one kind reaches a person in the app and by email.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

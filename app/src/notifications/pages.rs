@@ -10,6 +10,8 @@ use crate::notifications::api::{my_notifications, notification_preferences, Mark
 use crate::notifications::rules::{field_name, kind_label, SETTINGS_FORM_PATH};
 use crate::notifications::badge::UnreadBadge;
 use crate::notifications::{Channel, Notification};
+use crate::error::AppError;
+use crate::ui::mine::{self, Method, Queued, SyncStatus};
 use crate::ui::{ErrorNotice, Failure, PageTitle, Pager};
 
 #[component]
@@ -21,10 +23,27 @@ pub fn NotificationsPage() -> impl IntoView {
     let list = Resource::new(
         move || {
             let page = query.read().get("page").and_then(|p| p.parse::<i64>().ok()).unwrap_or(1);
-            (page, unread_only(), mark_one.version().get(), mark_all.version().get())
+            (page, unread_only(), mark_one.version().get(), mark_all.version().get(), mine::version())
         },
-        |(page, unread, _, _)| my_notifications(page, unread),
+        |(page, unread, _, _, _)| {
+            let keep: fn(&Notification) -> bool = if unread { |n| n.read_at.is_none() } else { |_| true };
+            let newest_first = |a: &Notification, b: &Notification| b.created_at.cmp(&a.created_at).then(a.id.cmp(&b.id));
+            mine::page_or_kept(Notification::KEPT, page, |n| n.id.to_string(), keep, newest_first, my_notifications(page, unread))
+        },
     );
+    // Offline, marking read waits on the device; the kept copy shows it read meanwhile.
+    let i18n = use_i18n();
+    mine::queue_when_unreachable(mark_one, move |input: &MarkNotificationRead| {
+        let id = input.id.clone();
+        mine::change_kept(Notification::KEPT, move |n: &mut Notification| mark_read(n, Some(&id)));
+        let path = format!("/api/v1/notifications/{}/read", input.id.trim());
+        Some(Queued::taken("notifications.read", Some(input.id.clone()), i18n.t(msg::mine::READ_LABEL).to_string(), Method::Patch, path, None))
+    });
+    mine::queue_when_unreachable(mark_all, move |_: &MarkAllNotificationsRead| {
+        mine::change_kept(Notification::KEPT, |n: &mut Notification| mark_read(n, None));
+        let path = "/api/v1/notifications/read-all".to_string();
+        Some(Queued::taken("notifications.read_all", None, i18n.t(msg::mine::READ_ALL_LABEL).to_string(), Method::Post, path, None))
+    });
     // The badge counts again after a change here.
     let badge = use_context::<UnreadBadge>();
     Effect::new(move |_| {
@@ -35,10 +54,14 @@ pub fn NotificationsPage() -> impl IntoView {
             }
         }
     });
-    let last_error = move || mark_one.value().get().and_then(|r| r.err()).or_else(|| mark_all.value().get().and_then(|r| r.err()));
-    let i18n = use_i18n();
+    // Not reaching the server is no error here: the action waits (see above).
+    let last_error = move || {
+        let error = mark_one.value().get().and_then(|r| r.err()).or_else(|| mark_all.value().get().and_then(|r| r.err()));
+        error.filter(|e| !matches!(e, AppError::Transport(_)))
+    };
     view! {
         <PageTitle text=i18n.t(msg::notifications::TITLE)/>
+        <SyncStatus/>
         <div class="page-head">
             <h1>{i18n.t(msg::notifications::TITLE)}</h1>
             <A href="/notifications/settings" attr:class="btn btn-ghost">{i18n.t(msg::notifications::SETTINGS)}</A>
@@ -74,6 +97,15 @@ pub fn NotificationsPage() -> impl IntoView {
             })}
         </Transition>
     }
+}
+
+/// Marks a kept notification read (`id`: that one, `None`: any); its id when it changed.
+fn mark_read(n: &mut Notification, id: Option<&str>) -> Option<String> {
+    let it = id.is_none_or(|id| n.id.to_string() == id.trim());
+    (it && n.read_at.is_none()).then(|| {
+        n.read_at = Some(crate::ui::clock::from_unix_ms(crate::ui::clock::now_ms()));
+        n.id.to_string()
+    })
 }
 
 #[component]

@@ -160,6 +160,11 @@ pub struct Order {
     pub paid_at: Option<OffsetDateTime>,
 }
 
+impl Order {
+    /// The name under which a device keeps my orders (see `ui::mine`).
+    pub const KEPT: &'static str = "orders";
+}
+
 /// The live stream's `order` message: one of the user's orders is now in `status`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrderChanged {

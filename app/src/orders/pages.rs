@@ -9,6 +9,9 @@ use crate::orders::api::{get_hold, get_order, my_orders, CancelOrder, PlaceOrder
 use crate::orders::model::{Hold, HoldStatus, Order, OrderStatus};
 use crate::i18n::{msg, use_i18n};
 use crate::ui::clock::{countdown, ticking};
+use crate::error::AppError;
+use crate::paging::Page;
+use crate::ui::mine::{self, SyncStatus};
 use crate::ui::{field_error, form_error, ErrorNotice, Failure, MyListPage, NeedsConnection};
 
 #[component]
@@ -149,7 +152,10 @@ fn Checkout(hold: Hold) -> impl IntoView {
 #[component]
 pub fn OrderPage() -> impl IntoView {
     let params = use_params_map();
-    let order = Resource::new(move || params.read().get("id").unwrap_or_default(), get_order);
+    let order = Resource::new(
+        move || (params.read().get("id").unwrap_or_default(), mine::version()),
+        |(id, _)| mine::one_or_kept(Order::KEPT, id.clone(), get_order(id)),
+    );
     let i18n = use_i18n();
     // The live stream says when the payment is decided (or the order changes otherwise):
     // the order loads again then. When the stream opens, a pending order is loaded again
@@ -184,6 +190,7 @@ pub fn OrderPage() -> impl IntoView {
     });
     view! {
         <PageTitle text=i18n.t(msg::orders::YOUR_ORDER)/>
+        <SyncStatus/>
         <Transition fallback=move || view! { <p class="muted">{i18n.t(msg::orders::LOADING_ORDER)}</p> }>
             {move || order.get().map(|result| match result {
                 Ok(o) => view! { <OrderView order=o cancel/> }.into_any(),
@@ -250,8 +257,15 @@ fn OrderView(order: Order, cancel: ServerAction<CancelOrder>) -> impl IntoView {
 #[component]
 pub fn MyOrdersPage() -> impl IntoView {
     view! {
-        <MyListPage title=msg::orders::MY_ORDERS empty=msg::orders::NO_ORDERS base="/orders" list_class="order-list" load=my_orders item=order_item/>
+        <SyncStatus/>
+        <MyListPage title=msg::orders::MY_ORDERS empty=msg::orders::NO_ORDERS base="/orders" list_class="order-list" load=load_orders item=order_item/>
     }
+}
+
+/// My orders, from the server or, offline, as this device kept them (newest first).
+fn load_orders(page: i64) -> impl std::future::Future<Output = Result<Page<Order>, AppError>> + Send + 'static {
+    let newest_first = |a: &Order, b: &Order| b.created_at.cmp(&a.created_at).then(a.id.cmp(&b.id));
+    mine::page_or_kept(Order::KEPT, page, |o| o.id.to_string(), |_| true, newest_first, my_orders(page))
 }
 
 fn order_item(o: Order) -> AnyView {

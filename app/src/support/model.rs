@@ -222,6 +222,13 @@ pub struct SupportTicket {
     pub attachments: Option<Vec<Attachment>>,
 }
 
+impl SupportTicket {
+    /// The names under which a device keeps my support tickets (see `ui::mine`): as
+    /// lists show them, and whole, with their conversation.
+    pub const KEPT: &'static str = "support";
+    pub const KEPT_FULL: &'static str = "support.ticket";
+}
+
 /// One message of a support ticket's conversation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SupportMessage {

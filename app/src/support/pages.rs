@@ -8,8 +8,9 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::i18n::{msg, use_i18n};
 use crate::support::api::{orders_to_name, get_support_ticket, support_tickets, MoveSupportTicket, OpenSupportTicket, ReplySupportTicket};
-use crate::support::model::{Attachment, Category, NewAttachment, SupportMessage, SupportStatus, SupportTicket};
+use crate::support::model::{Attachment, Category, NewAttachment, NewMessage, NewSupportTicket, SupportMessage, SupportStatus, SupportTicket};
 use crate::support::rules::{self, Mover};
+use crate::ui::mine::{self, Method, Queued, SavedOffline, SyncStatus};
 use crate::ui::{field_error, form_error, ErrorNotice, Failure, PageTitle, Pager};
 
 /// A fresh id for one submission of a form: sending the same form twice (a double click,
@@ -34,15 +35,36 @@ pub fn StatusChip(status: SupportStatus) -> impl IntoView {
 pub fn MySupportPage() -> impl IntoView {
     let query = use_query_map();
     let page = move || query.read().get("page").and_then(|p| p.parse::<i64>().ok()).unwrap_or(1).max(1);
-    let list = Resource::new(page, |page| support_tickets("MINE".into(), String::new(), String::new(), String::new(), false, page));
+    let list = Resource::new(
+        move || (page(), mine::version()),
+        |(page, _)| {
+            let newest_first = |a: &SupportTicket, b: &SupportTicket| b.updated_at.cmp(&a.updated_at).then(a.id.cmp(&b.id));
+            let online = support_tickets("MINE".into(), String::new(), String::new(), String::new(), false, page);
+            mine::page_or_kept(SupportTicket::KEPT, page, |t| t.id.to_string(), |_| true, newest_first, online)
+        },
+    );
     let i18n = use_i18n();
+    // Support tickets written offline, not sent yet.
+    let waiting = move || mine::waiting(OPEN_KIND, None).into_iter().filter_map(|q| Some((serde_json::from_str::<NewSupportTicket>(q.body.as_deref()?).ok()?, q)));
     view! {
         <PageTitle text=i18n.t(msg::support::MY_TICKETS)/>
+        <SyncStatus/>
         <div class="page-head">
             <h1>{i18n.t(msg::support::MY_TICKETS)}</h1>
             <A href="/support/new" attr:class="btn btn-primary">{i18n.t(msg::support::NEW_TICKET)}</A>
         </div>
         <p class="muted">{i18n.t(msg::support::INTRO)}</p>
+        <ul class="support-list support-waiting">
+            {move || waiting().map(|(new, q)| view! {
+                <li class="card support-item" data-testid="support-waiting">
+                    <span>{new.title}</span>
+                    <span class="support-meta">
+                        <span class=if q.refused.is_some() { "chip chip-danger" } else { "chip chip-warn" }>{i18n.t(msg::mine::WAITING_CHIP)}</span>
+                        <span class="muted">{i18n.t(new.category.label())}</span>
+                    </span>
+                </li>
+            }).collect_view()}
+        </ul>
         <Suspense fallback=move || view! { <p class="muted">{i18n.t(msg::ui::LOADING)}</p> }>
             {move || list.get().map(|result| match result {
                 Ok(page) if page.items.is_empty() => view! {
@@ -77,20 +99,37 @@ pub fn NewSupportTicketPage() -> impl IntoView {
     let open = ServerAction::<OpenSupportTicket>::new();
     let result = open.value();
     let pending = open.pending();
+    // Offline, the support ticket waits on the device (and the form takes a new id, so
+    // that the next one is another support ticket).
+    let form_id = RwSignal::new(client_id());
+    let i18n = use_i18n();
+    mine::queue_when_unreachable(open, move |input: &OpenSupportTicket| {
+        let new = NewSupportTicket {
+            title: input.title.clone(),
+            description: input.description.clone(),
+            category: Category::parse(&input.category)?,
+            order_id: Some(input.order_id.clone()).filter(|o| !o.trim().is_empty()),
+            phone: Some(input.phone.clone()).filter(|p| !p.trim().is_empty()),
+            client_id: Some(input.client_id.clone()).filter(|c| !c.is_empty()),
+            attachments: serde_json::from_str(&input.attachments).unwrap_or_default(),
+        };
+        form_id.set(client_id());
+        let label = i18n.tf(msg::mine::OPEN_LABEL, &[("title", &new.title)]);
+        Some(Queued::taken(OPEN_KIND, None, label, Method::Post, "/api/v1/support/tickets".into(), serde_json::to_string(&new).ok()))
+    });
     let query = use_query_map();
     let named_order = move || query.read().get("order").unwrap_or_default();
     let orders = Resource::new(|| (), |_| orders_to_name());
     let err = move |field: &'static str| {
         move || field_error(result.get(), field).map(|m| view! { <p class="field-error" id=format!("support-{field}-error")>{m}</p> })
     };
-    let i18n = use_i18n();
     view! {
         <PageTitle text=i18n.t(msg::support::NEW_TICKET)/>
         <section class="card form-card">
             <h1>{i18n.t(msg::support::NEW_TICKET)}</h1>
             <p class="muted">{i18n.t(msg::support::NEW_INTRO)}</p>
             <ActionForm action=open>
-                <input type="hidden" name="client_id" value=client_id()/>
+                <input type="hidden" name="client_id" value=move || form_id.get()/>
                 <div class="field">
                     <label for="support-title">{i18n.t(msg::support::TITLE_FIELD)}</label>
                     <input id="support-title" type="text" name="title" required minlength=rules::TITLE_MIN.to_string() maxlength=rules::TITLE_MAX.to_string()/>
@@ -136,7 +175,11 @@ pub fn NewSupportTicketPage() -> impl IntoView {
                 </div>
                 <AttachmentsField id="support-files"/>
                 {err("attachments")}
-                {move || form_error(result.get()).map(|e| view! { <ErrorNotice error=e/> })}
+                {move || if mine::unreachable(&result.get()) {
+                    view! { <SavedOffline/><p><A href="/support">{i18n.t(msg::support::BACK_TO_MINE)}</A></p> }.into_any()
+                } else {
+                    form_error(result.get()).map(|e| view! { <ErrorNotice error=e/> }).into_any()
+                }}
                 <button type="submit" class="btn btn-primary" disabled=pending>{i18n.t(msg::support::SEND_TICKET)}</button>
             </ActionForm>
         </section>
@@ -149,24 +192,69 @@ pub fn SupportTicketPage() -> impl IntoView {
     let reply = ServerAction::<ReplySupportTicket>::new();
     let moved = ServerAction::<MoveSupportTicket>::new();
     let ticket = Resource::new(
-        move || (params.read().get("id").unwrap_or_default(), reply.version().get(), moved.version().get()),
-        |(id, _, _)| get_support_ticket(id),
+        move || (params.read().get("id").unwrap_or_default(), reply.version().get(), moved.version().get(), mine::version()),
+        |(id, _, _, _)| mine::one_or_kept(SupportTicket::KEPT_FULL, id.clone(), get_support_ticket(id)),
     );
     let i18n = use_i18n();
+    // Offline, a reply waits on the device, shown under the conversation until it is sent.
+    mine::queue_when_unreachable(reply, move |input: &ReplySupportTicket| {
+        let id = input.id.trim().to_string();
+        let new = NewMessage {
+            body: input.body.clone(),
+            internal: false,
+            client_id: Some(input.client_id.clone()).filter(|c| !c.is_empty()),
+            attachments: serde_json::from_str(&input.attachments).unwrap_or_default(),
+        };
+        let title = ticket.with_untracked(|t| t.as_ref().and_then(|t| t.as_ref().ok()).map(|t| t.title.clone())).unwrap_or_default();
+        let label = i18n.tf(msg::mine::REPLY_LABEL, &[("title", &title)]);
+        let path = format!("/api/v1/support/tickets/{id}/messages");
+        Some(Queued::taken(REPLY_KIND, Some(id), label, Method::Post, path, serde_json::to_string(&new).ok()))
+    });
     view! {
         <PageTitle text=i18n.t(msg::support::TICKET)/>
+        <SyncStatus/>
         <Suspense fallback=move || view! { <p class="muted">{i18n.t(msg::ui::LOADING)}</p> }>
             {move || ticket.get().map(|result| match result {
                 Ok(t) => view! {
                     <p><A href="/support">{i18n.t(msg::support::BACK_TO_MINE)}</A></p>
                     <TicketHead ticket=t.clone() desk=false/>
                     <Conversation ticket_id=t.id messages=t.messages.clone().unwrap_or_default()/>
+                    <WaitingReplies ticket_id=t.id.to_string()/>
                     <ReplyForm ticket=t.clone() action=reply desk=false/>
                     <MoveButtons ticket=t mover=Mover::Requester action=moved desk=false/>
                 }.into_any(),
                 Err(e) => view! { <Failure error=e/> }.into_any(),
             })}
         </Suspense>
+    }
+}
+
+/// The kinds of the customer's actions that wait on the device while offline (see
+/// `ui::mine`).
+const OPEN_KIND: &str = "support.open";
+const REPLY_KIND: &str = "support.reply";
+
+/// The replies written offline to one support ticket, not sent yet.
+#[component]
+fn WaitingReplies(ticket_id: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let waiting = move || {
+        mine::waiting(REPLY_KIND, Some(ticket_id.clone())).into_iter().filter_map(|q| Some((serde_json::from_str::<NewMessage>(q.body.as_deref()?).ok()?, q)))
+    };
+    view! {
+        <ol class="messages waiting">
+            {move || waiting().map(|(new, q)| view! {
+                <li class="message card" data-testid="reply-waiting">
+                    <p class="message-head">
+                        <span class=if q.refused.is_some() { "chip chip-danger" } else { "chip chip-warn" }>{i18n.t(msg::mine::WAITING_CHIP)}</span>
+                        " " <time class="muted" datetime=crate::i18n::format::machine(crate::ui::clock::from_unix_ms(q.at_ms))>
+                            {crate::ui::clock::on_this_device(crate::ui::clock::from_unix_ms(q.at_ms))}
+                        </time>
+                    </p>
+                    <p class="message-body">{new.body}</p>
+                </li>
+            }).collect_view()}
+        </ol>
     }
 }
 
@@ -337,6 +425,14 @@ pub fn ReplyForm(ticket: SupportTicket, action: ServerAction<ReplySupportTicket>
     // place, and a box left ticked would make the next reply a note.
     let internal = RwSignal::new(false);
     let canned = if desk { rules::canned_replies(ticket.category) } else { Vec::new() };
+    // A reply kept offline (the customer's) leaves the box for the next one, with its own id.
+    let form_id = RwSignal::new(client_id());
+    Effect::new(move |_| {
+        if !desk && mine::unreachable(&result.get()) {
+            form_id.set(client_id());
+            body.set(String::new());
+        }
+    });
     if ticket.status == SupportStatus::Closed {
         return view! { <p class="notice" role="status">{i18n.t(msg::support::CLOSED_NOTICE)}</p> }.into_any();
     }
@@ -344,7 +440,7 @@ pub fn ReplyForm(ticket: SupportTicket, action: ServerAction<ReplySupportTicket>
         <section class="card reply">
             <ActionForm action>
                 <input type="hidden" name="id" value=ticket.id.to_string()/>
-                <input type="hidden" name="client_id" value=client_id()/>
+                <input type="hidden" name="client_id" value=move || form_id.get()/>
                 {desk.then(|| view! { <input type="hidden" name="desk" value="1"/> })}
                 <div class="field">
                     <label for="reply-body">{i18n.t(if desk { msg::support::WRITE_DESK } else { msg::support::WRITE })}</label>
@@ -361,7 +457,11 @@ pub fn ReplyForm(ticket: SupportTicket, action: ServerAction<ReplySupportTicket>
                         <label for="reply-internal">{i18n.t(msg::support::AS_INTERNAL_NOTE)}</label>
                     </div>
                 })}
-                {move || form_error(result.get()).map(|e| view! { <ErrorNotice error=e/> })}
+                {move || if !desk && mine::unreachable(&result.get()) {
+                    view! { <SavedOffline/> }.into_any()
+                } else {
+                    form_error(result.get()).map(|e| view! { <ErrorNotice error=e/> }).into_any()
+                }}
                 <button type="submit" class="btn btn-primary" disabled=pending>{i18n.t(msg::support::SEND)}</button>
             </ActionForm>
             {(!canned.is_empty()).then(|| view! {

@@ -41,6 +41,11 @@ pub struct Ticket {
     pub voided_at: Option<OffsetDateTime>,
 }
 
+impl Ticket {
+    /// The name under which a device keeps my tickets (see `ui::mine`).
+    pub const KEPT: &'static str = "tickets";
+}
+
 /// A void ticket, as door devices learn of it: its code (which still verifies, being
 /// signed) must be turned away.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

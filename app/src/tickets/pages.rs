@@ -5,8 +5,13 @@ use crate::ui::PageTitle;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
+use crate::error::AppError;
+use crate::paging::Page;
 use crate::tickets::api::{get_ticket, my_tickets};
+#[cfg(any(feature = "ssr", feature = "hydrate"))]
+use crate::tickets::codes::draw_qr;
 use crate::tickets::{Ticket, TicketStatus};
+use crate::ui::mine::{self, SyncStatus};
 use crate::catalog::seat_label;
 use crate::i18n::{msg, use_i18n};
 use crate::ui::{Failure, MyListPage};
@@ -14,8 +19,16 @@ use crate::ui::{Failure, MyListPage};
 #[component]
 pub fn MyTicketsPage() -> impl IntoView {
     view! {
-        <MyListPage title=msg::tickets::MY_TICKETS empty=msg::tickets::NO_TICKETS base="/tickets" list_class="ticket-list" load=my_tickets item=ticket_item/>
+        <SyncStatus/>
+        <MyListPage title=msg::tickets::MY_TICKETS empty=msg::tickets::NO_TICKETS base="/tickets" list_class="ticket-list" load=load_tickets item=ticket_item/>
     }
+}
+
+/// My tickets, from the server or, offline, as this device kept them (soonest event
+/// first, then by seat, as the server lists them).
+fn load_tickets(page: i64) -> impl std::future::Future<Output = Result<Page<Ticket>, AppError>> + Send + 'static {
+    let by_event = |a: &Ticket, b: &Ticket| (a.event_starts_at, &a.section, &a.row, a.number).cmp(&(b.event_starts_at, &b.section, &b.row, b.number));
+    mine::page_or_kept(Ticket::KEPT, page, |t| t.id.to_string(), |_| true, by_event, my_tickets(page))
 }
 
 fn ticket_item(t: Ticket) -> AnyView {
@@ -33,10 +46,14 @@ fn ticket_item(t: Ticket) -> AnyView {
 #[component]
 pub fn TicketPage() -> impl IntoView {
     let params = use_params_map();
-    let ticket = Resource::new(move || params.read().get("id").unwrap_or_default(), get_ticket);
+    let ticket = Resource::new(
+        move || (params.read().get("id").unwrap_or_default(), mine::version()),
+        |(id, _)| mine::one_or_kept(Ticket::KEPT, id.clone(), get_ticket(id)),
+    );
     let i18n = use_i18n();
     view! {
         <PageTitle text=i18n.t(msg::tickets::TICKET)/>
+        <SyncStatus/>
         <Suspense fallback=move || view! { <p class="muted">{i18n.t(msg::tickets::LOADING)}</p> }>
             {move || ticket.get().map(|result| match result {
                 Ok(t) => view! { <TicketView ticket=t/> }.into_any(),
@@ -46,13 +63,21 @@ pub fn TicketPage() -> impl IntoView {
     }
 }
 
+/// Without a side to run on (a build of the crate alone), nothing is drawn.
+#[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+fn draw_qr(_: &str) -> Option<String> {
+    None
+}
+
 #[component]
 fn TicketView(ticket: Ticket) -> impl IntoView {
     let i18n = use_i18n();
     let void = ticket.status == TicketStatus::Void;
     // A void ticket shows no code: its signature would still verify at a door that has
     // not fetched the event's revocations yet.
-    let admission = match (ticket.code.clone(), ticket.qr_svg.clone()) {
+    // A ticket kept from a list has its code but no drawing: drawn here, offline too.
+    let qr = ticket.qr_svg.clone().or_else(|| ticket.code.as_deref().and_then(draw_qr));
+    let admission = match (ticket.code.clone(), qr) {
         (Some(code), Some(qr)) if !void => view! {
             <div class="qr" role="img" aria-label=i18n.t(msg::tickets::QR) inner_html=qr></div>
             <p class="ticket-code"><code>{code}</code></p>

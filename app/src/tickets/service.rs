@@ -139,15 +139,8 @@ pub async fn void_for_order(tx: &mut crate::db::Tx, order_id: &str, now: i64) ->
 
 /// The QR code of an admission code as a standalone SVG document.
 pub fn qr_svg(code: &str) -> Result<String, AppError> {
-    let qr = qrcode::QrCode::with_error_correction_level(code.as_bytes(), qrcode::EcLevel::M).map_err(|e| {
-        tracing::error!(error = %e, "QR encoding failed");
+    crate::tickets::codes::draw_qr(code).ok_or_else(|| {
+        tracing::error!("QR encoding failed");
         AppError::Internal
-    })?;
-    Ok(qr
-        .render::<qrcode::render::svg::Color>()
-        .min_dimensions(240, 240)
-        .quiet_zone(true)
-        .dark_color(qrcode::render::svg::Color("#000000"))
-        .light_color(qrcode::render::svg::Color("#ffffff"))
-        .build())
+    })
 }

@@ -37,6 +37,21 @@ pub fn countdown(ms: i64) -> String {
     format!("{}:{:02}", secs / 60, secs % 60)
 }
 
+/// A time as this device's clock reads it: "21:03:07" (on the server, in UTC).
+pub fn on_this_device(t: time::OffsetDateTime) -> String {
+    #[cfg(feature = "hydrate")]
+    let t = {
+        let minutes = -(js_sys::Date::new_0().get_timezone_offset() as i32);
+        time::UtcOffset::from_whole_seconds(minutes * 60).map(|o| t.to_offset(o)).unwrap_or(t)
+    };
+    format!("{:02}:{:02}:{:02}", t.hour(), t.minute(), t.second())
+}
+
+/// Milliseconds since the epoch as a date-time (the epoch itself when out of range).
+pub fn from_unix_ms(ms: i64) -> time::OffsetDateTime {
+    time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000).unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+}
+
 /// A date-time as milliseconds since the epoch.
 pub fn unix_ms(t: time::OffsetDateTime) -> i64 {
     (t.unix_timestamp_nanos() / 1_000_000) as i64

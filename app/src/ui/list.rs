@@ -35,7 +35,8 @@ where
 {
     let query = use_query_map();
     let page = move || query.read().get("page").and_then(|p| p.parse::<i64>().ok()).unwrap_or(1).max(1);
-    let items = Resource::new(page, load);
+    // Loaded again when the device's copy changed (see `mine`): back online, say.
+    let items = Resource::new(move || (page(), crate::ui::mine::version()), move |(page, _)| load(page));
     let i18n = use_i18n();
     let (title, empty) = (i18n.t(title), i18n.t(empty));
     view! {

@@ -9,6 +9,9 @@ pub mod kept;
 pub mod not_found;
 pub mod online;
 pub mod list;
+#[cfg(feature = "hydrate")]
+pub mod idb;
+pub mod mine;
 pub mod pwa;
 pub mod stream;
 pub mod title;

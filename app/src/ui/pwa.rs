@@ -12,6 +12,14 @@ pub fn hydrated() {
     let _ = window.navigator().service_worker().register("/sw.js");
 }
 
+/// Whether the page is the app's empty frame, which the service worker answers an
+/// offline navigation to one of the user's kept pages with: the browser draws the page
+/// the address names instead of hydrating the frame.
+#[cfg(feature = "hydrate")]
+pub fn is_kept_frame(path: &str) -> bool {
+    path != "/app-shell" && web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("app-shell")).is_some()
+}
+
 /// Asks the service worker to drop its copies of visited pages (they may show the
 /// signed-in user's data). Called after logout.
 pub fn forget_cached_pages() {

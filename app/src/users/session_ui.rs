@@ -21,11 +21,13 @@ pub struct Session {
 pub fn provide_session() {
     let login = ServerAction::<Login>::new();
     let logout = ServerAction::<Logout>::new();
-    let user = Resource::new(move || (login.version().get(), logout.version().get()), |_| crate::users::api::me());
+    let user = Resource::new(move || (login.version().get(), logout.version().get()), |_| me_or_kept());
     Effect::new(move |previous: Option<usize>| {
         let version = logout.version().get();
         if previous.is_some_and(|p| p != version) {
             crate::ui::pwa::forget_cached_pages();
+            #[cfg(feature = "hydrate")]
+            leptos::task::spawn_local(crate::ui::mine::forget());
         }
         version
     });
@@ -47,6 +49,18 @@ pub fn provide_session() {
         }
     });
     provide_context(Session { login, logout, user });
+}
+
+/// The signed-in user; in a page drawn offline (see `ui::mine`), the one this device kept.
+async fn me_or_kept() -> Result<Option<User>, AppError> {
+    let answer = crate::users::api::me().await;
+    #[cfg(feature = "hydrate")]
+    if let Err(AppError::Transport(_)) = answer {
+        if let Some(user) = crate::ui::mine::kept_user().await.and_then(|json| serde_json::from_str::<User>(&json).ok()) {
+            return Ok(Some(user));
+        }
+    }
+    answer
 }
 
 pub fn use_session() -> Session {
