@@ -57,7 +57,8 @@ pub fn AppHeader(
                                     ev.prevent_default();
                                     #[cfg(feature = "hydrate")]
                                     leptos::task::spawn_local(async move {
-                                        if crate::ui::mine::may_forget(i18n).await {
+                                        let scans = crate::door::device::unsent_scans().await;
+                                        if crate::ui::mine::may_forget(i18n, scans).await {
                                             session.logout.dispatch(Logout {});
                                         }
                                     });

@@ -138,6 +138,7 @@ fn keep_mine(user_id: String) {
         leptos::task::spawn_local(__preload_mount_shell());
         leptos::task::spawn_local(crate::ui::mine::__preload_kept_user());
         leptos::task::spawn_local(crate::ui::mine::__preload_may_forget());
+        leptos::task::spawn_local(crate::door::device::__preload_unsent_scans());
         for path in KEPT_PAGES {
             if let Some(load) = load_page_of(path) {
                 leptos::task::spawn_local(load);

@@ -86,7 +86,9 @@ mod browser {
     }
 
     /// Makes the copy `user_id`'s: another user's copy on this device goes first. The
-    /// user's profile is kept too, for the header of a page opened offline.
+    /// user's profile is kept too, for the header of a page opened offline. Asked at every
+    /// sync: the session cookie may be another user's since (a sign-in in another tab),
+    /// and then nothing of theirs must go into this user's copy.
     async fn own(user_id: &str) -> Result<(), Fail> {
         let owner = mine::meta::<String>("owner").await?;
         if owner.as_deref().is_some_and(|o| o != user_id) {

@@ -3,15 +3,20 @@ import { writeFileSync } from 'node:fs';
 import QRCode from 'qrcode';
 import { api, base, hydrated, login, newAccount, paidTicket } from './helpers';
 
-async function doorDevice(browser: Browser, event: string): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
+/** Signs the administrator in on `page` and opens the event's door, its list loaded. */
+async function openDoor(page: Page, event: string) {
   await login(page, process.env.E2E_ADMIN_EMAIL!, process.env.E2E_ADMIN_PASSWORD!);
   await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Log out' })).toBeVisible();
   await page.goto(`/door/${event}`);
   await hydrated(page);
   await expect(page.getByText(/^List of \d+ tickets?, downloaded at/)).toBeVisible();
   await expect(page.getByLabel('Ticket code')).toBeEnabled();
+}
+
+async function doorDevice(browser: Browser, event: string): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await openDoor(page, event);
   return { context, page };
 }
 
@@ -136,11 +141,7 @@ test('a door device checks a ticket in through the camera', async ({}, testInfo)
   try {
     const context = await browser.newContext({ baseURL: base, viewport, locale: 'en-US', permissions: ['camera'] });
     const page = await context.newPage();
-    await login(page, process.env.E2E_ADMIN_EMAIL!, process.env.E2E_ADMIN_PASSWORD!);
-    await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Log out' })).toBeVisible();
-    await page.goto(`/door/${event}`);
-    await hydrated(page);
-    await expect(page.getByLabel('Ticket code')).toBeEnabled();
+    await openDoor(page, event);
     await page.getByRole('button', { name: 'Scan with the camera' }).click();
     await expect(page.getByLabel('Camera picture')).toBeVisible();
     const verdict = page.getByTestId('door-verdict');
@@ -187,6 +188,57 @@ test('a door device reopens its page offline and goes on checking tickets', asyn
   await expect(page.getByTestId('door-pending')).toHaveText('0 scans waiting to be sent', { timeout: 7_000 });
   const checkins = await (await admin.get(`/api/v1/events/${event}/checkins`)).json();
   expect(checkins.items.filter((c: { ticket_id: string; result: string }) => c.ticket_id === ticket.id).map((c: { result: string }) => c.result)).toEqual(['ADMITTED']);
+  await context.close();
+  await admin.dispose();
+});
+
+test("a door device whose clock is wrong stamps its scans in the server's time, and logging out asks before deleting unsent ones", async ({ browser }) => {
+  const admin = await api(process.env.E2E_ADMIN_EMAIL!, process.env.E2E_ADMIN_PASSWORD!);
+  const events = await (await admin.get('/api/v1/door/events')).json();
+  const event = events.find((e: { title: string }) => e.title === 'Tango Argentino').id;
+  const first = await paidTicket(event);
+  const second = await paidTicket(event);
+  const context = await browser.newContext();
+  // This device's clock is an hour behind.
+  await context.addInitScript(() => {
+    const Real = Date;
+    const shift = -3_600_000;
+    class Behind extends Real {
+      constructor(...args: any[]) {
+        if (args.length === 0) super(Real.now() + shift);
+        else super(...(args as [any]));
+      }
+      static now() { return Real.now() + shift; }
+    }
+    (globalThis as any).Date = Behind;
+  });
+  const page = await context.newPage();
+  await openDoor(page, event);
+
+  await context.setOffline(true);
+  await expect(page.getByTestId('door-online')).toHaveText(/^Offline/);
+  await scan(page, first.code);
+  await expect(page.getByTestId('door-verdict')).toContainText('Admit');
+  await page.getByRole('button', { name: 'Next ticket' }).click();
+  await context.setOffline(false);
+  await expect(page.getByTestId('door-pending')).toHaveText('0 scans waiting to be sent', { timeout: 7_000 });
+  const checkins = await (await admin.get(`/api/v1/events/${event}/checkins`)).json();
+  const admitted = checkins.items.find((c: { ticket_id: string }) => c.ticket_id === first.id);
+  expect(Math.abs(Date.parse(admitted.scanned_at) - Date.now()), `scanned at ${admitted.scanned_at}`).toBeLessThan(60_000);
+
+  // A scan not sent yet: logging out asks first, and "no" keeps it.
+  await context.setOffline(true);
+  await scan(page, second.code);
+  await expect(page.getByTestId('door-verdict')).toContainText('Admit');
+  await page.getByRole('button', { name: 'Next ticket' }).click();
+  await expect(page.getByTestId('door-pending')).toHaveText('1 scan waiting to be sent');
+  let asked = '';
+  page.once('dialog', (dialog) => { asked = dialog.message(); void dialog.dismiss(); });
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Log out' }).click();
+  await expect.poll(() => asked).toContain('1 action or door scan has not been sent yet');
+  await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Log out' })).toBeVisible();
+  await context.setOffline(false);
+  await expect(page.getByTestId('door-pending')).toHaveText('0 scans waiting to be sent', { timeout: 7_000 });
   await context.close();
   await admin.dispose();
 });

@@ -136,3 +136,48 @@ test('a new support request written offline is kept, sent on reconnect, and a re
   await expect(refused).toHaveCount(0);
   await customer.dispose();
 });
+
+test('a reply the device cannot keep offline says so, keeps its text, and is kept when tried again', async ({ page, context }) => {
+  const { ticket, customer } = await customerWithTicket();
+  const subject = `Coat check ${Date.now().toString(36)}`;
+  const made = await customer.post('/api/v1/support/tickets', {
+    data: { title: subject, description: 'Is there a cloakroom at the venue?', category: 'OTHER' },
+  });
+  const supportId = (await made.json()).id;
+  await visitOnline(page, ticket.account, '/support');
+
+  await context.setOffline(true);
+  await page.getByRole('link', { name: subject }).click();
+  await expect(page.getByText('Is there a cloakroom at the venue?')).toBeVisible();
+  // The device's storage is full: IndexedDB refuses to write the queue.
+  await page.evaluate(() => {
+    const put = IDBObjectStore.prototype.put;
+    (window as any).__realPut = put;
+    IDBObjectStore.prototype.put = function (this: IDBObjectStore, ...args: [any, IDBValidKey?]) {
+      if (this.name === 'queue') throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+      return put.apply(this, args);
+    };
+  });
+  const reply = `Written with a full phone ${Date.now().toString(36)}`;
+  await page.getByLabel('Your reply').fill(reply);
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+  await expect(page.getByTestId('not-saved-offline')).toContainText('This device could not keep it');
+  await expect(page.getByTestId('not-saved-offline')).toContainText('nothing was saved or sent');
+  await expect(page.getByTestId('saved-offline')).toHaveCount(0);
+  await expect(page.getByTestId('reply-waiting')).toHaveCount(0);
+  await expect(page.getByTestId('mine-waiting')).toHaveText('0 actions waiting to be sent');
+  await expect(page.getByLabel('Your reply')).toHaveValue(reply);
+
+  // Room again: the same reply is kept, and sent once on reconnect.
+  await page.evaluate(() => { IDBObjectStore.prototype.put = (window as any).__realPut; });
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+  await expect(page.getByTestId('saved-offline')).toBeVisible();
+  await expect(page.getByTestId('not-saved-offline')).toHaveCount(0);
+  await expect(page.getByTestId('reply-waiting')).toContainText(reply);
+  await expect(page.getByTestId('mine-waiting')).toHaveText('1 action waiting to be sent');
+  await context.setOffline(false);
+  await expect(page.getByTestId('mine-waiting')).toHaveText('0 actions waiting to be sent', { timeout: 10_000 });
+  const conversation = await (await customer.get(`/api/v1/support/tickets/${supportId}`)).json();
+  expect(conversation.messages.filter((m: { body: string }) => m.body === reply)).toHaveLength(1);
+  await customer.dispose();
+});

@@ -48,18 +48,33 @@ pub async fn clear(db: &Rexie) -> Result<(), Fail> {
     idb::clear(db, &["bundles", "scans", "admissions", "conflicts", "meta"]).await
 }
 
+/// Where a browser keeps its door device id.
+const DEVICE_KEY: &str = "taquilla-door-device";
+
 /// This browser's door device id, made once and kept.
 pub fn device_id() -> String {
-    const KEY: &str = "taquilla-door-device";
     let storage = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
-    if let Some(id) = storage.as_ref().and_then(|s| s.get_item(KEY).ok().flatten()) {
+    if let Some(id) = storage.as_ref().and_then(|s| s.get_item(DEVICE_KEY).ok().flatten()) {
         return id;
     }
     let id = format!("door-{}", &Uuid::new_v4().simple().to_string()[..8]);
     if let Some(s) = storage {
-        let _ = s.set_item(KEY, &id);
+        let _ = s.set_item(DEVICE_KEY, &id);
     }
     id
+}
+
+/// How many scans this device has not sent yet, of every event: none when it never was a
+/// door (its database is not even opened then). Asked before logging out, which deletes
+/// them; its code comes only then.
+#[leptos::prelude::lazy]
+pub async fn unsent_scans() -> usize {
+    let storage = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
+    if storage.and_then(|s| s.get_item(DEVICE_KEY).ok().flatten()).is_none() {
+        return 0;
+    }
+    let Ok(db) = open().await else { return 0 };
+    idb::all::<crate::door::DeviceScan>(&db, "scans").await.map(|scans| scans.iter().filter(|s| !s.synced).count()).unwrap_or(0)
 }
 
 pub fn now() -> OffsetDateTime {

@@ -30,6 +30,10 @@ struct Kept {
     busy: bool,
     /// The door's summary is not this user's to see (door staff).
     no_panel: bool,
+    /// How far the server's clock is ahead of this device's, in milliseconds (learnt with
+    /// each list downloaded, and kept): scans are stamped in the server's time, so that a
+    /// device whose clock is wrong does not win (or lose) a ticket's first admission.
+    clock_offset_ms: i64,
 }
 
 thread_local! {
@@ -40,6 +44,14 @@ thread_local! {
 fn kept<R>(f: impl FnOnce(&mut Kept) -> R) -> R {
     KEPT.with(|k| f(&mut k.borrow_mut()))
 }
+
+/// Now, by the server's clock as this device last learnt it.
+fn server_now() -> OffsetDateTime {
+    device::now() + time::Duration::milliseconds(kept(|k| k.clock_offset_ms))
+}
+
+/// Where the clock's offset is kept on the device.
+const CLOCK_KEY: &str = "clock-offset-ms";
 
 /// How often a device syncs while online, and downloads its list again.
 const SYNC_EVERY: Duration = Duration::from_secs(2);
@@ -89,21 +101,24 @@ fn beep(admitted: bool) {
 
 impl Door {
     pub fn start(self) {
+        // Back online, the door syncs at once.
+        let online = crate::ui::online::use_online();
+        Effect::new(move |was: Option<bool>| {
+            let now = online.get();
+            self.online.set(now);
+            if now && was == Some(false) {
+                spawn_local(async move { self.sync().await });
+            }
+            now
+        });
         Effect::new(move |_| {
             self.device.set(device::device_id());
             self.online.set(device::online());
             spawn_local(async move { self.load().await });
         });
-        let online = window_event_listener(leptos::ev::online, move |_| {
-            self.online.set(true);
-            spawn_local(async move { self.sync().await });
-        });
-        let offline = window_event_listener(leptos::ev::offline, move |_| self.online.set(false));
         let sync = set_interval_with_handle(move || spawn_local(async move { self.sync().await }), SYNC_EVERY).ok();
         let summary = set_interval_with_handle(move || spawn_local(async move { self.refresh_summary().await }), SUMMARY_EVERY).ok();
         on_cleanup(move || {
-            online.remove();
-            offline.remove();
             sync.into_iter().chain(summary).for_each(|h| h.clear());
             kept(|k| *k = Kept { db: k.db.take(), ..Kept::default() });
         });
@@ -125,6 +140,9 @@ impl Door {
         };
         if self.online.get_untracked() {
             self.forget_other_users(&db).await;
+        }
+        if let Some(offset) = device::get::<i64>(&db, "meta", CLOCK_KEY).await.ok().flatten() {
+            kept(|k| k.clock_offset_ms = offset);
         }
         let event_id = self.event_id();
         let fresh = if self.online.get_untracked() { self.download(&db).await } else { None };
@@ -177,8 +195,15 @@ impl Door {
     /// Downloads and keeps the event's list; `None` when it could not.
     async fn download(self, db: &Rexie) -> Option<CheckinBundle> {
         let event_id = self.event_id();
+        let asked = device::now();
         match device::fetch_bundle(&event_id).await {
             Ok(bundle) => {
+                // The server made the list about halfway between the question and the answer.
+                let halfway: OffsetDateTime = asked + (device::now() - asked) / 2;
+                let offset: time::Duration = bundle.generated_at - halfway;
+                let offset = offset.whole_milliseconds() as i64;
+                kept(|k| k.clock_offset_ms = offset);
+                let _ = device::put_all(db, "meta", "", &[(CLOCK_KEY.to_string(), &offset)]).await;
                 let _ = device::put_all(db, "bundles", &event_id, &[(event_id.clone(), &bundle)]).await;
                 Some(bundle)
             }
@@ -219,7 +244,7 @@ impl Door {
             client_id: Uuid::new_v4().to_string(),
             event_id: self.event_id(),
             code: code.trim().to_string(),
-            scanned_at: device::now(),
+            scanned_at: server_now(),
             ticket_id,
             seat,
             admitted,
@@ -252,7 +277,7 @@ impl Door {
         match result {
             Ok(()) => {
                 self.refused.set(None);
-                self.synced_at.set(Some(device::now()));
+                self.synced_at.set(Some(server_now()));
             }
             Err(Fail::Server { status, message }) if status != 503 && status != 429 => {
                 if status == 401 || status == 404 {
@@ -286,7 +311,7 @@ impl Door {
             });
         }
         self.learn(&db, &event_id).await?;
-        if kept(|k| k.bundle_at).is_none_or(|at| (device::now() - at).whole_seconds() > BUNDLE_EVERY_SECS) {
+        if kept(|k| k.bundle_at).is_none_or(|at| (server_now() - at).whole_seconds() > BUNDLE_EVERY_SECS) {
             if let Some(bundle) = self.download(&db).await {
                 kept(|k| {
                     if let Some(list) = k.list.as_mut() {

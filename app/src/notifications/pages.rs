@@ -11,7 +11,7 @@ use crate::notifications::rules::{field_name, kind_label, SETTINGS_FORM_PATH};
 use crate::notifications::badge::UnreadBadge;
 use crate::notifications::{Channel, Notification};
 use crate::error::AppError;
-use crate::ui::mine::{self, Method, Queued, SyncStatus};
+use crate::ui::mine::{self, Queued, Rest, SavedOffline, SyncStatus};
 use crate::ui::{ErrorNotice, Failure, PageTitle, Pager};
 
 #[component]
@@ -33,17 +33,25 @@ pub fn NotificationsPage() -> impl IntoView {
     );
     // Offline, marking read waits on the device; the kept copy shows it read meanwhile.
     let i18n = use_i18n();
-    mine::queue_when_unreachable(mark_one, move |input: &MarkNotificationRead| {
-        let id = input.id.clone();
-        mine::change_kept(Notification::KEPT, move |n: &mut Notification| mark_read(n, Some(&id)));
-        let path = format!("/api/v1/notifications/{}/read", input.id.trim());
-        Some(Queued::taken("notifications.read", Some(input.id.clone()), i18n.t(msg::mine::READ_LABEL).to_string(), Method::Patch, path, None))
-    });
-    mine::queue_when_unreachable(mark_all, move |_: &MarkAllNotificationsRead| {
-        mine::change_kept(Notification::KEPT, |n: &mut Notification| mark_read(n, None));
-        let path = "/api/v1/notifications/read-all".to_string();
-        Some(Queued::taken("notifications.read_all", None, i18n.t(msg::mine::READ_ALL_LABEL).to_string(), Method::Post, path, None))
-    });
+    let one_offline = mine::queue_when_unreachable(
+        mark_one,
+        move |input: &MarkNotificationRead| {
+            let path = format!("/api/v1/notifications/{}/read", input.id.trim());
+            Some(Queued::taken("notifications.read", i18n.t(msg::mine::READ_LABEL).to_string(), Rest::patch(path)).about(input.id.trim().to_string()))
+        },
+        |queued: &Queued| {
+            let id = queued.about.clone();
+            mine::change_kept(Notification::KEPT, move |n: &mut Notification| mark_read(n, id.as_deref()));
+        },
+    );
+    let all_offline = mine::queue_when_unreachable(
+        mark_all,
+        move |_: &MarkAllNotificationsRead| {
+            let path = "/api/v1/notifications/read-all".to_string();
+            Some(Queued::taken("notifications.read_all", i18n.t(msg::mine::READ_ALL_LABEL).to_string(), Rest::post(path, None)))
+        },
+        |_: &Queued| mine::change_kept(Notification::KEPT, |n: &mut Notification| mark_read(n, None)),
+    );
     // The badge counts again after a change here.
     let badge = use_context::<UnreadBadge>();
     Effect::new(move |_| {
@@ -76,6 +84,8 @@ pub fn NotificationsPage() -> impl IntoView {
             </ActionForm>
         </div>
         {move || last_error().map(|e| view! { <ErrorNotice error=e/> })}
+        <SavedOffline offline=one_offline/>
+        <SavedOffline offline=all_offline/>
         <Transition fallback=move || view! { <p class="muted">{i18n.t(msg::notifications::LOADING)}</p> }>
             {move || list.get().map(|result| match result {
                 Ok(page) if page.items.is_empty() => view! {

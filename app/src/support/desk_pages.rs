@@ -12,7 +12,7 @@ use crate::support::api::{
     TakeSupportTicket,
 };
 use crate::support::model::{Availability, Category, SupportStatus, SupportTicket};
-use crate::support::pages::{Conversation, MoveButtons, ReplyForm, StatusChip, TicketHead};
+use crate::support::ticket_views::{Conversation, MoveButtons, ReplyDraft, ReplyForm, StatusChip, TicketHead};
 use crate::support::rules::Mover;
 use crate::ui::{form_error, ErrorNotice, Failure, PageTitle, Pager};
 use crate::users::session_ui::use_session;
@@ -161,6 +161,7 @@ fn AvailabilitySwitch() -> impl IntoView {
 pub fn DeskTicketPage() -> impl IntoView {
     let params = use_params_map();
     let reply = ServerAction::<ReplySupportTicket>::new();
+    let draft = ReplyDraft::of(reply);
     let moved = ServerAction::<MoveSupportTicket>::new();
     let take = ServerAction::<TakeSupportTicket>::new();
     let assign = ServerAction::<AssignSupportTicket>::new();
@@ -189,7 +190,7 @@ pub fn DeskTicketPage() -> impl IntoView {
                     <MoveButtons ticket=t.clone() mover=Mover::Desk action=moved desk=true/>
                     {t.order_id.is_some().then(|| view! { <OrderPanelView ticket_id=t.id.to_string()/> })}
                     <Conversation ticket_id=t.id messages=t.messages.clone().unwrap_or_default()/>
-                    <ReplyForm ticket=t action=reply desk=true/>
+                    <ReplyForm ticket=t action=reply draft desk=true/>
                 }.into_any(),
                 Err(e) => view! { <Failure error=e/> }.into_any(),
             })}

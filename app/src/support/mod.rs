@@ -7,6 +7,8 @@ pub mod desk_pages;
 pub mod model;
 pub mod pages;
 pub mod rules;
+pub mod ticket_views;
+pub mod waiting;
 
 #[cfg(feature = "ssr")]
 pub mod assigner;

@@ -20,6 +20,17 @@ pub enum Fail {
     Store(String),
 }
 
+impl std::fmt::Display for Fail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Fail::Offline => f.write_str("the server could not be reached"),
+            Fail::Server { status, message } if message.is_empty() => write!(f, "HTTP {status}"),
+            Fail::Server { message, .. } => f.write_str(message),
+            Fail::Store(e) => f.write_str(e),
+        }
+    }
+}
+
 impl From<rexie::Error> for Fail {
     fn from(e: rexie::Error) -> Fail {
         Fail::Store(e.to_string())
