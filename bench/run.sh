@@ -20,6 +20,10 @@
 #                            a 10,000-seat event sold out: its check-in bundle's size on the
 #                            wire; three door devices sync 1,000 offline scans each and agree
 #
+#   cargo run --release -p bench --bin floor
+#                            the machine's floor: one message to N loopback connections
+#                            (no server), the time a batch takes and its CPU a message
+#
 # Builds the release server and the `rush` load generator, starts the server on
 # 127.0.0.1:3200 (payment delay 0, X-Forwarded-For trusted from 127.0.0.1 so every
 # simulated buyer is its own client address), runs 200 buyers × 5,000 attempts against

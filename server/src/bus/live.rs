@@ -15,10 +15,20 @@ use crate::bus::{Bus, RabbitBus};
 
 /// At most this many events go to the hub as one batch.
 const BATCH: usize = 1000;
-/// After a batch, the next waits this long: a burst of changes reaches each stream as a
-/// few writes of many messages, not one write (and one wake-up of every stream) per
-/// change. A change after a quiet spell goes out at once.
+/// After a batch, the next waits at least this long: a burst of changes reaches each
+/// stream as a few writes of many messages, not one write (and one wake-up of every
+/// stream) per change. A change after a quiet spell goes out at once.
 const PACE: Duration = Duration::from_millis(40);
+/// ... and this long for each open stream, up to [`MOST_PACE`]: one message to one
+/// stream costs the machine about 12 µs of CPU at the least (`bench/src/floor.rs`: the
+/// kernel's loopback write and the reader's read), so the fan-out of a batch costs in
+/// proportion to the streams, and spacing the batches in the same proportion keeps it
+/// to a smaller share of the CPU while many browsers watch (2,000 streams: a batch every
+/// 200 ms at most; the on-sale rush with them open went from about 58 % to 76 % of its
+/// pace without them, `bench/README.md`).
+const PACE_PER_STREAM: Duration = Duration::from_micros(100);
+/// A change waits at most this long for the batch it goes in.
+const MOST_PACE: Duration = Duration::from_millis(250);
 
 /// What each batch of live events is handed to: the streams, and the seat maps drawn of
 /// the events whose seats changed.
@@ -77,7 +87,7 @@ impl Listeners {
             tracing::debug!(events = batch.len(), oldest_ms = age.whole_milliseconds() as i64, "live batch handed on");
         }
         self.hub.publish_messages(messages);
-        tokio::time::sleep(PACE).await;
+        tokio::time::sleep(pace(self.hub.open_streams())).await;
     }
 
     /// Events may have been missed.
@@ -151,6 +161,26 @@ async fn from_rabbit(bus: RabbitBus, hub: Listeners) {
     }
 }
 
+/// How long the feed waits after a batch, with `streams` open.
+fn pace(streams: usize) -> Duration {
+    PACE_PER_STREAM.saturating_mul(u32::try_from(streams).unwrap_or(u32::MAX)).clamp(PACE, MOST_PACE)
+}
+
 fn parse(data: &[u8]) -> Option<EventEnvelope> {
     serde_json::from_slice(data).map_err(|e| tracing::warn!(error = %e, "undecodable live message skipped")).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_are_spaced_by_the_streams_they_go_to() {
+        assert_eq!(pace(0), PACE);
+        assert_eq!(pace(100), PACE);
+        assert_eq!(pace(2_000), Duration::from_millis(200));
+        assert_eq!(pace(2_500), MOST_PACE);
+        assert_eq!(pace(10_000), MOST_PACE);
+        assert_eq!(pace(usize::MAX), MOST_PACE);
+    }
 }
