@@ -28,6 +28,7 @@ mod browser {
     use crate::tickets::Ticket;
     use crate::ui::idb::{answer, Fail};
     use crate::ui::mine;
+    use crate::ui::online::online_now as online;
 
     /// How often the copy is refreshed while a page stays open and online.
     const EVERY_MS: u32 = 5 * 60 * 1000;
@@ -79,10 +80,6 @@ mod browser {
         });
         let _ = window.set_interval_with_callback_and_timeout_and_arguments_0(retry.as_ref().unchecked_ref(), RETRY_MS as i32);
         retry.forget();
-    }
-
-    fn online() -> bool {
-        web_sys::window().map(|w| w.navigator().on_line()).unwrap_or(false)
     }
 
     /// Makes the copy `user_id`'s: another user's copy on this device goes first. The

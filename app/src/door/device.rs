@@ -77,13 +77,9 @@ pub async fn unsent_scans() -> usize {
     idb::all::<crate::door::DeviceScan>(&db, "scans").await.map(|scans| scans.iter().filter(|s| !s.synced).count()).unwrap_or(0)
 }
 
+/// Now, by this device's clock.
 pub fn now() -> OffsetDateTime {
-    let ms = js_sys::Date::now() as i128;
-    OffsetDateTime::from_unix_timestamp_nanos(ms * 1_000_000).unwrap_or(OffsetDateTime::UNIX_EPOCH)
-}
-
-pub fn online() -> bool {
-    web_sys::window().map(|w| w.navigator().on_line()).unwrap_or(false)
+    crate::ui::clock::from_unix_ms(js_sys::Date::now() as i64)
 }
 
 // The REST API, with the session cookie.

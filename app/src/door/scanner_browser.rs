@@ -113,7 +113,7 @@ impl Door {
         });
         Effect::new(move |_| {
             self.device.set(device::device_id());
-            self.online.set(device::online());
+            self.online.set(crate::ui::online::online_now());
             spawn_local(async move { self.load().await });
         });
         let sync = set_interval_with_handle(move || spawn_local(async move { self.sync().await }), SYNC_EVERY).ok();

@@ -11,7 +11,7 @@ pub fn use_online() -> ReadSignal<bool> {
     let (online, set_online) = signal(true);
     #[cfg(feature = "hydrate")]
     {
-        Effect::new(move |_| set_online.set(web_sys::window().map(|w| w.navigator().on_line()).unwrap_or(true)));
+        Effect::new(move |_| set_online.set(online_now()));
         let up = window_event_listener(leptos::ev::online, move |_| set_online.set(true));
         let down = window_event_listener(leptos::ev::offline, move |_| set_online.set(false));
         on_cleanup(move || {
@@ -22,6 +22,12 @@ pub fn use_online() -> ReadSignal<bool> {
     #[cfg(not(feature = "hydrate"))]
     let _ = set_online;
     online
+}
+
+/// Whether the browser says it is online now.
+#[cfg(feature = "hydrate")]
+pub fn online_now() -> bool {
+    web_sys::window().map(|w| w.navigator().on_line()).unwrap_or(true)
 }
 
 /// Said while offline, where what the page does needs the server.
