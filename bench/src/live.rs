@@ -14,7 +14,7 @@ mod common;
 mod watch;
 
 use common::{address, login, on_sale_event, Server};
-use watch::{now_ms, rss_kib, SeatIndex, Watchers};
+use watch::{now_ms, rss_kib, SeatIndex, SeatNames, Watchers};
 
 /// One-seat holds each buyer makes in the burst.
 const PER_BUYER: usize = 10;
@@ -40,6 +40,10 @@ struct Args {
     /// million arrivals costs it more than counting them.
     #[arg(long, default_value_t = 1)]
     sample_every: usize,
+    /// How the browsers ask for seats to be named: `index` (their place in the event's
+    /// map, as the pages ask) or `ids` (the stream's default).
+    #[arg(long, default_value = "index", value_parser = ["index", "ids"])]
+    seats: String,
 }
 
 #[tokio::main]
@@ -73,7 +77,8 @@ async fn main() -> anyhow::Result<()> {
     let idle = rss_kib(args.server_pid)?;
     let opening = Instant::now();
     let index = std::sync::Arc::new(SeatIndex::new(&seat_ids));
-    let watchers = Watchers::open(&url, &event_id, args.clients, args.per_address, 500, Some(index.clone()), args.sample_every).await?;
+    let names = if args.seats == "ids" { SeatNames::Ids(index.clone()) } else { SeatNames::Index };
+    let watchers = Watchers::open(&url, &event_id, args.clients, args.per_address, 500, names, true, args.sample_every).await?;
     println!("streams open        {} in {:.1} s", watchers.open.load(Ordering::Relaxed), opening.elapsed().as_secs_f64());
     tokio::time::sleep(Duration::from_secs(2)).await;
     let with_streams = rss_kib(args.server_pid)?;
@@ -143,7 +148,7 @@ async fn main() -> anyhow::Result<()> {
     println!("delivered           {delivered} of {expected} seat changes ({} streams dropped)", ended);
     println!("commit → browser    p50 {} ms, p90 {} ms, p99 {} ms, max {} ms", pct(0.5), pct(0.9), pct(0.99), latencies.last().copied().unwrap_or(0));
     println!("server peak memory  {} MiB during the burst", peak / 1024);
-    let report = json!({ "event_id": event_id, "clients": args.clients, "changes": held, "burst_s": burst_s,
+    let report = json!({ "event_id": event_id, "clients": args.clients, "seats": args.seats, "changes": held, "burst_s": burst_s,
         "delivered": delivered, "expected": expected, "dropped_streams": ended,
         "latency_ms": { "p50": pct(0.5), "p90": pct(0.9), "p99": pct(0.99), "max": latencies.last() },
         "memory": { "idle_kib": idle, "with_streams_kib": with_streams, "per_stream_bytes": per_stream.round(), "peak_kib": peak },

@@ -16,9 +16,35 @@ pub fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
-/// What one watcher received: each seat named by a seat message (its place in the seat
-/// index given to [`Watchers::open`]) and when the message arrived.
+/// What one watcher received: each seat named by a seat message (its place in the
+/// event's list of seats) and when the message arrived.
 pub type Received = Vec<(u32, i64)>;
+
+/// How the watchers ask for seats to be named.
+#[derive(Clone)]
+pub enum SeatNames {
+    /// By their place in the event's list (`?seats=index`), as the pages ask.
+    Index,
+    /// By id (the stream's default), matched to their places with the index.
+    Ids(Arc<SeatIndex>),
+}
+
+impl SeatNames {
+    fn query(&self) -> &'static str {
+        match self {
+            SeatNames::Index => "&seats=index",
+            SeatNames::Ids(_) => "",
+        }
+    }
+
+    /// The place of a seat as a message names it.
+    fn place(&self, seat: &[u8]) -> Option<u32> {
+        match self {
+            SeatNames::Index => std::str::from_utf8(seat).ok()?.parse().ok(),
+            SeatNames::Ids(index) => index.get(seat),
+        }
+    }
+}
 
 /// Seats by id, to note which ones a message names: the first 16 hex digits of each id
 /// (a number), sorted, with the seat's place. Cheap to look up while ten million
@@ -65,11 +91,12 @@ pub struct Watchers {
 
 impl Watchers {
     /// Opens `n` streams on `event_id`, `per_address` from each of 127.0.0.x (the server
-    /// bounds the streams of one address), `at_once` connecting at a time; with a seat
-    /// index, every seat's arrival is kept on one stream of every `sample_every` (the
-    /// others, and all without an index, only count them). Returns once every stream said
-    /// hello.
-    pub async fn open(url: &str, event_id: &str, n: usize, per_address: usize, at_once: usize, keep: Option<Arc<SeatIndex>>, sample_every: usize) -> anyhow::Result<Watchers> {
+    /// bounds the streams of one address), `at_once` connecting at a time, asking for the
+    /// seats named as `names` says; when `timed`, every seat's arrival is kept on one
+    /// stream of every `sample_every` (the others, and all when not `timed`, only count
+    /// them). Returns once every stream said hello.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn open(url: &str, event_id: &str, n: usize, per_address: usize, at_once: usize, names: SeatNames, timed: bool, sample_every: usize) -> anyhow::Result<Watchers> {
         let open = Arc::new(AtomicUsize::new(0));
         let changes = Arc::new(AtomicUsize::new(0));
         let ended = Arc::new(AtomicUsize::new(0));
@@ -80,8 +107,8 @@ impl Watchers {
         for i in 0..n {
             let group = i / per_address.max(1);
             let ip = Ipv4Addr::new(127, 0, (1 + group / 250) as u8, (1 + group % 250) as u8);
-            let request = format!("GET /api/v1/stream?events={event_id} HTTP/1.1\r\nhost: {server}\r\naccept: text/event-stream\r\n\r\n");
-            let keep = keep.clone().filter(|_| i % sample_every.max(1) == 0);
+            let request = format!("GET /api/v1/stream?events={event_id}{} HTTP/1.1\r\nhost: {server}\r\naccept: text/event-stream\r\n\r\n", names.query());
+            let keep = (timed && i % sample_every.max(1) == 0).then(|| names.clone());
             let (open, changes, ended, gate) = (open.clone(), changes.clone(), ended.clone(), gate.clone());
             let mine: Arc<Mutex<Received>> = Arc::default();
             received.push(mine.clone());
@@ -112,14 +139,15 @@ impl Watchers {
                             let mut read_line = |line: &[u8]| {
                                 if let Some(data) = line.strip_prefix(b"data: ") {
                                     // A seat message names its seats last, in its only array:
-                                    // `{"event_id":…,"status":…,"seat_ids":["…","…"]}`.
+                                    // `{"event_id":…,"status":…,"seat_ids":["…","…"]}`, or
+                                    // `"seat_indexes":[4,5]` by place.
                                     let list_at = data.starts_with(b"{\"event_id\":").then(|| data.iter().position(|b| *b == b'[')).flatten();
                                     if let Some(list_at) = list_at {
                                         let list = &data[list_at + 1..];
                                         let list = &list[..list.iter().position(|b| *b == b']').unwrap_or(list.len())];
                                         for seat in list.split(|b| *b == b',').map(|s| s.strip_prefix(b"\"").and_then(|s| s.strip_suffix(b"\"")).unwrap_or(s)).filter(|s| !s.is_empty()) {
                                             seen += 1;
-                                            if let Some(index) = keep.as_ref().and_then(|k| k.get(seat)) {
+                                            if let Some(index) = keep.as_ref().and_then(|k| k.place(seat)) {
                                                 seats.push((index, at));
                                             }
                                         }

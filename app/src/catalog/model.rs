@@ -148,6 +148,17 @@ impl SeatsChanged {
     pub const KIND: &'static str = "seats";
 }
 
+/// The live stream's `seats` message to a stream that asked for seats by place
+/// (`?seats=index`): these seats of the event, each named by its index in the order of
+/// `/events/{id}/seats` and `/seat-statuses` (the order of the page's map), are now in
+/// `status`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeatPlacesChanged {
+    pub event_id: String,
+    pub status: SeatStatus,
+    pub seat_indexes: Vec<u32>,
+}
+
 /// The live stream's `event` message: the event is now in `status` (CANCELLED).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EventChanged {

@@ -77,11 +77,6 @@ pub async fn unsent_scans() -> usize {
     idb::all::<crate::door::DeviceScan>(&db, "scans").await.map(|scans| scans.iter().filter(|s| !s.synced).count()).unwrap_or(0)
 }
 
-/// Now, by this device's clock.
-pub fn now() -> OffsetDateTime {
-    crate::ui::clock::from_unix_ms(js_sys::Date::now() as i64)
-}
-
 // The REST API, with the session cookie.
 
 #[derive(Serialize)]

@@ -30,10 +30,6 @@ struct Kept {
     busy: bool,
     /// The door's summary is not this user's to see (door staff).
     no_panel: bool,
-    /// How far the server's clock is ahead of this device's, in milliseconds (learnt with
-    /// each list downloaded, and kept): scans are stamped in the server's time, so that a
-    /// device whose clock is wrong does not win (or lose) a ticket's first admission.
-    clock_offset_ms: i64,
 }
 
 thread_local! {
@@ -45,13 +41,12 @@ fn kept<R>(f: impl FnOnce(&mut Kept) -> R) -> R {
     KEPT.with(|k| f(&mut k.borrow_mut()))
 }
 
-/// Now, by the server's clock as this device last learnt it.
+/// Now, by the server's clock as this device last learnt it (from each list downloaded,
+/// and from the live stream): scans are stamped in the server's time, so that a device
+/// whose clock is wrong does not win (or lose) a ticket's first admission.
 fn server_now() -> OffsetDateTime {
-    device::now() + time::Duration::milliseconds(kept(|k| k.clock_offset_ms))
+    crate::ui::clock::from_unix_ms(crate::ui::clock::now_ms())
 }
-
-/// Where the clock's offset is kept on the device.
-const CLOCK_KEY: &str = "clock-offset-ms";
 
 /// How often a device syncs while online, and downloads its list again.
 const SYNC_EVERY: Duration = Duration::from_secs(2);
@@ -141,9 +136,6 @@ impl Door {
         if self.online.get_untracked() {
             self.forget_other_users(&db).await;
         }
-        if let Some(offset) = device::get::<i64>(&db, "meta", CLOCK_KEY).await.ok().flatten() {
-            kept(|k| k.clock_offset_ms = offset);
-        }
         let event_id = self.event_id();
         let fresh = if self.online.get_untracked() { self.download(&db).await } else { None };
         let bundle = match fresh {
@@ -195,15 +187,12 @@ impl Door {
     /// Downloads and keeps the event's list; `None` when it could not.
     async fn download(self, db: &Rexie) -> Option<CheckinBundle> {
         let event_id = self.event_id();
-        let asked = device::now();
+        let asked = js_sys::Date::now();
         match device::fetch_bundle(&event_id).await {
             Ok(bundle) => {
                 // The server made the list about halfway between the question and the answer.
-                let halfway: OffsetDateTime = asked + (device::now() - asked) / 2;
-                let offset: time::Duration = bundle.generated_at - halfway;
-                let offset = offset.whole_milliseconds() as i64;
-                kept(|k| k.clock_offset_ms = offset);
-                let _ = device::put_all(db, "meta", "", &[(CLOCK_KEY.to_string(), &offset)]).await;
+                let halfway = (asked + js_sys::Date::now()) / 2.0;
+                crate::ui::clock::learn_server_clock(crate::ui::clock::unix_ms(bundle.generated_at), halfway);
                 let _ = device::put_all(db, "bundles", &event_id, &[(event_id.clone(), &bundle)]).await;
                 Some(bundle)
             }

@@ -10,9 +10,10 @@ use serde_json::Value;
 use crate::audit::outbox::{envelope_from_row, EVENT_COLUMNS};
 pub use crate::audit::outbox::newest_seq as cursor;
 use crate::audit::{event_types, EventEnvelope};
-use crate::catalog::{EventChanged, EventStatus, SeatStatus, SeatsChanged};
+use crate::catalog::{EventChanged, EventStatus, SeatPlacesChanged, SeatStatus, SeatsChanged};
 use crate::db::Db;
 use crate::error::AppError;
+use crate::live::places::Places;
 use crate::notifications::NotificationCreated;
 use crate::orders::model::{HoldChanged, HoldStatus, OrderChanged, OrderStatus};
 use crate::tickets::model::TicketIssued;
@@ -92,6 +93,19 @@ impl Message {
     /// As a server-sent event.
     pub fn frame(&self) -> String {
         frame(self.seq, self.kind, &self.data)
+    }
+
+    /// As a server-sent event to a stream that names seats by their place in the event's
+    /// map (`places`, the event's): a `seats` message as [`SeatPlacesChanged`], any other
+    /// as [`Message::frame`]. A seat the event does not have is left out.
+    pub fn frame_by_place(&self, places: &Places) -> String {
+        let Some(change) = &self.seats else { return self.frame() };
+        let placed = SeatPlacesChanged {
+            event_id: change.event_id.clone(),
+            status: change.status,
+            seat_indexes: change.seat_ids.iter().filter_map(|id| places.place(id)).collect(),
+        };
+        frame(self.seq, self.kind, &serde_json::to_string(&placed).unwrap_or_default())
     }
 
     /// The sequence numbers of every change it tells, oldest first.
@@ -324,6 +338,19 @@ mod tests {
             "each topic in its order, the seat held again ends held"
         );
         assert!(messages[0].frame().starts_with("id: 3\nevent: seats\n"), "the newest change's id");
+    }
+
+    #[test]
+    fn a_stream_that_names_seats_by_place_gets_their_places() {
+        let seats: Vec<uuid::Uuid> = (0..3).map(|_| uuid::Uuid::new_v4()).collect();
+        let places = Places::of(seats.iter().copied());
+        let held = |seq, seat: usize| at(seq, event_types::SEATS_HELD, json!({ "event_id": "e", "hold_id": "h", "user_id": "u", "seat_ids": [seats[seat].to_string()] }));
+        let messages = coalesce([held(1, 2), held(2, 0)].iter().flat_map(messages_of));
+        assert_eq!(messages[0].frame_by_place(&places), "id: 2\nevent: seats\ndata: {\"event_id\":\"e\",\"status\":\"HELD\",\"seat_indexes\":[2,0]}\n\n");
+        assert_eq!(messages.len(), 1, "two holds in a row, one message");
+        let cancelled = at(3, event_types::EVENT_CANCELLED, json!({ "event_id": "e" }));
+        let told = &messages_of(&cancelled)[0];
+        assert_eq!(told.frame_by_place(&places), told.frame(), "other messages are as they are");
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! topic, fed with the batches of events the bus delivers, and the bounds on how many
 //! streams one address or one user may hold.
 //!
-//! A batch is formatted once, as the bytes every client of its topic writes; a client
+//! A batch is formatted once, as the bytes every client of its topic writes (once more
+//! for the clients that name seats by place, [`crate::live::places`]); a client
 //! that falls more than [`BACKLOG`] batches behind is dropped (it reconnects and replays
 //! from the event log) and never slows the others.
 
@@ -14,7 +15,10 @@ use bytes::Bytes;
 use tokio::sync::{broadcast, watch};
 
 use crate::audit::EventEnvelope;
+use crate::db::Db;
+use crate::error::AppError;
 use crate::live::feed::{self, Message, Topic};
+use crate::live::places::{Places, SeatPlaces};
 
 /// How many batches a topic keeps for its slowest client.
 pub const BACKLOG: usize = 512;
@@ -62,6 +66,42 @@ pub enum Refusal {
     TooManyForUser,
 }
 
+/// What a stream follows: a topic, with the event's places when it names seats by place.
+#[derive(Clone)]
+pub struct Watch {
+    pub topic: Topic,
+    pub places: Option<Arc<Places>>,
+}
+
+impl From<Topic> for Watch {
+    fn from(topic: Topic) -> Watch {
+        Watch { topic, places: None }
+    }
+}
+
+type Sender = broadcast::Sender<Arc<Batch>>;
+
+/// The watchers of one topic: those that name seats by id, and those that name them by
+/// place (with the event's places). There is a channel while either has a sender.
+#[derive(Default)]
+struct Channel {
+    by_id: Option<Sender>,
+    by_place: Option<(Sender, Arc<Places>)>,
+}
+
+impl Channel {
+    /// Forgets the senders nobody receives from; answers whether one is left.
+    fn drop_unheard(&mut self) -> bool {
+        if self.by_id.as_ref().is_some_and(|s| s.receiver_count() == 0) {
+            self.by_id = None;
+        }
+        if self.by_place.as_ref().is_some_and(|(s, _)| s.receiver_count() == 0) {
+            self.by_place = None;
+        }
+        self.by_id.is_some() || self.by_place.is_some()
+    }
+}
+
 #[derive(Default)]
 struct Counts {
     by_address: HashMap<IpAddr, usize>,
@@ -70,8 +110,9 @@ struct Counts {
 
 /// The fan-out of one web process.
 pub struct Hub {
-    topics: Mutex<HashMap<Topic, broadcast::Sender<Arc<Batch>>>>,
+    topics: Mutex<HashMap<Topic, Channel>>,
     counts: Mutex<Counts>,
+    places: SeatPlaces,
     limits: StreamLimits,
     closing: watch::Sender<bool>,
 }
@@ -82,7 +123,7 @@ fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Hub {
     pub fn new(limits: StreamLimits) -> Hub {
-        Hub { topics: Mutex::default(), counts: Mutex::default(), limits, closing: watch::Sender::new(false) }
+        Hub { topics: Mutex::default(), counts: Mutex::default(), places: SeatPlaces::default(), limits, closing: watch::Sender::new(false) }
     }
 
     pub fn limits(&self) -> StreamLimits {
@@ -115,10 +156,24 @@ impl Hub {
         locked(&self.topics).contains_key(topic)
     }
 
-    /// A receiver of each topic's batches, from now on.
-    pub fn subscribe(&self, topics: &[Topic]) -> Vec<broadcast::Receiver<Arc<Batch>>> {
+    /// The places of `event_id`'s seats, for a stream that names seats by place.
+    pub async fn places(&self, db: &Db, event_id: &str) -> Result<Arc<Places>, AppError> {
+        self.places.of(db, event_id).await
+    }
+
+    /// A receiver of each watch's batches, from now on.
+    pub fn subscribe(&self, watches: &[Watch]) -> Vec<broadcast::Receiver<Arc<Batch>>> {
         let mut map = locked(&self.topics);
-        topics.iter().map(|t| map.entry(t.clone()).or_insert_with(|| broadcast::channel(BACKLOG).0).subscribe()).collect()
+        watches
+            .iter()
+            .map(|w| {
+                let channel = map.entry(w.topic.clone()).or_default();
+                match &w.places {
+                    None => channel.by_id.get_or_insert_with(|| broadcast::channel(BACKLOG).0).subscribe(),
+                    Some(places) => channel.by_place.get_or_insert_with(|| (broadcast::channel(BACKLOG).0, places.clone())).0.subscribe(),
+                }
+            })
+            .collect()
     }
 
     /// Tells every watcher what `events` change; events nobody watches cost a lookup.
@@ -129,25 +184,50 @@ impl Hub {
     /// [`Hub::publish`], for messages already made of their events (by a caller that
     /// reads them too). A topic's seat changes in a row go out as one message.
     pub fn publish_messages(&self, messages: Vec<Message>) {
+        // Whether each topic is watched by id, and its places if by place.
+        let mut wanted: HashMap<Topic, (bool, Option<Arc<Places>>)> = HashMap::new();
         let watched: Vec<Message> = {
             let map = locked(&self.topics);
-            messages.into_iter().filter(|m| map.contains_key(&m.topic)).collect()
+            messages
+                .into_iter()
+                .filter(|m| {
+                    let Some(channel) = map.get(&m.topic) else { return false };
+                    wanted.entry(m.topic.clone()).or_insert_with(|| (channel.by_id.is_some(), channel.by_place.as_ref().map(|(_, p)| p.clone())));
+                    true
+                })
+                .collect()
         };
-        let mut by_topic: HashMap<Topic, Vec<(Vec<i64>, Bytes)>> = HashMap::new();
+        type Frames = Vec<(Vec<i64>, Bytes)>;
+        let mut by_id: HashMap<Topic, Frames> = HashMap::new();
+        let mut by_place: HashMap<Topic, Frames> = HashMap::new();
         for message in feed::coalesce(watched) {
-            let frame = Bytes::from(message.frame());
-            let seqs = message.seqs().collect();
-            by_topic.entry(message.topic).or_default().push((seqs, frame));
+            let Some((ids, places)) = wanted.get(&message.topic) else { continue };
+            let seqs: Vec<i64> = message.seqs().collect();
+            if let Some(places) = places {
+                by_place.entry(message.topic.clone()).or_default().push((seqs.clone(), Bytes::from(message.frame_by_place(places))));
+            }
+            if *ids {
+                by_id.entry(message.topic.clone()).or_default().push((seqs, Bytes::from(message.frame())));
+            }
         }
-        if by_topic.is_empty() {
+        if by_id.is_empty() && by_place.is_empty() {
             return;
         }
         let mut map = locked(&self.topics);
-        for (topic, frames) in by_topic {
-            let delivered = map.get(&topic).map(|sender| sender.send(Arc::new(Batch::of(frames))).is_ok());
-            // Nobody listens any more: forget the topic.
-            if delivered == Some(false) {
-                map.remove(&topic);
+        for (topic, frames) in by_id {
+            if let Some(sender) = map.get(&topic).and_then(|c| c.by_id.as_ref()) {
+                let _ = sender.send(Arc::new(Batch::of(frames)));
+            }
+        }
+        for (topic, frames) in by_place {
+            if let Some((sender, _)) = map.get(&topic).and_then(|c| c.by_place.as_ref()) {
+                let _ = sender.send(Arc::new(Batch::of(frames)));
+            }
+        }
+        // Nobody listens any more: forget the topic.
+        for topic in wanted.keys() {
+            if map.get_mut(topic).is_some_and(|c| !c.drop_unheard()) {
+                map.remove(topic);
             }
         }
     }
@@ -157,7 +237,12 @@ impl Hub {
     pub fn reset_all(&self) {
         let reset = Arc::new(Batch::of(vec![(Vec::new(), Bytes::from(feed::reset()))]));
         let mut map = locked(&self.topics);
-        map.retain(|_, sender| sender.send(reset.clone()).is_ok());
+        for channel in map.values() {
+            for sender in channel.by_id.iter().chain(channel.by_place.as_ref().map(|(s, _)| s)) {
+                let _ = sender.send(reset.clone());
+            }
+        }
+        map.retain(|_, channel| channel.drop_unheard());
     }
 
     /// Ends every stream (the process is shutting down); new ones end at once.
@@ -174,7 +259,7 @@ impl Hub {
     }
 
     fn forget_idle_topics(&self) {
-        locked(&self.topics).retain(|_, sender| sender.receiver_count() > 0);
+        locked(&self.topics).retain(|_, channel| channel.drop_unheard());
     }
 }
 
@@ -232,8 +317,8 @@ mod tests {
     #[test]
     fn watchers_get_their_topics_batches_only() {
         let hub = Hub::new(StreamLimits::default());
-        let mut a = hub.subscribe(&[Topic::Event("a".into())]).remove(0);
-        let mut b = hub.subscribe(&[Topic::Event("b".into())]).remove(0);
+        let mut a = hub.subscribe(&[Topic::Event("a".into()).into()]).remove(0);
+        let mut b = hub.subscribe(&[Topic::Event("b".into()).into()]).remove(0);
         hub.publish(&[held("a", 1), held("a", 2), held("c", 3)]);
         let batch = a.try_recv().unwrap();
         assert_eq!(batch.frames.iter().map(|(s, _)| s.clone()).collect::<Vec<_>>(), vec![vec![1, 2]], "two holds in a row, one message");
@@ -242,10 +327,34 @@ mod tests {
     }
 
     #[test]
+    fn watchers_by_place_get_the_same_changes_with_seats_by_place() {
+        let hub = Hub::new(StreamLimits::default());
+        let seat = uuid::Uuid::new_v4();
+        let places = Arc::new(Places::of([uuid::Uuid::new_v4(), seat]));
+        let topic = Topic::Event("a".into());
+        let mut by_id = hub.subscribe(&[topic.clone().into()]).remove(0);
+        let mut by_place = hub.subscribe(&[Watch { topic: topic.clone(), places: Some(places) }]).remove(0);
+        let mut event = held("a", 4);
+        event.payload["seat_ids"] = json!([seat.to_string()]);
+        hub.publish(&[event]);
+        let told = |batch: Arc<Batch>| String::from_utf8(batch.joined.to_vec()).unwrap();
+        assert!(told(by_id.try_recv().unwrap()).ends_with(&format!("\"seat_ids\":[\"{seat}\"]}}\n\n")));
+        let placed = by_place.try_recv().unwrap();
+        assert_eq!(placed.frames[0].0, vec![4]);
+        assert!(told(placed).ends_with("\"seat_indexes\":[1]}\n\n"));
+        drop(by_id);
+        hub.publish(&[held("a", 5)]);
+        assert!(hub.watches(&topic), "watched by place still");
+        drop(by_place);
+        hub.publish(&[held("a", 6)]);
+        assert!(!hub.watches(&topic), "forgotten once nobody listens");
+    }
+
+    #[test]
     fn a_slow_watcher_lags_behind_alone() {
         let hub = Hub::new(StreamLimits::default());
-        let mut slow = hub.subscribe(&[Topic::Event("a".into())]).remove(0);
-        let mut quick = hub.subscribe(&[Topic::Event("a".into())]).remove(0);
+        let mut slow = hub.subscribe(&[Topic::Event("a".into()).into()]).remove(0);
+        let mut quick = hub.subscribe(&[Topic::Event("a".into()).into()]).remove(0);
         for seq in 0..(BACKLOG as i64 + 10) {
             hub.publish(&[held("a", seq)]);
             assert!(quick.try_recv().is_ok());

@@ -82,7 +82,7 @@ fn follow_seats(
 ) {
     use std::sync::{Arc, Mutex};
 
-    use crate::catalog::{EventChanged, SeatStatus, SeatsChanged};
+    use crate::catalog::{EventChanged, SeatPlacesChanged, SeatStatus, SeatsChanged};
     use crate::ui::stream::{follow, loaded_at, Follow};
 
     let i18n = use_i18n();
@@ -102,12 +102,12 @@ fn follow_seats(
                 reload_statuses(ids, map);
                 return;
             }
-            let Ok(change) = serde_json::from_str::<SeatsChanged>(data) else { return };
+            // The page's stream names seats by their place in the map (`ui::stream`).
+            let Ok(change) = serde_json::from_str::<SeatPlacesChanged>(data) else { return };
             if change.event_id != watched {
                 return;
             }
-            let changed: Vec<Uuid> = change.seat_ids.iter().filter_map(|id| Uuid::parse_str(id).ok()).collect();
-            crate::orders::seatmap::board::show_change(map, &changed, change.status, &currency);
+            let changed = crate::orders::seatmap::board::show_change(map, &change.seat_indexes, change.status, &currency);
             if change.status == SeatStatus::Available {
                 return;
             }

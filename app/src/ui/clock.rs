@@ -3,16 +3,58 @@
 use leptos::prelude::*;
 
 /// Milliseconds since the epoch, on the server, or in the browser by the server's clock
-/// as the live stream last told it (the browser's own clock may be wrong: a hold's
-/// countdown follows the server's).
+/// as this device last learnt it ([`learn_server_clock`]; the device's own clock may be
+/// wrong: a hold's countdown follows the server's, and the door stamps scans with it).
 pub fn now_ms() -> i64 {
     #[cfg(feature = "hydrate")]
     {
-        crate::ui::stream::server_now_ms()
+        js_sys::Date::now() as i64 + server_clock::offset_ms()
     }
     #[cfg(not(feature = "hydrate"))]
     {
         (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+    }
+}
+
+#[cfg(feature = "hydrate")]
+pub use server_clock::learn as learn_server_clock;
+
+/// How far the server's clock is ahead of this device's: learnt from the live stream's
+/// `hello` and heartbeats and from the door's downloads, and kept on the device, so that
+/// it holds offline and after a reload.
+#[cfg(feature = "hydrate")]
+mod server_clock {
+    use std::cell::Cell;
+
+    const KEY: &str = "taquilla.server-clock-offset-ms";
+
+    thread_local! {
+        static OFFSET_MS: Cell<Option<i64>> = const { Cell::new(None) };
+    }
+
+    fn storage() -> Option<web_sys::Storage> {
+        web_sys::window()?.local_storage().ok()?
+    }
+
+    pub fn offset_ms() -> i64 {
+        OFFSET_MS.with(|o| {
+            o.get().unwrap_or_else(|| {
+                let kept = storage().and_then(|s| s.get_item(KEY).ok().flatten()).and_then(|v| v.parse().ok()).unwrap_or(0);
+                o.set(Some(kept));
+                kept
+            })
+        })
+    }
+
+    /// The server's clock read `server_ms` when this device's read `device_ms` (for a
+    /// request, halfway between asking and the answer).
+    pub fn learn(server_ms: i64, device_ms: f64) {
+        let offset = server_ms - device_ms as i64;
+        if OFFSET_MS.with(|o| o.replace(Some(offset))) != Some(offset) {
+            if let Some(storage) = storage() {
+                let _ = storage.set_item(KEY, &offset.to_string());
+            }
+        }
     }
 }
 

@@ -8,8 +8,8 @@
 //!
 //! In the browser one `EventSource` serves the page: whatever on it follows something
 //! (the header's badge, a seat map, an order) registers with [`follow`]. It is opened for
-//! the events the followers name, opened again when they change (resuming where it was),
-//! and closed when nobody follows. The browser itself reconnects a dropped stream, sending
+//! the events the followers name (their seats named by place, `seats=index`), opened
+//! again when they change (resuming where it was), and closed when nobody follows. The browser itself reconnects a dropped stream, sending
 //! the last id it received.
 
 use serde::{Deserialize, Serialize};
@@ -74,9 +74,6 @@ mod browser {
 
     thread_local! {
         static LINK: RefCell<Link> = RefCell::default();
-        /// The server's clock minus the browser's, in milliseconds (apart from the link:
-        /// every page's clock reads it, few pages follow the stream).
-        static CLOCK_OFFSET_MS: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
     }
 
     /// Following the stream; following ends when this is dropped.
@@ -122,11 +119,6 @@ mod browser {
         connect(true);
     }
 
-    /// The server's clock, as the stream last told it, in milliseconds since the epoch.
-    pub fn server_now_ms() -> i64 {
-        (js_sys::Date::now() + CLOCK_OFFSET_MS.with(|o| o.get())) as i64
-    }
-
     /// Opens, moves or closes the stream to suit the followers (`force`: opens it again
     /// even if it suits them); listens to the kinds they want.
     fn connect(force: bool) {
@@ -147,7 +139,9 @@ mod browser {
             }
             let mut query = Vec::new();
             if !events.is_empty() {
-                query.push(format!("events={events}"));
+                // Seats named by their place in the map: a few bytes each (the seat map
+                // knows the order; see `live::places`).
+                query.push(format!("events={events}&seats=index"));
             }
             if let Some(last) = LINK.with(|l| l.borrow().last_id) {
                 query.push(format!("last_event_id={last}"));
@@ -188,7 +182,7 @@ mod browser {
             }
             if kind == HELLO || kind == HEARTBEAT {
                 if let Ok(clock) = serde_json::from_str::<Clock>(&data) {
-                    CLOCK_OFFSET_MS.with(|o| o.set(clock.now_ms as f64 - js_sys::Date::now()));
+                    crate::ui::clock::learn_server_clock(clock.now_ms, js_sys::Date::now());
                 }
             }
             l.followers.iter().filter(|f| kind == RESET || f.kinds.contains(&kind)).map(|f| f.listener.clone()).collect()

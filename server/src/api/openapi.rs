@@ -330,6 +330,8 @@ fn document_without_body_errors() -> Value {
                 "parameters": [
                     { "name": "events", "in": "query", "required": false, "schema": { "type": "string", "maxLength": 800 }, "description": "Comma-separated ids of the events whose seats to watch (at most 20)" },
                     { "name": "last_event_id", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 0 }, "description": "Resume after this sequence number (the Last-Event-ID header wins when both are sent)" },
+                    { "name": "seats", "in": "query", "required": false, "schema": { "type": "string", "enum": ["ids", "index"], "default": "ids" },
+                      "description": "How `seats` messages name seats: `ids` gives `seat_ids`; `index` gives `seat_indexes`, each seat's place in the order of /events/{id}/seats and /events/{id}/seat-statuses (a few bytes a seat instead of an id)" },
                     { "name": "Last-Event-ID", "in": "header", "required": false, "schema": { "type": "string" }, "description": "Sent by the browser when it reconnects by itself" }
                 ],
                 "responses": {

@@ -1,6 +1,7 @@
 //! `GET /api/v1/stream`: the live stream, as server-sent events.
 //!
-//! Anyone may watch the seats of the events named in `?events=`; a signed-in user (bearer
+//! Anyone may watch the seats of the events named in `?events=`, each seat named by its id
+//! or, with `?seats=index`, by its place in the event's map; a signed-in user (bearer
 //! token or session cookie) also hears of their orders, holds and notifications. The
 //! stream opens with `hello`, replays what the client missed after `Last-Event-ID` (or
 //! `?last_event_id=`) from the event log, then follows this process's
@@ -27,7 +28,7 @@ use tokio_stream::wrappers::BroadcastStream;
 
 use app::i18n::{msg, Text};
 use app::live::feed::{self, Topic};
-use app::live::hub::{Admission, Batch, Refusal};
+use app::live::hub::{Admission, Batch, Refusal, Watch};
 use app::state::AppState;
 use app::users::session;
 use app::AppError;
@@ -53,6 +54,19 @@ pub struct StreamQuery {
     /// Where to resume, for clients that cannot send `Last-Event-ID`.
     #[serde(default)]
     last_event_id: Option<String>,
+    /// How `seats` messages name the seats: `ids` (the default) or `index`.
+    #[serde(default)]
+    seats: Option<String>,
+}
+
+/// Whether `?seats=` asks for seats named by place (`index`) rather than by id (`ids`, or
+/// nothing).
+fn by_place(raw: Option<&str>) -> Result<bool, ApiError> {
+    match raw.map(str::trim) {
+        None | Some("ids") => Ok(false),
+        Some("index") => Ok(true),
+        Some(_) => Err(ApiError(AppError::field("seats", msg::errors_api::STREAM_SEATS))),
+    }
 }
 
 fn events_error() -> ApiError {
@@ -112,6 +126,7 @@ pub async fn stream(
     }
     let events = watched_events(q.events.as_deref())?;
     let after = resume_after(q.last_event_id.as_deref(), &headers)?;
+    let by_place = by_place(q.seats.as_deref())?;
     // A bearer token must be good; a stale session cookie leaves the page anonymous (its
     // seat map still follows), as the pages treat it.
     let user = match session::token_from_headers(&headers) {
@@ -135,20 +150,29 @@ pub async fn stream(
             return Ok(res);
         }
     };
-    let mut topics: Vec<Topic> = events.into_iter().map(Topic::Event).collect();
-    topics.extend(user_id.map(Topic::User));
+    let mut watches: Vec<Watch> = Vec::with_capacity(events.len() + 1);
+    for event in events {
+        let places = if by_place { Some(state.live.places(&state.db, &event).await?) } else { None };
+        watches.push(Watch { topic: Topic::Event(event), places });
+    }
+    watches.extend(user_id.map(|u| Topic::User(u).into()));
     // Listening first, then reading the log: what happens in between comes twice at
     // most, and the second copy is skipped.
-    let receivers = state.live.subscribe(&topics);
+    let receivers = state.live.subscribe(&watches);
     let cursor = feed::cursor(&state.db).await?;
     let mut opening = feed::hello(app::db::now_ms(), cursor, RETRY_MS);
     let mut replayed = HashSet::new();
     if let Some(after) = after.filter(|after| *after < cursor) {
+        let topics: Vec<Topic> = watches.iter().map(|w| w.topic.clone()).collect();
         match feed::replay(&state.db, &topics, after).await? {
             Some(missed) => {
                 for message in missed {
                     replayed.extend(message.seqs());
-                    opening.push_str(&message.frame());
+                    let places = watches.iter().find(|w| w.topic == message.topic).and_then(|w| w.places.as_deref());
+                    opening.push_str(&match places {
+                        Some(places) => message.frame_by_place(places),
+                        None => message.frame(),
+                    });
                 }
             }
             None => opening.push_str(&feed::reset()),
@@ -284,6 +308,14 @@ mod tests {
         assert!(watched_events(Some("nope")).is_err());
         let many = (0..=MAX_EVENTS).map(|_| uuid::Uuid::new_v4().to_string()).collect::<Vec<_>>().join(",");
         assert!(watched_events(Some(&many)).is_err());
+    }
+
+    #[test]
+    fn seats_are_named_by_id_unless_asked_by_place() {
+        assert!(!by_place(None).unwrap());
+        assert!(!by_place(Some("ids")).unwrap());
+        assert!(by_place(Some("index")).unwrap());
+        assert!(by_place(Some("places")).is_err());
     }
 
     #[test]

@@ -26,7 +26,7 @@ const PACE: Duration = Duration::from_millis(40);
 /// to a smaller share of the CPU while many browsers watch (2,000 streams: a batch every
 /// 200 ms at most; the on-sale rush with them open went from about 58 % to 76 % of its
 /// pace without them, `bench/README.md`).
-const PACE_PER_STREAM: Duration = Duration::from_micros(100);
+const PACE_PER_STREAM: Duration = Duration::from_micros(125);
 /// A change waits at most this long for the batch it goes in.
 const MOST_PACE: Duration = Duration::from_millis(250);
 
@@ -178,8 +178,8 @@ mod tests {
     fn batches_are_spaced_by_the_streams_they_go_to() {
         assert_eq!(pace(0), PACE);
         assert_eq!(pace(100), PACE);
-        assert_eq!(pace(2_000), Duration::from_millis(200));
-        assert_eq!(pace(2_500), MOST_PACE);
+        assert_eq!(pace(1_000), Duration::from_millis(125));
+        assert_eq!(pace(2_000), MOST_PACE);
         assert_eq!(pace(10_000), MOST_PACE);
         assert_eq!(pace(usize::MAX), MOST_PACE);
     }

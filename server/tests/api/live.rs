@@ -54,6 +54,53 @@ async fn watchers_see_seats_held_and_released(app: &TestApp) {
     assert!(released.id.unwrap() > held.id.unwrap());
 }
 
+/// A stream that asks for seats by place hears each seat by its index in the event's list
+/// of seats (the order of `/seats` and `/seat-statuses`), live and replayed, while another
+/// stream on the same event still hears their ids.
+async fn watchers_by_place_hear_seats_by_their_index(app: &TestApp) {
+    let (event, seats) = app.event_with_seats(5).await;
+    let by_place = Open { events: &[event.as_str()], seats: Some("index"), ..Default::default() };
+    let (mut placed, hello) = Stream::open(&app.api(""), Open { ..by_place }).await;
+    let (mut named, _) = Stream::open(&app.api(""), Open { events: &[event.as_str()], seats: Some("ids"), ..Default::default() }).await;
+    let cursor = hello.data["cursor"].as_i64().unwrap();
+
+    let token = app.customer("places@example.com").await;
+    let h = hold(app, &token, &event, &[seats[4].clone(), seats[1].clone()]).await;
+    let held = placed.next_of("seats", SOON).await.expect("the hold is told by place");
+    let mut places: Vec<u64> = held.data["seat_indexes"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+    places.sort();
+    assert_eq!(places, vec![1, 4]);
+    assert_eq!(held.data["event_id"], event);
+    assert_eq!(held.data["status"], "HELD");
+    assert!(held.data.get("seat_ids").is_none(), "{:?}", held.data);
+    let mut told = ids(&named.next_of("seats", SOON).await.expect("the hold is told by id"));
+    told.sort();
+    let mut wanted = vec![seats[1].clone(), seats[4].clone()];
+    wanted.sort();
+    assert_eq!(told, wanted);
+
+    // The statuses, read now, say the same at those places.
+    let statuses: Value = reqwest::get(app.api(&format!("/events/{event}/seat-statuses"))).await.unwrap().json().await.unwrap();
+    let letters = statuses["statuses"].as_str().unwrap().as_bytes();
+    assert_eq!((letters[1], letters[4]), (b'H', b'H'));
+
+    let res = reqwest::Client::new().delete(app.api(&format!("/holds/{}", h["id"].as_str().unwrap()))).bearer_auth(&token).send().await.unwrap();
+    assert!(res.status().is_success());
+    let released = placed.next_of("seats", SOON).await.expect("the release is told by place");
+    assert_eq!(released.data["status"], "AVAILABLE");
+    assert_eq!(released.data["seat_indexes"].as_array().unwrap().len(), 2);
+
+    // A client that comes back by place gets what it missed by place.
+    let (mut back, _) = Stream::open(&app.api(""), Open { last_event_id: Some(cursor), ..by_place }).await;
+    let missed = back.next_of("seats", SOON).await.expect("the hold, replayed");
+    assert_eq!(missed.id, held.id);
+    let mut places: Vec<u64> = missed.data["seat_indexes"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+    places.sort();
+    assert_eq!(places, vec![1, 4]);
+    let freed = back.next_of("seats", SOON).await.expect("the release, replayed");
+    assert_eq!(freed.data["status"], "AVAILABLE");
+}
+
 /// A buyer hears of their order (pending, then paid) and of its notification; the event's
 /// watchers see the seats sold; another signed-in user hears none of it.
 async fn a_buyer_hears_of_their_order_and_nobody_else_does(app: &TestApp) {
@@ -172,6 +219,9 @@ async fn bad_requests_get_clear_errors(app: &TestApp) {
     assert_eq!(asks("?last_event_id=-4").await.unwrap().status(), 422);
     assert_eq!(asks("?last_event_id=abc").await.unwrap().status(), 422);
     assert_eq!(asks("?colour=blue").await.unwrap().status(), 400);
+    let res = asks("?seats=names").await.unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(res.json::<Value>().await.unwrap()["error"]["details"]["seats"].as_str().unwrap().contains("index"));
     let res = sse::request(&api, &Open { bearer: Some("not-a-token"), ..Default::default() }).await;
     assert_eq!(res.status(), 401);
     assert_eq!(res.json::<Value>().await.unwrap()["error"]["code"], "unauthorized");
@@ -188,6 +238,7 @@ async fn bad_requests_get_clear_errors(app: &TestApp) {
 
 on_both_backends!(
     watchers_see_seats_held_and_released,
+    watchers_by_place_hear_seats_by_their_index,
     a_buyer_hears_of_their_order_and_nobody_else_does,
     a_reconnecting_client_gets_what_it_missed,
     too_much_missed_is_a_reset,

@@ -33,4 +33,5 @@ mod smtp_sink;
 mod sse;
 mod stream_connections;
 mod support;
+mod support_conversation;
 mod support_files;

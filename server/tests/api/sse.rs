@@ -27,14 +27,20 @@ pub struct Open<'a> {
     pub last_event_id: Option<i64>,
     /// A trusted proxy's `X-Forwarded-For`, or a forged one.
     pub forwarded_for: Option<&'a str>,
+    /// `?seats=`: how seats are named (`ids` or `index`).
+    pub seats: Option<&'a str>,
 }
 
 /// Sends the request for a stream; answers the response as it came.
 pub async fn request(api: &str, open: &Open<'_>) -> reqwest::Response {
-    let mut url = format!("{api}/stream");
+    let mut query = Vec::new();
     if !open.events.is_empty() {
-        url.push_str(&format!("?events={}", open.events.join(",")));
+        query.push(format!("events={}", open.events.join(",")));
     }
+    if let Some(seats) = open.seats {
+        query.push(format!("seats={seats}"));
+    }
+    let url = if query.is_empty() { format!("{api}/stream") } else { format!("{api}/stream?{}", query.join("&")) };
     let mut req = reqwest::Client::new().get(url).header("accept", "text/event-stream");
     if let Some(token) = open.bearer {
         req = req.bearer_auth(token);

@@ -133,16 +133,19 @@ fn show_status(el: &Element, status: SeatStatus, i18n: I18n, currency: &str) {
     let _ = el.set_attribute("tabindex", if available { "0" } else { "-1" });
 }
 
-/// Seats of the map the live stream says are now in `status`.
-pub fn show_change(map: NodeRef<leptos::html::Div>, ids: &[Uuid], status: SeatStatus, currency: &str) {
-    let Some(root) = map.get_untracked() else { return };
+/// Seats of the map the live stream says are now in `status`, named by their place in the
+/// map's order; answers their ids.
+pub fn show_change(map: NodeRef<leptos::html::Div>, places: &[u32], status: SeatStatus, currency: &str) -> Vec<Uuid> {
+    let Some(root) = map.get_untracked() else { return Vec::new() };
     let root: Element = root.into();
     let i18n = use_i18n();
-    for el in elements(&root) {
-        if id_of(&el).is_some_and(|id| ids.contains(&id)) {
-            show_status(&el, status, i18n, currency);
-        }
+    let seats = elements(&root);
+    let mut changed = Vec::with_capacity(places.len());
+    for el in places.iter().filter_map(|place| seats.get(*place as usize)) {
+        show_status(el, status, i18n, currency);
+        changed.extend(id_of(el));
     }
+    changed
 }
 
 /// A fresh read of every seat's status, in the map's order.
