@@ -34,7 +34,8 @@ thread_local! {
 }
 
 /// The badge counts again whenever the live stream tells of a new notification (signed
-/// in). After a sign-in or sign-out the stream is opened again, with the session that is
+/// in), and when the stream opens or lost track (a notification made before it opened,
+/// or beyond what it replays, counts too). After a sign-in or sign-out the stream is opened again, with the session that is
 /// now the page's. Its code comes with the first signed-in page, not with every visit.
 #[cfg(feature = "hydrate")]
 #[lazy]
@@ -46,11 +47,9 @@ pub fn follow_live(signed_in: bool, badge: UnreadBadge) {
         return;
     }
     if signed_in {
-        let follow = crate::ui::stream::follow(Vec::new(), &[NotificationCreated::KIND], move |kind, _| {
-            if kind == NotificationCreated::KIND {
-                badge.refresh();
-            }
-        });
+        // Counted again on each new notification, and whenever the stream (re)opens or
+        // lost track: what came before it opened, or while it was away, counts too.
+        let follow = crate::ui::stream::follow(Vec::new(), &[NotificationCreated::KIND, crate::ui::stream::HELLO], move |_, _| badge.refresh());
         FOLLOWING.with(|f| *f.borrow_mut() = Some(follow));
     } else {
         FOLLOWING.with(|f| f.borrow_mut().take());
