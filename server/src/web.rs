@@ -49,13 +49,24 @@ pub fn router(state: AppState, bus: Bus) -> Router {
         .merge(crate::language::routes())
         .route(app::notifications::rules::SETTINGS_FORM_PATH, axum::routing::post(crate::api::notifications::settings_form))
         .route("/sw.js", get(crate::service_worker::script))
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
-            {
-                let state = state.clone();
-                move || state.provide()
-            },
-            shell,
-        ))
+        .fallback({
+            let files_and_errors = leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+                {
+                    let state = state.clone();
+                    move || state.provide()
+                },
+                shell,
+            );
+            // Leptos serves a found file under `Owner::new()`, a child of whatever owner the
+            // thread last left current, and takes the response options it finds there: run
+            // it under a root of its own, so that a file never takes a page's headers (its
+            // CSP, leaving the page with none and its scripts blocked).
+            move |uri: axum::http::Uri, state: State<AppState>, req: Request| {
+                use leptos::prelude::{Owner, ScopedFuture};
+                let root = Owner::new_root(None);
+                root.with(|| ScopedFuture::new(files_and_errors(uri, state, req)))
+            }
+        })
         .with_state(state.clone())
         .merge(health)
         .layer(middleware::from_fn(server_fn_error_status))

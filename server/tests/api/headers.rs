@@ -112,3 +112,35 @@ async fn an_https_site_sends_hsts_and_wants_https_origins() {
     assert_eq!(body["status"], "ok");
     app.cleanup().await;
 }
+
+/// Pages and the site's files served at the same moment keep their own headers: every
+/// page's CSP names the nonce its scripts carry, and no file carries a page's nonce.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_and_files_served_together_keep_their_own_csp() {
+    let site = std::env::temp_dir().join(format!("taquilla-site-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&site).unwrap();
+    std::fs::write(site.join("robots.txt"), "User-agent: *\n").unwrap();
+    let root = site.to_string_lossy().into_owned();
+    let app = TestApp::spawn_configured(Backend::Sqlite, false, |c| c.site_root = root.into()).await.expect("SQLite is always available");
+    let mut tasks = Vec::new();
+    for i in 0..200 {
+        let (client, url) = (app.client.clone(), app.url(if i % 2 == 0 { "/" } else { "/robots.txt" }));
+        tasks.push(tokio::spawn(async move {
+            let res = client.get(&url).send().await.unwrap();
+            assert_eq!(res.status(), 200, "{url}");
+            let csp = res.headers().get("content-security-policy").unwrap().to_str().unwrap().to_owned();
+            let page = res.text().await.unwrap();
+            if url.ends_with("robots.txt") {
+                assert!(!csp.contains("'nonce-"), "a file took a page's CSP: {csp}");
+                return;
+            }
+            let nonce = page.split("nonce=\"").nth(1).and_then(|rest| rest.split('"').next()).expect("the page's scripts carry a nonce");
+            assert!(csp.contains(&format!("'nonce-{nonce}'")), "the page's CSP names another nonce or none: {csp}");
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    app.cleanup().await;
+    let _ = std::fs::remove_dir_all(&site);
+}
