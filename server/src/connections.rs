@@ -6,8 +6,9 @@
 //! write a few hundred bytes now and then. So a connection whose first request is a
 //! stream is answered here: its head is read and checked, the request goes through the
 //! same router as every other (every layer applies: request id, security headers, limits),
-//! and the answer is written straight to the socket, its body chunked; the connection
-//! closes when the stream ends. Every other connection, and anything here that is not a
+//! and the answer is written straight to the socket, its body chunked ([`answer`]); from
+//! then on the live feed writes the stream's batches to the socket itself
+//! ([`SocketOutlet`]). The connection closes when the stream ends. Every other connection, and anything here that is not a
 //! plain, whole HTTP/1.1 stream request (a malformed or oversized head, a body, another
 //! version), goes to hyper untouched, with the bytes already read put back in front.
 //!
@@ -17,18 +18,24 @@
 use std::io::{self, IoSlice};
 use std::net::SocketAddr;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use axum::body::{Body, Bytes, HttpBody};
+use axum::body::{Body, Bytes};
 use axum::extract::ConnectInfo;
-use axum::http::{header, HeaderName, HeaderValue, Method, Request, Response, StatusCode, Uri, Version};
+use axum::http::{header, HeaderName, HeaderValue, Method, Request, Uri, Version};
 use axum::serve::Listener;
 use axum::Router;
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use tower::ServiceExt;
+
+use crate::stream_socket::SocketOutlet;
+
+mod answer;
+use answer::answer;
 
 /// What a stream's request line starts with.
 const STREAM_LINE: &[u8] = b"GET /api/v1/stream";
@@ -38,8 +45,6 @@ const MOST_HEAD_BYTES: usize = 16 * 1024;
 const MOST_HEADERS: usize = 64;
 /// How long a stream's request head may take to arrive whole before hyper gets it.
 const HEAD_TIME: Duration = Duration::from_secs(10);
-/// A client that takes longer than this to take one write of its stream is dropped.
-const WRITE_TIME: Duration = Duration::from_secs(20);
 /// Connections sorted for hyper and not yet taken by it.
 const WAITING_FOR_HYPER: usize = 1024;
 
@@ -142,11 +147,15 @@ async fn sort(stream: TcpStream, peer: SocketAddr, router: Router, to_hyper: mps
             drop(read);
             // Each message goes out as it comes.
             let _ = stream.set_nodelay(true);
+            let socket = Arc::new(stream);
+            let outlet = Arc::new(SocketOutlet::new(socket.clone()));
             request.extensions_mut().insert(ConnectInfo(peer));
+            request.extensions_mut().insert(outlet.clone());
             let response = router.oneshot(request.map(|()| Body::empty())).await.unwrap_or_else(|never| match never {});
-            if let Err(e) = answer(stream, response).await {
+            if let Err(e) = answer(&socket, response, &outlet).await {
                 tracing::debug!(error = %e, "a live stream's connection ended");
             }
+            outlet.end();
         }
         None => {
             let io = Prefixed { prefix: Some(Bytes::from(read)), stream };
@@ -195,103 +204,6 @@ fn head(read: &[u8]) -> Head {
         return Head::Other;
     }
     Head::Stream(request)
-}
-
-/// Writes `response` to `stream`, its body as it comes (chunked unless its length is
-/// known), until it ends or the client goes; then closes the connection.
-async fn answer(mut stream: TcpStream, response: Response<Body>) -> io::Result<()> {
-    let (parts, mut body) = response.into_parts();
-    let bodiless = parts.status.is_informational() || parts.status == StatusCode::NO_CONTENT || parts.status == StatusCode::NOT_MODIFIED;
-    let length = if bodiless { Some(0) } else { body.size_hint().exact() };
-    let chunked = length.is_none();
-    let mut head = Vec::with_capacity(1024);
-    head.extend_from_slice(format!("HTTP/1.1 {} {}\r\n", parts.status.as_u16(), parts.status.canonical_reason().unwrap_or("")).as_bytes());
-    for (name, value) in &parts.headers {
-        if matches!(*name, header::CONTENT_LENGTH | header::TRANSFER_ENCODING | header::CONNECTION) {
-            continue;
-        }
-        for piece in [name.as_str().as_bytes(), b": ", value.as_bytes(), b"\r\n"] {
-            head.extend_from_slice(piece);
-        }
-    }
-    if !parts.headers.contains_key(header::DATE) {
-        head.extend_from_slice(format!("date: {}\r\n", httpdate::fmt_http_date(std::time::SystemTime::now())).as_bytes());
-    }
-    match length {
-        _ if bodiless => {}
-        Some(n) => head.extend_from_slice(format!("content-length: {n}\r\n").as_bytes()),
-        None => head.extend_from_slice(b"transfer-encoding: chunked\r\n"),
-    }
-    head.extend_from_slice(b"connection: close\r\n\r\n");
-    let (mut from_client, mut to_client) = stream.split();
-    write_all(&mut to_client, &mut [IoSlice::new(&head)]).await?;
-    drop(head);
-    if !bodiless {
-        loop {
-            let frame = tokio::select! {
-                frame = std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)) => frame,
-                gone = gone(&mut from_client) => return gone,
-            };
-            let data: Bytes = match frame {
-                Some(Ok(frame)) => match frame.into_data() {
-                    Ok(data) if !data.is_empty() => data,
-                    _ => continue,
-                },
-                // The body failed: the client sees the answer cut short.
-                Some(Err(e)) => return Err(io::Error::other(e)),
-                None => break,
-            };
-            if chunked {
-                let size = format!("{:x}\r\n", data.len());
-                write_all(&mut to_client, &mut [IoSlice::new(size.as_bytes()), IoSlice::new(&data), IoSlice::new(b"\r\n")]).await?;
-            } else {
-                write_all(&mut to_client, &mut [IoSlice::new(&data)]).await?;
-            }
-        }
-        if chunked {
-            write_all(&mut to_client, &mut [IoSlice::new(b"0\r\n\r\n")]).await?;
-        }
-    }
-    to_client.shutdown().await
-}
-
-/// Writes all of `bufs`, giving up on a client that takes none of it for [`WRITE_TIME`].
-/// What the socket takes at once (nearly always all of a stream's message) is written
-/// without arming a timer: a batch goes to thousands of streams.
-async fn write_all(to: &mut tokio::net::tcp::WriteHalf<'_>, mut bufs: &mut [IoSlice<'_>]) -> io::Result<()> {
-    while !bufs.is_empty() {
-        let written = match to.try_write_vectored(bufs) {
-            Ok(written) => written,
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => 0,
-            Err(e) => return Err(e),
-        };
-        if written > 0 {
-            IoSlice::advance_slices(&mut bufs, written);
-            continue;
-        }
-        let written = match tokio::time::timeout(WRITE_TIME, to.write_vectored(bufs)).await {
-            Ok(written) => written?,
-            Err(_) => return Err(io::Error::new(io::ErrorKind::TimedOut, "the client took nothing")),
-        };
-        if written == 0 {
-            return Err(io::ErrorKind::WriteZero.into());
-        }
-        IoSlice::advance_slices(&mut bufs, written);
-    }
-    Ok(())
-}
-
-/// Resolves when the client closes its side or the connection breaks. What it sends
-/// meanwhile (nothing, for a stream) is read and let go.
-async fn gone(from: &mut tokio::net::tcp::ReadHalf<'_>) -> io::Result<()> {
-    let mut sink = [0u8; 256];
-    loop {
-        match tokio::io::AsyncReadExt::read(from, &mut sink).await {
-            Ok(0) => return Ok(()),
-            Ok(_) => {}
-            Err(e) => return Err(e),
-        }
-    }
 }
 
 /// A connection for hyper: what was read of it to sort it, then the rest.

@@ -13,6 +13,7 @@ pub mod event_pages;
 pub mod seed;
 pub mod service_worker;
 pub mod startup;
+pub mod stream_socket;
 pub mod telemetry;
 pub mod web;
 pub mod workers;

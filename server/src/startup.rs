@@ -145,10 +145,12 @@ impl Taquilla {
 
 /// The live feed of a process that serves the web, and with `--with-workers` its outbox
 /// relay, run on a small runtime of their own. A burst handed to thousands of streams
-/// wakes thousands of tasks at once; on the web's runtime every step of the relay and of
-/// the feed (a statement, a publication, a delivery) waited behind all of them, and the
-/// next changes reached the streams later and later. Apart, they wait for a core, not
-/// for a queue. (The consumers stay with the web: apart, they made the rush slower.)
+/// keeps the cores busy; on the web's runtime every step of the relay and of the feed (a
+/// statement, a publication, a delivery) waited behind the streams' work, and the next
+/// changes reached the streams later and later. Apart, they wait for a core, not for a
+/// queue; the feed writes each batch to the streams on a blocking thread, so the relay
+/// goes on meanwhile. (The consumers stay with the web: apart, they made the rush
+/// slower.)
 struct Background(Option<tokio::runtime::Runtime>);
 
 impl Background {

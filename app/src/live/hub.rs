@@ -1,27 +1,25 @@
-//! The live stream's fan-out inside one web process: a broadcast channel per watched
-//! topic, fed with the batches of events the bus delivers, and the bounds on how many
-//! streams one address or one user may hold.
+//! The live stream's fan-out inside one web process: the streams watching each topic, fed
+//! with the batches of events the bus delivers, and the bounds on how many streams one
+//! address or one user may hold.
 //!
-//! A batch is formatted once, as the bytes every client of its topic writes (once more
-//! for the clients that name seats by place, [`crate::live::places`]); a client
-//! that falls more than [`BACKLOG`] batches behind is dropped (it reconnects and replays
-//! from the event log) and never slows the others.
+//! A batch is formatted once, as the bytes every stream of its topic writes (once more
+//! for the streams that name seats by place, [`crate::live::places`]), and handed to each
+//! stream's [`Outlet`] in turn. A stream that falls behind is dropped (it reconnects and
+//! replays from the event log) and never slows the others.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::Bytes;
-use tokio::sync::{broadcast, watch};
+use tokio::sync::watch;
 
 use crate::audit::EventEnvelope;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::live::feed::{self, Message, Topic};
+use crate::live::outlet::{Batch, Outlet};
 use crate::live::places::{Places, SeatPlaces};
-
-/// How many batches a topic keeps for its slowest client.
-pub const BACKLOG: usize = 512;
 
 /// How many streams one client address, and one user, may hold at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,29 +34,6 @@ impl Default for StreamLimits {
     }
 }
 
-/// Messages of one topic, delivered together: the frames joined, and the sequence
-/// numbers each one tells (a client skips those its replay already sent).
-#[derive(Debug)]
-pub struct Batch {
-    pub joined: Bytes,
-    pub frames: Vec<(Vec<i64>, Bytes)>,
-}
-
-impl Batch {
-    fn of(frames: Vec<(Vec<i64>, Bytes)>) -> Batch {
-        let joined = if frames.len() == 1 {
-            frames[0].1.clone()
-        } else {
-            let mut all = Vec::with_capacity(frames.iter().map(|(_, f)| f.len()).sum());
-            for (_, f) in &frames {
-                all.extend_from_slice(f);
-            }
-            Bytes::from(all)
-        };
-        Batch { joined, frames }
-    }
-}
-
 /// Why a stream was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
@@ -67,7 +42,6 @@ pub enum Refusal {
 }
 
 /// What a stream follows: a topic, with the event's places when it names seats by place.
-#[derive(Clone)]
 pub struct Watch {
     pub topic: Topic,
     pub places: Option<Arc<Places>>,
@@ -79,26 +53,34 @@ impl From<Topic> for Watch {
     }
 }
 
-type Sender = broadcast::Sender<Arc<Batch>>;
+/// The streams of one form of a topic, shared with a fan-out under way: a stream that
+/// comes or goes meanwhile changes a copy.
+type Outlets = Arc<Vec<Arc<dyn Outlet>>>;
 
-/// The watchers of one topic: those that name seats by id, and those that name them by
-/// place (with the event's places). There is a channel while either has a sender.
+/// The streams of one topic: those that name seats by id, and those that name them by
+/// place (with the event's places).
 #[derive(Default)]
 struct Channel {
-    by_id: Option<Sender>,
-    by_place: Option<(Sender, Arc<Places>)>,
+    by_id: Outlets,
+    by_place: Option<(Outlets, Arc<Places>)>,
 }
 
 impl Channel {
-    /// Forgets the senders nobody receives from; answers whether one is left.
-    fn drop_unheard(&mut self) -> bool {
-        if self.by_id.as_ref().is_some_and(|s| s.receiver_count() == 0) {
-            self.by_id = None;
+    /// Forgets the streams that have ended; answers whether one is left.
+    fn drop_ended(&mut self) -> bool {
+        fn keep_open(outlets: &mut Outlets) {
+            if outlets.iter().any(|o| o.ended()) {
+                Arc::make_mut(outlets).retain(|o| !o.ended());
+            }
         }
-        if self.by_place.as_ref().is_some_and(|(s, _)| s.receiver_count() == 0) {
-            self.by_place = None;
+        keep_open(&mut self.by_id);
+        if let Some((outlets, _)) = &mut self.by_place {
+            keep_open(outlets);
+            if outlets.is_empty() {
+                self.by_place = None;
+            }
         }
-        self.by_id.is_some() || self.by_place.is_some()
+        !self.by_id.is_empty() || self.by_place.is_some()
     }
 }
 
@@ -161,19 +143,17 @@ impl Hub {
         self.places.of(db, event_id).await
     }
 
-    /// A receiver of each watch's batches, from now on.
-    pub fn subscribe(&self, watches: &[Watch]) -> Vec<broadcast::Receiver<Arc<Batch>>> {
+    /// Hands `outlet` each watch's batches from now on.
+    pub fn subscribe(&self, watches: &[Watch], outlet: Arc<dyn Outlet>) {
         let mut map = locked(&self.topics);
-        watches
-            .iter()
-            .map(|w| {
-                let channel = map.entry(w.topic.clone()).or_default();
-                match &w.places {
-                    None => channel.by_id.get_or_insert_with(|| broadcast::channel(BACKLOG).0).subscribe(),
-                    Some(places) => channel.by_place.get_or_insert_with(|| (broadcast::channel(BACKLOG).0, places.clone())).0.subscribe(),
-                }
-            })
-            .collect()
+        for w in watches {
+            let channel = map.entry(w.topic.clone()).or_default();
+            let outlets = match &w.places {
+                None => &mut channel.by_id,
+                Some(places) => &mut channel.by_place.get_or_insert_with(|| (Outlets::default(), places.clone())).0,
+            };
+            Arc::make_mut(outlets).push(outlet.clone());
+        }
     }
 
     /// Tells every watcher what `events` change; events nobody watches cost a lookup.
@@ -182,17 +162,19 @@ impl Hub {
     }
 
     /// [`Hub::publish`], for messages already made of their events (by a caller that
-    /// reads them too). A topic's seat changes in a row go out as one message.
+    /// reads them too). A topic's seat changes in a row go out as one message. Each
+    /// stream gets the batch through its outlet, here and now; a stream that subscribes
+    /// meanwhile is not told it (its replay reads the log past it).
     pub fn publish_messages(&self, messages: Vec<Message>) {
-        // Whether each topic is watched by id, and its places if by place.
-        let mut wanted: HashMap<Topic, (bool, Option<Arc<Places>>)> = HashMap::new();
+        // The streams of each watched topic, as they are now.
+        let mut wanted: HashMap<Topic, (Outlets, Option<(Outlets, Arc<Places>)>)> = HashMap::new();
         let watched: Vec<Message> = {
             let map = locked(&self.topics);
             messages
                 .into_iter()
                 .filter(|m| {
                     let Some(channel) = map.get(&m.topic) else { return false };
-                    wanted.entry(m.topic.clone()).or_insert_with(|| (channel.by_id.is_some(), channel.by_place.as_ref().map(|(_, p)| p.clone())));
+                    wanted.entry(m.topic.clone()).or_insert_with(|| (channel.by_id.clone(), channel.by_place.clone()));
                     true
                 })
                 .collect()
@@ -203,46 +185,49 @@ impl Hub {
         for message in feed::coalesce(watched) {
             let Some((ids, places)) = wanted.get(&message.topic) else { continue };
             let seqs: Vec<i64> = message.seqs().collect();
-            if let Some(places) = places {
+            if let Some((_, places)) = places {
                 by_place.entry(message.topic.clone()).or_default().push((seqs.clone(), Bytes::from(message.frame_by_place(places))));
             }
-            if *ids {
+            if !ids.is_empty() {
                 by_id.entry(message.topic.clone()).or_default().push((seqs, Bytes::from(message.frame())));
             }
         }
-        if by_id.is_empty() && by_place.is_empty() {
-            return;
-        }
-        let mut map = locked(&self.topics);
-        for (topic, frames) in by_id {
-            if let Some(sender) = map.get(&topic).and_then(|c| c.by_id.as_ref()) {
-                let _ = sender.send(Arc::new(Batch::of(frames)));
+        let mut ended = false;
+        for (topic, (ids, places)) in &wanted {
+            if let Some(frames) = by_id.remove(topic) {
+                ended |= hand_out(ids, frames);
+            }
+            if let (Some((outlets, _)), Some(frames)) = (places, by_place.remove(topic)) {
+                ended |= hand_out(outlets, frames);
             }
         }
-        for (topic, frames) in by_place {
-            if let Some((sender, _)) = map.get(&topic).and_then(|c| c.by_place.as_ref()) {
-                let _ = sender.send(Arc::new(Batch::of(frames)));
-            }
-        }
-        // Nobody listens any more: forget the topic.
-        for topic in wanted.keys() {
-            if map.get_mut(topic).is_some_and(|c| !c.drop_unheard()) {
-                map.remove(topic);
+        if ended {
+            let mut map = locked(&self.topics);
+            for topic in wanted.keys() {
+                if map.get_mut(topic).is_some_and(|c| !c.drop_ended()) {
+                    map.remove(topic);
+                }
             }
         }
     }
 
-    /// Tells every watcher that messages may have been lost (the bus was out of reach):
+    /// Tells every stream that messages may have been lost (the bus was out of reach):
     /// each loads its state again.
     pub fn reset_all(&self) {
         let reset = Arc::new(Batch::of(vec![(Vec::new(), Bytes::from(feed::reset()))]));
-        let mut map = locked(&self.topics);
-        for channel in map.values() {
-            for sender in channel.by_id.iter().chain(channel.by_place.as_ref().map(|(s, _)| s)) {
-                let _ = sender.send(reset.clone());
-            }
+        let outlets: Vec<Arc<dyn Outlet>> = {
+            let map = locked(&self.topics);
+            let mut seen = HashSet::new();
+            map.values()
+                .flat_map(|c| c.by_id.iter().chain(c.by_place.iter().flat_map(|(o, _)| o.iter())))
+                .filter(|o| seen.insert(Arc::as_ptr(o).cast::<()>()))
+                .cloned()
+                .collect()
+        };
+        for outlet in outlets {
+            outlet.offer(&reset);
         }
-        map.retain(|_, channel| channel.drop_unheard());
+        self.forget_idle_topics();
     }
 
     /// Ends every stream (the process is shutting down); new ones end at once.
@@ -259,8 +244,18 @@ impl Hub {
     }
 
     fn forget_idle_topics(&self) {
-        locked(&self.topics).retain(|_, channel| channel.drop_unheard());
+        locked(&self.topics).retain(|_, channel| channel.drop_ended());
     }
+}
+
+/// Hands one batch of `frames` to every outlet; answers whether one has ended.
+fn hand_out(outlets: &[Arc<dyn Outlet>], frames: Vec<(Vec<i64>, Bytes)>) -> bool {
+    let batch = Arc::new(Batch::of(frames));
+    let mut ended = false;
+    for outlet in outlets {
+        ended |= !outlet.offer(&batch);
+    }
+    ended
 }
 
 /// A stream counted against its address and user, until dropped.
@@ -300,7 +295,9 @@ impl Drop for Admission {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::live::outlet::{FellBehind, Queue, BACKLOG};
     use serde_json::json;
+    use std::task::{Context, Poll, Waker};
 
     fn held(event_id: &str, seq: i64) -> EventEnvelope {
         EventEnvelope {
@@ -314,16 +311,35 @@ mod tests {
         }
     }
 
+    /// A stream of `watches`, as a queue the test reads.
+    fn watcher(hub: &Hub, watches: &[Watch]) -> Arc<Queue> {
+        let queue = Arc::new(Queue::default());
+        hub.subscribe(watches, queue.clone());
+        queue
+    }
+
+    fn take(queue: &Queue) -> Poll<Result<Vec<Arc<Batch>>, FellBehind>> {
+        let mut out = Vec::new();
+        queue.poll_take(&mut Context::from_waker(Waker::noop()), &mut out).map_ok(|()| out)
+    }
+
+    fn one(queue: &Queue) -> Arc<Batch> {
+        match take(queue) {
+            Poll::Ready(Ok(mut batches)) if batches.len() == 1 => batches.remove(0),
+            _ => panic!("one batch expected"),
+        }
+    }
+
     #[test]
     fn watchers_get_their_topics_batches_only() {
         let hub = Hub::new(StreamLimits::default());
-        let mut a = hub.subscribe(&[Topic::Event("a".into()).into()]).remove(0);
-        let mut b = hub.subscribe(&[Topic::Event("b".into()).into()]).remove(0);
+        let a = watcher(&hub, &[Topic::Event("a".into()).into()]);
+        let b = watcher(&hub, &[Topic::Event("b".into()).into()]);
         hub.publish(&[held("a", 1), held("a", 2), held("c", 3)]);
-        let batch = a.try_recv().unwrap();
+        let batch = one(&a);
         assert_eq!(batch.frames.iter().map(|(s, _)| s.clone()).collect::<Vec<_>>(), vec![vec![1, 2]], "two holds in a row, one message");
         assert!(std::str::from_utf8(&batch.joined).unwrap().starts_with("id: 2\nevent: seats\n"));
-        assert!(b.try_recv().is_err());
+        assert!(take(&b).is_pending());
     }
 
     #[test]
@@ -332,34 +348,48 @@ mod tests {
         let seat = uuid::Uuid::new_v4();
         let places = Arc::new(Places::of([uuid::Uuid::new_v4(), seat]));
         let topic = Topic::Event("a".into());
-        let mut by_id = hub.subscribe(&[topic.clone().into()]).remove(0);
-        let mut by_place = hub.subscribe(&[Watch { topic: topic.clone(), places: Some(places) }]).remove(0);
+        let by_id = watcher(&hub, &[topic.clone().into()]);
+        let by_place = watcher(&hub, &[Watch { topic: topic.clone(), places: Some(places) }]);
         let mut event = held("a", 4);
         event.payload["seat_ids"] = json!([seat.to_string()]);
         hub.publish(&[event]);
         let told = |batch: Arc<Batch>| String::from_utf8(batch.joined.to_vec()).unwrap();
-        assert!(told(by_id.try_recv().unwrap()).ends_with(&format!("\"seat_ids\":[\"{seat}\"]}}\n\n")));
-        let placed = by_place.try_recv().unwrap();
+        assert!(told(one(&by_id)).ends_with(&format!("\"seat_ids\":[\"{seat}\"]}}\n\n")));
+        let placed = one(&by_place);
         assert_eq!(placed.frames[0].0, vec![4]);
         assert!(told(placed).ends_with("\"seat_indexes\":[1]}\n\n"));
-        drop(by_id);
+        by_id.end();
         hub.publish(&[held("a", 5)]);
         assert!(hub.watches(&topic), "watched by place still");
-        drop(by_place);
+        assert!(take(&by_id).is_pending(), "an ended stream is told nothing");
+        by_place.end();
         hub.publish(&[held("a", 6)]);
         assert!(!hub.watches(&topic), "forgotten once nobody listens");
     }
 
     #[test]
-    fn a_slow_watcher_lags_behind_alone() {
+    fn a_stream_watching_two_topics_hears_both_and_one_reset() {
         let hub = Hub::new(StreamLimits::default());
-        let mut slow = hub.subscribe(&[Topic::Event("a".into()).into()]).remove(0);
-        let mut quick = hub.subscribe(&[Topic::Event("a".into()).into()]).remove(0);
+        let both = watcher(&hub, &[Topic::Event("a".into()).into(), Topic::User("u".into()).into()]);
+        let mut released = held("a", 7);
+        released.event_type = crate::audit::event_types::HOLD_RELEASED.into();
+        hub.publish(&[released]);
+        let Poll::Ready(Ok(batches)) = take(&both) else { panic!("two batches expected") };
+        assert_eq!(batches.len(), 2, "the event's seats and the user's hold");
+        hub.reset_all();
+        assert_eq!(one(&both).joined, Bytes::from(feed::reset()));
+    }
+
+    #[test]
+    fn a_slow_watcher_falls_behind_alone() {
+        let hub = Hub::new(StreamLimits::default());
+        let slow = watcher(&hub, &[Topic::Event("a".into()).into()]);
+        let quick = watcher(&hub, &[Topic::Event("a".into()).into()]);
         for seq in 0..(BACKLOG as i64 + 10) {
             hub.publish(&[held("a", seq)]);
-            assert!(quick.try_recv().is_ok());
+            assert!(matches!(take(&quick), Poll::Ready(Ok(_))));
         }
-        assert!(matches!(slow.try_recv(), Err(broadcast::error::TryRecvError::Lagged(_))));
+        assert!(matches!(take(&slow), Poll::Ready(Err(FellBehind))));
     }
 
     #[test]

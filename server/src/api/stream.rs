@@ -18,23 +18,24 @@ use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::extract::State;
+use axum::Extension;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use futures_util::stream::{SelectAll, Stream, StreamExt};
+use futures_util::stream::Stream;
 use serde::Deserialize;
 use serde_json::json;
-use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
-use tokio_stream::wrappers::BroadcastStream;
 
 use app::i18n::{msg, Text};
 use app::live::feed::{self, Topic};
-use app::live::hub::{Admission, Batch, Refusal, Watch};
+use app::live::hub::{Admission, Refusal, Watch};
+use app::live::outlet::{FellBehind, Outlet, Queue, Replayed};
 use app::state::AppState;
 use app::users::session;
 use app::AppError;
 
 use crate::api::error::{error_response, ApiError};
 use crate::api::extract::{ApiQuery, ClientIp, RequestI18n};
+use crate::stream_socket::SocketOutlet;
 
 /// How many events one stream may watch.
 pub const MAX_EVENTS: usize = 20;
@@ -42,8 +43,6 @@ pub const MAX_EVENTS: usize = 20;
 pub const HEARTBEAT: Duration = Duration::from_secs(15);
 /// How long a browser waits before reconnecting a dropped stream.
 const RETRY_MS: u32 = 2000;
-/// A write gathers at most about this much of what is waiting.
-const MAX_WRITE: usize = 64 * 1024;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -117,6 +116,7 @@ pub async fn stream(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     RequestI18n(i18n): RequestI18n,
+    socket: Option<Extension<Arc<SocketOutlet>>>,
     headers: HeaderMap,
     ApiQuery(q): ApiQuery<StreamQuery>,
 ) -> Result<Response, ApiError> {
@@ -156,9 +156,17 @@ pub async fn stream(
         watches.push(Watch { topic: Topic::Event(event), places });
     }
     watches.extend(user_id.map(|u| Topic::User(u).into()));
+    // On a connection of the server's own, the hub writes to the socket; under hyper, the
+    // batches wait in a queue the body drains.
+    let socket = socket.map(|Extension(socket)| socket);
+    let queue = Ended(Arc::new(Queue::default()));
+    let outlet: Arc<dyn Outlet> = match &socket {
+        Some(socket) => socket.clone(),
+        None => queue.0.clone(),
+    };
     // Listening first, then reading the log: what happens in between comes twice at
     // most, and the second copy is skipped.
-    let receivers = state.live.subscribe(&watches);
+    state.live.subscribe(&watches, outlet);
     let cursor = feed::cursor(&state.db).await?;
     let mut opening = feed::hello(app::db::now_ms(), cursor, RETRY_MS);
     let mut replayed = HashSet::new();
@@ -178,17 +186,17 @@ pub async fn stream(
             None => opening.push_str(&feed::reset()),
         }
     }
+    let replayed = Replayed::new(replayed);
     let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
     heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let body = LiveBody {
-        opening: Some(Bytes::from(opening)),
-        live: futures_util::stream::select_all(receivers.into_iter().map(BroadcastStream::new)),
-        heartbeat,
-        closing: Box::pin(state.live.closed()),
-        replayed,
-        done: false,
-        _admission: admission,
+    let (opening, queue) = match socket {
+        Some(socket) => {
+            socket.prepare(Bytes::from(opening), replayed);
+            (None, None)
+        }
+        None => (Some(Bytes::from(opening)), Some((queue, replayed))),
     };
+    let body = LiveBody { opening, queue, heartbeat, closing: Box::pin(state.live.closed()), done: false, _admission: admission };
     let mut res = Body::from_stream(body).into_response();
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
@@ -198,44 +206,26 @@ pub async fn stream(
     Ok(res)
 }
 
-/// The body of one stream: the opening (hello and replay), then the hub's batches for its
-/// topics and heartbeats, until the client goes, falls behind, or the process stops.
-struct LiveBody {
-    opening: Option<Bytes>,
-    live: SelectAll<BroadcastStream<Arc<Batch>>>,
-    heartbeat: tokio::time::Interval,
-    closing: Pin<Box<dyn Future<Output = ()> + Send>>,
-    /// Sequence numbers the replay sent, skipped when they come live.
-    replayed: HashSet<i64>,
-    done: bool,
-    _admission: Admission,
+/// Ends a stream's queue when dropped: with the stream's body, or with a request that
+/// failed before it had one.
+struct Ended(Arc<Queue>);
+
+impl Drop for Ended {
+    fn drop(&mut self) {
+        self.0.end();
+    }
 }
 
-impl LiveBody {
-    fn write(&mut self, batch: &Batch, out: &mut Vec<Bytes>) {
-        // Live messages newer than all the replay sent: the replay is behind us (the
-        // relay publishes in the log's order).
-        let newest_replayed = self.replayed.iter().max().copied();
-        if batch.frames.first().and_then(|(seqs, _)| seqs.first().copied()).zip(newest_replayed).is_some_and(|(first, newest)| first > newest) {
-            self.replayed.clear();
-        }
-        if self.replayed.is_empty() {
-            out.push(batch.joined.clone());
-            return;
-        }
-        for (seqs, frame) in &batch.frames {
-            // Sent again unless the replay told all of it (a seat change told twice
-            // changes nothing; a notification must not be counted twice, and is a
-            // message of its own).
-            let all_replayed = !seqs.is_empty() && seqs.iter().all(|s| self.replayed.contains(s));
-            for s in seqs {
-                self.replayed.remove(s);
-            }
-            if !all_replayed {
-                out.push(frame.clone());
-            }
-        }
-    }
+/// The body of one stream: the opening (hello and replay), then the hub's batches for its
+/// topics (from its queue, unless the hub writes them itself) and heartbeats, until the
+/// client goes, falls behind, or the process stops.
+struct LiveBody {
+    opening: Option<Bytes>,
+    queue: Option<(Ended, Replayed)>,
+    heartbeat: tokio::time::Interval,
+    closing: Pin<Box<dyn Future<Output = ()> + Send>>,
+    done: bool,
+    _admission: Admission,
 }
 
 impl Stream for LiveBody {
@@ -254,30 +244,25 @@ impl Stream for LiveBody {
             return Poll::Ready(None);
         }
         // Everything waiting, in one write.
-        let mut out: Vec<Bytes> = Vec::new();
-        let mut size = 0;
-        while size < MAX_WRITE {
-            match this.live.poll_next_unpin(cx) {
-                Poll::Ready(Some(Ok(batch))) => {
-                    let before = out.len();
-                    this.write(&batch, &mut out);
-                    size += out[before..].iter().map(Bytes::len).sum::<usize>();
+        if let Some((Ended(queue), replayed)) = &mut this.queue {
+            let mut batches = Vec::new();
+            match queue.poll_take(cx, &mut batches) {
+                Poll::Ready(Ok(())) => {
+                    let mut out = Vec::new();
+                    for batch in &batches {
+                        replayed.told(batch, &mut out);
+                    }
+                    if !out.is_empty() {
+                        return Poll::Ready(Some(Ok(if out.len() == 1 { out.pop().unwrap_or_default() } else { Bytes::from(out.concat()) })));
+                    }
                 }
-                Poll::Ready(Some(Err(BroadcastStreamRecvError::Lagged(missed)))) => {
-                    tracing::debug!(missed, "a live stream fell behind; dropped (it reconnects and replays)");
+                Poll::Ready(Err(FellBehind)) => {
+                    tracing::debug!("a live stream fell behind; dropped (it reconnects and replays)");
                     this.done = true;
-                    break;
+                    return Poll::Ready(None);
                 }
-                // No topics (an anonymous stream watching nothing), or nothing waiting.
-                Poll::Ready(None) | Poll::Pending => break,
+                Poll::Pending => {}
             }
-        }
-        if !out.is_empty() {
-            let bytes = if out.len() == 1 { out.pop().unwrap_or_default() } else { Bytes::from(out.concat()) };
-            return Poll::Ready(Some(Ok(bytes)));
-        }
-        if this.done {
-            return Poll::Ready(None);
         }
         if this.heartbeat.poll_tick(cx).is_ready() {
             return Poll::Ready(Some(Ok(Bytes::from(feed::heartbeat(app::db::now_ms())))));

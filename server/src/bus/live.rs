@@ -15,19 +15,18 @@ use crate::bus::{Bus, RabbitBus};
 
 /// At most this many events go to the hub as one batch.
 const BATCH: usize = 1000;
-/// After a batch, the next waits at least this long: a burst of changes reaches each
-/// stream as a few writes of many messages, not one write (and one wake-up of every
-/// stream) per change. A change after a quiet spell goes out at once.
+/// A batch starts at least this long after the one before: a burst of changes reaches
+/// each stream as a few writes of many messages, not one write per change. A change
+/// after a quiet spell goes out at once.
 const PACE: Duration = Duration::from_millis(40);
 /// ... and this long for each open stream, up to [`MOST_PACE`]: one message to one
-/// stream costs the machine about 12 µs of CPU at the least (`bench/src/floor.rs`: the
+/// stream costs the machine about 11 µs of CPU at the least (`bench/src/floor.rs`: the
 /// kernel's loopback write and the reader's read), so the fan-out of a batch costs in
-/// proportion to the streams, and spacing the batches in the same proportion keeps it
-/// to a smaller share of the CPU while many browsers watch (2,000 streams: a batch every
-/// 200 ms at most; the on-sale rush with them open went from about 58 % to 76 % of its
-/// pace without them, `bench/README.md`).
+/// proportion to the streams, and spacing the batches in the same proportion keeps it to
+/// a bounded share of the CPU while many browsers watch (2,000 streams: a batch every
+/// 250 ms at most, about 5 % of this machine's two cores).
 const PACE_PER_STREAM: Duration = Duration::from_micros(125);
-/// A change waits at most this long for the batch it goes in.
+/// A change waits at most this long for the batch it goes in to start.
 const MOST_PACE: Duration = Duration::from_millis(250);
 
 /// What each batch of live events is handed to: the streams, and the seat maps drawn of
@@ -74,7 +73,7 @@ impl Listeners {
         None
     }
 
-    /// Hands `batch` on; then waits before the next (see [`PACE`]).
+    /// Hands `batch` on; then waits for the next one's turn (see [`PACE`]).
     async fn hear(&self, batch: &[EventEnvelope]) {
         let messages: Vec<_> = batch.iter().flat_map(messages_of).collect();
         for message in &messages {
@@ -82,12 +81,20 @@ impl Listeners {
                 self.seat_maps.changed(event_id);
             }
         }
+        let handing = tokio::time::Instant::now();
         if let Some(oldest) = batch.first() {
             let age = time::OffsetDateTime::now_utc() - oldest.occurred_at;
             tracing::debug!(events = batch.len(), oldest_ms = age.whole_milliseconds() as i64, "live batch handed on");
         }
-        self.hub.publish_messages(messages);
-        tokio::time::sleep(pace(self.hub.open_streams())).await;
+        // Written on a thread of its own: handing a batch to thousands of sockets keeps a
+        // core busy for a while, and the relay and the live queue (on this runtime's one
+        // worker) go on meanwhile.
+        let hub = self.hub.clone();
+        if let Err(e) = tokio::task::spawn_blocking(move || hub.publish_messages(messages)).await {
+            tracing::error!(error = %e, "handing a live batch to the streams failed");
+        }
+        tracing::debug!(took_us = handing.elapsed().as_micros() as u64, "live batch written");
+        tokio::time::sleep_until(handing + pace(self.hub.open_streams())).await;
     }
 
     /// Events may have been missed.
@@ -161,7 +168,7 @@ async fn from_rabbit(bus: RabbitBus, hub: Listeners) {
     }
 }
 
-/// How long the feed waits after a batch, with `streams` open.
+/// How long after a batch starts the next may start, with `streams` open.
 fn pace(streams: usize) -> Duration {
     PACE_PER_STREAM.saturating_mul(u32::try_from(streams).unwrap_or(u32::MAX)).clamp(PACE, MOST_PACE)
 }

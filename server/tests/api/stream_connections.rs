@@ -73,7 +73,7 @@ async fn a_stream_on_a_connection_of_its_own_is_answered_like_any_other() {
         occurred_at: time::OffsetDateTime::now_utc(),
         request_id: None,
     };
-    app.state.live.publish(&[change]);
+    app.state.live.publish(&[change.clone()]);
     let told = read_until(&mut tcp, "\"seat_ids\":[\"s1\"]}").await;
     let size = told.split("\r\n").next().unwrap();
     assert!(usize::from_str_radix(size, 16).is_ok_and(|n| n > 0), "a chunk size first: {told:?}");
@@ -99,7 +99,12 @@ async fn a_stream_on_a_connection_of_its_own_is_answered_like_any_other() {
     assert_eq!(both.matches("HTTP/1.1 200 OK").count(), 2, "{both}");
     tcp.write_all(ask.as_bytes()).await.unwrap();
     assert!(read_until(&mut tcp, "event: hello").await.contains("HTTP/1.1 200 OK"));
+    assert!(app.eventually(5, || async { app.state.live.open_streams() == 1 }).await);
+    // Its changes come as well (from the queue its body drains).
+    app.state.live.publish(&[app::audit::EventEnvelope { id: uuid::Uuid::new_v4(), seq: Some(2), payload: json!({ "event_id": event, "hold_id": "h", "user_id": "u", "seat_ids": ["s2"] }), ..change.clone() }]);
+    assert!(read_until(&mut tcp, "\"seat_ids\":[\"s2\"]}").await.contains("id: 2\nevent: seats\n"));
     drop(tcp);
+    assert!(app.eventually(5, || async { app.state.live.open_streams() == 0 }).await, "its place freed too");
 
     // What is not a plain HTTP/1.1 stream request goes to hyper: an old version, a body,
     // a malformed header, bytes that are no HTTP at all.

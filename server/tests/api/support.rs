@@ -55,22 +55,26 @@ async fn loads(app: &TestApp, token: &str) -> HashMap<String, i64> {
     agents.as_array().unwrap().iter().map(|a| (a["id"].as_str().unwrap().to_owned(), a["open_tickets"].as_i64().unwrap())).collect()
 }
 
-/// Waits until the assigner has handled everything (no support ticket that someone can
-/// take is left waiting), for at most 10 s.
-async fn settled(app: &TestApp) {
+/// Waits until `consumer` has processed every event of `types`, for at most 10 s.
+pub(crate) async fn settled_consumer(app: &TestApp, consumer: &str, types: &[&str]) {
+    let types = types.iter().map(|t| format!("'{t}'")).collect::<Vec<_>>().join(", ");
+    let sql = format!(
+        "SELECT COUNT(*) FROM domain_events e WHERE e.event_type IN ({types}) \
+         AND NOT EXISTS (SELECT 1 FROM event_receipts r WHERE r.event_id = e.id AND r.consumer = $1 AND r.state = 'PROCESSED')"
+    );
     let done = app
         .eventually(10, || async {
-            let pending: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM domain_events e WHERE e.event_type IN ('support_ticket.created', 'agent.availability_changed', 'user.deactivated', 'user.created') \
-                 AND NOT EXISTS (SELECT 1 FROM event_receipts r WHERE r.event_id = e.id AND r.consumer = 'assigner' AND r.state = 'PROCESSED')",
-            )
-            .fetch_one(&app.state.db.pool)
-            .await
-            .unwrap();
+            let pending: i64 = sqlx::query_scalar(&sql).bind(consumer).fetch_one(&app.state.db.pool).await.unwrap();
             pending == 0
         })
         .await;
-    assert!(done, "the assigner did not finish");
+    assert!(done, "{consumer} did not finish");
+}
+
+/// Waits until the assigner has handled everything (no support ticket that someone can
+/// take is left waiting), for at most 10 s.
+async fn settled(app: &TestApp) {
+    settled_consumer(app, "assigner", &["support_ticket.created", "agent.availability_changed", "user.deactivated", "user.created"]).await;
 }
 
 /// Skills decide who may take a support ticket, load who does, and ties go to the agent

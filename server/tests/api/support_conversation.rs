@@ -7,23 +7,11 @@ use serde_json::{json, Value};
 
 use crate::helpers::{Backend, TestApp};
 use crate::on_both_backends;
-use crate::support::{agent, assignee_of, open_ticket, send, PASSWORD};
+use crate::support::{agent, assignee_of, open_ticket, send, settled_consumer};
 
 /// Waits until the notifier has handled every event it takes, for at most 10 s.
 async fn settled_notifier(app: &TestApp) {
-    let done = app
-        .eventually(10, || async {
-            let pending: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM domain_events e WHERE e.event_type IN ('support_ticket.replied', 'support_ticket.status_changed', 'assignment.created') \
-                 AND NOT EXISTS (SELECT 1 FROM event_receipts r WHERE r.event_id = e.id AND r.consumer = 'notifier' AND r.state = 'PROCESSED')",
-            )
-            .fetch_one(&app.state.db.pool)
-            .await
-            .unwrap();
-            pending == 0
-        })
-        .await;
-    assert!(done, "the notifier did not finish");
+    settled_consumer(app, "notifier", &["support_ticket.replied", "support_ticket.status_changed", "assignment.created"]).await;
 }
 
 /// Internal notes are the desk's: the customer never reads one, in their support ticket,
