@@ -216,7 +216,7 @@ impl Config {
             trusted_proxies: TrustedProxies::parse(&self.trusted_proxies).map_err(anyhow::Error::msg)?,
             default_locale: app::i18n::Locale::parse(&self.default_locale)
                 .ok_or_else(|| anyhow::anyhow!("TAQUILLA_DEFAULT_LOCALE: `{}` is not es or en", self.default_locale))?,
-            stream_limits: app::live::hub::StreamLimits { per_address: self.streams_per_address.max(1), per_user: self.streams_per_user.max(1) },
+            stream_limits: app::live::admission::StreamLimits { per_address: self.streams_per_address.max(1), per_user: self.streams_per_user.max(1) },
         })
     }
 }

@@ -1,6 +1,6 @@
 //! The live stream's fan-out inside one web process: the streams watching each topic, fed
-//! with the batches of events the bus delivers, and the bounds on how many streams one
-//! address or one user may hold.
+//! with the batches of events the bus delivers, each admitted within the bounds on how
+//! many streams one address or one user may hold ([`crate::live::admission`]).
 //!
 //! A batch is formatted once, as the bytes every stream of its topic writes (once more
 //! for the streams that name seats by place, [`crate::live::places`]), and handed to each
@@ -17,29 +17,10 @@ use tokio::sync::watch;
 use crate::audit::EventEnvelope;
 use crate::db::Db;
 use crate::error::AppError;
+use crate::live::admission::{Counts, Refusal, StreamLimits};
 use crate::live::feed::{self, Message, Topic};
 use crate::live::outlet::{Batch, Outlet};
 use crate::live::places::{Places, SeatPlaces};
-
-/// How many streams one client address, and one user, may hold at once.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StreamLimits {
-    pub per_address: usize,
-    pub per_user: usize,
-}
-
-impl Default for StreamLimits {
-    fn default() -> Self {
-        StreamLimits { per_address: 100, per_user: 10 }
-    }
-}
-
-/// Why a stream was refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refusal {
-    TooManyFromAddress,
-    TooManyForUser,
-}
 
 /// What a stream follows: a topic, with the event's places when it names seats by place.
 pub struct Watch {
@@ -84,12 +65,6 @@ impl Channel {
     }
 }
 
-#[derive(Default)]
-struct Counts {
-    by_address: HashMap<IpAddr, usize>,
-    by_user: HashMap<String, usize>,
-}
-
 /// The fan-out of one web process.
 pub struct Hub {
     topics: Mutex<HashMap<Topic, Channel>>,
@@ -114,23 +89,13 @@ impl Hub {
 
     /// Counts a new stream against its address and user, or refuses it.
     pub fn admit(self: &Arc<Self>, address: IpAddr, user: Option<&str>) -> Result<Admission, Refusal> {
-        let mut counts = locked(&self.counts);
-        if counts.by_address.get(&address).copied().unwrap_or(0) >= self.limits.per_address {
-            return Err(Refusal::TooManyFromAddress);
-        }
-        if let Some(user) = user {
-            if counts.by_user.get(user).copied().unwrap_or(0) >= self.limits.per_user {
-                return Err(Refusal::TooManyForUser);
-            }
-            *counts.by_user.entry(user.to_owned()).or_default() += 1;
-        }
-        *counts.by_address.entry(address).or_default() += 1;
+        locked(&self.counts).admit(self.limits, address, user)?;
         Ok(Admission { hub: self.clone(), address, user: user.map(str::to_owned) })
     }
 
     /// Streams open now.
     pub fn open_streams(&self) -> usize {
-        locked(&self.counts).by_address.values().sum()
+        locked(&self.counts).open()
     }
 
     /// Whether any stream of this process watches `topic`.
@@ -267,24 +232,7 @@ pub struct Admission {
 
 impl Drop for Admission {
     fn drop(&mut self) {
-        {
-            let mut counts = locked(&self.hub.counts);
-            let counts = &mut *counts;
-            if let Some(n) = counts.by_address.get_mut(&self.address) {
-                *n -= 1;
-                if *n == 0 {
-                    counts.by_address.remove(&self.address);
-                }
-            }
-            if let Some(user) = &self.user {
-                if let Some(n) = counts.by_user.get_mut(user) {
-                    *n -= 1;
-                    if *n == 0 {
-                        counts.by_user.remove(user);
-                    }
-                }
-            }
-        }
+        locked(&self.hub.counts).release(self.address, self.user.as_deref());
         // Now and then, rather than on every stream's end: the topics nobody watches.
         if self.hub.open_streams() % 64 == 0 {
             self.hub.forget_idle_topics();

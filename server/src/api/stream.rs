@@ -27,7 +27,8 @@ use serde_json::json;
 
 use app::i18n::{msg, Text};
 use app::live::feed::{self, Topic};
-use app::live::hub::{Admission, Refusal, Watch};
+use app::live::admission::Refusal;
+use app::live::hub::{Admission, Watch};
 use app::live::outlet::{FellBehind, Outlet, Queue, Replayed};
 use app::state::AppState;
 use app::users::session;
