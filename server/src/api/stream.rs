@@ -160,10 +160,12 @@ pub async fn stream(
     // On a connection of the server's own, the hub writes to the socket; under hyper, the
     // batches wait in a queue the body drains.
     let socket = socket.map(|Extension(socket)| socket);
-    let queue = Ended(Arc::new(Queue::default()));
-    let outlet: Arc<dyn Outlet> = match &socket {
-        Some(socket) => socket.clone(),
-        None => queue.0.clone(),
+    let (outlet, queue): (Arc<dyn Outlet>, _) = match &socket {
+        Some(socket) => (socket.clone(), None),
+        None => {
+            let queue = Arc::new(Queue::default());
+            (queue.clone(), Some(Ended(queue)))
+        }
     };
     // Listening first, then reading the log: what happens in between comes twice at
     // most, and the second copy is skipped.
@@ -190,12 +192,12 @@ pub async fn stream(
     let replayed = Replayed::new(replayed);
     let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
     heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let (opening, queue) = match socket {
-        Some(socket) => {
+    let (opening, queue) = match (socket, queue) {
+        (Some(socket), _) => {
             socket.prepare(Bytes::from(opening), replayed);
             (None, None)
         }
-        None => (Some(Bytes::from(opening)), Some((queue, replayed))),
+        (None, queue) => (Some(Bytes::from(opening)), queue.map(|queue| (queue, replayed))),
     };
     let body = LiveBody { opening, queue, heartbeat, closing: Box::pin(state.live.closed()), done: false, _admission: admission };
     let mut res = Body::from_stream(body).into_response();

@@ -95,13 +95,10 @@ async fn follow(socket: &TcpStream, mut body: Body, outlet: &SocketOutlet) -> io
                 None => break,
             },
             () = outlet.stirred() => {}
-            ready = tokio::time::timeout(WRITE_TIME, socket.writable()), if waiting => match ready {
-                Ok(ready) => {
-                    ready?;
-                    outlet.flush()?;
-                }
-                Err(_) => return Err(io::Error::new(io::ErrorKind::TimedOut, "the client took nothing")),
-            },
+            ready = writable(socket), if waiting => {
+                ready?;
+                outlet.flush()?;
+            }
             gone = gone(socket) => return gone,
         }
         if outlet.ended() {
@@ -110,13 +107,8 @@ async fn follow(socket: &TcpStream, mut body: Body, outlet: &SocketOutlet) -> io
     }
     // The server stops: what waits, then the body's end.
     while outlet.waiting() && !outlet.ended() {
-        match tokio::time::timeout(WRITE_TIME, socket.writable()).await {
-            Ok(ready) => {
-                ready?;
-                outlet.flush()?;
-            }
-            Err(_) => return Err(io::Error::new(io::ErrorKind::TimedOut, "the client took nothing")),
-        }
+        writable(socket).await?;
+        outlet.flush()?;
     }
     outlet.end();
     write_all(socket, &mut [IoSlice::new(b"0\r\n\r\n")]).await
@@ -131,10 +123,7 @@ async fn write_all(to: &TcpStream, mut bufs: &mut [IoSlice<'_>]) -> io::Result<(
             Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
             Ok(written) => written,
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                match tokio::time::timeout(WRITE_TIME, to.writable()).await {
-                    Ok(ready) => ready?,
-                    Err(_) => return Err(io::Error::new(io::ErrorKind::TimedOut, "the client took nothing")),
-                }
+                writable(to).await?;
                 continue;
             }
             Err(e) => return Err(e),
@@ -142,6 +131,15 @@ async fn write_all(to: &TcpStream, mut bufs: &mut [IoSlice<'_>]) -> io::Result<(
         IoSlice::advance_slices(&mut bufs, written);
     }
     Ok(())
+}
+
+/// Resolves when `socket` can take more, or fails when its client takes nothing for
+/// [`WRITE_TIME`].
+async fn writable(socket: &TcpStream) -> io::Result<()> {
+    match tokio::time::timeout(WRITE_TIME, socket.writable()).await {
+        Ok(ready) => ready,
+        Err(_) => Err(io::Error::new(io::ErrorKind::TimedOut, "the client took nothing")),
+    }
 }
 
 /// Resolves when the client closes its side or the connection breaks. What it sends
